@@ -1,0 +1,133 @@
+// A batch of events in columns: the unit that crosses every operator, junction and queue.
+// Columns are typed arrays with a validity byte per row (no per-field variant dispatch). Strings
+// are StringRefs into a StringArena; a batch's refs stay valid while the batches that produced
+// them are alive, so anything that keeps rows past a Push (windows, queues) copies the strings.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "sluice/types.h"
+
+namespace sluice {
+
+struct StringRef {
+  const char* data = nullptr;
+  uint32_t size = 0;
+  std::string_view view() const { return {data, size}; }
+};
+
+// Bump allocator for string bytes. Reset() keeps the first chunk, so a batch that is reused
+// allocates nothing at steady state. Not thread-safe.
+class StringArena {
+ public:
+  StringArena() = default;
+  StringArena(const StringArena&) = delete;
+  StringArena& operator=(const StringArena&) = delete;
+  StringArena(StringArena&&) = default;
+  StringArena& operator=(StringArena&&) = default;
+
+  StringRef Add(std::string_view s);
+  // Space for `n` bytes, to be filled by the caller.
+  char* Allocate(size_t n);
+  void Reset();
+  size_t bytes_used() const;
+
+ private:
+  struct Chunk {
+    std::unique_ptr<char[]> data;
+    size_t capacity = 0;
+    size_t used = 0;
+  };
+  std::vector<Chunk> chunks_;
+};
+
+class Column {
+ public:
+  explicit Column(DataType type = DataType::Null()) : type_(type) {}
+
+  DataType type() const { return type_; }
+  void set_type(DataType type) { type_ = type; }
+  size_t size() const { return valid_.size(); }
+  // Sets the row count; new rows are NULL. Capacity is kept, so reuse does not allocate.
+  void Resize(size_t n);
+  void Clear() { Resize(0); }
+  void Reserve(size_t n);
+
+  int64_t* ints() { return ints_.data(); }
+  const int64_t* ints() const { return ints_.data(); }
+  double* doubles() { return doubles_.data(); }
+  const double* doubles() const { return doubles_.data(); }
+  StringRef* strings() { return strings_.data(); }
+  const StringRef* strings() const { return strings_.data(); }
+  uint8_t* valid() { return valid_.data(); }
+  const uint8_t* valid() const { return valid_.data(); }
+
+  bool IsNull(size_t i) const { return valid_[i] == 0; }
+  void SetNull(size_t i) { valid_[i] = 0; }
+  void SetInt(size_t i, int64_t v) {
+    ints_[i] = v;
+    valid_[i] = 1;
+  }
+  void SetDouble(size_t i, double v) {
+    doubles_[i] = v;
+    valid_[i] = 1;
+  }
+  void SetString(size_t i, StringRef v) {
+    strings_[i] = v;
+    valid_[i] = 1;
+  }
+
+  // Row i as a Value (allocates for strings; for tests and the slow paths).
+  Value GetValue(size_t i) const;
+
+ private:
+  DataType type_;
+  std::vector<int64_t> ints_;
+  std::vector<double> doubles_;
+  std::vector<StringRef> strings_;
+  std::vector<uint8_t> valid_;
+};
+
+class Batch {
+ public:
+  Batch() = default;
+  explicit Batch(const Schema& schema);
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+  Batch(Batch&&) = default;
+  Batch& operator=(Batch&&) = default;
+
+  // Makes this an empty batch of `schema`'s types, keeping allocated capacity where possible.
+  void Reset(const Schema& schema);
+  size_t num_rows() const { return timestamps_.size(); }
+  size_t num_columns() const { return columns_.size(); }
+  Column& column(size_t i) { return columns_[i]; }
+  const Column& column(size_t i) const { return columns_[i]; }
+  int64_t* timestamps() { return timestamps_.data(); }
+  const int64_t* timestamps() const { return timestamps_.data(); }
+  int64_t timestamp(size_t row) const { return timestamps_[row]; }
+  StringArena& arena() { return arena_; }
+
+  // Sets the row count of every column and of the timestamps; new rows are NULL.
+  void Resize(size_t n);
+  void Clear();
+  // Appends one row of timestamp `ts` whose fields are all NULL and returns its index.
+  size_t AddRow(int64_t ts);
+  // Sets field `col` of `row`, converting `v` to the column's type; false when it cannot.
+  bool SetValue(size_t row, size_t col, const Value& v);
+  // Copies a string into this batch's arena and stores it.
+  void SetString(size_t row, size_t col, std::string_view s) {
+    columns_[col].SetString(row, arena_.Add(s));
+  }
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<int64_t> timestamps_;
+  StringArena arena_;
+};
+
+}  // namespace sluice

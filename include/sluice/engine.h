@@ -1,0 +1,106 @@
+// Sluice's embedding API: load an app from its text, send events into its streams, receive what
+// its queries insert, start and stop it.
+//
+//   auto app = sluice::AppRuntime::Load(text);            // errors as values, never exceptions
+//   (*app)->AddCallback("Alerts", [](const sluice::OutputBatch& out) { ... });
+//   sluice::InputHandler* trades = (*app)->GetInputHandler("Trades");
+//   (*app)->Start();
+//   trades->Send(ts, {"AAPL", 101.5, int64_t{300}});
+//   (*app)->Shutdown();
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/batch.h"
+#include "sluice/clock.h"
+#include "sluice/metrics.h"
+#include "sluice/status.h"
+#include "sluice/types.h"
+
+namespace sluice {
+
+struct AppOptions {
+  // Name of the app's source in error messages ("app.sql:3:7: ...").
+  std::string file_name = "<app>";
+  // Event-time (playback) mode: the clock is driven by the events' timestamps and AdvanceTime,
+  // so that results are identical on every run. Otherwise the clock is `clock` (wall time).
+  bool playback = false;
+  // Start the sources and sinks that WITH (...) attaches. Off for embedding and replay.
+  bool start_connectors = false;
+  // The live clock; null means the system clock. Must outlive the runtime.
+  const Clock* clock = nullptr;
+};
+
+// What a query inserted into a stream: one batch of rows of `schema`, with their timestamps.
+struct OutputBatch {
+  std::string_view stream;
+  const Schema* schema = nullptr;
+  const Batch* batch = nullptr;
+};
+using OutputCallback = std::function<void(const OutputBatch&)>;
+
+// Sends events into one stream. Owned by the runtime; valid until it is destroyed. Sends are
+// serialised with the rest of the app's synchronous processing (one lock per call, not per
+// event in a batch), so any thread may send; SendBatch is the fast path.
+class InputHandler {
+ public:
+  virtual ~InputHandler() = default;
+  virtual const std::string& stream() const = 0;
+  virtual const Schema& schema() const = 0;
+  // One event at `timestamp` (ms) with values in attribute order, converted to the attributes'
+  // types as SQL assignment does. Returns InvalidArgument (and counts the event as malformed)
+  // when a value cannot be converted or the count is wrong; the event is not processed.
+  virtual Status Send(int64_t timestamp, std::span<const Value> values) = 0;
+  Status Send(int64_t timestamp, std::initializer_list<Value> values) {
+    return Send(timestamp, std::span<const Value>(values.begin(), values.size()));
+  }
+  // A batch whose columns have the stream's types (Batch(schema()) makes one).
+  virtual Status SendBatch(const Batch& batch) = 0;
+};
+
+class AppRuntime {
+ public:
+  // Parses, checks and plans `app`. On error returns InvalidArgument whose message lists every
+  // problem as "file:line:col: message" with the source line and a caret; nothing is started.
+  static Result<std::unique_ptr<AppRuntime>> Load(std::string_view app,
+                                                  const AppOptions& options = {});
+  // Checks `app` as Load does, without building a runtime. Warnings (formatted) go to *warnings.
+  static Status Check(std::string_view app, const AppOptions& options,
+                      std::string* warnings = nullptr);
+
+  virtual ~AppRuntime() = default;
+
+  // The input of `stream`, or null when the app has no such stream.
+  virtual InputHandler* GetInputHandler(std::string_view stream) = 0;
+  // Calls `callback` with every batch inserted into `stream`, before the queries that read it see
+  // the batch. Must be called before Start(). Callbacks run on the thread that processes the batch.
+  virtual Status AddCallback(std::string_view stream, OutputCallback callback) = 0;
+  // Like AddCallback, for every stream that queries (or the engine, for fault streams) insert into.
+  virtual Status AddOutputCallback(OutputCallback callback) = 0;
+  // Starts connectors (when AppOptions::start_connectors). Idempotent.
+  virtual Status Start() = 0;
+  // Playback: moves event time to `ms` with no event. Earlier times are ignored.
+  virtual Status AdvanceTime(int64_t ms) = 0;
+  // Blocks until every finite source (files, generators with a count) has finished and its events
+  // are processed, or until the app fails. Returns the app's status.
+  virtual Status WaitForSources() = 0;
+  // Stops sources, flushes sinks and stops the app. Idempotent. Returns the app's status.
+  virtual Status Shutdown() = 0;
+  // OK while running normally; the error of @onError(action='fail') or of a failed connector.
+  virtual Status status() const = 0;
+
+  virtual std::string Explain() const = 0;
+  virtual const Schema* GetSchema(std::string_view stream) const = 0;
+  virtual std::vector<std::string> StreamNames() const = 0;
+  virtual AppStats Stats() const = 0;
+  // Warnings found while loading, formatted like errors.
+  virtual const std::string& warnings() const = 0;
+};
+
+}  // namespace sluice

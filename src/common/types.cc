@@ -1,0 +1,358 @@
+#include <cmath>
+
+#include "common/format.h"
+#include "sluice/batch.h"
+#include "sluice/types.h"
+
+namespace sluice {
+
+std::string DataType::ToString() const {
+  switch (id) {
+    case TypeId::kNull:
+      return "NULL";
+    case TypeId::kBool:
+      return "BOOL";
+    case TypeId::kInt:
+      return "INT";
+    case TypeId::kBigint:
+      return "BIGINT";
+    case TypeId::kFloat:
+      return "FLOAT";
+    case TypeId::kDouble:
+      return "DOUBLE";
+    case TypeId::kString:
+      return "STRING";
+    case TypeId::kTimestamp:
+      return "TIMESTAMP";
+    case TypeId::kDecimal:
+      return "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
+  }
+  return "?";
+}
+
+int Schema::IndexOf(std::string_view name) const {
+  for (size_t i = 0; i < fields_.size(); ++i)
+    if (fields_[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+std::string Schema::ToString() const {
+  std::string s = "(";
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (i) s += ", ";
+    s += fields_[i].name + " " + fields_[i].type.ToString();
+  }
+  return s + ")";
+}
+
+Value Value::Float(float v) {
+  Value r(static_cast<double>(v));
+  r.type_ = TypeId::kFloat;
+  return r;
+}
+
+Value Value::Timestamp(int64_t ms) {
+  Value r(ms);
+  r.type_ = TypeId::kTimestamp;
+  return r;
+}
+
+Value Value::Decimal(int64_t unscaled, int scale) {
+  Value r(unscaled);
+  r.type_ = TypeId::kDecimal;
+  r.scale_ = static_cast<uint8_t>(scale);
+  return r;
+}
+
+double Value::AsDouble() const {
+  switch (type_) {
+    case TypeId::kInt:
+    case TypeId::kBigint:
+    case TypeId::kTimestamp:
+    case TypeId::kBool:
+      return static_cast<double>(i_);
+    case TypeId::kFloat:
+    case TypeId::kDouble:
+      return d_;
+    case TypeId::kDecimal:
+      return static_cast<double>(i_) / static_cast<double>(Pow10(scale_));
+    default:
+      return 0;
+  }
+}
+
+std::string Value::ToString() const {
+  std::string s;
+  switch (type_) {
+    case TypeId::kNull:
+      return "NULL";
+    case TypeId::kBool:
+      return i_ ? "true" : "false";
+    case TypeId::kInt:
+    case TypeId::kBigint:
+    case TypeId::kTimestamp:
+      AppendInt(&s, i_);
+      return s;
+    case TypeId::kFloat:
+      AppendDouble(&s, d_, true);
+      return s;
+    case TypeId::kDouble:
+      AppendDouble(&s, d_, false);
+      return s;
+    case TypeId::kDecimal:
+      AppendDecimal(&s, i_, scale_);
+      return s;
+    case TypeId::kString:
+      return "'" + s_ + "'";
+  }
+  return s;
+}
+
+bool operator==(const Value& a, const Value& b) {
+  if (a.type_ != b.type_) return false;
+  switch (a.type_) {
+    case TypeId::kNull:
+      return true;
+    case TypeId::kFloat:
+    case TypeId::kDouble:
+      return a.d_ == b.d_;
+    case TypeId::kString:
+      return a.s_ == b.s_;
+    case TypeId::kDecimal:
+      return a.i_ == b.i_ && a.scale_ == b.scale_;
+    default:
+      return a.i_ == b.i_;
+  }
+}
+
+// ---- StringArena -------------------------------------------------------------------------------
+
+static constexpr size_t kMinChunk = 16 * 1024;
+
+char* StringArena::Allocate(size_t n) {
+  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < n) {
+    // Reuse a later chunk kept by Reset() before allocating a new one.
+    size_t cap = std::max(kMinChunk, n);
+    if (!chunks_.empty()) cap = std::max(cap, chunks_.back().capacity * 2);
+    Chunk c;
+    c.data.reset(new char[cap]);
+    c.capacity = cap;
+    chunks_.push_back(std::move(c));
+  }
+  Chunk& c = chunks_.back();
+  char* p = c.data.get() + c.used;
+  c.used += n;
+  return p;
+}
+
+StringRef StringArena::Add(std::string_view s) {
+  if (s.empty()) return StringRef{"", 0};
+  char* p = Allocate(s.size());
+  std::memcpy(p, s.data(), s.size());
+  return StringRef{p, static_cast<uint32_t>(s.size())};
+}
+
+void StringArena::Reset() {
+  if (chunks_.empty()) return;
+  // Keep the largest chunk so that a reused batch stops allocating.
+  size_t largest = 0;
+  for (size_t i = 1; i < chunks_.size(); ++i)
+    if (chunks_[i].capacity > chunks_[largest].capacity) largest = i;
+  if (largest != 0) std::swap(chunks_[0], chunks_[largest]);
+  chunks_.resize(1);
+  chunks_[0].used = 0;
+}
+
+size_t StringArena::bytes_used() const {
+  size_t n = 0;
+  for (const Chunk& c : chunks_) n += c.used;
+  return n;
+}
+
+// ---- Column / Batch ----------------------------------------------------------------------------
+
+void Column::Resize(size_t n) {
+  size_t old = valid_.size();
+  valid_.resize(n);
+  if (n > old) std::memset(valid_.data() + old, 0, n - old);
+  switch (type_.physical()) {
+    case PhysicalType::kInt64:
+      ints_.resize(n);
+      break;
+    case PhysicalType::kDouble:
+      doubles_.resize(n);
+      break;
+    case PhysicalType::kString:
+      strings_.resize(n);
+      break;
+  }
+}
+
+void Column::Reserve(size_t n) {
+  valid_.reserve(n);
+  switch (type_.physical()) {
+    case PhysicalType::kInt64:
+      ints_.reserve(n);
+      break;
+    case PhysicalType::kDouble:
+      doubles_.reserve(n);
+      break;
+    case PhysicalType::kString:
+      strings_.reserve(n);
+      break;
+  }
+}
+
+Value Column::GetValue(size_t i) const {
+  if (IsNull(i)) return Value::Null();
+  switch (type_.id) {
+    case TypeId::kNull:
+      return Value::Null();
+    case TypeId::kBool:
+      return Value(ints_[i] != 0);
+    case TypeId::kInt:
+      return Value(static_cast<int32_t>(ints_[i]));
+    case TypeId::kBigint:
+      return Value(static_cast<int64_t>(ints_[i]));
+    case TypeId::kTimestamp:
+      return Value::Timestamp(ints_[i]);
+    case TypeId::kDecimal:
+      return Value::Decimal(ints_[i], type_.scale);
+    case TypeId::kFloat:
+      return Value::Float(static_cast<float>(doubles_[i]));
+    case TypeId::kDouble:
+      return Value(doubles_[i]);
+    case TypeId::kString:
+      return Value(strings_[i].view());
+  }
+  return Value::Null();
+}
+
+Batch::Batch(const Schema& schema) { Reset(schema); }
+
+void Batch::Reset(const Schema& schema) {
+  columns_.resize(schema.size());
+  for (size_t i = 0; i < schema.size(); ++i) {
+    columns_[i].set_type(schema.field(i).type);
+    columns_[i].Clear();
+  }
+  Clear();
+}
+
+void Batch::Resize(size_t n) {
+  timestamps_.resize(n);
+  for (Column& c : columns_) c.Resize(n);
+}
+
+void Batch::Clear() {
+  timestamps_.clear();
+  for (Column& c : columns_) c.Clear();
+  arena_.Reset();
+}
+
+size_t Batch::AddRow(int64_t ts) {
+  size_t row = timestamps_.size();
+  Resize(row + 1);
+  timestamps_[row] = ts;
+  return row;
+}
+
+bool Batch::SetValue(size_t row, size_t col, const Value& v) {
+  Column& c = columns_[col];
+  if (v.is_null()) {
+    c.SetNull(row);
+    return true;
+  }
+  DataType t = c.type();
+  switch (t.id) {
+    case TypeId::kString: {
+      if (v.type() == TypeId::kString) {
+        SetString(row, col, v.string_value());
+      } else {
+        std::string s = v.ToString();
+        SetString(row, col, s);
+      }
+      return true;
+    }
+    case TypeId::kBool:
+      if (v.type() == TypeId::kBool) return c.SetInt(row, v.int_value()), true;
+      if (v.type() == TypeId::kString) {
+        bool b;
+        if (!ParseBool(v.string_value(), &b)) return false;
+        return c.SetInt(row, b), true;
+      }
+      return false;
+    case TypeId::kInt:
+    case TypeId::kBigint:
+    case TypeId::kTimestamp: {
+      int64_t x;
+      switch (v.type()) {
+        case TypeId::kInt:
+        case TypeId::kBigint:
+        case TypeId::kTimestamp:
+          x = v.int_value();
+          break;
+        case TypeId::kFloat:
+        case TypeId::kDouble:
+          if (!std::isfinite(v.double_value()) || std::fabs(v.double_value()) >= 9.2e18)
+            return false;
+          x = static_cast<int64_t>(v.double_value());
+          break;
+        case TypeId::kDecimal:
+          RescaleDecimal(v.int_value(), v.scale(), 0, &x);
+          break;
+        case TypeId::kString:
+          if (t.id == TypeId::kTimestamp && ParseIso8601(v.string_value(), &x)) break;
+          if (!ParseInt64(v.string_value(), &x)) return false;
+          break;
+        default:
+          return false;
+      }
+      if (t.id == TypeId::kInt && (x < INT32_MIN || x > INT32_MAX)) return false;
+      return c.SetInt(row, x), true;
+    }
+    case TypeId::kFloat:
+    case TypeId::kDouble: {
+      double d;
+      if (v.type() == TypeId::kString) {
+        if (!ParseDouble(v.string_value(), &d)) return false;
+      } else if (v.type() == TypeId::kBool) {
+        return false;
+      } else {
+        d = v.AsDouble();
+      }
+      if (t.id == TypeId::kFloat) d = static_cast<float>(d);
+      return c.SetDouble(row, d), true;
+    }
+    case TypeId::kDecimal: {
+      int64_t x;
+      switch (v.type()) {
+        case TypeId::kInt:
+        case TypeId::kBigint:
+          if (!RescaleDecimal(v.int_value(), 0, t.scale, &x)) return false;
+          break;
+        case TypeId::kDecimal:
+          if (!RescaleDecimal(v.int_value(), v.scale(), t.scale, &x)) return false;
+          break;
+        case TypeId::kFloat:
+        case TypeId::kDouble: {
+          std::string s;
+          AppendDouble(&s, v.double_value(), v.type() == TypeId::kFloat);
+          if (!ParseDecimal(s, t.scale, &x)) return false;
+          break;
+        }
+        case TypeId::kString:
+          if (!ParseDecimal(v.string_value(), t.scale, &x)) return false;
+          break;
+        default:
+          return false;
+      }
+      return c.SetInt(row, x), true;
+    }
+    case TypeId::kNull:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace sluice

@@ -1,0 +1,26 @@
+// CSV for events: RFC 4180 quoting ("a ""quoted"" value"), one event per line, an empty field is
+// NULL. Values are converted from text as CAST would.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/batch.h"
+#include "sluice/status.h"
+
+namespace sluice::connectors {
+
+// Splits one CSV line into fields (unquoted). False on an unterminated quote.
+bool SplitCsv(std::string_view line, char delimiter, std::vector<std::string>* fields);
+
+// Decodes the fields of one line into row `row`; `columns[i]` is the attribute of field i (-1:
+// ignored), or positional when `columns` is empty.
+Status DecodeCsvFields(const std::vector<std::string>& fields, const std::vector<int>& columns,
+                       const Schema& schema, Batch* batch, size_t row);
+
+void AppendCsvRow(std::string* out, const Schema& schema, const Batch& batch, size_t row,
+                  char delimiter);
+void AppendCsvHeader(std::string* out, const Schema& schema, char delimiter);
+
+}  // namespace sluice::connectors

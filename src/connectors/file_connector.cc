@@ -1,0 +1,231 @@
+// Files and the standard streams, in JSON lines or CSV.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "common/format.h"
+#include "connectors/connector.h"
+#include "connectors/csv_codec.h"
+#include "connectors/json_codec.h"
+
+namespace sluice::connectors {
+
+namespace {
+
+std::string Prop(const plan::StreamDef& def, const std::string& key, const std::string& dflt) {
+  auto it = def.connector->properties.find(key);
+  return it == def.connector->properties.end() ? dflt : it->second;
+}
+
+constexpr size_t kMaxBatch = 1024;
+
+class LineSource final : public Source {
+ public:
+  LineSource(const plan::StreamDef& def, std::string path)
+      : def_(def), path_(std::move(path)), json_(def.schema) {
+    csv_ = def.connector->format == "csv";
+    std::string delim = Prop(def, "delimiter", ",");
+    delimiter_ = delim.empty() ? ',' : delim[0];
+    bool b = false;
+    header_ = ParseBool(Prop(def, "header", "false"), &b) && b;
+  }
+
+  Status Run(SourceContext& ctx) override {
+    int fd = 0;
+    if (!path_.empty()) {
+      fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return Status::IoError("stream '" + def_.name + "': cannot open '" + path_ +
+                               "': " + std::strerror(errno));
+    }
+    Batch batch(def_.schema);
+    std::string pending;
+    std::vector<char> buf(1 << 16);
+    int64_t line_no = 0;
+    Status result;
+    while (!ctx.stopping()) {
+      ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        result = Status::IoError("stream '" + def_.name + "': read error: " + std::strerror(errno));
+        break;
+      }
+      if (n == 0) break;
+      pending.append(buf.data(), static_cast<size_t>(n));
+      size_t start = 0;
+      while (true) {
+        size_t nl = pending.find('\n', start);
+        if (nl == std::string::npos) break;
+        ++line_no;
+        Line(std::string_view(pending).substr(start, nl - start), line_no, &batch, ctx);
+        start = nl + 1;
+        if (batch.num_rows() >= kMaxBatch) {
+          result = Flush(&batch, ctx);
+          if (!result.ok()) break;
+        }
+      }
+      if (!result.ok()) break;
+      pending.erase(0, start);
+      // Whatever a read returned is handed on at once: no waiting for a full batch.
+      result = Flush(&batch, ctx);
+      if (!result.ok()) break;
+    }
+    if (result.ok() && !pending.empty() && !ctx.stopping()) {
+      Line(pending, ++line_no, &batch, ctx);
+      result = Flush(&batch, ctx);
+    }
+    if (fd > 0) ::close(fd);
+    return result;
+  }
+
+ private:
+  void Line(std::string_view line, int64_t line_no, Batch* batch, SourceContext& ctx) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    bool blank = true;
+    for (char c : line) blank = blank && (c == ' ' || c == '\t');
+    if (blank) return;
+    std::string where =
+        (path_.empty() ? std::string("stdin") : path_) + ":" + std::to_string(line_no);
+    if (csv_) {
+      if (!SplitCsv(line, delimiter_, &fields_)) {
+        ctx.malformed(where, "unterminated quote");
+        return;
+      }
+      if (header_ && !header_seen_) {
+        header_seen_ = true;
+        columns_.clear();
+        for (const std::string& f : fields_) columns_.push_back(def_.schema.IndexOf(f));
+        return;
+      }
+    }
+    size_t row = batch->AddRow(ctx.clock->NowMillis());
+    Status st = csv_ ? DecodeCsvFields(fields_, columns_, def_.schema, batch, row)
+                     : json_.Decode(line, batch, row);
+    if (!st.ok()) {
+      batch->Resize(row);
+      ctx.malformed(where, st.message());
+    }
+  }
+
+  Status Flush(Batch* batch, SourceContext& ctx) {
+    if (batch->num_rows() == 0) return Status::OK();
+    Status st = ctx.emit(*batch);
+    batch->Clear();
+    // A rejected batch (a bad event time) is reported; the source goes on.
+    if (!st.ok() && st.code() == StatusCode::kInvalidArgument) {
+      ctx.malformed(path_.empty() ? "stdin" : path_, st.message());
+      return Status::OK();
+    }
+    return st;
+  }
+
+  const plan::StreamDef& def_;
+  std::string path_;
+  JsonRowDecoder json_;
+  bool csv_ = false;
+  char delimiter_ = ',';
+  bool header_ = false;
+  bool header_seen_ = false;
+  std::vector<std::string> fields_;
+  std::vector<int> columns_;
+};
+
+class FileSink final : public Sink {
+ public:
+  FileSink(const plan::StreamDef& def, std::string path) : def_(def), path_(std::move(path)) {
+    csv_ = def.connector->format == "csv";
+    std::string delim = Prop(def, "delimiter", ",");
+    delimiter_ = delim.empty() ? ',' : delim[0];
+    bool b = false;
+    header_ = ParseBool(Prop(def, "header", "false"), &b) && b;
+  }
+  ~FileSink() override { Close(); }
+
+  Status Open() {
+    if (path_.empty()) {
+      file_ = stdout;
+    } else {
+      file_ = std::fopen(path_.c_str(), "w");
+      if (!file_)
+        return Status::IoError("stream '" + def_.name + "': cannot write '" + path_ +
+                               "': " + std::strerror(errno));
+    }
+    if (csv_ && header_) {
+      buf_.clear();
+      AppendCsvHeader(&buf_, def_.schema, delimiter_);
+      Write();
+    }
+    return Status::OK();
+  }
+
+  void Push(const Batch& batch) override {
+    if (!file_) return;
+    buf_.clear();
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      if (csv_) {
+        AppendCsvRow(&buf_, def_.schema, batch, r, delimiter_);
+      } else {
+        AppendJsonObject(&buf_, def_.schema, batch, r);
+        buf_.push_back('\n');
+      }
+    }
+    Write();
+  }
+
+  Status Close() override {
+    if (!file_) return status_;
+    if (std::fflush(file_) != 0 && status_.ok())
+      status_ =
+          Status::IoError("stream '" + def_.name + "': write failed: " + std::strerror(errno));
+    if (file_ != stdout) std::fclose(file_);
+    file_ = nullptr;
+    return status_;
+  }
+
+  Status status() const override { return status_; }
+
+ private:
+  void Write() {
+    if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size() || std::fflush(file_) != 0) {
+      if (status_.ok())
+        status_ =
+            Status::IoError("stream '" + def_.name + "': write failed: " + std::strerror(errno));
+    }
+  }
+
+  const plan::StreamDef& def_;
+  std::string path_;
+  bool csv_ = false;
+  char delimiter_ = ',';
+  bool header_ = false;
+  FILE* file_ = nullptr;
+  std::string buf_;
+  Status status_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Source>> MakeGeneratorSource(const plan::StreamDef& def);
+
+Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def) {
+  const std::string& c = def.connector->connector;
+  if (c == "file") return std::unique_ptr<Source>(new LineSource(def, Prop(def, "path", "")));
+  if (c == "stdin") return std::unique_ptr<Source>(new LineSource(def, ""));
+  if (c == "generator") return MakeGeneratorSource(def);
+  return Status::NotSupported("not supported yet: source connector '" + c + "'");
+}
+
+Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def) {
+  const std::string& c = def.connector->connector;
+  if (c == "file" || c == "stdout") {
+    auto sink = std::make_unique<FileSink>(def, c == "file" ? Prop(def, "path", "") : "");
+    RETURN_IF_ERROR(sink->Open());
+    return std::unique_ptr<Sink>(std::move(sink));
+  }
+  return Status::NotSupported("not supported yet: sink connector '" + c + "'");
+}
+
+}  // namespace sluice::connectors

@@ -1,0 +1,179 @@
+#include "exec/query_op.h"
+
+#include <cstring>
+
+#include "common/log.h"
+
+namespace sluice::exec {
+
+FilterProjectOp::FilterProjectOp(const plan::QueryPlan& plan, QueryEnv env)
+    : plan_(plan), env_(std::move(env)), action_(plan.input->on_error) {}
+
+Result<std::unique_ptr<FilterProjectOp>> FilterProjectOp::Make(const plan::QueryPlan& plan,
+                                                               QueryEnv env) {
+  std::unique_ptr<FilterProjectOp> op(new FilterProjectOp(plan, std::move(env)));
+  if (plan.filter) {
+    ASSIGN_OR_RETURN(op->filter_, Compile(*plan.filter));
+  }
+  for (const plan::OutputColumn& c : plan.outputs) {
+    ASSIGN_OR_RETURN(std::unique_ptr<VecExpr> e, Compile(*c.expr));
+    op->projections_.push_back(std::move(e));
+  }
+  op->results_.resize(op->projections_.size());
+  op->out_.Reset(plan.target->schema);
+  if (plan.input->on_error == plan::ErrorAction::kStream) {
+    op->fault_schema_ = plan.input->schema;
+    op->fault_schema_.Add("_error", DataType::String());
+    op->faults_.Reset(op->fault_schema_);
+  }
+  return op;
+}
+
+static void CopyRows(const Column& src, const uint32_t* rows, size_t n, Column* dst) {
+  dst->Resize(n);
+  uint8_t* dv = dst->valid();
+  const uint8_t* sv = src.valid();
+  switch (src.type().physical()) {
+    case PhysicalType::kInt64:
+      for (size_t k = 0; k < n; ++k) dst->ints()[k] = src.ints()[rows[k]], dv[k] = sv[rows[k]];
+      break;
+    case PhysicalType::kDouble:
+      for (size_t k = 0; k < n; ++k)
+        dst->doubles()[k] = src.doubles()[rows[k]], dv[k] = sv[rows[k]];
+      break;
+    case PhysicalType::kString:
+      for (size_t k = 0; k < n; ++k)
+        dst->strings()[k] = src.strings()[rows[k]], dv[k] = sv[rows[k]];
+      break;
+  }
+}
+
+static void CopyAll(const Column& src, size_t n, Column* dst) {
+  dst->Resize(n);
+  std::memcpy(dst->valid(), src.valid(), n);
+  switch (src.type().physical()) {
+    case PhysicalType::kInt64:
+      std::memcpy(dst->ints(), src.ints(), n * sizeof(int64_t));
+      break;
+    case PhysicalType::kDouble:
+      std::memcpy(dst->doubles(), src.doubles(), n * sizeof(double));
+      break;
+    case PhysicalType::kString:
+      std::memcpy(static_cast<void*>(dst->strings()), src.strings(), n * sizeof(StringRef));
+      break;
+  }
+}
+
+void FilterProjectOp::Push(const Batch& in) {
+  size_t n = in.num_rows();
+  if (n == 0) return;
+  env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
+  ctx_.Reset(n);
+  ctx_.now_ms = env_.clock->NowMillis();
+
+  Selection sel = Selection::All(n);
+  if (filter_) {
+    const Column& keep = filter_->Eval(ctx_, in, sel);
+    selected_.resize(n);
+    size_t m = 0;
+    const int64_t* kv = keep.ints();
+    const uint8_t* valid = keep.valid();
+    for (size_t k = 0; k < n; ++k) {
+      selected_[m] = static_cast<uint32_t>(k);
+      m += (valid[k] & (kv[k] != 0));  // branch-free: WHERE keeps only TRUE
+    }
+    // A row whose filter failed is a fault, not a filtered row.
+    size_t failed_in_filter = 0;
+    if (ctx_.has_errors() && action_ != plan::ErrorAction::kDefault)
+      for (const auto& e : ctx_.errors()) failed_in_filter += !valid[e.first];
+    env_.counters->filtered.fetch_add(n - m - failed_in_filter, std::memory_order_relaxed);
+    if (m < n) sel = Selection{selected_.data(), m};
+  }
+  for (size_t i = 0; i < projections_.size(); ++i)
+    results_[i] = &projections_[i]->Eval(ctx_, in, sel);
+
+  size_t rows = sel.size;
+  bool exclude = ctx_.has_errors() && action_ != plan::ErrorAction::kDefault;
+  if (ctx_.has_errors()) {
+    if (exclude) {
+      RouteFailures(in);
+    } else {
+      env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+    }
+  }
+  if (rows == 0) return;
+  out_.Resize(0);
+  const size_t ncols = projections_.size();
+  if (!exclude) {
+    out_.Resize(rows);
+    for (size_t i = 0; i < ncols; ++i) CopyAll(*results_[i], rows, &out_.column(i));
+    int64_t* ts = out_.timestamps();
+    for (size_t k = 0; k < rows; ++k) ts[k] = in.timestamp(sel[k]);
+  } else {
+    kept_.clear();
+    for (size_t k = 0; k < rows; ++k)
+      if (!ctx_.RowFailed(sel[k])) kept_.push_back(static_cast<uint32_t>(k));
+    rows = kept_.size();
+    if (rows == 0) return;
+    out_.Resize(rows);
+    for (size_t i = 0; i < ncols; ++i) CopyRows(*results_[i], kept_.data(), rows, &out_.column(i));
+    int64_t* ts = out_.timestamps();
+    for (size_t k = 0; k < rows; ++k) ts[k] = in.timestamp(sel[kept_[k]]);
+  }
+  env_.counters->events_out.fetch_add(rows, std::memory_order_relaxed);
+  env_.target->Push(out_);
+}
+
+void FilterProjectOp::RouteFailures(const Batch& in) {
+  const auto& errors = ctx_.errors();
+  switch (action_) {
+    case plan::ErrorAction::kStream: {
+      faults_.Reset(fault_schema_);
+      size_t nattr = in.num_columns();
+      for (const auto& [row, message] : errors) {
+        size_t r = faults_.AddRow(in.timestamp(row));
+        for (size_t c = 0; c < nattr; ++c) {
+          const Column& src = in.column(c);
+          Column& dst = faults_.column(c);
+          if (src.IsNull(row)) continue;
+          switch (src.type().physical()) {
+            case PhysicalType::kInt64:
+              dst.SetInt(r, src.ints()[row]);
+              break;
+            case PhysicalType::kDouble:
+              dst.SetDouble(r, src.doubles()[row]);
+              break;
+            case PhysicalType::kString:
+              faults_.SetString(r, c, src.strings()[row].view());
+              break;
+          }
+        }
+        faults_.SetString(r, nattr, "query " + plan_.name + ": " + message);
+      }
+      env_.counters->faulted.fetch_add(errors.size(), std::memory_order_relaxed);
+      if (env_.fault_target) env_.fault_target->Push(faults_);
+      break;
+    }
+    case plan::ErrorAction::kLog:
+      for (const auto& [row, message] : errors)
+        Log(LogLevel::kWarn, "query " + plan_.name + ": dropped an event of '" + plan_.input->name +
+                                 "' (ts " + std::to_string(in.timestamp(row)) + "): " + message);
+      env_.counters->dropped.fetch_add(errors.size(), std::memory_order_relaxed);
+      break;
+    case plan::ErrorAction::kDrop:
+      env_.counters->dropped.fetch_add(errors.size(), std::memory_order_relaxed);
+      break;
+    case plan::ErrorAction::kFail:
+      env_.counters->dropped.fetch_add(errors.size(), std::memory_order_relaxed);
+      if (env_.fail)
+        env_.fail(Status::RuntimeError("query " + plan_.name + " failed on an event of '" +
+                                       plan_.input->name + "' (ts " +
+                                       std::to_string(in.timestamp(errors[0].first)) +
+                                       "): " + errors[0].second + " (@onError(action='fail'))"));
+      break;
+    case plan::ErrorAction::kDefault:
+      break;
+  }
+}
+
+}  // namespace sluice::exec

@@ -1,0 +1,53 @@
+// The operator of a stateless continuous query: filter, project, convert to the target's types,
+// and push into the target stream. Failed rows go where the input stream's @onError says.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "exec/expression.h"
+#include "exec/operator.h"
+#include "plan/plan.h"
+#include "sluice/clock.h"
+#include "sluice/status.h"
+
+namespace sluice::exec {
+
+struct QueryCounters {
+  std::atomic<uint64_t> events_in{0}, events_out{0}, filtered{0}, faulted{0}, dropped{0}, errors{0};
+};
+
+struct QueryEnv {
+  const Clock* clock = nullptr;
+  BatchConsumer* target = nullptr;
+  BatchConsumer* fault_target = nullptr;  // !S, when the input has @onError(action='stream')
+  QueryCounters* counters = nullptr;
+  std::function<void(const Status&)> fail;  // @onError(action='fail')
+};
+
+class FilterProjectOp final : public BatchConsumer {
+ public:
+  static Result<std::unique_ptr<FilterProjectOp>> Make(const plan::QueryPlan& plan, QueryEnv env);
+  void Push(const Batch& in) override;
+
+ private:
+  FilterProjectOp(const plan::QueryPlan& plan, QueryEnv env);
+  void RouteFailures(const Batch& in);
+
+  const plan::QueryPlan& plan_;
+  QueryEnv env_;
+  plan::ErrorAction action_;
+  std::unique_ptr<VecExpr> filter_;
+  std::vector<std::unique_ptr<VecExpr>> projections_;
+  EvalContext ctx_;
+  std::vector<uint32_t> selected_;
+  std::vector<uint32_t> kept_;  // dense positions that survive row errors
+  std::vector<const Column*> results_;
+  Batch out_;
+  Batch faults_;
+  Schema fault_schema_;
+};
+
+}  // namespace sluice::exec

@@ -1,0 +1,1556 @@
+// Binding: names to columns, types to expressions, options to settings, queries to plans.
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "plan/plan.h"
+#include "plan/type_rules.h"
+
+namespace sluice::plan {
+
+using sql::BinaryOp;
+using sql::Diagnostics;
+using sql::Expr;
+using sql::Loc;
+
+BoundExprPtr BoundExpr::Clone() const {
+  auto c = std::make_unique<BoundExpr>();
+  c->kind = kind;
+  c->type = type;
+  c->loc = loc;
+  c->literal = literal;
+  c->column = column;
+  c->op = op;
+  c->fn = fn;
+  c->negated = negated;
+  c->has_else = has_else;
+  c->distinct = distinct;
+  c->text = text;
+  for (const auto& a : args) c->args.push_back(a->Clone());
+  return c;
+}
+
+bool BoundExpr::IsConstant() const {
+  if (kind == Kind::kColumn || kind == Kind::kAggregate) return false;
+  if (kind == Kind::kFunction && (fn == Fn::kCurrentTimeMillis || fn == Fn::kEventTimestamp))
+    return false;
+  for (const auto& a : args)
+    if (!a->IsConstant()) return false;
+  return true;
+}
+
+namespace {
+
+struct FunctionInfo {
+  const char* name;  // lower case
+  Fn fn;
+  int min_args;
+  int max_args;  // -1: any number
+  bool aggregate;
+};
+
+const FunctionInfo kFunctions[] = {
+    {"upper", Fn::kUpper, 1, 1, false},
+    {"lower", Fn::kLower, 1, 1, false},
+    {"concat", Fn::kConcat, 1, -1, false},
+    {"length", Fn::kLength, 1, 1, false},
+    {"substr", Fn::kSubstr, 2, 3, false},
+    {"substring", Fn::kSubstr, 2, 3, false},
+    {"trim", Fn::kTrim, 1, 1, false},
+    {"ltrim", Fn::kLtrim, 1, 1, false},
+    {"rtrim", Fn::kRtrim, 1, 1, false},
+    {"replace", Fn::kReplace, 3, 3, false},
+    {"reverse", Fn::kReverse, 1, 1, false},
+    {"contains", Fn::kContains, 2, 2, false},
+    {"startswith", Fn::kStartsWith, 2, 2, false},
+    {"starts_with", Fn::kStartsWith, 2, 2, false},
+    {"endswith", Fn::kEndsWith, 2, 2, false},
+    {"ends_with", Fn::kEndsWith, 2, 2, false},
+    {"abs", Fn::kAbs, 1, 1, false},
+    {"round", Fn::kRound, 1, 2, false},
+    {"ceil", Fn::kCeil, 1, 1, false},
+    {"ceiling", Fn::kCeil, 1, 1, false},
+    {"floor", Fn::kFloor, 1, 1, false},
+    {"sqrt", Fn::kSqrt, 1, 1, false},
+    {"pow", Fn::kPow, 2, 2, false},
+    {"power", Fn::kPow, 2, 2, false},
+    {"exp", Fn::kExp, 1, 1, false},
+    {"ln", Fn::kLn, 1, 1, false},
+    {"log", Fn::kLn, 1, 1, false},
+    {"log10", Fn::kLog10, 1, 1, false},
+    {"sign", Fn::kSign, 1, 1, false},
+    {"mod", Fn::kMod, 2, 2, false},
+    {"greatest", Fn::kGreatest, 1, -1, false},
+    {"least", Fn::kLeast, 1, -1, false},
+    {"coalesce", Fn::kCoalesce, 1, -1, false},
+    {"ifnull", Fn::kCoalesce, 2, 2, false},
+    {"nullif", Fn::kNullif, 2, 2, false},
+    {"currenttimemillis", Fn::kCurrentTimeMillis, 0, 0, false},
+    {"eventtimestamp", Fn::kEventTimestamp, 0, 0, false},
+    {"formattimestamp", Fn::kFormatTimestamp, 1, 1, false},
+    {"parsetimestamp", Fn::kParseTimestamp, 1, 2, false},
+    {"count", Fn::kCount, 0, 1, true},
+    {"sum", Fn::kSum, 1, 1, true},
+    {"avg", Fn::kAvg, 1, 1, true},
+    {"min", Fn::kMin, 1, 1, true},
+    {"max", Fn::kMax, 1, 1, true},
+    {"stddev", Fn::kStddev, 1, 1, true},
+    {"distinctcount", Fn::kDistinctCount, 1, 1, true},
+    {"first", Fn::kFirst, 1, 1, true},
+    {"last", Fn::kLast, 1, 1, true},
+    {"minforever", Fn::kMinForever, 1, 1, true},
+    {"maxforever", Fn::kMaxForever, 1, 1, true},
+};
+
+// Spellings shown in suggestions.
+const std::vector<std::string> kFunctionNames = {"upper",
+                                                 "lower",
+                                                 "concat",
+                                                 "length",
+                                                 "substr",
+                                                 "substring",
+                                                 "trim",
+                                                 "ltrim",
+                                                 "rtrim",
+                                                 "replace",
+                                                 "reverse",
+                                                 "contains",
+                                                 "startsWith",
+                                                 "endsWith",
+                                                 "abs",
+                                                 "round",
+                                                 "ceil",
+                                                 "floor",
+                                                 "sqrt",
+                                                 "pow",
+                                                 "exp",
+                                                 "ln",
+                                                 "log10",
+                                                 "sign",
+                                                 "mod",
+                                                 "greatest",
+                                                 "least",
+                                                 "coalesce",
+                                                 "ifnull",
+                                                 "nullif",
+                                                 "currentTimeMillis",
+                                                 "eventTimestamp",
+                                                 "formatTimestamp",
+                                                 "parseTimestamp",
+                                                 "count",
+                                                 "sum",
+                                                 "avg",
+                                                 "min",
+                                                 "max",
+                                                 "stddev",
+                                                 "distinctCount",
+                                                 "first",
+                                                 "last",
+                                                 "minForever",
+                                                 "maxForever"};
+
+const FunctionInfo* FindFunction(const std::string& name) {
+  std::string lower = name;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const FunctionInfo& f : kFunctions)
+    if (lower == f.name) return &f;
+  return nullptr;
+}
+
+const std::vector<std::string> kWindowKinds = {
+    "length",       "lengthBatch",       "time",     "timeBatch",     "timeLength",
+    "externalTime", "externalTimeBatch", "sort",     "session",       "delay",
+    "unique",       "firstUnique",       "frequent", "lossyFrequent", "expression",
+    "tumbling",     "sliding",           "cron"};
+
+struct ScopeInput {
+  std::string stream;
+  std::string alias;
+  const Schema* schema = nullptr;
+  int offset = 0;
+};
+
+struct Scope {
+  std::vector<ScopeInput> inputs;
+  // Select-list aliases, usable in HAVING and ORDER BY.
+  const std::vector<std::pair<std::string, const BoundExpr*>>* select_aliases = nullptr;
+  bool allow_aggregates = false;
+  const char* clause = "WHERE";
+  bool saw_aggregate = false;
+};
+
+BoundExprPtr MakeCast(BoundExprPtr e, DataType to) {
+  if (e->type == to) return e;
+  auto c = std::make_unique<BoundExpr>();
+  c->kind = BoundExpr::Kind::kCast;
+  c->type = to;
+  c->loc = e->loc;
+  c->text = e->text;
+  c->args.push_back(std::move(e));
+  return c;
+}
+
+BoundExprPtr MakeLiteral(Value v, DataType t, Loc loc) {
+  auto e = std::make_unique<BoundExpr>();
+  e->kind = BoundExpr::Kind::kLiteral;
+  e->literal = std::move(v);
+  e->type = t;
+  e->loc = loc;
+  e->text = e->literal.ToString();
+  return e;
+}
+
+class Binder {
+ public:
+  Binder(std::string_view source, Diagnostics* diags) : source_(source), diags_(diags) {}
+
+  std::unique_ptr<AppPlan> Run(const sql::AppAst& ast) {
+    plan_ = std::make_unique<AppPlan>();
+    plan_->settings = ApplyAppAnnotations(ast.app_annotations, diags_);
+    // Definitions first, so that queries may read streams defined after them.
+    for (const sql::Statement& st : ast.statements)
+      if (st.kind == sql::Statement::Kind::kCreate && !st.create->as_query)
+        DefineStream(*st.create, st.annotations);
+
+    struct Pending {
+      const sql::Statement* statement;
+      int number;
+    };
+    std::vector<Pending> pending;
+    int number = 0;
+    for (const sql::Statement& st : ast.statements) {
+      if (st.kind == sql::Statement::Kind::kQuery || st.create->as_query)
+        pending.push_back({&st, ++number});
+    }
+    // A query may read a stream that a later query defines by inserting into it: bind in
+    // dependency order, then bind whatever is left so that its errors are reported.
+    bool progress = true;
+    while (!pending.empty() && progress) {
+      progress = false;
+      for (size_t i = 0; i < pending.size();) {
+        if (InputsDefined(*pending[i].statement)) {
+          BindStatement(*pending[i].statement, pending[i].number);
+          pending.erase(pending.begin() + static_cast<long>(i));
+          progress = true;
+        } else {
+          ++i;
+        }
+      }
+    }
+    for (const Pending& p : pending) BindStatement(*p.statement, p.number);
+    CheckCycles();
+    return std::move(plan_);
+  }
+
+ private:
+  // ---- definitions -----------------------------------------------------------------------------
+  bool CheckNameFree(const std::string& name, Loc loc) {
+    if (const StreamDef* existing = plan_->catalog.Find(name)) {
+      diags_->Error(loc, std::string(existing->is_table ? "table" : "stream") + " '" + name +
+                             "' is already defined at line " + std::to_string(existing->loc.line));
+      return false;
+    }
+    return true;
+  }
+
+  StreamDef* DefineStream(const sql::CreateStmt& c,
+                          const std::vector<sql::Annotation>& annotations) {
+    if (!CheckNameFree(c.name, c.name_loc)) return nullptr;
+    auto def = std::make_unique<StreamDef>();
+    def->name = c.name;
+    def->is_table = c.is_table;
+    def->loc = c.name_loc;
+    std::set<std::string> seen;
+    for (const sql::ColumnDef& col : c.columns) {
+      if (!seen.insert(col.name).second) {
+        diags_->Error(col.loc, "attribute '" + col.name + "' is defined twice");
+        continue;
+      }
+      if (col.primary_key) {
+        if (!c.is_table)
+          diags_->Error(col.loc, "PRIMARY KEY is for tables; '" + c.name + "' is a stream");
+        def->primary_key.push_back(static_cast<int>(def->schema.size()));
+      }
+      def->schema.Add(col.name, col.type);
+    }
+    return FinishDefinition(std::move(def), annotations, c.with);
+  }
+
+  StreamDef* FinishDefinition(std::unique_ptr<StreamDef> def,
+                              const std::vector<sql::Annotation>& annotations,
+                              const std::vector<sql::Property>& with) {
+    ApplyStreamAnnotations(annotations, plan_->settings, def.get(), diags_);
+    ApplyWithProperties(with, def.get(), diags_);
+    if (def->is_table && def->async.enabled && !annotations.empty())
+      diags_->Error(def->loc, "@Async applies to streams; '" + def->name + "' is a table");
+    if (def->is_table) def->async.enabled = false;
+    StreamDef* p = plan_->catalog.Add(std::move(def));
+    if (p->on_error == ErrorAction::kStream) {
+      auto fault = std::make_unique<StreamDef>();
+      fault->name = "!" + p->name;
+      fault->is_fault_stream = true;
+      fault->loc = p->loc;
+      fault->schema = p->schema;
+      fault->schema.Add("_error", DataType::String());
+      p->fault_stream = fault->name;
+      plan_->catalog.Add(std::move(fault));
+    }
+    return p;
+  }
+
+  // ---- statements ------------------------------------------------------------------------------
+  static void CollectPatternStreams(const sql::PatternNode& n, std::vector<std::string>* out) {
+    if (!n.stream.empty()) out->push_back(n.stream);
+    for (const auto& c : n.children) CollectPatternStreams(*c, out);
+  }
+
+  static std::vector<std::string> InputNames(const sql::Query& q) {
+    std::vector<std::string> names;
+    switch (q.from.kind) {
+      case sql::FromClause::Kind::kStream:
+        names.push_back(q.from.stream.name);
+        break;
+      case sql::FromClause::Kind::kJoin:
+        names.push_back(q.from.join->left.name);
+        names.push_back(q.from.join->right.name);
+        break;
+      case sql::FromClause::Kind::kPattern:
+        CollectPatternStreams(*q.from.pattern->root, &names);
+    }
+    return names;
+  }
+
+  bool InputsDefined(const sql::Statement& st) {
+    const sql::Query& q = st.query ? *st.query : *st.create->as_query;
+    for (const std::string& n : InputNames(q))
+      if (!plan_->catalog.Find(n)) return false;
+    return true;
+  }
+
+  void BindStatement(const sql::Statement& st, int number) {
+    int errors_before = diags_->error_count();
+    const sql::Query& q = st.query ? *st.query : *st.create->as_query;
+    QueryPlan qp;
+    qp.loc = st.loc;
+    qp.name = ApplyQueryAnnotations(q.annotations, "query" + std::to_string(number), diags_);
+    qp.sql = StatementText(st.loc);
+    bool supported = BindQuery(q, st.create.get(), st.annotations, &qp);
+    if (supported && diags_->error_count() == errors_before)
+      plan_->queries.push_back(std::move(qp));
+  }
+
+  std::string StatementText(Loc loc) const {
+    int line = 1;
+    size_t pos = 0;
+    while (line < loc.line && pos < source_.size()) {
+      if (source_[pos] == '\n') ++line;
+      ++pos;
+    }
+    pos += static_cast<size_t>(loc.col - 1);
+    size_t end = pos;
+    int depth = 0;
+    bool in_string = false;
+    while (end < source_.size()) {
+      char c = source_[end];
+      if (c == '\'') in_string = !in_string;
+      if (!in_string) {
+        if (c == '(') ++depth;
+        if (c == ')') --depth;
+        if (c == ';' && depth <= 0) break;
+        if (c == '-' && end + 1 < source_.size() && source_[end + 1] == '-') {
+          while (end < source_.size() && source_[end] != '\n') ++end;
+          continue;
+        }
+      }
+      ++end;
+    }
+    std::string text(source_.substr(pos, end - pos));
+    std::string squashed;
+    bool space = false;
+    for (char c : text) {
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        space = true;
+        continue;
+      }
+      if (space && !squashed.empty()) squashed += ' ';
+      space = false;
+      squashed += c;
+    }
+    return squashed;
+  }
+
+  void NotSupported(Loc loc, const std::string& construct, int length = 1) {
+    diags_->Error(loc, "not supported yet: " + construct, "", length);
+  }
+
+  // Resolves one stream of FROM; null (with an error) when it is unknown.
+  const StreamDef* ResolveStream(const sql::StreamRef& ref, bool allow_table) {
+    std::string name = ref.fault ? "!" + ref.name : ref.name;
+    const StreamDef* def = plan_->catalog.Find(name);
+    if (!def) {
+      if (ref.fault && plan_->catalog.Find(ref.name)) {
+        diags_->Error(ref.loc, "stream '" + ref.name + "' has no fault stream '!" + ref.name + "'",
+                      "add @onError(action='stream') to CREATE STREAM " + ref.name,
+                      static_cast<int>(ref.name.size()) + 1);
+      } else {
+        diags_->Error(ref.loc, "unknown stream '" + name + "'", StreamSuggestion(ref.name),
+                      static_cast<int>(name.size()));
+      }
+      return nullptr;
+    }
+    if (def->is_table && !allow_table) {
+      diags_->Error(ref.loc,
+                    "'" + ref.name +
+                        "' is a table; a query reads streams (join a table with a "
+                        "stream to look rows up)",
+                    "", static_cast<int>(ref.name.size()));
+      return nullptr;
+    }
+    return def;
+  }
+
+  std::string StreamSuggestion(const std::string& name) const {
+    std::vector<std::string> names;
+    for (const auto& d : plan_->catalog.all())
+      if (!d->is_fault_stream) names.push_back(d->name);
+    return sql::DidYouMean(name, names);
+  }
+
+  // Returns false when the query uses a construct that this version does not execute.
+  bool BindQuery(const sql::Query& q, const sql::CreateStmt* create,
+                 const std::vector<sql::Annotation>& create_annotations, QueryPlan* qp) {
+    bool supported = true;
+    Scope scope;
+    std::vector<const StreamDef*> inputs;
+    BoundExprPtr filter;
+    switch (q.from.kind) {
+      case sql::FromClause::Kind::kStream: {
+        const StreamDef* def = ResolveStream(q.from.stream, false);
+        if (def) {
+          scope.inputs.push_back({def->name, q.from.stream.alias, &def->schema, 0});
+          if (def->is_fault_stream) scope.inputs.back().stream = q.from.stream.name;
+          inputs.push_back(def);
+          qp->input = def;
+          if (q.from.stream.filter) filter = BindCondition(*q.from.stream.filter, scope, "filter");
+        }
+        if (q.from.stream.window) {
+          CheckWindow(*q.from.stream.window, def);
+          NotSupported(q.from.stream.window->loc, q.from.stream.window->ToSql(), 6);
+          supported = false;
+        }
+        if (q.from.stream.unidirectional)
+          diags_->Error(q.from.stream.loc, "UNIDIRECTIONAL applies to a join side");
+        break;
+      }
+      case sql::FromClause::Kind::kJoin: {
+        const sql::JoinSpec& j = *q.from.join;
+        const StreamDef* l = ResolveStream(j.left, true);
+        const StreamDef* r = ResolveStream(j.right, true);
+        int offset = 0;
+        for (auto [def, ref] : {std::pair{l, &j.left}, std::pair{r, &j.right}}) {
+          if (!def) continue;
+          scope.inputs.push_back({def->name, ref->alias, &def->schema, offset});
+          offset += static_cast<int>(def->schema.size());
+          if (ref->window) CheckWindow(*ref->window, def);
+        }
+        if (l && r && !scope.inputs.empty() && scope.inputs.size() == 2 &&
+            scope.inputs[0].alias.empty() && scope.inputs[1].alias.empty() &&
+            scope.inputs[0].stream == scope.inputs[1].stream)
+          diags_->Error(j.right.loc, "a self-join needs an alias on each side (AS a ... AS b)");
+        for (const sql::StreamRef* ref : {&j.left, &j.right}) {
+          if (ref->filter) {
+            Scope side;
+            for (const ScopeInput& in : scope.inputs)
+              if (in.stream == ref->name && in.alias == ref->alias) side.inputs.push_back(in);
+            BindCondition(*ref->filter, side, "filter");
+          }
+        }
+        if (j.on) BindCondition(*j.on, scope, "ON");
+        bool left_keeps = j.left.window.has_value() || (l && l->is_table);
+        bool right_keeps = j.right.window.has_value() || (r && r->is_table);
+        if (l && r && !left_keeps && !right_keeps)
+          diags_->Warning(j.loc,
+                          "query '" + qp->name +
+                              "': neither side of this join keeps "
+                              "events (no window, no table), so it can never match",
+                          "add WINDOW(...) to one side", 4);
+        NotSupported(j.loc, "JOIN", 4);
+        supported = false;
+        break;
+      }
+      case sql::FromClause::Kind::kPattern: {
+        BindPatternScope(*q.from.pattern->root, &scope);
+        BindPatternFilters(*q.from.pattern->root, scope);
+        if (q.from.pattern->within) CheckDuration(*q.from.pattern->within, "WITHIN");
+        NotSupported(q.from.pattern->loc, q.from.pattern->is_sequence ? "SEQUENCE" : "PATTERN", 7);
+        supported = false;
+        break;
+      }
+    }
+    for (const auto& p : q.from.partition_by) {
+      BindExpr(*p, scope);
+      NotSupported(p->loc, "PARTITION BY");
+      supported = false;
+    }
+    if (q.where) {
+      BoundExprPtr w = BindCondition(*q.where, scope, "WHERE");
+      if (w && filter) {
+        auto both = std::make_unique<BoundExpr>();
+        both->kind = BoundExpr::Kind::kAnd;
+        both->type = DataType::Bool();
+        both->loc = w->loc;
+        both->text = filter->text + " AND " + w->text;
+        both->args.push_back(std::move(filter));
+        both->args.push_back(std::move(w));
+        filter = std::move(both);
+      } else if (w) {
+        filter = std::move(w);
+      }
+    }
+    qp->filter = std::move(filter);
+
+    // The select list.
+    struct Item {
+      std::string name;
+      Loc loc;
+      BoundExprPtr expr;
+      bool needs_name = false;
+    };
+    std::vector<Item> items;
+    Scope select_scope = scope;
+    select_scope.allow_aggregates = true;
+    select_scope.clause = "SELECT";
+    for (const sql::SelectItem& si : q.select) {
+      if (si.expr->kind == Expr::Kind::kStar) {
+        bool matched = false;
+        for (const ScopeInput& in : scope.inputs) {
+          if (!si.expr->qualifier.empty() && si.expr->qualifier != in.alias &&
+              si.expr->qualifier != in.stream)
+            continue;
+          matched = true;
+          for (size_t i = 0; i < in.schema->size(); ++i) {
+            auto col = std::make_unique<BoundExpr>();
+            col->kind = BoundExpr::Kind::kColumn;
+            col->column = in.offset + static_cast<int>(i);
+            col->type = in.schema->field(i).type;
+            col->loc = si.loc;
+            col->text = in.schema->field(i).name;
+            items.push_back({in.schema->field(i).name, si.loc, std::move(col)});
+          }
+        }
+        if (!matched && !scope.inputs.empty())
+          diags_->Error(si.loc, "'" + si.expr->qualifier + ".*' names no stream of this query");
+        continue;
+      }
+      Item item;
+      item.loc = si.loc;
+      item.expr = BindExpr(*si.expr, select_scope);
+      if (!si.alias.empty()) {
+        item.name = si.alias;
+      } else if (si.expr->kind == Expr::Kind::kColumn) {
+        item.name = si.expr->name;
+      } else {
+        item.needs_name = true;
+        item.name = si.expr->ToSql();
+      }
+      items.push_back(std::move(item));
+    }
+    bool aggregating = select_scope.saw_aggregate || !q.group_by.empty();
+    if (select_scope.saw_aggregate) {
+      Loc at = q.select.empty() ? q.loc : q.select.front().loc;
+      for (const auto& it : items)
+        if (it.expr && ContainsAggregate(*it.expr)) {
+          at = FirstAggregateLoc(*it.expr);
+          break;
+        }
+      NotSupported(at, "aggregate functions");
+      supported = false;
+    }
+    if (!q.group_by.empty()) {
+      for (const auto& g : q.group_by) BindExpr(*g, scope);
+      NotSupported(q.group_by.front()->loc, "GROUP BY");
+      supported = false;
+    }
+    std::vector<std::pair<std::string, const BoundExpr*>> aliases;
+    for (const Item& it : items)
+      if (it.expr) aliases.push_back({it.name, it.expr.get()});
+    if (q.having) {
+      Scope hs = scope;
+      hs.select_aliases = &aliases;
+      hs.allow_aggregates = true;
+      hs.clause = "HAVING";
+      BindCondition(*q.having, hs, "HAVING");
+      if (!aggregating) {
+        // HAVING without aggregation filters output rows (Siddhi), but needs the aggregate
+        // runtime of the windows issue to run.
+      }
+      NotSupported(q.having->loc, "HAVING");
+      supported = false;
+    }
+    if (!q.order_by.empty()) {
+      Scope os = scope;
+      os.select_aliases = &aliases;
+      os.allow_aggregates = true;
+      for (const auto& o : q.order_by) BindExpr(*o.expr, os);
+      NotSupported(q.order_by.front().expr->loc, "ORDER BY");
+      supported = false;
+    }
+    if (q.limit) {
+      CheckCount(*q.limit, "LIMIT");
+      NotSupported(q.limit->loc, "LIMIT");
+      supported = false;
+    }
+    if (q.offset) {
+      CheckCount(*q.offset, "OFFSET");
+      NotSupported(q.offset->loc, "OFFSET");
+      supported = false;
+    }
+    if (q.distinct) {
+      NotSupported(q.loc, "SELECT DISTINCT");
+      supported = false;
+    }
+    if (q.emit != sql::EmitMode::kDefault) {
+      NotSupported(q.emit_loc, q.emit == sql::EmitMode::kChanges ? "EMIT CHANGES" : "EMIT FINAL");
+      supported = false;
+    }
+    if (q.rate) {
+      if (q.rate->duration) CheckDuration(*q.rate->duration, "OUTPUT EVERY");
+      NotSupported(q.rate->loc, "OUTPUT ... EVERY (output rate limiting)", 6);
+      supported = false;
+    }
+
+    // The output.
+    if (create) {
+      if (q.output) {
+        diags_->Error(q.output->loc,
+                      "CREATE ... AS SELECT defines its own output; remove " +
+                          std::string(q.output->kind == sql::OutputClause::Kind::kInsert
+                                          ? "INSERT INTO"
+                                          : "the table write"));
+        return false;
+      }
+      if (!CheckNameFree(create->name, create->name_loc)) return false;
+      auto def = std::make_unique<StreamDef>();
+      def->name = create->name;
+      def->is_table = create->is_table;
+      def->loc = create->name_loc;
+      std::set<std::string> seen;
+      for (Item& it : items) {
+        if (!it.expr) continue;
+        if (it.needs_name) {
+          diags_->Error(it.loc, "the expression '" + it.name + "' needs a name in CREATE ... AS",
+                        "add AS name");
+          continue;
+        }
+        if (!seen.insert(it.name).second)
+          diags_->Error(it.loc, "the output attribute '" + it.name + "' appears twice",
+                        "give one of them another name with AS");
+        def->schema.Add(it.name,
+                        it.expr->type.id == TypeId::kNull ? DataType::String() : it.expr->type);
+      }
+      StreamDef* target = FinishDefinition(std::move(def), create_annotations, create->with);
+      if (create->is_table) {
+        NotSupported(create->loc, "CREATE TABLE ... AS SELECT", 6);
+        return false;
+      }
+      qp->target = target;
+      qp->by_name = true;
+      for (Item& it : items)
+        if (it.expr)
+          qp->outputs.push_back({it.name, MakeCast(std::move(it.expr),
+                                                   target->schema.field(qp->outputs.size()).type)});
+      return supported;
+    }
+
+    if (!q.output) {
+      diags_->Error(q.loc, "this query has no output", "add INSERT INTO <stream>", 6);
+      return false;
+    }
+    const sql::OutputClause& out = *q.output;
+    if (out.events != sql::OutputEvents::kCurrent) {
+      NotSupported(out.loc,
+                   out.events == sql::OutputEvents::kExpired
+                       ? "INSERT EXPIRED EVENTS (expired events come with windows)"
+                       : "INSERT ALL EVENTS (expired events come with windows)",
+                   6);
+      supported = false;
+    }
+    if (out.kind != sql::OutputClause::Kind::kInsert) {
+      const StreamDef* table = plan_->catalog.Find(out.target);
+      if (!table) {
+        diags_->Error(out.loc, "unknown table '" + out.target + "'", StreamSuggestion(out.target));
+      } else if (!table->is_table) {
+        diags_->Error(out.loc, "'" + out.target + "' is a stream; UPDATE and DELETE write tables");
+      } else {
+        Scope ws = scope;
+        ws.inputs.push_back({table->name, "", &table->schema, 1 << 20});
+        if (out.on) BindCondition(*out.on, ws, "ON");
+        for (const auto& s : out.sets) {
+          if (table->schema.IndexOf(s.column) < 0)
+            diags_->Error(s.loc, "table '" + table->name + "' has no column '" + s.column + "'");
+          BindExpr(*s.value, ws);
+        }
+      }
+      const char* what = out.kind == sql::OutputClause::Kind::kUpdate   ? "UPDATE table"
+                         : out.kind == sql::OutputClause::Kind::kDelete ? "DELETE from table"
+                                                                        : "UPDATE OR INSERT";
+      NotSupported(out.loc, what, 6);
+      return false;
+    }
+    StreamDef* target = plan_->catalog.Find(out.target);
+    if (target && target->is_fault_stream) {
+      diags_->Error(out.loc, "'" + out.target + "' is a fault stream; only the engine writes it");
+      return false;
+    }
+    if (!target) {
+      // Auto-definition of an undefined INSERT INTO target: the select list's names and types.
+      auto def = std::make_unique<StreamDef>();
+      def->name = out.target;
+      def->auto_defined = true;
+      def->loc = out.loc;
+      std::set<std::string> seen;
+      bool ok = true;
+      for (Item& it : items) {
+        if (!it.expr) {
+          ok = false;
+          continue;
+        }
+        if (it.needs_name) {
+          diags_->Error(it.loc,
+                        "the expression '" + it.name + "' needs a name, since '" + out.target +
+                            "' is defined by this query",
+                        "add AS name");
+          ok = false;
+          continue;
+        }
+        if (!seen.insert(it.name).second) {
+          diags_->Error(it.loc, "the output attribute '" + it.name + "' appears twice",
+                        "give one of them another name with AS");
+          ok = false;
+        }
+        def->schema.Add(it.name,
+                        it.expr->type.id == TypeId::kNull ? DataType::String() : it.expr->type);
+      }
+      def->async.enabled = plan_->settings.async;
+      if (!ok && def->schema.size() == 0) return false;
+      target = plan_->catalog.Add(std::move(def));
+    } else if (target->is_table) {
+      NotSupported(out.loc, "INSERT INTO a table", 6);
+      return false;
+    }
+    qp->target = target;
+    MapOutputs(&items, target, out.loc, qp);
+    return supported;
+  }
+
+  template <typename Items>
+  void MapOutputs(Items* items, const StreamDef* target, Loc loc, QueryPlan* qp) {
+    const Schema& schema = target->schema;
+    for (auto& it : *items)
+      if (!it.expr) return;  // errors already reported
+    std::set<std::string> names;
+    for (auto& it : *items) names.insert(it.name);
+    bool by_name = names.size() == schema.size() && items->size() == schema.size();
+    for (auto& f : schema.fields()) by_name = by_name && names.count(f.name);
+    qp->by_name = by_name;
+    if (!by_name && items->size() != schema.size()) {
+      diags_->Error(loc,
+                    "INSERT INTO " + target->name + ": the query gives " +
+                        std::to_string(items->size()) + " values but '" + target->name + "' has " +
+                        std::to_string(schema.size()) + " attributes " + schema.ToString(),
+                    "", 6);
+      return;
+    }
+    for (size_t i = 0; i < schema.size(); ++i) {
+      const Field& f = schema.field(i);
+      size_t src = i;
+      if (by_name)
+        for (size_t k = 0; k < items->size(); ++k)
+          if ((*items)[k].name == f.name) src = k;
+      auto& it = (*items)[src];
+      if (!CanAssign(it.expr->type, f.type)) {
+        diags_->Error(it.loc,
+                      "cannot insert " + it.expr->type.ToString() + " '" + it.name + "' into " +
+                          target->name + "." + f.name + " " + f.type.ToString() +
+                          (by_name ? "" : " (values go by position)"),
+                      "CAST it, or reorder the select list to match " + schema.ToString());
+        continue;
+      }
+      qp->outputs.push_back({f.name, MakeCast(std::move(it.expr), f.type)});
+    }
+  }
+
+  // ---- windows, patterns -----------------------------------------------------------------------
+  void CheckWindow(const sql::WindowSpec& w, const StreamDef* def) {
+    bool known = false;
+    for (const auto& k : kWindowKinds) known |= k == w.kind;
+    if (!known) {
+      diags_->Error(w.loc, "unknown window '" + w.kind + "'", sql::DidYouMean(w.kind, kWindowKinds),
+                    6);
+      return;
+    }
+    Scope scope;
+    if (def) scope.inputs.push_back({def->name, "", &def->schema, 0});
+    auto need = [&](size_t min, size_t max) {
+      if (w.args.size() < min || w.args.size() > max) {
+        std::string range =
+            min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max);
+        diags_->Error(w.loc, w.ToSql() + " takes " + range + " argument(s) after the kind", "", 6);
+        return false;
+      }
+      return true;
+    };
+    const std::string& k = w.kind;
+    if (k == "length" || k == "lengthBatch") {
+      if (need(1, 2)) CheckCount(*w.args[0], "WINDOW('" + k + "', n)");
+    } else if (k == "time" || k == "timeBatch" || k == "tumbling" || k == "delay") {
+      if (need(1, 2)) CheckDuration(*w.args[0], w.ToSql());
+    } else if (k == "sliding") {
+      if (need(2, 2)) {
+        CheckDuration(*w.args[0], w.ToSql());
+        CheckDuration(*w.args[1], w.ToSql());
+      }
+    } else if (k == "timeLength") {
+      if (need(2, 2)) {
+        CheckDuration(*w.args[0], w.ToSql());
+        CheckCount(*w.args[1], w.ToSql());
+      }
+    } else if (k == "externalTime" || k == "externalTimeBatch") {
+      if (need(2, 3)) {
+        BoundExprPtr ts = BindExpr(*w.args[0], scope);
+        if (ts && !ts->type.is_integer() && ts->type.id != TypeId::kTimestamp)
+          diags_->Error(w.args[0]->loc, w.ToSql() +
+                                            " needs a BIGINT or TIMESTAMP time attribute, "
+                                            "got " +
+                                            ts->type.ToString());
+        CheckDuration(*w.args[1], w.ToSql());
+      }
+    } else if (k == "session") {
+      if (need(1, 2)) {
+        CheckDuration(*w.args[0], w.ToSql());
+        if (w.args.size() == 2) BindExpr(*w.args[1], scope);
+      }
+    } else if (k == "sort") {
+      if (need(2, 3)) {
+        CheckCount(*w.args[0], w.ToSql());
+        BindExpr(*w.args[1], scope);
+      }
+    } else if (k == "unique" || k == "firstUnique") {
+      if (need(1, 1)) BindExpr(*w.args[0], scope);
+    }
+  }
+
+  void CheckDuration(const Expr& e, const std::string& where) {
+    if (e.kind == Expr::Kind::kLiteral && (e.is_duration || e.literal.type() == TypeId::kInt ||
+                                           e.literal.type() == TypeId::kBigint)) {
+      if (e.literal.int_value() <= 0)
+        diags_->Error(e.loc, where + " needs a positive duration, got " + e.ToSql(), "", e.length);
+      return;
+    }
+    diags_->Error(e.loc, where + " needs a duration such as 5 SECONDS, got " + e.ToSql(), "",
+                  e.length);
+  }
+
+  void CheckCount(const Expr& e, const std::string& where) {
+    if (e.kind == Expr::Kind::kLiteral && !e.is_duration &&
+        (e.literal.type() == TypeId::kInt || e.literal.type() == TypeId::kBigint)) {
+      if (e.literal.int_value() <= 0)
+        diags_->Error(e.loc, where + " needs a positive integer, got " + e.ToSql(), "", e.length);
+      return;
+    }
+    diags_->Error(e.loc, where + " needs a positive integer, got " + e.ToSql(), "", e.length);
+  }
+
+  void BindPatternScope(const sql::PatternNode& n, Scope* scope) {
+    if (n.kind == sql::PatternNode::Kind::kElement || n.kind == sql::PatternNode::Kind::kNot) {
+      const StreamDef* def = plan_->catalog.Find(n.stream);
+      if (!def) {
+        diags_->Error(n.stream_loc, "unknown stream '" + n.stream + "'", StreamSuggestion(n.stream),
+                      static_cast<int>(n.stream.size()));
+      } else {
+        for (const ScopeInput& in : scope->inputs)
+          if (!n.alias.empty() && in.alias == n.alias)
+            diags_->Error(n.loc, "pattern alias '" + n.alias + "' is used twice");
+        int offset = 0;
+        if (!scope->inputs.empty())
+          offset =
+              scope->inputs.back().offset + static_cast<int>(scope->inputs.back().schema->size());
+        scope->inputs.push_back({def->name, n.alias, &def->schema, offset});
+      }
+      if (n.for_duration) CheckDuration(*n.for_duration, "NOT ... FOR");
+    }
+    if (n.within) CheckDuration(*n.within, "WITHIN");
+    for (const auto& c : n.children) BindPatternScope(*c, scope);
+  }
+
+  void BindPatternFilters(const sql::PatternNode& n, const Scope& scope) {
+    if (n.filter) {
+      // An element's filter sees its own stream unqualified and earlier aliases qualified.
+      Scope s = scope;
+      for (auto& in : s.inputs)
+        if (in.stream == n.stream && in.alias == n.alias) {
+          ScopeInput self = in;
+          s.inputs.erase(std::remove_if(s.inputs.begin(), s.inputs.end(),
+                                        [&](const ScopeInput& x) {
+                                          return x.stream == self.stream && x.alias == self.alias;
+                                        }),
+                         s.inputs.end());
+          s.inputs.insert(s.inputs.begin(), self);
+          break;
+        }
+      BindCondition(*n.filter, s, "pattern filter");
+    }
+    for (const auto& c : n.children) BindPatternFilters(*c, scope);
+  }
+
+  // ---- expressions -----------------------------------------------------------------------------
+  static bool ContainsAggregate(const BoundExpr& e) {
+    if (e.kind == BoundExpr::Kind::kAggregate) return true;
+    for (const auto& a : e.args)
+      if (ContainsAggregate(*a)) return true;
+    return false;
+  }
+  static Loc FirstAggregateLoc(const BoundExpr& e) {
+    if (e.kind == BoundExpr::Kind::kAggregate) return e.loc;
+    for (const auto& a : e.args)
+      if (ContainsAggregate(*a)) return FirstAggregateLoc(*a);
+    return e.loc;
+  }
+
+  BoundExprPtr BindCondition(const Expr& e, Scope& scope, const char* clause) {
+    Scope s = scope;
+    if (std::string(clause) != "HAVING") s.clause = clause;
+    BoundExprPtr b = BindExpr(e, s);
+    if (b && b->type.id != TypeId::kBool && b->type.id != TypeId::kNull) {
+      diags_->Error(e.loc,
+                    std::string(clause) + " needs a BOOL condition, but '" + e.ToSql() + "' is " +
+                        b->type.ToString(),
+                    "", e.length);
+      return nullptr;
+    }
+    if (b && b->type.id == TypeId::kNull) b = MakeCast(std::move(b), DataType::Bool());
+    return b;
+  }
+
+  BoundExprPtr ResolveColumn(const Expr& e, Scope& scope) {
+    std::vector<std::string> candidates;
+    const ScopeInput* found = nullptr;
+    int index = -1;
+    if (!e.qualifier.empty()) {
+      for (const ScopeInput& in : scope.inputs) {
+        if (in.alias == e.qualifier || (in.alias.empty() && in.stream == e.qualifier) ||
+            (!in.alias.empty() && in.stream == e.qualifier && scope.inputs.size() == 1)) {
+          found = &in;
+          break;
+        }
+      }
+      if (!found) {
+        std::vector<std::string> quals;
+        for (const ScopeInput& in : scope.inputs)
+          quals.push_back(in.alias.empty() ? in.stream : in.alias);
+        diags_->Error(e.loc, "unknown stream or alias '" + e.qualifier + "' in '" + e.ToSql() + "'",
+                      sql::DidYouMean(e.qualifier, quals), static_cast<int>(e.qualifier.size()));
+        return nullptr;
+      }
+      index = found->schema->IndexOf(e.name);
+      if (index < 0) {
+        for (const auto& f : found->schema->fields()) candidates.push_back(f.name);
+        diags_->Error(e.loc, "'" + found->stream + "' has no attribute '" + e.name + "'",
+                      sql::DidYouMean(e.name, candidates), e.length);
+        return nullptr;
+      }
+    } else {
+      // A select alias (HAVING, ORDER BY) wins over an input attribute of the same name? No:
+      // input attributes first, as in SQL; aliases fill the gaps.
+      int matches = 0;
+      for (const ScopeInput& in : scope.inputs) {
+        int i = in.schema->IndexOf(e.name);
+        if (i >= 0) {
+          if (matches == 0) found = &in, index = i;
+          ++matches;
+        }
+        for (const auto& f : in.schema->fields()) candidates.push_back(f.name);
+      }
+      if (matches > 1) {
+        std::string a =
+            scope.inputs[0].alias.empty() ? scope.inputs[0].stream : scope.inputs[0].alias;
+        diags_->Error(e.loc,
+                      "'" + e.name + "' is ambiguous: more than one stream of this query has it",
+                      "qualify it, e.g. " + a + "." + e.name, e.length);
+        return nullptr;
+      }
+      if (matches == 0) {
+        if (scope.select_aliases) {
+          for (const auto& [name, expr] : *scope.select_aliases) {
+            if (name == e.name) {
+              BoundExprPtr c = expr->Clone();
+              c->loc = e.loc;
+              if (ContainsAggregate(*c)) scope.saw_aggregate = true;
+              return c;
+            }
+          }
+          for (const auto& [name, expr] : *scope.select_aliases) candidates.push_back(name);
+        }
+        std::string where;
+        if (scope.inputs.size() == 1) where = " of '" + scope.inputs[0].stream + "'";
+        diags_->Error(e.loc, "unknown attribute '" + e.name + "'" + where,
+                      sql::DidYouMean(e.name, candidates), e.length);
+        return nullptr;
+      }
+    }
+    auto b = std::make_unique<BoundExpr>();
+    b->kind = BoundExpr::Kind::kColumn;
+    b->column = found->offset + index;
+    b->type = found->schema->field(index).type;
+    b->loc = e.loc;
+    b->text = e.ToSql();
+    return b;
+  }
+
+  BoundExprPtr BindExpr(const Expr& e, Scope& scope) {
+    BoundExprPtr b = BindExprInner(e, scope);
+    if (b && b->text.empty()) b->text = e.ToSql();
+    return b;
+  }
+
+  BoundExprPtr Node(BoundExpr::Kind kind, DataType type, const Expr& e) {
+    auto b = std::make_unique<BoundExpr>();
+    b->kind = kind;
+    b->type = type;
+    b->loc = e.loc;
+    b->text = e.ToSql();
+    return b;
+  }
+
+  // Binds all args; null when one failed.
+  bool BindArgs(const Expr& e, Scope& scope, std::vector<BoundExprPtr>* out, size_t from = 0) {
+    bool ok = true;
+    for (size_t i = from; i < e.args.size(); ++i) {
+      out->push_back(BindExpr(*e.args[i], scope));
+      ok = ok && out->back();
+    }
+    return ok;
+  }
+
+  BoundExprPtr BindComparison(BinaryOp op, BoundExprPtr l, BoundExprPtr r, const Expr& e,
+                              const Expr& le, const Expr& re) {
+    std::optional<DataType> t = CommonType(l->type, r->type);
+    if (!t) {
+      diags_->Error(e.loc,
+                    "cannot compare " + l->type.ToString() + " '" + le.ToSql() + "' with " +
+                        r->type.ToString() + " '" + re.ToSql() + "'",
+                    "CAST one side, e.g. CAST(" + re.ToSql() + " AS " + l->type.ToString() + ")");
+      return nullptr;
+    }
+    if (t->id == TypeId::kNull) t = DataType::Bool();
+    auto b = Node(BoundExpr::Kind::kCompare, DataType::Bool(), e);
+    b->op = op;
+    b->args.push_back(MakeCast(std::move(l), *t));
+    b->args.push_back(MakeCast(std::move(r), *t));
+    return b;
+  }
+
+  BoundExprPtr BindExprInner(const Expr& e, Scope& scope) {
+    switch (e.kind) {
+      case Expr::Kind::kLiteral: {
+        DataType t;
+        switch (e.literal.type()) {
+          case TypeId::kNull:
+            t = DataType::Null();
+            break;
+          case TypeId::kDecimal:
+            t = DataType::Decimal(18, e.literal.scale());
+            break;
+          default:
+            t = DataType{e.literal.type()};
+        }
+        auto b = MakeLiteral(e.literal, t, e.loc);
+        b->text = e.ToSql();
+        return b;
+      }
+      case Expr::Kind::kColumn:
+        if (e.index) {
+          // Indexed pattern references are checked with patterns; bind to the alias's attribute.
+          Expr plain(Expr::Kind::kColumn, e.loc);
+          plain.qualifier = e.qualifier;
+          plain.name = e.name;
+          plain.length = e.length;
+          return ResolveColumn(plain, scope);
+        }
+        return ResolveColumn(e, scope);
+      case Expr::Kind::kStar:
+        diags_->Error(e.loc, "'*' is allowed only as the whole select list or in count(*)");
+        return nullptr;
+      case Expr::Kind::kUnary: {
+        BoundExprPtr a = BindExpr(*e.args[0], scope);
+        if (!a) return nullptr;
+        if (e.unary_op == sql::UnaryOp::kNot) {
+          if (a->type.id != TypeId::kBool && a->type.id != TypeId::kNull) {
+            diags_->Error(e.loc, "NOT needs a BOOL, but '" + e.args[0]->ToSql() + "' is " +
+                                     a->type.ToString());
+            return nullptr;
+          }
+          auto b = Node(BoundExpr::Kind::kNot, DataType::Bool(), e);
+          b->args.push_back(MakeCast(std::move(a), DataType::Bool()));
+          return b;
+        }
+        if (!a->type.is_numeric() && a->type.id != TypeId::kNull) {
+          diags_->Error(e.loc, "unary '-' needs a number, but '" + e.args[0]->ToSql() + "' is " +
+                                   a->type.ToString());
+          return nullptr;
+        }
+        DataType t = a->type.id == TypeId::kNull ? DataType::Int() : a->type;
+        auto b = Node(BoundExpr::Kind::kNeg, t, e);
+        b->args.push_back(MakeCast(std::move(a), t));
+        return b;
+      }
+      case Expr::Kind::kBinary: {
+        BoundExprPtr l = BindExpr(*e.args[0], scope);
+        BoundExprPtr r = BindExpr(*e.args[1], scope);
+        if (!l || !r) return nullptr;
+        BinaryOp op = e.binary_op;
+        if (op == BinaryOp::kAnd || op == BinaryOp::kOr) {
+          for (auto* side : {&l, &r}) {
+            if ((*side)->type.id != TypeId::kBool && (*side)->type.id != TypeId::kNull) {
+              const Expr& se = side == &l ? *e.args[0] : *e.args[1];
+              diags_->Error(se.loc,
+                            std::string(sql::BinaryOpText(op)) + " needs BOOL operands, but '" +
+                                se.ToSql() + "' is " + (*side)->type.ToString(),
+                            "", se.length);
+              return nullptr;
+            }
+          }
+          auto b = Node(op == BinaryOp::kAnd ? BoundExpr::Kind::kAnd : BoundExpr::Kind::kOr,
+                        DataType::Bool(), e);
+          b->args.push_back(MakeCast(std::move(l), DataType::Bool()));
+          b->args.push_back(MakeCast(std::move(r), DataType::Bool()));
+          return b;
+        }
+        if (op >= BinaryOp::kEq && op <= BinaryOp::kGe)
+          return BindComparison(op, std::move(l), std::move(r), e, *e.args[0], *e.args[1]);
+        std::optional<DataType> t = ArithmeticType(op, l->type, r->type);
+        if (!t) {
+          std::string hint;
+          if (l->type.id == TypeId::kString || r->type.id == TypeId::kString)
+            hint = op == BinaryOp::kAdd ? "to join strings use concat(a, b)"
+                                        : "CAST the STRING to a number";
+          diags_->Error(e.loc,
+                        std::string("'") + sql::BinaryOpText(op) + "' is not defined for " +
+                            l->type.ToString() + " and " + r->type.ToString() + " ('" +
+                            e.args[0]->ToSql() + "', '" + e.args[1]->ToSql() + "')",
+                        hint);
+          return nullptr;
+        }
+        auto b = Node(BoundExpr::Kind::kArith, *t, e);
+        b->op = op;
+        for (BoundExprPtr* side : {&l, &r}) {
+          DataType st = (*side)->type;
+          DataType want = *t;
+          if (t->id == TypeId::kDecimal) {
+            want = st.id == TypeId::kDecimal ? st : DataType::Decimal(18, 0);
+          } else if (t->id == TypeId::kTimestamp ||
+                     (t->id == TypeId::kBigint && st.id == TypeId::kTimestamp)) {
+            want = st.id == TypeId::kTimestamp ? st : DataType::Bigint();
+          }
+          b->args.push_back(MakeCast(std::move(*side), want));
+        }
+        return b;
+      }
+      case Expr::Kind::kFunction:
+        return BindFunction(e, scope);
+      case Expr::Kind::kCase: {
+        std::vector<BoundExprPtr> args;
+        if (!BindArgs(e, scope, &args)) return nullptr;
+        size_t i = 0;
+        BoundExprPtr operand;
+        if (e.has_operand) operand = std::move(args[i++]);
+        size_t end = args.size() - (e.has_else ? 1 : 0);
+        std::optional<DataType> result = DataType::Null();
+        for (size_t k = i + 1; k < end; k += 2) {
+          result = CommonType(*result, args[k]->type);
+          if (!result) {
+            diags_->Error(e.args[k]->loc,
+                          "CASE branches have incompatible types: " + args[k]->type.ToString() +
+                              " '" + e.args[k]->ToSql() + "' and an earlier branch");
+            return nullptr;
+          }
+        }
+        if (e.has_else) {
+          result = CommonType(*result, args.back()->type);
+          if (!result) {
+            diags_->Error(e.args.back()->loc, "CASE ELSE has type " + args.back()->type.ToString() +
+                                                  ", incompatible with the THEN branches");
+            return nullptr;
+          }
+        }
+        DataType rt = result->id == TypeId::kNull ? DataType::String() : *result;
+        auto b = Node(BoundExpr::Kind::kCase, rt, e);
+        for (size_t k = i; k + 1 < end + 1 && k < end; k += 2) {
+          BoundExprPtr cond = std::move(args[k]);
+          if (operand) {
+            cond = BindComparison(BinaryOp::kEq, operand->Clone(), std::move(cond), *e.args[k],
+                                  *e.args[0], *e.args[k]);
+            if (!cond) return nullptr;
+          } else if (cond->type.id != TypeId::kBool && cond->type.id != TypeId::kNull) {
+            diags_->Error(e.args[k]->loc, "WHEN needs a BOOL condition, but '" +
+                                              e.args[k]->ToSql() + "' is " + cond->type.ToString());
+            return nullptr;
+          }
+          b->args.push_back(MakeCast(std::move(cond), DataType::Bool()));
+          b->args.push_back(MakeCast(std::move(args[k + 1]), rt));
+        }
+        if (e.has_else) {
+          b->has_else = true;
+          b->args.push_back(MakeCast(std::move(args.back()), rt));
+        }
+        return b;
+      }
+      case Expr::Kind::kCast: {
+        BoundExprPtr a = BindExpr(*e.args[0], scope);
+        if (!a) return nullptr;
+        if (!CanCast(a->type, e.cast_type)) {
+          diags_->Error(
+              e.loc, "cannot CAST " + a->type.ToString() + " to " + e.cast_type.ToString(), "", 4);
+          return nullptr;
+        }
+        auto b = Node(BoundExpr::Kind::kCast, e.cast_type, e);
+        b->args.push_back(std::move(a));
+        return b;
+      }
+      case Expr::Kind::kIn: {
+        std::vector<BoundExprPtr> args;
+        if (!BindArgs(e, scope, &args)) return nullptr;
+        std::optional<DataType> t = args[0]->type;
+        for (size_t i = 1; i < args.size(); ++i) {
+          std::optional<DataType> next = CommonType(*t, args[i]->type);
+          if (!next) {
+            diags_->Error(e.args[i]->loc, "cannot compare " + args[0]->type.ToString() + " '" +
+                                              e.args[0]->ToSql() + "' with " +
+                                              args[i]->type.ToString() + " '" + e.args[i]->ToSql() +
+                                              "' in IN (...)");
+            return nullptr;
+          }
+          t = next;
+        }
+        auto b = Node(BoundExpr::Kind::kIn, DataType::Bool(), e);
+        b->negated = e.negated;
+        for (auto& a : args) b->args.push_back(MakeCast(std::move(a), *t));
+        return b;
+      }
+      case Expr::Kind::kBetween: {
+        BoundExprPtr x = BindExpr(*e.args[0], scope);
+        BoundExprPtr lo = BindExpr(*e.args[1], scope);
+        BoundExprPtr hi = BindExpr(*e.args[2], scope);
+        if (!x || !lo || !hi) return nullptr;
+        BoundExprPtr ge =
+            BindComparison(BinaryOp::kGe, x->Clone(), std::move(lo), e, *e.args[0], *e.args[1]);
+        BoundExprPtr le =
+            BindComparison(BinaryOp::kLe, std::move(x), std::move(hi), e, *e.args[0], *e.args[2]);
+        if (!ge || !le) return nullptr;
+        auto b = Node(BoundExpr::Kind::kAnd, DataType::Bool(), e);
+        b->args.push_back(std::move(ge));
+        b->args.push_back(std::move(le));
+        if (!e.negated) return b;
+        auto n = Node(BoundExpr::Kind::kNot, DataType::Bool(), e);
+        n->args.push_back(std::move(b));
+        return n;
+      }
+      case Expr::Kind::kLike: {
+        std::vector<BoundExprPtr> args;
+        if (!BindArgs(e, scope, &args)) return nullptr;
+        for (size_t i = 0; i < 2; ++i) {
+          if (args[i]->type.id != TypeId::kString && args[i]->type.id != TypeId::kNull) {
+            diags_->Error(e.args[i]->loc,
+                          "LIKE needs STRING operands, but '" + e.args[i]->ToSql() + "' is " +
+                              args[i]->type.ToString(),
+                          "CAST(" + e.args[i]->ToSql() + " AS STRING)");
+            return nullptr;
+          }
+        }
+        auto b = Node(BoundExpr::Kind::kLike, DataType::Bool(), e);
+        b->negated = e.negated;
+        for (auto& a : args) b->args.push_back(MakeCast(std::move(a), DataType::String()));
+        return b;
+      }
+      case Expr::Kind::kIsNull: {
+        BoundExprPtr a = BindExpr(*e.args[0], scope);
+        if (!a) return nullptr;
+        auto b = Node(BoundExpr::Kind::kIsNull, DataType::Bool(), e);
+        b->negated = e.negated;
+        b->args.push_back(std::move(a));
+        return b;
+      }
+    }
+    return nullptr;
+  }
+
+  bool RequireType(const Expr& call, const Expr& arg, const BoundExpr& b, bool ok,
+                   const char* expected) {
+    if (ok || b.type.id == TypeId::kNull) return true;
+    diags_->Error(arg.loc,
+                  call.name + "() expects " + expected + ", but '" + arg.ToSql() + "' is " +
+                      b.type.ToString(),
+                  "", arg.length);
+    return false;
+  }
+
+  BoundExprPtr BindFunction(const Expr& e, Scope& scope) {
+    const FunctionInfo* f = FindFunction(e.name);
+    if (!f) {
+      diags_->Error(e.loc, "unknown function '" + e.name + "'",
+                    sql::DidYouMean(e.name, kFunctionNames), e.length);
+      return nullptr;
+    }
+    int n = static_cast<int>(e.args.size());
+    bool star = n == 1 && e.args[0]->kind == Expr::Kind::kStar;
+    if (f->fn == Fn::kCount && star) n = 0;
+    if (n < f->min_args || (f->max_args >= 0 && n > f->max_args)) {
+      std::string expect = f->min_args == f->max_args ? std::to_string(f->min_args)
+                           : f->max_args < 0
+                               ? "at least " + std::to_string(f->min_args)
+                               : std::to_string(f->min_args) + " to " + std::to_string(f->max_args);
+      diags_->Error(
+          e.loc,
+          e.name + "() takes " + expect + " argument(s), got " + std::to_string(e.args.size()), "",
+          e.length);
+      return nullptr;
+    }
+    if (f->aggregate) {
+      if (!scope.allow_aggregates) {
+        diags_->Error(e.loc, "aggregate " + e.name + "() is not allowed in " + scope.clause,
+                      std::string(scope.clause) == "WHERE" ? "filter aggregates with HAVING" : "",
+                      e.length);
+        return nullptr;
+      }
+      Scope inner = scope;
+      inner.allow_aggregates = false;
+      inner.clause = "an aggregate's argument";
+      std::vector<BoundExprPtr> args;
+      if (!star && !BindArgs(e, inner, &args)) return nullptr;
+      scope.saw_aggregate = true;
+      DataType t;
+      DataType at = args.empty() ? DataType::Null() : args[0]->type;
+      switch (f->fn) {
+        case Fn::kCount:
+        case Fn::kDistinctCount:
+          t = DataType::Bigint();
+          break;
+        case Fn::kSum:
+        case Fn::kAvg:
+        case Fn::kStddev:
+          if (!RequireType(e, *e.args[0], *args[0], at.is_numeric(), "a number")) return nullptr;
+          t = f->fn != Fn::kSum           ? DataType::Double()
+              : at.is_integer()           ? DataType::Bigint()
+              : at.id == TypeId::kDecimal ? DataType::Decimal(18, at.scale)
+                                          : DataType::Double();
+          break;
+        default:
+          t = at.id == TypeId::kNull ? DataType::String() : at;
+      }
+      auto b = Node(BoundExpr::Kind::kAggregate, t, e);
+      b->fn = f->fn;
+      b->distinct = e.distinct;
+      for (auto& a : args) b->args.push_back(std::move(a));
+      return b;
+    }
+    if (e.distinct) {
+      diags_->Error(e.loc, "DISTINCT is for aggregates; " + e.name + "() is not one", "", e.length);
+      return nullptr;
+    }
+    std::vector<BoundExprPtr> args;
+    if (!BindArgs(e, scope, &args)) return nullptr;
+    auto b = Node(BoundExpr::Kind::kFunction, DataType::Null(), e);
+    b->fn = f->fn;
+    auto is_string = [](const BoundExprPtr& a) { return a->type.id == TypeId::kString; };
+    auto is_int = [](const BoundExprPtr& a) { return a->type.is_integer(); };
+    auto is_num = [](const BoundExprPtr& a) { return a->type.is_numeric(); };
+    switch (f->fn) {
+      case Fn::kUpper:
+      case Fn::kLower:
+      case Fn::kTrim:
+      case Fn::kLtrim:
+      case Fn::kRtrim:
+      case Fn::kReverse:
+      case Fn::kLength:
+        if (!RequireType(e, *e.args[0], *args[0], is_string(args[0]), "a STRING")) return nullptr;
+        b->type = f->fn == Fn::kLength ? DataType::Int() : DataType::String();
+        for (auto& a : args) a = MakeCast(std::move(a), DataType::String());
+        break;
+      case Fn::kConcat:
+        b->type = DataType::String();
+        for (auto& a : args) a = MakeCast(std::move(a), DataType::String());
+        break;
+      case Fn::kSubstr:
+        if (!RequireType(e, *e.args[0], *args[0], is_string(args[0]), "a STRING")) return nullptr;
+        for (size_t i = 1; i < args.size(); ++i)
+          if (!RequireType(e, *e.args[i], *args[i], is_int(args[i]), "an integer position"))
+            return nullptr;
+        b->type = DataType::String();
+        args[0] = MakeCast(std::move(args[0]), DataType::String());
+        for (size_t i = 1; i < args.size(); ++i)
+          args[i] = MakeCast(std::move(args[i]), DataType::Bigint());
+        break;
+      case Fn::kReplace:
+      case Fn::kContains:
+      case Fn::kStartsWith:
+      case Fn::kEndsWith:
+        for (size_t i = 0; i < args.size(); ++i)
+          if (!RequireType(e, *e.args[i], *args[i], is_string(args[i]), "STRING arguments"))
+            return nullptr;
+        b->type = f->fn == Fn::kReplace ? DataType::String() : DataType::Bool();
+        for (auto& a : args) a = MakeCast(std::move(a), DataType::String());
+        break;
+      case Fn::kAbs:
+      case Fn::kCeil:
+      case Fn::kFloor:
+      case Fn::kRound:
+      case Fn::kSign: {
+        if (!RequireType(e, *e.args[0], *args[0], is_num(args[0]), "a number")) return nullptr;
+        DataType t = args[0]->type.id == TypeId::kNull ? DataType::Double() : args[0]->type;
+        if (f->fn == Fn::kSign) {
+          b->type = DataType::Int();
+        } else if ((f->fn == Fn::kCeil || f->fn == Fn::kFloor) && t.id == TypeId::kDecimal) {
+          b->type = DataType::Decimal(18, 0);
+        } else if (f->fn == Fn::kRound && args.size() == 2) {
+          if (!RequireType(e, *e.args[1], *args[1], is_int(args[1]), "an integer number of digits"))
+            return nullptr;
+          if (!args[1]->IsConstant()) {
+            diags_->Error(e.args[1]->loc, "round(x, digits) needs constant digits");
+            return nullptr;
+          }
+          b->type = t.id == TypeId::kDecimal ? t : DataType::Double();
+          args[1] = MakeCast(std::move(args[1]), DataType::Bigint());
+          if (t.id != TypeId::kDecimal) t = DataType::Double();
+        } else {
+          b->type = t;
+        }
+        args[0] = MakeCast(std::move(args[0]), t);
+        break;
+      }
+      case Fn::kSqrt:
+      case Fn::kExp:
+      case Fn::kLn:
+      case Fn::kLog10:
+      case Fn::kPow:
+        for (size_t i = 0; i < args.size(); ++i)
+          if (!RequireType(e, *e.args[i], *args[i], is_num(args[i]), "a number")) return nullptr;
+        b->type = DataType::Double();
+        for (auto& a : args) a = MakeCast(std::move(a), DataType::Double());
+        break;
+      case Fn::kMod: {
+        std::optional<DataType> t = ArithmeticType(BinaryOp::kMod, args[0]->type, args[1]->type);
+        if (!t || t->id == TypeId::kTimestamp) {
+          diags_->Error(e.loc, "mod() needs numbers, got " + args[0]->type.ToString() + " and " +
+                                   args[1]->type.ToString());
+          return nullptr;
+        }
+        // mod(a, b) is a % b.
+        auto m = Node(BoundExpr::Kind::kArith, *t, e);
+        m->op = BinaryOp::kMod;
+        for (auto& a : args) {
+          DataType want =
+              t->id == TypeId::kDecimal
+                  ? (a->type.id == TypeId::kDecimal ? a->type : DataType::Decimal(18, 0))
+                  : *t;
+          m->args.push_back(MakeCast(std::move(a), want));
+        }
+        return m;
+      }
+      case Fn::kGreatest:
+      case Fn::kLeast:
+      case Fn::kCoalesce:
+      case Fn::kNullif: {
+        std::optional<DataType> t = args[0]->type;
+        for (size_t i = 1; i < args.size(); ++i) {
+          t = CommonType(*t, args[i]->type);
+          if (!t) {
+            diags_->Error(e.args[i]->loc, e.name + "() arguments have incompatible types: " +
+                                              args[0]->type.ToString() + " and " +
+                                              args[i]->type.ToString());
+            return nullptr;
+          }
+        }
+        if (t->id == TypeId::kNull) t = DataType::String();
+        b->type = *t;
+        for (auto& a : args) a = MakeCast(std::move(a), *t);
+        break;
+      }
+      case Fn::kCurrentTimeMillis:
+      case Fn::kEventTimestamp:
+        b->type = DataType::Bigint();
+        break;
+      case Fn::kFormatTimestamp:
+        if (!RequireType(e, *e.args[0], *args[0],
+                         args[0]->type.is_integer() || args[0]->type.id == TypeId::kTimestamp,
+                         "a TIMESTAMP or BIGINT milliseconds"))
+          return nullptr;
+        b->type = DataType::String();
+        args[0] = MakeCast(std::move(args[0]), DataType::Bigint());
+        break;
+      case Fn::kParseTimestamp:
+        for (size_t i = 0; i < args.size(); ++i)
+          if (!RequireType(e, *e.args[i], *args[i], is_string(args[i]), "STRING arguments"))
+            return nullptr;
+        if (args.size() == 2 && !args[1]->IsConstant()) {
+          diags_->Error(e.args[1]->loc, "parseTimestamp(text, pattern) needs a constant pattern");
+          return nullptr;
+        }
+        b->type = DataType::Timestamp();
+        for (auto& a : args) a = MakeCast(std::move(a), DataType::String());
+        break;
+      default:
+        break;
+    }
+    b->args = std::move(args);
+    return b;
+  }
+
+  // ---- whole-app checks ------------------------------------------------------------------------
+  void CheckCycles() {
+    // Synchronous query chains run depth-first on the sender's thread: a cycle would never end.
+    std::map<std::string, std::vector<const QueryPlan*>> edges;
+    for (const QueryPlan& q : plan_->queries) edges[q.input->name].push_back(&q);
+    std::map<std::string, int> state;  // 1 visiting, 2 done
+    std::vector<std::string> path;
+    std::function<bool(const std::string&)> visit = [&](const std::string& s) {
+      state[s] = 1;
+      path.push_back(s);
+      for (const QueryPlan* q : edges[s]) {
+        const std::string& t = q->target->name;
+        if (state[t] == 1) {
+          std::string cycle;
+          bool on = false;
+          for (const std::string& p : path) {
+            if (p == t) on = true;
+            if (on) cycle += p + " -> ";
+          }
+          diags_->Error(q->loc,
+                        "queries form a cycle: " + cycle + t + "; events would loop forever",
+                        "break the loop (e.g. filter so that an event cannot come back)");
+          return true;
+        }
+        if (state[t] == 0 && visit(t)) return true;
+      }
+      path.pop_back();
+      state[s] = 2;
+      return false;
+    };
+    for (const auto& [name, qs] : edges)
+      if (state[name] == 0 && visit(name)) return;
+  }
+
+  std::string_view source_;
+  Diagnostics* diags_;
+  std::unique_ptr<AppPlan> plan_;
+};
+
+}  // namespace
+
+std::unique_ptr<AppPlan> BindApp(const sql::AppAst& ast, std::string_view source,
+                                 sql::Diagnostics* diags) {
+  return Binder(source, diags).Run(ast);
+}
+
+}  // namespace sluice::plan

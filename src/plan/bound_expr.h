@@ -1,0 +1,100 @@
+// Expressions after binding: every name resolved to a column of the query's input row, every
+// type known, and implicit conversions made explicit as kCast nodes. The executor compiles these
+// once per query into vectorised evaluators (exec/expression.h).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/types.h"
+#include "sql/ast.h"
+
+namespace sluice::plan {
+
+// Scalar and aggregate functions of the dialect.
+enum class Fn {
+  kUpper,
+  kLower,
+  kConcat,
+  kLength,
+  kSubstr,
+  kTrim,
+  kLtrim,
+  kRtrim,
+  kReplace,
+  kReverse,
+  kContains,
+  kStartsWith,
+  kEndsWith,
+  kAbs,
+  kRound,
+  kCeil,
+  kFloor,
+  kSqrt,
+  kPow,
+  kExp,
+  kLn,
+  kLog10,
+  kSign,
+  kMod,
+  kGreatest,
+  kLeast,
+  kCoalesce,
+  kNullif,
+  kCurrentTimeMillis,
+  kEventTimestamp,
+  kFormatTimestamp,
+  kParseTimestamp,
+  // Aggregates.
+  kCount,
+  kSum,
+  kAvg,
+  kMin,
+  kMax,
+  kStddev,
+  kDistinctCount,
+  kFirst,
+  kLast,
+  kMinForever,
+  kMaxForever,
+};
+
+struct BoundExpr {
+  enum class Kind {
+    kLiteral,
+    kColumn,   // column of the input row
+    kNeg,      // -args[0]
+    kNot,      // NOT args[0]
+    kArith,    // args[0] op args[1], both of the result type (DECIMAL: scales may differ)
+    kCompare,  // args[0] op args[1], both of one type
+    kAnd,
+    kOr,
+    kFunction,  // fn(args)
+    kCase,      // (when, then)* [else]
+    kCast,      // args[0] to `type`
+    kIn,        // args[0] IN (args[1..]), all of one type
+    kLike,      // args[0] LIKE args[1]
+    kIsNull,    // args[0] IS NULL
+    kAggregate,
+  };
+  Kind kind = Kind::kLiteral;
+  DataType type;
+  sql::Loc loc;
+  Value literal;
+  int column = -1;
+  sql::BinaryOp op = sql::BinaryOp::kAdd;
+  Fn fn = Fn::kUpper;
+  bool negated = false;   // kIn, kLike, kIsNull
+  bool has_else = false;  // kCase
+  bool distinct = false;  // kAggregate
+  std::vector<std::unique_ptr<BoundExpr>> args;
+  std::string text;  // as SQL, for explain and generated names
+
+  std::unique_ptr<BoundExpr> Clone() const;
+  bool IsConstant() const;  // no column, no aggregate, no clock
+};
+
+using BoundExprPtr = std::unique_ptr<BoundExpr>;
+
+}  // namespace sluice::plan

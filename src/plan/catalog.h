@@ -1,0 +1,77 @@
+// The streams and tables of an app after definition: names, schemas and the settings their
+// annotations and WITH properties give (async, error action, event time, connector). Built by the
+// binder; immutable once the app is planned.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/types.h"
+#include "sql/ast.h"
+
+namespace sluice::plan {
+
+enum class Backpressure { kBlock, kDrop, kExponentialBackoff };
+
+struct AsyncConfig {
+  bool enabled = false;
+  int buffer_size = 1024;
+  int workers = 1;
+  int batch_size_max = 256;
+  Backpressure backpressure = Backpressure::kBlock;
+  int64_t initial_delay_ms = 1;
+  int64_t max_delay_ms = 100;
+};
+
+enum class ErrorAction { kDefault, kStream, kLog, kDrop, kFail };
+
+enum class TimeFormat { kEpochMillis, kEpochSeconds, kIso8601, kPattern };
+
+struct EventTimeConfig {
+  int field = -1;  // attribute index; -1 when the stream has no event-time field
+  TimeFormat format = TimeFormat::kEpochMillis;
+  std::string pattern;  // kPattern
+  int64_t allowed_lateness_ms = 0;
+};
+
+// A connector attached with WITH ('type'='source'|'sink', 'connector'=..., ...).
+struct ConnectorConfig {
+  bool is_source = true;
+  std::string connector;  // stdin, stdout, file, generator, ...
+  std::string format = "json";
+  std::map<std::string, std::string> properties;  // every WITH entry, keys as written
+  sql::Loc loc;
+};
+
+struct StreamDef {
+  std::string name;
+  Schema schema;
+  bool is_table = false;
+  bool is_fault_stream = false;  // !S
+  bool auto_defined = false;     // created by INSERT INTO an undefined name
+  sql::Loc loc;
+  AsyncConfig async;
+  ErrorAction on_error = ErrorAction::kDefault;
+  EventTimeConfig event_time;
+  std::vector<int> primary_key;  // tables
+  std::unique_ptr<ConnectorConfig> connector;
+  std::string fault_stream;  // name of !S when on_error is kStream
+};
+
+class Catalog {
+ public:
+  StreamDef* Find(std::string_view name);
+  const StreamDef* Find(std::string_view name) const;
+  // Adds a definition; the caller checks that the name is free.
+  StreamDef* Add(std::unique_ptr<StreamDef> def);
+  std::vector<std::string> Names() const;
+  const std::vector<std::unique_ptr<StreamDef>>& all() const { return defs_; }
+
+ private:
+  std::vector<std::unique_ptr<StreamDef>> defs_;
+  std::map<std::string, StreamDef*, std::less<>> by_name_;
+};
+
+}  // namespace sluice::plan

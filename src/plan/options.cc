@@ -1,0 +1,447 @@
+#include "plan/options.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/format.h"
+#include "sql/parser.h"
+
+namespace sluice::plan {
+
+using sql::Annotation;
+using sql::AnnotationOption;
+using sql::Diagnostics;
+using sql::Property;
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool ParseBoolOption(const AnnotationOption& o, Diagnostics* diags, const std::string& where) {
+  bool b = false;
+  if (!ParseBool(o.value, &b))
+    diags->Error(o.loc, where + " expects 'true' or 'false', got '" + o.value + "'");
+  return b;
+}
+
+int64_t ParsePositive(const std::string& value, sql::Loc loc, const std::string& what,
+                      Diagnostics* diags, int64_t min = 1) {
+  int64_t v = 0;
+  if (!ParseInt64(value, &v) || v < min) {
+    diags->Error(loc, what + " needs " + (min == 0 ? "a non-negative" : "a positive") +
+                          " integer, got '" + value + "'");
+    return min;
+  }
+  return v;
+}
+
+void UnknownOption(const AnnotationOption& o, const std::string& annotation,
+                   const std::vector<std::string>& known, Diagnostics* diags) {
+  std::string suggestion = sql::DidYouMean(o.key, known);
+  if (suggestion.empty() && o.key.find('.') != std::string::npos) {
+    std::string underscored = o.key;
+    std::replace(underscored.begin(), underscored.end(), '.', '_');
+    suggestion = sql::DidYouMean(underscored, known);
+    if (!suggestion.empty()) suggestion += " (option names use underscores, not dots)";
+  }
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  diags->Error(o.loc, "unknown option '" + o.key + "' in @" + annotation + " (known: " + list + ")",
+               suggestion, static_cast<int>(o.key.size()));
+}
+
+// Time amounts in options: "5000" (ms), "5s", "60s", "5 min".
+bool ParseDurationText(const std::string& text, int64_t* ms) {
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
+  double amount;
+  if (i == 0 || !ParseDouble(text.substr(0, i), &amount)) return false;
+  std::string unit = text.substr(i);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  int64_t per = 1;
+  if (!unit.empty()) {
+    if (unit == "s") {
+      per = 1000;
+    } else if (unit == "m") {
+      per = 60000;
+    } else if (unit == "h") {
+      per = 3600000;
+    } else {
+      per = sql::DurationUnitMillis(unit);
+      if (per == 0) return false;
+    }
+  }
+  *ms = static_cast<int64_t>(amount * static_cast<double>(per));
+  return true;
+}
+
+}  // namespace
+
+AppSettings ApplyAppAnnotations(const std::vector<Annotation>& annotations, Diagnostics* diags) {
+  AppSettings s;
+  const std::vector<std::string> known = {"name", "async", "description"};
+  for (const Annotation& a : annotations) {
+    std::string lname = Lower(a.name);
+    if (lname.rfind("app:", 0) == 0) {  // @app:async('true'), @app:name('x')
+      std::string key = a.name.substr(4);
+      if (a.options.size() != 1 || !a.options[0].key.empty()) {
+        diags->Error(a.loc, "@app:" + key + " takes one value, e.g. @app:" + key + "('true')");
+        continue;
+      }
+      AnnotationOption o = a.options[0];
+      o.key = key;
+      o.loc = a.loc;
+      if (Lower(key) == "async") {
+        s.async = ParseBoolOption(o, diags, "@app:async");
+      } else if (Lower(key) == "name") {
+        s.name = o.value;
+      } else if (Lower(key) != "description") {
+        UnknownOption(o, "app", known, diags);
+      }
+      continue;
+    }
+    for (const AnnotationOption& o : a.options) {
+      std::string k = Lower(o.key);
+      if (k == "async") {
+        s.async = ParseBoolOption(o, diags, "@app(async=...)");
+      } else if (k == "name" || (k.empty() && &o == &a.options[0])) {
+        s.name = o.value;
+      } else if (k != "description") {
+        UnknownOption(o, "app", known, diags);
+      }
+    }
+  }
+  return s;
+}
+
+void ApplyStreamAnnotations(const std::vector<Annotation>& annotations, const AppSettings& app,
+                            StreamDef* def, Diagnostics* diags) {
+  def->async.enabled = app.async;
+  for (const Annotation& a : annotations) {
+    std::string lname = Lower(a.name);
+    if (lname == "async") {
+      def->async.enabled = true;
+      const std::vector<std::string> known = {"buffer_size",  "workers",      "batch_size_max",
+                                              "backpressure", "initialDelay", "maxDelay"};
+      for (const AnnotationOption& o : a.options) {
+        if (o.key.empty()) {
+          diags->Error(o.loc, "@Async options are named, e.g. @Async(buffer_size='1024')");
+        } else if (o.key == "buffer_size") {
+          def->async.buffer_size =
+              static_cast<int>(ParsePositive(o.value, o.loc, "@Async(buffer_size)", diags));
+        } else if (o.key == "workers") {
+          def->async.workers =
+              static_cast<int>(ParsePositive(o.value, o.loc, "@Async(workers)", diags));
+        } else if (o.key == "batch_size_max") {
+          def->async.batch_size_max =
+              static_cast<int>(ParsePositive(o.value, o.loc, "@Async(batch_size_max)", diags));
+        } else if (o.key == "backpressure") {
+          std::string v = Lower(o.value);
+          if (v == "block") {
+            def->async.backpressure = Backpressure::kBlock;
+          } else if (v == "drop") {
+            def->async.backpressure = Backpressure::kDrop;
+          } else if (v == "exponentialbackoff") {
+            def->async.backpressure = Backpressure::kExponentialBackoff;
+          } else {
+            diags->Error(o.loc,
+                         "@Async(backpressure) must be 'block', 'drop' or "
+                         "'exponentialBackoff', got '" +
+                             o.value + "'",
+                         sql::DidYouMean(o.value, {"block", "drop", "exponentialBackoff"}));
+          }
+        } else if (o.key == "initialDelay") {
+          def->async.initial_delay_ms =
+              ParsePositive(o.value, o.loc, "@Async(initialDelay)", diags);
+        } else if (o.key == "maxDelay") {
+          def->async.max_delay_ms = ParsePositive(o.value, o.loc, "@Async(maxDelay)", diags);
+        } else {
+          UnknownOption(o, "Async", known, diags);
+        }
+      }
+      if (def->async.max_delay_ms < def->async.initial_delay_ms)
+        diags->Error(a.loc, "@Async: maxDelay (" + std::to_string(def->async.max_delay_ms) +
+                                ") is smaller than initialDelay (" +
+                                std::to_string(def->async.initial_delay_ms) + ")");
+    } else if (lname == "config") {
+      for (const AnnotationOption& o : a.options) {
+        if (o.key == "async") {
+          def->async.enabled = ParseBoolOption(o, diags, "@config(async)");
+        } else {
+          UnknownOption(o, "config", {"async"}, diags);
+        }
+      }
+    } else if (lname == "onerror") {
+      for (const AnnotationOption& o : a.options) {
+        if (o.key != "action" && !(o.key.empty() && a.options.size() == 1)) {
+          UnknownOption(o, "onError", {"action"}, diags);
+          continue;
+        }
+        std::string v = Lower(o.value);
+        if (v == "stream") {
+          def->on_error = ErrorAction::kStream;
+        } else if (v == "log") {
+          def->on_error = ErrorAction::kLog;
+        } else if (v == "drop") {
+          def->on_error = ErrorAction::kDrop;
+        } else if (v == "fail") {
+          def->on_error = ErrorAction::kFail;
+        } else {
+          diags->Error(
+              o.loc,
+              "@onError(action) must be 'stream', 'log', 'drop' or 'fail', got '" + o.value + "'",
+              sql::DidYouMean(o.value, {"stream", "log", "drop", "fail"}));
+        }
+      }
+    } else if (lname == "name" || lname == "info") {
+      diags->Error(a.loc, "@" + a.name + " names a query; it cannot stand on a stream definition");
+    } else {
+      diags->Error(a.loc, "unknown annotation @" + a.name + " on a stream",
+                   sql::DidYouMean(a.name, {"Async", "config", "onError"}),
+                   static_cast<int>(a.name.size()) + 1);
+    }
+  }
+}
+
+namespace {
+
+const std::vector<std::string> kGenericKeys = {"type",
+                                               "connector",
+                                               "format",
+                                               "event.time.field",
+                                               "event.time.format",
+                                               "event.time.allowed.lateness",
+                                               "late.data",
+                                               "partition.key"};
+const std::vector<std::string> kFileKeys = {"path", "header", "delimiter"};
+const std::vector<std::string> kGeneratorKeys = {"rate", "count", "seed"};
+const std::vector<std::string> kKafkaKeys = {"topic",
+                                             "bootstrap.servers",
+                                             "group.id",
+                                             "auto.offset.reset",
+                                             "topic.wait.timeout",
+                                             "topic.retry.interval"};
+const std::vector<std::string> kKnownConnectors = {"stdin", "stdout", "file",  "generator",
+                                                   "kafka", "http",   "redis", "postgres"};
+
+}  // namespace
+
+bool IsKnownConnector(const std::string& name) {
+  return std::find(kKnownConnectors.begin(), kKnownConnectors.end(), name) !=
+         kKnownConnectors.end();
+}
+
+bool IsImplementedConnector(const std::string& name) {
+  return name == "stdin" || name == "stdout" || name == "file" || name == "generator";
+}
+
+void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def,
+                         Diagnostics* diags) {
+  if (properties.empty()) return;
+  std::map<std::string, const Property*> by_key;
+  for (const Property& p : properties) {
+    if (by_key.count(p.key)) {
+      diags->Error(p.loc, "property '" + p.key + "' is given twice");
+      continue;
+    }
+    by_key[p.key] = &p;
+  }
+  auto get = [&](const std::string& k) -> const Property* {
+    auto it = by_key.find(k);
+    return it == by_key.end() ? nullptr : it->second;
+  };
+
+  std::string connector;
+  if (const Property* c = get("connector")) {
+    connector = Lower(c->value);
+    if (!IsKnownConnector(connector)) {
+      diags->Error(c->value_loc, "unknown connector '" + c->value + "'",
+                   sql::DidYouMean(c->value, kKnownConnectors));
+      connector.clear();
+    }
+  }
+  // Which keys are allowed depends on the connector.
+  std::vector<std::string> allowed = kGenericKeys;
+  if (connector == "file" || connector == "stdin" || connector == "stdout")
+    allowed.insert(allowed.end(), kFileKeys.begin(), kFileKeys.end());
+  if (connector == "generator")
+    allowed.insert(allowed.end(), kGeneratorKeys.begin(), kGeneratorKeys.end());
+  if (connector == "kafka" || connector.empty())
+    allowed.insert(allowed.end(), kKafkaKeys.begin(), kKafkaKeys.end());
+  for (const Property& p : properties) {
+    bool ok = std::find(allowed.begin(), allowed.end(), p.key) != allowed.end();
+    if (connector == "generator" && p.key.rfind("fields.", 0) == 0) {
+      std::string attr = p.key.substr(7);
+      if (def->schema.IndexOf(attr) < 0)
+        diags->Error(p.loc, "'" + p.key + "' names no attribute of '" + def->name + "'",
+                     sql::DidYouMean(attr, [&] {
+                       std::vector<std::string> n;
+                       for (const auto& f : def->schema.fields()) n.push_back(f.name);
+                       return n;
+                     }()));
+      continue;
+    }
+    if (connector == "kafka" && p.key.rfind("kafka.", 0) == 0) continue;  // librdkafka passthrough
+    if (!ok) {
+      std::string where = connector.empty() ? "" : " for connector '" + connector + "'";
+      diags->Error(p.loc, "unknown property '" + p.key + "'" + where,
+                   sql::DidYouMean(p.key, allowed), static_cast<int>(p.key.size()) + 2);
+    }
+  }
+
+  const Property* type = get("type");
+  if (type) {
+    std::string t = Lower(type->value);
+    if (t != "source" && t != "sink") {
+      diags->Error(type->value_loc, "'type' must be 'source' or 'sink', got '" + type->value + "'",
+                   sql::DidYouMean(type->value, {"source", "sink"}));
+    }
+  }
+  if (!connector.empty()) {
+    auto cfg = std::make_unique<ConnectorConfig>();
+    cfg->connector = connector;
+    cfg->loc = get("connector")->loc;
+    if (type) {
+      cfg->is_source = Lower(type->value) == "source";
+    } else {
+      cfg->is_source = connector != "stdout";
+    }
+    if (connector == "stdout" && cfg->is_source)
+      diags->Error(get("connector")->value_loc, "connector 'stdout' can only be a sink");
+    if ((connector == "stdin" || connector == "generator") && !cfg->is_source)
+      diags->Error(get("connector")->value_loc,
+                   "connector '" + connector + "' can only be a source");
+    if (connector == "file" && !get("path"))
+      diags->Error(get("connector")->loc, "connector 'file' needs a 'path' property");
+    if (const Property* f = get("format")) {
+      cfg->format = Lower(f->value);
+      if (cfg->format != "json" && cfg->format != "csv")
+        diags->Error(f->value_loc, "'format' must be 'json' or 'csv', got '" + f->value + "'",
+                     sql::DidYouMean(f->value, {"json", "csv"}));
+    }
+    for (const Property& p : properties) cfg->properties[p.key] = p.value;
+    def->connector = std::move(cfg);
+  } else if (type) {
+    diags->Error(type->loc, "'type' is set but no 'connector' says what to attach",
+                 "add 'connector' = 'file' (or stdin, stdout, generator, kafka)");
+  }
+
+  if (const Property* f = get("event.time.field")) {
+    def->event_time.field = def->schema.IndexOf(f->value);
+    if (def->event_time.field < 0) {
+      std::vector<std::string> names;
+      for (const auto& fl : def->schema.fields()) names.push_back(fl.name);
+      diags->Error(f->value_loc,
+                   "event.time.field '" + f->value + "' is not an attribute of '" + def->name + "'",
+                   sql::DidYouMean(f->value, names));
+    }
+  }
+  if (const Property* f = get("event.time.format")) {
+    std::string v = Lower(f->value);
+    if (v == "epoch_millis" || v == "epoch_ms") {
+      def->event_time.format = TimeFormat::kEpochMillis;
+    } else if (v == "epoch_seconds" || v == "epoch") {
+      def->event_time.format = TimeFormat::kEpochSeconds;
+    } else if (v == "iso8601") {
+      def->event_time.format = TimeFormat::kIso8601;
+    } else if (f->value.find('%') != std::string::npos) {
+      def->event_time.format = TimeFormat::kPattern;
+      def->event_time.pattern = f->value;
+    } else {
+      diags->Error(f->value_loc,
+                   "event.time.format must be 'epoch_millis', 'epoch_seconds', 'iso8601' or a "
+                   "strftime pattern such as '%Y-%m-%d %H:%M:%S', got '" +
+                       f->value + "'",
+                   sql::DidYouMean(f->value, {"epoch_millis", "epoch_seconds", "iso8601"}));
+    }
+    if (!get("event.time.field"))
+      diags->Error(f->loc, "event.time.format is set but event.time.field is not");
+  }
+  if (const Property* f = get("event.time.allowed.lateness")) {
+    int64_t ms;
+    if (!ParseDurationText(f->value, &ms))
+      diags->Error(f->value_loc,
+                   "event.time.allowed.lateness needs a duration such as '5s' or "
+                   "'500' (ms), got '" +
+                       f->value + "'");
+    else
+      def->event_time.allowed_lateness_ms = ms;
+  }
+  if (const Property* f = get("late.data")) {
+    std::string v = Lower(f->value);
+    if (v != "drop" && v != "fault" && v != "update")
+      diags->Error(f->value_loc,
+                   "late.data must be 'drop', 'fault' or 'update', got '" + f->value + "'",
+                   sql::DidYouMean(f->value, {"drop", "fault", "update"}));
+  }
+  if (const Property* f = get("partition.key")) {
+    if (def->schema.IndexOf(f->value) < 0)
+      diags->Error(f->value_loc,
+                   "partition.key '" + f->value + "' is not an attribute of '" + def->name + "'");
+  }
+  for (const char* k : {"rate", "count", "seed"}) {
+    if (const Property* f = get(k)) {
+      if (connector == "generator")
+        ParsePositive(f->value, f->value_loc, std::string("'") + k + "'", diags, 0);
+    }
+  }
+  for (const char* k : {"topic.wait.timeout", "topic.retry.interval"}) {
+    if (const Property* f = get(k)) {
+      int64_t ms;
+      if (!ParseDurationText(f->value, &ms))
+        diags->Error(f->value_loc, std::string("'") + k +
+                                       "' needs a duration such as '60s', got '" + f->value + "'");
+    }
+  }
+  if (const Property* f = get("auto.offset.reset")) {
+    std::string v = Lower(f->value);
+    if (v != "earliest" && v != "latest")
+      diags->Error(f->value_loc,
+                   "auto.offset.reset must be 'earliest' or 'latest', got '" + f->value + "'",
+                   sql::DidYouMean(f->value, {"earliest", "latest"}));
+  }
+  if (const Property* f = get("header")) {
+    bool b;
+    if (!ParseBool(f->value, &b))
+      diags->Error(f->value_loc, "'header' expects 'true' or 'false', got '" + f->value + "'");
+  }
+  if (const Property* f = get("delimiter")) {
+    if (f->value.size() != 1)
+      diags->Error(f->value_loc, "'delimiter' must be one character, got '" + f->value + "'");
+  }
+}
+
+std::string ApplyQueryAnnotations(const std::vector<Annotation>& annotations,
+                                  const std::string& fallback, Diagnostics* diags) {
+  std::string name = fallback;
+  for (const Annotation& a : annotations) {
+    std::string lname = Lower(a.name);
+    if (lname == "name") {
+      if (a.options.size() != 1)
+        diags->Error(a.loc, "@name takes one value: @name('query_name')");
+      else
+        name = a.options[0].value;
+    } else if (lname == "info") {
+      for (const AnnotationOption& o : a.options) {
+        if (o.key == "name") {
+          name = o.value;
+        } else if (o.key != "description") {
+          UnknownOption(o, "info", {"name", "description"}, diags);
+        }
+      }
+    } else if (lname == "async" || lname == "config" || lname == "onerror") {
+      diags->Error(a.loc, "@" + a.name + " belongs on a CREATE STREAM, not on a query", "",
+                   static_cast<int>(a.name.size()) + 1);
+    } else {
+      diags->Error(a.loc, "unknown annotation @" + a.name + " on a query",
+                   sql::DidYouMean(a.name, {"name", "info"}), static_cast<int>(a.name.size()) + 1);
+    }
+  }
+  return name;
+}
+
+}  // namespace sluice::plan

@@ -1,0 +1,39 @@
+// Validation of annotations (@app, @Async, @config, @onError, @name, @info) and WITH properties.
+// Every option is checked by name and value; an unknown one is an error that names it and, where a
+// known option is close, suggests it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plan/catalog.h"
+#include "sql/ast.h"
+#include "sql/diagnostics.h"
+
+namespace sluice::plan {
+
+struct AppSettings {
+  std::string name = "SluiceApp";
+  bool async = false;
+};
+
+AppSettings ApplyAppAnnotations(const std::vector<sql::Annotation>& annotations,
+                                sql::Diagnostics* diags);
+
+// Applies @Async, @config and @onError to `def`; `app` gives the app-wide async default.
+void ApplyStreamAnnotations(const std::vector<sql::Annotation>& annotations, const AppSettings& app,
+                            StreamDef* def, sql::Diagnostics* diags);
+
+// Applies WITH properties (connector, format, event time, ...) to `def`, whose schema is final.
+void ApplyWithProperties(const std::vector<sql::Property>& properties, StreamDef* def,
+                         sql::Diagnostics* diags);
+
+// The query's name from @name('q') or @info(name='q'); `fallback` when there is none.
+std::string ApplyQueryAnnotations(const std::vector<sql::Annotation>& annotations,
+                                  const std::string& fallback, sql::Diagnostics* diags);
+
+// Connectors the engine knows, and whether this version runs them.
+bool IsKnownConnector(const std::string& name);
+bool IsImplementedConnector(const std::string& name);
+
+}  // namespace sluice::plan

@@ -1,0 +1,75 @@
+#include "plan/plan.h"
+
+namespace sluice::plan {
+
+static const char* BackpressureName(Backpressure b) {
+  switch (b) {
+    case Backpressure::kBlock:
+      return "block";
+    case Backpressure::kDrop:
+      return "drop";
+    case Backpressure::kExponentialBackoff:
+      return "exponentialBackoff";
+  }
+  return "?";
+}
+
+static const char* ErrorActionName(ErrorAction a) {
+  switch (a) {
+    case ErrorAction::kDefault:
+      return "default (NULL and count)";
+    case ErrorAction::kStream:
+      return "stream";
+    case ErrorAction::kLog:
+      return "log";
+    case ErrorAction::kDrop:
+      return "drop";
+    case ErrorAction::kFail:
+      return "fail";
+  }
+  return "?";
+}
+
+std::string AppPlan::Explain() const {
+  std::string out = "app " + settings.name + (settings.async ? " (async by default)" : "") + "\n";
+  for (const auto& d : catalog.all()) {
+    out += d->is_table ? "table " : "stream ";
+    out += d->name + " " + d->schema.ToString();
+    if (d->auto_defined) out += " [defined by INSERT INTO]";
+    if (d->is_fault_stream) out += " [fault stream]";
+    out += "\n";
+    if (d->async.enabled) {
+      out += "  async: buffer_size=" + std::to_string(d->async.buffer_size) +
+             " workers=" + std::to_string(d->async.workers) +
+             " batch_size_max=" + std::to_string(d->async.batch_size_max) +
+             " backpressure=" + BackpressureName(d->async.backpressure) + "\n";
+    }
+    if (d->on_error != ErrorAction::kDefault)
+      out += std::string("  on error: ") + ErrorActionName(d->on_error) + "\n";
+    if (d->event_time.field >= 0)
+      out += "  event time: " + d->schema.field(d->event_time.field).name + "\n";
+    if (d->connector) {
+      out += std::string("  ") + (d->connector->is_source ? "source" : "sink") + ": " +
+             d->connector->connector + " (" + d->connector->format + ")";
+      auto path = d->connector->properties.find("path");
+      if (path != d->connector->properties.end()) out += " " + path->second;
+      out += "\n";
+    }
+  }
+  for (const QueryPlan& q : queries) {
+    out += "query " + q.name + " (line " + std::to_string(q.loc.line) + "): " + q.sql + "\n";
+    out += "  Scan " + q.input->name + "\n";
+    if (q.filter) out += "  Filter " + q.filter->text + "\n";
+    out += "  Project ";
+    for (size_t i = 0; i < q.outputs.size(); ++i) {
+      const OutputColumn& c = q.outputs[i];
+      out += (i ? ", " : "") + c.expr->text;
+      if (c.expr->text != c.name) out += " AS " + c.name;
+    }
+    out +=
+        "\n  Insert into " + q.target->name + (q.by_name ? " (by name)" : " (by position)") + "\n";
+  }
+  return out;
+}
+
+}  // namespace sluice::plan

@@ -1,0 +1,434 @@
+// The runtime of a loaded app: junctions per stream, an operator per query, inputs, connectors.
+// Synchronous by default: a batch sent into a stream is processed, through every query chained
+// after it, on the sender's thread, under one lock per batch.
+#include <atomic>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "common/format.h"
+#include "common/log.h"
+#include "connectors/connector.h"
+#include "exec/query_op.h"
+#include "plan/plan.h"
+#include "runtime/junction.h"
+#include "sluice/engine.h"
+#include "sql/parser.h"
+
+namespace sluice {
+
+namespace {
+
+// The event time of row `row` from the stream's event-time attribute.
+bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row, int64_t* ts,
+                 std::string* problem) {
+  if (col.IsNull(row)) {
+    *problem = "the event-time attribute is NULL";
+    return false;
+  }
+  DataType t = col.type();
+  switch (t.physical()) {
+    case PhysicalType::kInt64: {
+      int64_t v = col.ints()[row];
+      if (t.id == TypeId::kDecimal) v /= Pow10(t.scale);
+      *ts = (cfg.format == plan::TimeFormat::kEpochSeconds && t.id != TypeId::kTimestamp) ? v * 1000
+                                                                                          : v;
+      return true;
+    }
+    case PhysicalType::kDouble: {
+      double v = col.doubles()[row];
+      *ts =
+          cfg.format == plan::TimeFormat::kEpochSeconds ? std::llround(v * 1000) : std::llround(v);
+      return true;
+    }
+    case PhysicalType::kString: {
+      std::string_view s = col.strings()[row].view();
+      bool ok = false;
+      switch (cfg.format) {
+        case plan::TimeFormat::kIso8601:
+          ok = ParseIso8601(s, ts);
+          break;
+        case plan::TimeFormat::kPattern:
+          ok = ParseTimePattern(s, cfg.pattern, ts);
+          break;
+        case plan::TimeFormat::kEpochMillis:
+          ok = ParseInt64(s, ts);
+          break;
+        case plan::TimeFormat::kEpochSeconds:
+          ok = ParseInt64(s, ts);
+          *ts *= 1000;
+          break;
+      }
+      if (!ok) *problem = "cannot read the event time from '" + std::string(s) + "'";
+      return ok;
+    }
+  }
+  return false;
+}
+
+class AppRuntimeImpl;
+
+class StreamInput final : public InputHandler {
+ public:
+  StreamInput(AppRuntimeImpl* app, runtime::StreamJunction* junction)
+      : app_(app), junction_(junction), def_(junction->def()), one_(def_.schema) {}
+
+  const std::string& stream() const override { return def_.name; }
+  const Schema& schema() const override { return def_.schema; }
+  Status Send(int64_t timestamp, std::span<const Value> values) override;
+  Status SendBatch(const Batch& batch) override;
+
+ private:
+  friend class AppRuntimeImpl;
+  // Fills event times from the event-time attribute; rows that have none are reported.
+  Status ApplyEventTime(Batch* batch);
+
+  AppRuntimeImpl* app_;
+  runtime::StreamJunction* junction_;
+  const plan::StreamDef& def_;
+  Batch one_;      // single-event sends
+  Batch staging_;  // batches whose times come from an attribute
+};
+
+class AppRuntimeImpl final : public AppRuntime {
+ public:
+  AppRuntimeImpl(AppOptions options, std::unique_ptr<plan::AppPlan> plan, std::string warnings)
+      : options_(std::move(options)), plan_(std::move(plan)), warnings_(std::move(warnings)) {
+    clock_ = options_.playback ? static_cast<const Clock*>(&playback_clock_)
+             : options_.clock  ? options_.clock
+                               : &system_clock_;
+  }
+
+  ~AppRuntimeImpl() override { Shutdown(); }
+
+  Status Build() {
+    for (const auto& def : plan_->catalog.all())
+      junctions_[def->name] = std::make_unique<runtime::StreamJunction>(def.get());
+    for (const plan::QueryPlan& q : plan_->queries) {
+      auto counters = std::make_unique<exec::QueryCounters>();
+      exec::QueryEnv env;
+      env.clock = clock_;
+      env.target = junctions_.at(q.target->name).get();
+      if (!q.input->fault_stream.empty())
+        env.fault_target = junctions_.at(q.input->fault_stream).get();
+      env.counters = counters.get();
+      env.fail = [this](const Status& s) { Fail(s); };
+      ASSIGN_OR_RETURN(std::unique_ptr<exec::FilterProjectOp> op,
+                       exec::FilterProjectOp::Make(q, std::move(env)));
+      junctions_.at(q.input->name)->Subscribe(op.get());
+      operators_.push_back(std::move(op));
+      query_counters_.push_back(std::move(counters));
+      inserted_.push_back(q.target->name);
+    }
+    for (const auto& def : plan_->catalog.all()) {
+      if (def->is_fault_stream) inserted_.push_back(def->name);
+      if (!def->is_fault_stream && !def->is_table)
+        inputs_[def->name] = std::make_unique<StreamInput>(this, junctions_.at(def->name).get());
+    }
+    return Status::OK();
+  }
+
+  InputHandler* GetInputHandler(std::string_view stream) override {
+    auto it = inputs_.find(std::string(stream));
+    return it == inputs_.end() ? nullptr : it->second.get();
+  }
+
+  Status AddCallback(std::string_view stream, OutputCallback callback) override {
+    auto it = junctions_.find(std::string(stream));
+    if (it == junctions_.end()) return Status::NotFound("no stream '" + std::string(stream) + "'");
+    std::lock_guard<std::mutex> lock(process_mu_);
+    it->second->AddObserver(std::move(callback));
+    return Status::OK();
+  }
+
+  Status AddOutputCallback(OutputCallback callback) override {
+    std::lock_guard<std::mutex> lock(process_mu_);
+    std::map<std::string, bool> done;
+    for (const std::string& name : inserted_) {
+      if (done[name]) continue;
+      done[name] = true;
+      junctions_.at(name)->AddObserver(callback);
+    }
+    return Status::OK();
+  }
+
+  Status Start() override {
+    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    if (started_) return Status::OK();
+    started_ = true;
+    if (!options_.start_connectors) return Status::OK();
+    for (const auto& def : plan_->catalog.all()) {
+      if (!def->connector || def->connector->is_source) continue;
+      ASSIGN_OR_RETURN(std::unique_ptr<connectors::Sink> sink, connectors::MakeSink(*def));
+      junctions_.at(def->name)->Subscribe(sink.get());
+      sinks_.push_back(std::move(sink));
+    }
+    std::vector<std::pair<std::unique_ptr<connectors::Source>, StreamInput*>> sources;
+    for (const auto& def : plan_->catalog.all()) {
+      if (!def->connector || !def->connector->is_source) continue;
+      ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> src, connectors::MakeSource(*def));
+      sources.emplace_back(std::move(src), inputs_.at(def->name).get());
+    }
+    for (auto& [src, input] : sources) {
+      connectors::Source* s = src.get();
+      StreamInput* in = input;
+      source_objects_.push_back(std::move(src));
+      source_threads_.emplace_back([this, s, in] {
+        connectors::SourceContext ctx;
+        ctx.clock = clock_;
+        ctx.event_time_from_field = in->def_.event_time.field >= 0;
+        ctx.emit = [in](const Batch& b) { return in->SendBatch(b); };
+        ctx.stopping = [this] { return stopping_.load() || failed_.load(); };
+        ctx.malformed = [in](const std::string& where, const std::string& problem) {
+          in->junction_->CountMalformed();
+          Log(LogLevel::kWarn, "stream " + in->def_.name + ": " + where + ": " + problem);
+        };
+        Status st = s->Run(ctx);
+        if (!st.ok() && !stopping_.load()) Fail(st);
+      });
+    }
+    return Status::OK();
+  }
+
+  Status AdvanceTime(int64_t ms) override {
+    std::lock_guard<std::mutex> lock(process_mu_);
+    if (options_.playback) playback_clock_.AdvanceTo(ms);
+    for (auto& [name, j] : junctions_) j->OnTime(clock_->NowMillis());
+    return status();
+  }
+
+  Status WaitForSources() override {
+    for (std::thread& t : source_threads_)
+      if (t.joinable()) t.join();
+    return status();
+  }
+
+  Status Shutdown() override {
+    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    if (shut_down_) return status();
+    shut_down_ = true;
+    stopping_.store(true);
+    for (std::thread& t : source_threads_)
+      if (t.joinable()) t.join();
+    std::lock_guard<std::mutex> plock(process_mu_);
+    for (auto& sink : sinks_) {
+      Status st = sink->Close();
+      if (!st.ok()) Fail(st);
+    }
+    return status();
+  }
+
+  Status status() const override {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    return status_;
+  }
+
+  std::string Explain() const override { return plan_->Explain(); }
+
+  const Schema* GetSchema(std::string_view stream) const override {
+    const plan::StreamDef* d = plan_->catalog.Find(stream);
+    return d ? &d->schema : nullptr;
+  }
+
+  std::vector<std::string> StreamNames() const override { return plan_->catalog.Names(); }
+
+  AppStats Stats() const override {
+    AppStats s;
+    for (const auto& def : plan_->catalog.all()) {
+      const auto& j = junctions_.at(def->name);
+      s.streams.push_back({def->name, j->events(), j->malformed()});
+    }
+    for (size_t i = 0; i < plan_->queries.size(); ++i) {
+      const exec::QueryCounters& c = *query_counters_[i];
+      s.queries.push_back({plan_->queries[i].name, c.events_in.load(), c.events_out.load(),
+                           c.filtered.load(), c.faulted.load(), c.dropped.load(), c.errors.load()});
+    }
+    return s;
+  }
+
+  const std::string& warnings() const override { return warnings_; }
+
+  void Fail(const Status& st) {
+    {
+      std::lock_guard<std::mutex> lock(status_mu_);
+      if (status_.ok()) status_ = st;
+    }
+    failed_.store(true);
+  }
+
+  // Publishes a batch into a stream under the processing lock.
+  Status Publish(runtime::StreamJunction* junction, const Batch& batch) {
+    if (failed_.load(std::memory_order_relaxed)) return status();
+    std::lock_guard<std::mutex> lock(process_mu_);
+    if (options_.playback && batch.num_rows() > 0) {
+      int64_t max_ts = batch.timestamp(0);
+      for (size_t i = 1; i < batch.num_rows(); ++i) max_ts = std::max(max_ts, batch.timestamp(i));
+      playback_clock_.AdvanceTo(max_ts);
+    }
+    junction->Push(batch);
+    return failed_.load(std::memory_order_relaxed) ? status() : Status::OK();
+  }
+
+  std::mutex& input_mu() { return input_mu_; }
+
+ private:
+  AppOptions options_;
+  std::unique_ptr<plan::AppPlan> plan_;
+  std::string warnings_;
+  ManualClock playback_clock_;
+  SystemClock system_clock_;
+  const Clock* clock_ = nullptr;
+
+  std::map<std::string, std::unique_ptr<runtime::StreamJunction>, std::less<>> junctions_;
+  std::vector<std::unique_ptr<exec::QueryCounters>> query_counters_;
+  std::vector<std::unique_ptr<exec::FilterProjectOp>> operators_;
+  std::map<std::string, std::unique_ptr<StreamInput>, std::less<>> inputs_;
+  std::vector<std::string> inserted_;  // streams that queries or the engine insert into
+
+  std::vector<std::unique_ptr<connectors::Sink>> sinks_;
+  std::vector<std::unique_ptr<connectors::Source>> source_objects_;
+  std::vector<std::thread> source_threads_;
+
+  std::mutex process_mu_;    // serialises synchronous processing of batches
+  std::mutex input_mu_;      // guards the inputs' staging batches
+  std::mutex lifecycle_mu_;  // Start / Shutdown
+  mutable std::mutex status_mu_;
+  Status status_;
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+  bool shut_down_ = false;
+};
+
+Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
+  std::lock_guard<std::mutex> lock(app_->input_mu());
+  if (values.size() != def_.schema.size()) {
+    junction_->CountMalformed();
+    return Status::InvalidArgument(
+        "stream '" + def_.name + "' has " + std::to_string(def_.schema.size()) + " attributes " +
+        def_.schema.ToString() + ", got " + std::to_string(values.size()) + " values");
+  }
+  one_.Clear();
+  one_.AddRow(timestamp);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!one_.SetValue(0, i, values[i])) {
+      junction_->CountMalformed();
+      return Status::InvalidArgument("cannot convert " + values[i].ToString() + " to " +
+                                     def_.schema.field(i).type.ToString() + " for '" + def_.name +
+                                     "." + def_.schema.field(i).name + "'");
+    }
+  }
+  RETURN_IF_ERROR(ApplyEventTime(&one_));
+  return app_->Publish(junction_, one_);
+}
+
+Status StreamInput::SendBatch(const Batch& batch) {
+  if (batch.num_columns() != def_.schema.size())
+    return Status::InvalidArgument("batch for '" + def_.name + "' has " +
+                                   std::to_string(batch.num_columns()) + " columns, the stream " +
+                                   std::to_string(def_.schema.size()));
+  for (size_t i = 0; i < batch.num_columns(); ++i)
+    if (!(batch.column(i).type() == def_.schema.field(i).type))
+      return Status::InvalidArgument("batch column " + std::to_string(i) + " of '" + def_.name +
+                                     "' is " + batch.column(i).type().ToString() + ", expected " +
+                                     def_.schema.field(i).type.ToString());
+  if (def_.event_time.field < 0) return app_->Publish(junction_, batch);
+  std::lock_guard<std::mutex> lock(app_->input_mu());
+  // Times come from an attribute: copy, then fill the times in.
+  staging_.Reset(def_.schema);
+  staging_.Resize(batch.num_rows());
+  for (size_t r = 0; r < batch.num_rows(); ++r) {
+    staging_.timestamps()[r] = batch.timestamp(r);
+    for (size_t c = 0; c < batch.num_columns(); ++c) {
+      const Column& src = batch.column(c);
+      if (src.IsNull(r)) continue;
+      switch (src.type().physical()) {
+        case PhysicalType::kInt64:
+          staging_.column(c).SetInt(r, src.ints()[r]);
+          break;
+        case PhysicalType::kDouble:
+          staging_.column(c).SetDouble(r, src.doubles()[r]);
+          break;
+        case PhysicalType::kString:
+          staging_.column(c).SetString(r, src.strings()[r]);
+          break;
+      }
+    }
+  }
+  RETURN_IF_ERROR(ApplyEventTime(&staging_));
+  return app_->Publish(junction_, staging_);
+}
+
+Status StreamInput::ApplyEventTime(Batch* batch) {
+  const plan::EventTimeConfig& cfg = def_.event_time;
+  if (cfg.field < 0) return Status::OK();
+  const Column& col = batch->column(cfg.field);
+  std::string problem;
+  for (size_t r = 0; r < batch->num_rows(); ++r) {
+    int64_t ts;
+    if (!EventTimeOf(cfg, col, r, &ts, &problem)) {
+      junction_->CountMalformed();
+      return Status::InvalidArgument("stream '" + def_.name + "', event time from '" +
+                                     def_.schema.field(cfg.field).name + "': " + problem);
+    }
+    batch->timestamps()[r] = ts;
+  }
+  return Status::OK();
+}
+
+struct Loaded {
+  std::unique_ptr<plan::AppPlan> plan;
+  std::string warnings;
+};
+
+Result<Loaded> ParseAndPlan(std::string_view app, const AppOptions& options) {
+  sql::Diagnostics diags;
+  sql::AppAst ast = sql::Parse(app, &diags);
+  std::unique_ptr<plan::AppPlan> plan;
+  if (!diags.has_errors() || !ast.statements.empty()) plan = plan::BindApp(ast, app, &diags);
+  if (diags.has_errors()) {
+    int n = diags.error_count();
+    return Status::InvalidArgument(diags.Format(app, options.file_name) + std::to_string(n) +
+                                   (n == 1 ? " error" : " errors"));
+  }
+  Loaded l;
+  l.plan = std::move(plan);
+  l.warnings = diags.Format(app, options.file_name);
+  return l;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AppRuntime>> AppRuntime::Load(std::string_view app,
+                                                     const AppOptions& options) {
+  ASSIGN_OR_RETURN(Loaded loaded, ParseAndPlan(app, options));
+  for (const auto& def : loaded.plan->catalog.all()) {
+    if (options.start_connectors && def->connector &&
+        !plan::IsImplementedConnector(def->connector->connector)) {
+      sql::Diagnostics d;
+      d.Error(def->connector->loc,
+              "not supported yet: connector '" + def->connector->connector + "'");
+      return Status::NotSupported(d.Format(app, options.file_name));
+    }
+  }
+  auto rt = std::make_unique<AppRuntimeImpl>(options, std::move(loaded.plan), loaded.warnings);
+  RETURN_IF_ERROR(rt->Build());
+  return std::unique_ptr<AppRuntime>(std::move(rt));
+}
+
+Status AppRuntime::Check(std::string_view app, const AppOptions& options, std::string* warnings) {
+  ASSIGN_OR_RETURN(Loaded loaded, ParseAndPlan(app, options));
+  sql::Diagnostics d;
+  for (const auto& def : loaded.plan->catalog.all())
+    if (def->connector && !plan::IsImplementedConnector(def->connector->connector))
+      d.Error(def->connector->loc,
+              "not supported yet: connector '" + def->connector->connector + "'");
+  if (warnings) *warnings = loaded.warnings;
+  if (d.has_errors())
+    return Status::NotSupported(d.Format(app, options.file_name) + std::to_string(d.error_count()) +
+                                (d.error_count() == 1 ? " error" : " errors"));
+  return Status::OK();
+}
+
+}  // namespace sluice

@@ -1,0 +1,40 @@
+// A stream junction: the point where a stream's batches are published to everything that reads
+// the stream. Observers (output callbacks) see a batch before subscribers (queries, sinks), so that
+// what a query inserts is reported before what downstream queries derive from it.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "exec/operator.h"
+#include "plan/catalog.h"
+#include "sluice/engine.h"
+
+namespace sluice::runtime {
+
+class StreamJunction final : public exec::BatchConsumer {
+ public:
+  explicit StreamJunction(const plan::StreamDef* def) : def_(def) {}
+
+  const plan::StreamDef& def() const { return *def_; }
+  void AddObserver(OutputCallback callback) { observers_.push_back(std::move(callback)); }
+  void Subscribe(exec::BatchConsumer* consumer) { subscribers_.push_back(consumer); }
+  bool has_observers() const { return !observers_.empty(); }
+
+  void Push(const Batch& batch) override;
+  void OnTime(int64_t now_ms) override;
+
+  void CountMalformed(uint64_t n = 1) { malformed_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t events() const { return events_.load(std::memory_order_relaxed); }
+  uint64_t malformed() const { return malformed_.load(std::memory_order_relaxed); }
+
+ private:
+  const plan::StreamDef* def_;
+  std::vector<OutputCallback> observers_;
+  std::vector<exec::BatchConsumer*> subscribers_;
+  std::atomic<uint64_t> events_{0};
+  std::atomic<uint64_t> malformed_{0};
+};
+
+}  // namespace sluice::runtime

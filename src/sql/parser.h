@@ -1,0 +1,22 @@
+// Recursive-descent parser for the whole dialect (Pratt parsing for expressions). It never stops at
+// the first error: a statement with an error is skipped to its ';' and parsing goes on, so that
+// every problem of an app is reported together.
+#pragma once
+
+#include <string_view>
+
+#include "sql/ast.h"
+#include "sql/diagnostics.h"
+
+namespace sluice::sql {
+
+// Parses `source`. Errors go to `diags`; the returned tree holds every statement that parsed.
+AppAst Parse(std::string_view source, Diagnostics* diags);
+
+// Parses one standalone expression (for tests and tools).
+ExprPtr ParseExpression(std::string_view source, Diagnostics* diags);
+
+// Duration units: "SECONDS" -> 1000 (ms per unit); 0 when `word` is not a unit.
+int64_t DurationUnitMillis(std::string_view word);
+
+}  // namespace sluice::sql

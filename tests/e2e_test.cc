@@ -1,0 +1,160 @@
+// End-to-end tests through the `sluice` binary.
+//
+// Golden cases: every folder of tests/e2e/ holds app.sql and either
+//   input.jsonl + expected.jsonl       `sluice replay app.sql input.jsonl` prints exactly expected
+//   expected_errors.txt                `sluice check app.sql` fails and prints every line of it
+// and optionally expected_stderr.txt (lines that stderr must contain) and expected_exit (a code).
+//
+// Seed apps: every app of the seed documents is checked against the expectation on its first line.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+CommandResult RunIn(const fs::path& dir, const std::string& args) {
+  fs::path err_file = fs::temp_directory_path() /
+                      ("sluice_e2e_" + std::to_string(::getpid()) + "_" +
+                       std::to_string(std::hash<std::string>{}(dir.string() + args)) + ".err");
+  std::string cmd = "cd '" + dir.string() + "' && '" + SLUICE_BIN + "' " + args + " 2> '" +
+                    err_file.string() + "'";
+  CommandResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = ReadAll(err_file);
+  fs::remove(err_file);
+  return r;
+}
+
+std::vector<std::string> NonEmptyLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> CaseNames() {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(SLUICE_E2E_DIR))
+    if (e.is_directory()) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+class GoldenCase : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenCase, MatchesExpectedOutput) {
+  fs::path dir = fs::path(SLUICE_E2E_DIR) / GetParam();
+  ASSERT_TRUE(fs::exists(dir / "app.sql")) << dir << " has no app.sql";
+  int expected_exit =
+      fs::exists(dir / "expected_exit") ? std::stoi(ReadAll(dir / "expected_exit")) : 0;
+  CommandResult r;
+  if (fs::exists(dir / "input.jsonl")) {
+    r = RunIn(dir, "replay app.sql input.jsonl");
+    ASSERT_TRUE(fs::exists(dir / "expected.jsonl")) << dir << " has input but no expected.jsonl";
+    EXPECT_EQ(r.out, ReadAll(dir / "expected.jsonl")) << "stderr:\n" << r.err;
+    EXPECT_EQ(r.exit_code, expected_exit) << r.err;
+  } else {
+    r = RunIn(dir, "check app.sql");
+    if (fs::exists(dir / "expected_errors.txt")) {
+      EXPECT_NE(r.exit_code, 0) << "the app was accepted; expected errors";
+      for (const std::string& line : NonEmptyLines(ReadAll(dir / "expected_errors.txt"))) {
+        EXPECT_NE(r.err.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << r.err;
+      }
+    } else {
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  if (fs::exists(dir / "expected_stderr.txt"))
+    for (const std::string& line : NonEmptyLines(ReadAll(dir / "expected_stderr.txt"))) {
+      EXPECT_NE(r.err.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << r.err;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(E2E, GoldenCase, ::testing::ValuesIn(CaseNames()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+fs::path SeedAppsDir() {
+  fs::path shared = SLUICE_SEED_APPS_DIR;
+  if (fs::exists(shared)) return shared;
+  return fs::path(SLUICE_SOURCE_DIR) / "tests" / "seed_apps";
+}
+
+TEST(SeedApps, EveryAppMeetsItsExpectation) {
+  fs::path dir = SeedAppsDir();
+  int valid = 0, not_supported = 0, errors = 0;
+  std::vector<std::string> not_supported_names;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".sql") continue;
+    std::string text = ReadAll(e.path());
+    std::string first = text.substr(0, text.find('\n'));
+    std::string name = e.path().filename().string();
+    CommandResult r = RunIn(dir, "check " + name);
+    const std::string kError = "-- expect: error: ";
+    if (first.rfind(kError, 0) == 0) {
+      ++errors;
+      std::string want = first.substr(kError.size());
+      EXPECT_NE(r.exit_code, 0) << name << " was accepted";
+      EXPECT_NE(r.err.find(want), std::string::npos) << name << ": missing '" << want << "' in\n"
+                                                     << r.err;
+      EXPECT_NE(r.err.find(name + ":"), std::string::npos) << name << ": no file:line in\n"
+                                                           << r.err;
+      continue;
+    }
+    ASSERT_EQ(first, "-- expect: valid") << name;
+    ++valid;
+    if (r.exit_code == 0) continue;
+    // A valid app may fail only because it needs a construct of a later version.
+    bool only_not_supported = true;
+    for (const std::string& line : NonEmptyLines(r.err))
+      if (line.find(": error: ") != std::string::npos &&
+          line.find("not supported yet") == std::string::npos)
+        only_not_supported = false;
+    EXPECT_TRUE(only_not_supported) << name << " failed with errors other than not supported:\n"
+                                    << r.err;
+    ++not_supported;
+    not_supported_names.push_back(name);
+  }
+  EXPECT_GT(valid, 0);
+  EXPECT_GT(errors, 0);
+  std::string names;
+  for (const auto& n : not_supported_names) names += " " + n;
+  std::printf("seed apps: %d valid, %d of them need features not supported yet:%s; %d error apps\n",
+              valid, not_supported, names.c_str(), errors);
+}
+
+}  // namespace
