@@ -222,7 +222,8 @@ Status ParseReplayLine(std::string_view line, ReplayLine* out) {
     return Status::InvalidArgument("not valid JSON");
   od::object obj;
   if (doc.get_object().get(obj))
-    return Status::InvalidArgument("expected an object {\"stream\": ..., \"ts\": ..., ...}");
+    return Status::InvalidArgument(
+        "not a JSON object; expected {\"stream\": ..., \"ts\": ..., \"values\": [...]}");
   *out = ReplayLine();
   bool has_payload = false, has_stream = false;
   for (auto field : obj) {

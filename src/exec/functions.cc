@@ -66,9 +66,18 @@ class FunctionExpr final : public VecExpr {
           out.SetString(k, StringRef{s.data() + b, static_cast<uint32_t>(e - b)});
         }
         break;
-      case Fn::kReverse:
-        MapString(n, out,
-                  [](std::string_view s, std::string& r) { r.assign(s.rbegin(), s.rend()); });
+            case Fn::kReverse:
+        MapString(n, out, [](std::string_view s, std::string& r) {
+          // By code point, so that multi-byte UTF-8 characters stay whole.
+          r.clear();
+          size_t end = s.size();
+          while (end > 0) {
+            size_t start = end - 1;
+            while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+            r.append(s.substr(start, end - start));
+            end = start;
+          }
+        });
         break;
       case Fn::kLength:
         for (size_t k = 0; k < n; ++k) {
@@ -392,8 +401,7 @@ class FunctionExpr final : public VecExpr {
         } else if (fn_ == Fn::kFloor && rem < 0) {
           --q;
         }
-        // The result keeps the input's scale for round(), scale 0 for ceil/floor.
-        out.SetInt(k, fn_ == Fn::kRound ? q * p : q);
+        out.SetInt(k, q);  // at the result's scale: `target`
       } else {
         int64_t v = x.ints()[k];
         if (fn_ == Fn::kRound && digits_ < 0) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "exec/event_time.h"
 
 namespace sluice::exec {
 
@@ -120,8 +121,41 @@ void FilterProjectOp::Push(const Batch& in) {
     int64_t* ts = out_.timestamps();
     for (size_t k = 0; k < rows; ++k) ts[k] = in.timestamp(sel[kept_[k]]);
   }
-  env_.counters->events_out.fetch_add(rows, std::memory_order_relaxed);
+  if (plan_.target->event_time.field >= 0 && !Restamp()) return;
+  env_.counters->events_out.fetch_add(out_.num_rows(), std::memory_order_relaxed);
   env_.target->Push(out_);
+}
+
+// The target takes its event time from an attribute: rows get that time; a row without one is
+// dropped, counted and logged. False when no row is left.
+bool FilterProjectOp::Restamp() {
+  const plan::EventTimeConfig& cfg = plan_.target->event_time;
+  const Column& col = out_.column(cfg.field);
+  std::string problem;
+  size_t kept = 0;
+  for (size_t r = 0; r < out_.num_rows(); ++r) {
+    int64_t ts;
+    if (!EventTimeOf(cfg, col, r, &ts, &problem)) {
+      env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+      Log(LogLevel::kWarn, "query " + plan_.name + ": dropped an event for '" + plan_.target->name +
+                               "': " + problem);
+      continue;
+    }
+    if (kept != r) {
+      for (size_t c = 0; c < out_.num_columns(); ++c) {
+        Column& k = out_.column(c);
+        k.valid()[kept] = k.valid()[r];
+        switch (k.type().physical()) {
+          case PhysicalType::kInt64: k.ints()[kept] = k.ints()[r]; break;
+          case PhysicalType::kDouble: k.doubles()[kept] = k.doubles()[r]; break;
+          case PhysicalType::kString: k.strings()[kept] = k.strings()[r]; break;
+        }
+      }
+    }
+    out_.timestamps()[kept++] = ts;
+  }
+  out_.Resize(kept);
+  return kept > 0;
 }
 
 void FilterProjectOp::RouteFailures(const Batch& in) {

@@ -35,6 +35,7 @@ class FilterProjectOp final : public BatchConsumer {
  private:
   FilterProjectOp(const plan::QueryPlan& plan, QueryEnv env);
   void RouteFailures(const Batch& in);
+  bool Restamp();
 
   const plan::QueryPlan& plan_;
   QueryEnv env_;

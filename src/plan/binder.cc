@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "common/format.h"
 #include "plan/plan.h"
 #include "plan/type_rules.h"
 
@@ -200,6 +201,30 @@ BoundExprPtr MakeLiteral(Value v, DataType t, Loc loc) {
   e->loc = loc;
   e->text = e->literal.ToString();
   return e;
+}
+
+// An expression in a message: quoted unless it is a string literal (which has its own quotes).
+std::string Show(const Expr& e) {
+  std::string sql = e.ToSql();
+  if (e.kind == Expr::Kind::kLiteral && e.literal.type() == TypeId::kString) return sql;
+  return "'" + sql + "'";
+}
+
+// A fractional literal next to a DECIMAL is exact, as in SQL: `price - 0.01` stays DECIMAL.
+void MakeLiteralExact(BoundExprPtr& lit, const BoundExpr& other) {
+  if (other.type.id != TypeId::kDecimal || lit->kind != BoundExpr::Kind::kLiteral ||
+      lit->type.id != TypeId::kDouble || lit->literal.is_null())
+    return;
+  std::string text;
+  AppendDouble(&text, lit->literal.double_value(), false);
+  if (text.find_first_of("eE") != std::string::npos) return;
+  size_t dot = text.find('.');
+  int scale = dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
+  if (text.size() > dot + 1 && text.substr(dot + 1) == "0") scale = 0;
+  int64_t unscaled;
+  if (scale > 18 || !ParseDecimal(text, scale, &unscaled)) return;
+  lit->literal = Value::Decimal(unscaled, scale);
+  lit->type = DataType::Decimal(18, scale);
 }
 
 class Binder {
@@ -435,9 +460,10 @@ class Binder {
           qp->input = def;
           if (q.from.stream.filter) filter = BindCondition(*q.from.stream.filter, scope, "filter");
         }
+        if (!def) return false;  // reported; binding the rest would only cascade
         if (q.from.stream.window) {
-          CheckWindow(*q.from.stream.window, def);
-          NotSupported(q.from.stream.window->loc, q.from.stream.window->ToSql(), 6);
+          if (CheckWindow(*q.from.stream.window, def))
+            NotSupported(q.from.stream.window->loc, q.from.stream.window->ToSql(), 6);
           supported = false;
         }
         if (q.from.stream.unidirectional)
@@ -448,6 +474,7 @@ class Binder {
         const sql::JoinSpec& j = *q.from.join;
         const StreamDef* l = ResolveStream(j.left, true);
         const StreamDef* r = ResolveStream(j.right, true);
+        if (!l || !r) return false;
         int offset = 0;
         for (auto [def, ref] : {std::pair{l, &j.left}, std::pair{r, &j.right}}) {
           if (!def) continue;
@@ -481,7 +508,9 @@ class Binder {
         break;
       }
       case sql::FromClause::Kind::kPattern: {
+        int before = diags_->error_count();
         BindPatternScope(*q.from.pattern->root, &scope);
+        if (diags_->error_count() != before) return false;
         BindPatternFilters(*q.from.pattern->root, scope);
         if (q.from.pattern->within) CheckDuration(*q.from.pattern->within, "WITHIN");
         NotSupported(q.from.pattern->loc, q.from.pattern->is_sequence ? "SEQUENCE" : "PATTERN", 7);
@@ -783,13 +812,15 @@ class Binder {
   }
 
   // ---- windows, patterns -----------------------------------------------------------------------
-  void CheckWindow(const sql::WindowSpec& w, const StreamDef* def) {
+  // Validates a window's kind and arguments; false when it reported an error.
+  bool CheckWindow(const sql::WindowSpec& w, const StreamDef* def) {
+    int before = diags_->error_count();
     bool known = false;
     for (const auto& k : kWindowKinds) known |= k == w.kind;
     if (!known) {
       diags_->Error(w.loc, "unknown window '" + w.kind + "'", sql::DidYouMean(w.kind, kWindowKinds),
                     6);
-      return;
+      return false;
     }
     Scope scope;
     if (def) scope.inputs.push_back({def->name, "", &def->schema, 0});
@@ -840,6 +871,7 @@ class Binder {
     } else if (k == "unique" || k == "firstUnique") {
       if (need(1, 1)) BindExpr(*w.args[0], scope);
     }
+    return diags_->error_count() == before;
   }
 
   void CheckDuration(const Expr& e, const std::string& where) {
@@ -1036,11 +1068,13 @@ class Binder {
 
   BoundExprPtr BindComparison(BinaryOp op, BoundExprPtr l, BoundExprPtr r, const Expr& e,
                               const Expr& le, const Expr& re) {
+    MakeLiteralExact(l, *r);
+    MakeLiteralExact(r, *l);
     std::optional<DataType> t = CommonType(l->type, r->type);
     if (!t) {
       diags_->Error(e.loc,
-                    "cannot compare " + l->type.ToString() + " '" + le.ToSql() + "' with " +
-                        r->type.ToString() + " '" + re.ToSql() + "'",
+                    "cannot compare " + l->type.ToString() + " " + Show(le) + " with " +
+                        r->type.ToString() + " " + Show(re),
                     "CAST one side, e.g. CAST(" + re.ToSql() + " AS " + l->type.ToString() + ")");
       return nullptr;
     }
@@ -1130,6 +1164,8 @@ class Binder {
         }
         if (op >= BinaryOp::kEq && op <= BinaryOp::kGe)
           return BindComparison(op, std::move(l), std::move(r), e, *e.args[0], *e.args[1]);
+        MakeLiteralExact(l, *r);
+        MakeLiteralExact(r, *l);
         std::optional<DataType> t = ArithmeticType(op, l->type, r->type);
         if (!t) {
           std::string hint;
@@ -1226,10 +1262,10 @@ class Binder {
         for (size_t i = 1; i < args.size(); ++i) {
           std::optional<DataType> next = CommonType(*t, args[i]->type);
           if (!next) {
-            diags_->Error(e.args[i]->loc, "cannot compare " + args[0]->type.ToString() + " '" +
-                                              e.args[0]->ToSql() + "' with " +
-                                              args[i]->type.ToString() + " '" + e.args[i]->ToSql() +
-                                              "' in IN (...)");
+            diags_->Error(e.args[i]->loc, "cannot compare " + args[0]->type.ToString() + " " +
+                                              Show(*e.args[0]) + " with " +
+                                              args[i]->type.ToString() + " " + Show(*e.args[i]) +
+                                              " in IN (...)");
             return nullptr;
           }
           t = next;
@@ -1290,7 +1326,7 @@ class Binder {
                    const char* expected) {
     if (ok || b.type.id == TypeId::kNull) return true;
     diags_->Error(arg.loc,
-                  call.name + "() expects " + expected + ", but '" + arg.ToSql() + "' is " +
+                  call.name + "() expects " + expected + ", but " + Show(arg) + " is " +
                       b.type.ToString(),
                   "", arg.length);
     return false;
@@ -1411,7 +1447,7 @@ class Binder {
         DataType t = args[0]->type.id == TypeId::kNull ? DataType::Double() : args[0]->type;
         if (f->fn == Fn::kSign) {
           b->type = DataType::Int();
-        } else if ((f->fn == Fn::kCeil || f->fn == Fn::kFloor) && t.id == TypeId::kDecimal) {
+        } else if (t.id == TypeId::kDecimal && args.size() == 1) {  // ceil, floor, round
           b->type = DataType::Decimal(18, 0);
         } else if (f->fn == Fn::kRound && args.size() == 2) {
           if (!RequireType(e, *e.args[1], *args[1], is_int(args[1]), "an integer number of digits"))
@@ -1420,7 +1456,14 @@ class Binder {
             diags_->Error(e.args[1]->loc, "round(x, digits) needs constant digits");
             return nullptr;
           }
-          b->type = t.id == TypeId::kDecimal ? t : DataType::Double();
+          if (t.id == TypeId::kDecimal) {
+            int64_t digits = args[1]->kind == BoundExpr::Kind::kLiteral && !args[1]->literal.is_null()
+                                 ? args[1]->literal.int_value()
+                                 : t.scale;
+            b->type = DataType::Decimal(18, static_cast<int>(std::clamp<int64_t>(digits, 0, t.scale)));
+          } else {
+            b->type = DataType::Double();
+          }
           args[1] = MakeCast(std::move(args[1]), DataType::Bigint());
           if (t.id != TypeId::kDecimal) t = DataType::Double();
         } else {

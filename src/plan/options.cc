@@ -40,13 +40,14 @@ int64_t ParsePositive(const std::string& value, sql::Loc loc, const std::string&
 
 void UnknownOption(const AnnotationOption& o, const std::string& annotation,
                    const std::vector<std::string>& known, Diagnostics* diags) {
-  std::string suggestion = sql::DidYouMean(o.key, known);
-  if (suggestion.empty() && o.key.find('.') != std::string::npos) {
+  std::string suggestion;
+  if (o.key.find('.') != std::string::npos) {
     std::string underscored = o.key;
     std::replace(underscored.begin(), underscored.end(), '.', '_');
     suggestion = sql::DidYouMean(underscored, known);
     if (!suggestion.empty()) suggestion += " (option names use underscores, not dots)";
   }
+  if (suggestion.empty()) suggestion = sql::DidYouMean(o.key, known);
   std::string list;
   for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
   diags->Error(o.loc, "unknown option '" + o.key + "' in @" + annotation + " (known: " + list + ")",
@@ -256,6 +257,7 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
   };
 
   std::string connector;
+  bool connector_given = get("connector") != nullptr;
   if (const Property* c = get("connector")) {
     connector = Lower(c->value);
     if (!IsKnownConnector(connector)) {
@@ -325,7 +327,7 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     }
     for (const Property& p : properties) cfg->properties[p.key] = p.value;
     def->connector = std::move(cfg);
-  } else if (type) {
+  } else if (type && !connector_given) {
     diags->Error(type->loc, "'type' is set but no 'connector' says what to attach",
                  "add 'connector' = 'file' (or stdin, stdout, generator, kafka)");
   }

@@ -10,6 +10,7 @@
 #include "common/format.h"
 #include "common/log.h"
 #include "connectors/connector.h"
+#include "exec/event_time.h"
 #include "exec/query_op.h"
 #include "plan/plan.h"
 #include "runtime/junction.h"
@@ -19,53 +20,6 @@
 namespace sluice {
 
 namespace {
-
-// The event time of row `row` from the stream's event-time attribute.
-bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row, int64_t* ts,
-                 std::string* problem) {
-  if (col.IsNull(row)) {
-    *problem = "the event-time attribute is NULL";
-    return false;
-  }
-  DataType t = col.type();
-  switch (t.physical()) {
-    case PhysicalType::kInt64: {
-      int64_t v = col.ints()[row];
-      if (t.id == TypeId::kDecimal) v /= Pow10(t.scale);
-      *ts = (cfg.format == plan::TimeFormat::kEpochSeconds && t.id != TypeId::kTimestamp) ? v * 1000
-                                                                                          : v;
-      return true;
-    }
-    case PhysicalType::kDouble: {
-      double v = col.doubles()[row];
-      *ts =
-          cfg.format == plan::TimeFormat::kEpochSeconds ? std::llround(v * 1000) : std::llround(v);
-      return true;
-    }
-    case PhysicalType::kString: {
-      std::string_view s = col.strings()[row].view();
-      bool ok = false;
-      switch (cfg.format) {
-        case plan::TimeFormat::kIso8601:
-          ok = ParseIso8601(s, ts);
-          break;
-        case plan::TimeFormat::kPattern:
-          ok = ParseTimePattern(s, cfg.pattern, ts);
-          break;
-        case plan::TimeFormat::kEpochMillis:
-          ok = ParseInt64(s, ts);
-          break;
-        case plan::TimeFormat::kEpochSeconds:
-          ok = ParseInt64(s, ts);
-          *ts *= 1000;
-          break;
-      }
-      if (!ok) *problem = "cannot read the event time from '" + std::string(s) + "'";
-      return ok;
-    }
-  }
-  return false;
-}
 
 class AppRuntimeImpl;
 
@@ -367,7 +321,7 @@ Status StreamInput::ApplyEventTime(Batch* batch) {
   std::string problem;
   for (size_t r = 0; r < batch->num_rows(); ++r) {
     int64_t ts;
-    if (!EventTimeOf(cfg, col, r, &ts, &problem)) {
+    if (!exec::EventTimeOf(cfg, col, r, &ts, &problem)) {
       junction_->CountMalformed();
       return Status::InvalidArgument("stream '" + def_.name + "', event time from '" +
                                      def_.schema.field(cfg.field).name + "': " + problem);

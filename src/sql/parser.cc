@@ -357,8 +357,7 @@ class Parser {
       }
       return DataType::Decimal(p, s);
     }
-    std::vector<std::string> names = {"STRING", "INT",  "BIGINT",  "LONG",    "FLOAT",
-                                      "DOUBLE", "BOOL", "BOOLEAN", "DECIMAL", "TIMESTAMP"};
+    std::vector<std::string> names = {"STRING", "INT", "INTEGER", "BIGINT", "LONG", "FLOAT", "DOUBLE", "BOOL", "BOOLEAN", "DECIMAL", "TIMESTAMP"};
     --pos_;
     ErrorAt(t, "unknown type '" + std::string(t.text) + "'", DidYouMean(t.text, names));
   }

@@ -1,0 +1,16 @@
+// Reading an event's time from its event-time attribute
+// (WITH ('event.time.field'=..., 'event.time.format'=...)).
+#pragma once
+
+#include <string>
+
+#include "plan/catalog.h"
+#include "sluice/batch.h"
+
+namespace sluice::exec {
+
+// The event time, in ms, of row `row` of `col` under `cfg`; false with a reason when it has none.
+bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row, int64_t* ts,
+                 std::string* problem);
+
+}  // namespace sluice::exec

@@ -1,0 +1,5 @@
+CREATE STREAM S (x DOUBLE, s STRING);
+INSERT INTO Out
+SELECT x, x BETWEEN 10 AND 20 AS in_range, x NOT BETWEEN 10 AND 20 AS outside,
+       s BETWEEN 'b' AND 'd' AS s_range
+FROM S;

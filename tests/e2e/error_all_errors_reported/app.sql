@@ -1,0 +1,7 @@
+-- Every error of an app is reported together, not only the first.
+CREATE STREAM S (a INT, b STRING);
+INSERT INTO O1 SELECT c FROM S;
+INSERT INTO O2 SELECT a FROM T;
+INSERT INTO O3 SELECT a + b AS x FROM S;
+CREATE STREAM S (z INT);
+INSERT INTO O4 SELECT a FROM S WHERE;

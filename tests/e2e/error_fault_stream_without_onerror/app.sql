@@ -1,0 +1,2 @@
+CREATE STREAM S (a INT);
+INSERT INTO Faults SELECT a, _error FROM !S;

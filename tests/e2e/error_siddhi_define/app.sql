@@ -1,0 +1,1 @@
+define stream StockStream (symbol string, price float);

@@ -1,0 +1,2 @@
+CREATE STREAM S (v INT);
+from S select v insert into Out;

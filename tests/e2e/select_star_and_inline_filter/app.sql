@@ -1,0 +1,3 @@
+CREATE STREAM S (a INT, b STRING);
+INSERT INTO Out SELECT * FROM S[a > 1] WHERE b != 'skip';
+INSERT INTO Aliased SELECT s.b AS label, s.* FROM S AS s;
