@@ -7,6 +7,7 @@
 //
 // Seed apps: every app of the seed documents is checked against the expectation on its first line.
 #include <gtest/gtest.h>
+#include <simdjson.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -82,6 +83,11 @@ TEST_P(GoldenCase, MatchesExpectedOutput) {
     r = RunIn(dir, "replay app.sql input.jsonl");
     ASSERT_TRUE(fs::exists(dir / "expected.jsonl")) << dir << " has input but no expected.jsonl";
     EXPECT_EQ(r.out, ReadAll(dir / "expected.jsonl")) << "stderr:\n" << r.err;
+    simdjson::dom::parser parser;
+    for (const std::string& line : NonEmptyLines(r.out)) {
+      simdjson::dom::element doc;
+      EXPECT_FALSE(parser.parse(line).get(doc)) << "not valid JSON: " << line;
+    }
     EXPECT_EQ(r.exit_code, expected_exit) << r.err;
   } else {
     r = RunIn(dir, "check app.sql");
@@ -155,6 +161,82 @@ TEST(SeedApps, EveryAppMeetsItsExpectation) {
   for (const auto& n : not_supported_names) names += " " + n;
   std::printf("seed apps: %d valid, %d of them need features not supported yet:%s; %d error apps\n",
               valid, not_supported, names.c_str(), errors);
+}
+
+}  // namespace
+
+namespace {
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sluice_cli_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+  fs::path dir_;
+};
+
+TEST_F(CliTest, RunReadsStdinAndWritesStdoutReportingBadLines) {
+  Write("app.sql",
+        "CREATE STREAM S (sym STRING, p DOUBLE) WITH ('type'='source', 'connector'='stdin');\n"
+        "CREATE STREAM O (sym STRING, p2 DOUBLE) WITH ('type'='sink', 'connector'='stdout');\n"
+        "INSERT INTO O SELECT sym, p * 2 AS p2 FROM S WHERE p > 1;\n");
+  Write("in.jsonl", "{\"sym\":\"a\",\"p\":2}\n{\"sym\":\"b\",\"p\":\"x\"}\n[\"c\",0.5]\n[\"d\",3]\n");
+  CommandResult r = RunIn(dir_, "run app.sql < in.jsonl");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"sym\":\"a\",\"p2\":4.0}\n{\"sym\":\"d\",\"p2\":6.0}\n");
+  EXPECT_NE(r.err.find("stdin:2: 'p' is DOUBLE, got \"x\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 malformed input record(s) skipped"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, RunWithGeneratorAndStats) {
+  Write("app.sql",
+        "CREATE STREAM T (sym STRING, p DOUBLE) WITH ('type'='source', 'connector'='generator', "
+        "'count'='500', 'fields.p'='uniform:0,100');\n"
+        "INSERT INTO O SELECT sym FROM T WHERE p >= 0;\n");
+  CommandResult r = RunIn(dir_, "run --print --stats app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(NonEmptyLines(r.out).size(), 500u);
+  EXPECT_NE(r.err.find("T=500"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("query1 in=500 out=500 filtered=0"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, RunFailsClearlyOnAMissingFile) {
+  Write("app.sql",
+        "CREATE STREAM S (a INT) WITH ('type'='source', 'connector'='file', 'path'='nope.jsonl');\n");
+  CommandResult r = RunIn(dir_, "run app.sql");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("cannot open 'nope.jsonl'"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, ExplainShowsThePlan) {
+  Write("app.sql", "CREATE STREAM S (a INT);\n@name('doubler') INSERT INTO O SELECT a * 2 AS b FROM S WHERE a > 0;\n");
+  CommandResult r = RunIn(dir_, "explain app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("query doubler (line 2)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Filter (a > 0)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stream O (b INT) [defined by INSERT INTO]"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, HelpIsEverywhere) {
+  for (std::string cmd : {"--help", "check --help", "explain --help", "replay --help", "run --help"}) {
+    CommandResult r = RunIn(dir_, cmd);
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << ": " << r.out;
+  }
+  CommandResult r = RunIn(dir_, "frobnicate");
+  EXPECT_NE(r.exit_code, 0);
+}
+
+TEST_F(CliTest, ReplayReadsStdin) {
+  Write("app.sql", "CREATE STREAM S (a INT);\nINSERT INTO O SELECT a FROM S;\n");
+  Write("in.jsonl", "{\"stream\":\"S\",\"ts\":7,\"values\":[1]}\n");
+  CommandResult r = RunIn(dir_, "replay app.sql - < in.jsonl");
+  EXPECT_EQ(r.out, "{\"stream\":\"O\",\"ts\":7,\"data\":{\"a\":1}}\n");
 }
 
 }  // namespace

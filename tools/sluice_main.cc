@@ -55,7 +55,7 @@ sluice::OutputCallback PrintEvents() {
       sluice::AppendInt(&line, out.batch->timestamp(r));
       line += ",\"data\":";
       sluice::connectors::AppendJsonObject(&line, *out.schema, *out.batch, r);
-      line += "\n";
+      line += "}\n";
       std::fwrite(line.data(), 1, line.size(), stdout);
     }
   };

@@ -254,10 +254,10 @@ Status ParseReplayLine(std::string_view line, ReplayLine* out) {
       if (v.type().get(jt))
         return Status::InvalidArgument("malformed \"" + std::string(key) + "\"");
       bool bad = true;
-      if (jt == od::json_type::array) {
+      if (jt == od::json_type::array && key == "values") {
         od::array a;
         bad = v.get_array().get(a) || a.raw_json().get(raw);
-      } else if (jt == od::json_type::object) {
+      } else if (jt == od::json_type::object && key == "data") {
         od::object o;
         bad = v.get_object().get(o) || o.raw_json().get(raw);
       }

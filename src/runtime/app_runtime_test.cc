@@ -1,0 +1,180 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "sluice/engine.h"
+
+namespace sluice {
+namespace {
+
+std::unique_ptr<AppRuntime> LoadOk(const std::string& text, AppOptions opts = {}) {
+  auto app = AppRuntime::Load(text, opts);
+  EXPECT_TRUE(app.ok()) << app.status().message();
+  return app.ok() ? std::move(app).value() : nullptr;
+}
+
+TEST(AppRuntimeTest, LoadReportsEveryErrorAsAValue) {
+  AppOptions opts;
+  opts.file_name = "x.sql";
+  auto app = AppRuntime::Load("CREATE STREAM S (a INT);\nINSERT INTO O SELECT b, c FROM S;", opts);
+  ASSERT_FALSE(app.ok());
+  EXPECT_EQ(app.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(app.status().message().find("x.sql:2:22: error: unknown attribute 'b'"),
+            std::string::npos);
+  EXPECT_NE(app.status().message().find("x.sql:2:25: error: unknown attribute 'c'"),
+            std::string::npos);
+}
+
+TEST(AppRuntimeTest, SendsEventsAndBatchesThroughChainedQueries) {
+  auto app = LoadOk(
+      "CREATE STREAM S (sym STRING, p DOUBLE);\n"
+      "INSERT INTO A SELECT sym, p * 2 AS p2 FROM S WHERE p > 1;\n"
+      "INSERT INTO B SELECT sym FROM A WHERE p2 > 10;");
+  std::vector<std::string> seen;
+  ASSERT_TRUE(app->AddOutputCallback([&](const OutputBatch& out) {
+                   for (size_t r = 0; r < out.batch->num_rows(); ++r)
+                     seen.push_back(std::string(out.stream) + ":" +
+                                    out.batch->column(0).GetValue(r).ToString());
+                 }).ok());
+  ASSERT_TRUE(app->Start().ok());
+  InputHandler* in = app->GetInputHandler("S");
+  ASSERT_NE(in, nullptr);
+  ASSERT_TRUE(in->Send(1, {"a", 0.5}).ok());
+  ASSERT_TRUE(in->Send(2, {"b", 6.0}).ok());
+  Batch batch(in->schema());
+  size_t r = batch.AddRow(3);
+  batch.SetString(r, 0, "c");
+  batch.column(1).SetDouble(r, 2.0);
+  ASSERT_TRUE(in->SendBatch(batch).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"A:'b'", "B:'b'", "A:'c'"}));
+  AppStats stats = app->Stats();
+  EXPECT_EQ(stats.queries[0].events_in, 3u);
+  EXPECT_EQ(stats.queries[0].events_out, 2u);
+  EXPECT_EQ(stats.queries[0].filtered, 1u);
+  EXPECT_TRUE(app->Shutdown().ok());
+}
+
+TEST(AppRuntimeTest, BadSendsAreRejectedAndCounted) {
+  auto app = LoadOk("CREATE STREAM S (a INT);\nINSERT INTO O SELECT a FROM S;");
+  InputHandler* in = app->GetInputHandler("S");
+  EXPECT_EQ(in->Send(1, {"nope"}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(in->Send(1, {int32_t{1}, int32_t{2}}).code(), StatusCode::kInvalidArgument);
+  Batch wrong(Schema({{"a", DataType::String()}}));
+  EXPECT_EQ(in->SendBatch(wrong).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(app->Stats().streams[0].malformed, 2u);
+  EXPECT_EQ(app->GetInputHandler("Nope"), nullptr);
+}
+
+TEST(AppRuntimeTest, FailActionStopsTheAppWithTheError) {
+  auto app = LoadOk(
+      "@onError(action='fail') CREATE STREAM S (a INT, b INT);\n"
+      "INSERT INTO O SELECT a / b AS q FROM S;");
+  InputHandler* in = app->GetInputHandler("S");
+  ASSERT_TRUE(in->Send(1, {int32_t{4}, int32_t{2}}).ok());
+  Status st = in->Send(2, {int32_t{4}, int32_t{0}});
+  EXPECT_EQ(st.code(), StatusCode::kRuntimeError);
+  EXPECT_NE(st.message().find("division by zero"), std::string::npos);
+  EXPECT_FALSE(app->status().ok());
+  EXPECT_FALSE(in->Send(3, {int32_t{1}, int32_t{1}}).ok());
+}
+
+TEST(AppRuntimeTest, CountersAddUp) {
+  auto app = LoadOk(
+      "@onError(action='stream') CREATE STREAM S (a INT, b INT);\n"
+      "INSERT INTO O SELECT a / b AS q FROM S WHERE a > 0;");
+  InputHandler* in = app->GetInputHandler("S");
+  for (int i = -2; i < 8; ++i) ASSERT_TRUE(in->Send(i, {int32_t{i}, int32_t{i % 3}}).ok());
+  QueryStats q = app->Stats().queries[0];
+  EXPECT_EQ(q.events_in, 10u);
+  EXPECT_EQ(q.events_in, q.events_out + q.filtered + q.faulted + q.dropped);
+  EXPECT_EQ(q.faulted, 2u);  // a = 3 and 6
+}
+
+TEST(AppRuntimeTest, PlaybackClockFollowsEventTime) {
+  AppOptions opts;
+  opts.playback = true;
+  auto app = LoadOk("CREATE STREAM S (a INT);\nINSERT INTO O SELECT currentTimeMillis() AS now FROM S;",
+                    opts);
+  std::vector<int64_t> nows;
+  app->AddCallback("O", [&](const OutputBatch& out) {
+    nows.push_back(out.batch->column(0).ints()[0]);
+  });
+  app->GetInputHandler("S")->Send(5000, {int32_t{1}});
+  app->AdvanceTime(9000);
+  app->GetInputHandler("S")->Send(7000, {int32_t{1}});  // late: the clock does not go back
+  EXPECT_EQ(nows, (std::vector<int64_t>{5000, 9000}));
+}
+
+TEST(AppRuntimeTest, LiveClockIsInjectable) {
+  ManualClock clock(42);
+  AppOptions opts;
+  opts.clock = &clock;
+  auto app = LoadOk("CREATE STREAM S (a INT);\nINSERT INTO O SELECT currentTimeMillis() AS now FROM S;",
+                    opts);
+  int64_t now = 0;
+  app->AddCallback("O", [&](const OutputBatch& out) { now = out.batch->column(0).ints()[0]; });
+  app->GetInputHandler("S")->Send(1, {int32_t{1}});
+  EXPECT_EQ(now, 42);
+}
+
+TEST(AppRuntimeTest, FileSourceToFileSinkCountsMalformedLines) {
+  std::string dir = ::testing::TempDir();
+  std::string in_path = dir + "/sluice_in.csv", out_path = dir + "/sluice_out.jsonl";
+  {
+    std::ofstream in(in_path);
+    in << "price,symbol\n10.5,A\nbad,B\n3,C\n\"unterminated\n";
+  }
+  std::string app_text =
+      "CREATE STREAM S (symbol STRING, price DOUBLE) WITH ('type'='source', 'connector'='file', "
+      "'format'='csv', 'header'='true', 'path'='" + in_path + "');\n"
+      "CREATE STREAM O (symbol STRING, price DOUBLE) WITH ('type'='sink', 'connector'='file', "
+      "'path'='" + out_path + "');\n"
+      "INSERT INTO O SELECT symbol, price FROM S WHERE price > 5;";
+  AppOptions opts;
+  opts.start_connectors = true;
+  auto app = LoadOk(app_text, opts);
+  ASSERT_TRUE(app->Start().ok());
+  ASSERT_TRUE(app->WaitForSources().ok());
+  ASSERT_TRUE(app->Shutdown().ok());
+  std::ifstream out(out_path);
+  std::stringstream ss;
+  ss << out.rdbuf();
+  EXPECT_EQ(ss.str(), "{\"symbol\":\"A\",\"price\":10.5}\n");
+  EXPECT_EQ(app->Stats().streams[0].malformed, 2u);
+  EXPECT_EQ(app->Stats().streams[0].events, 2u);
+  std::remove(in_path.c_str());
+  std::remove(out_path.c_str());
+}
+
+TEST(AppRuntimeTest, GeneratorIsDeterministicForASeed) {
+  std::string app_text =
+      "CREATE STREAM S (sym STRING, p DOUBLE, n BIGINT) WITH ('type'='source', "
+      "'connector'='generator', 'count'='100', 'seed'='9', 'fields.sym'='choice:A,B', "
+      "'fields.p'='uniform:0,10', 'fields.n'='sequence:5,2');\n"
+      "INSERT INTO O SELECT sym, p, n FROM S;";
+  auto collect = [&] {
+    AppOptions opts;
+    opts.start_connectors = true;
+    auto app = LoadOk(app_text, opts);
+    std::string all;
+    app->AddCallback("O", [&](const OutputBatch& out) {
+      for (size_t r = 0; r < out.batch->num_rows(); ++r)
+        all += out.batch->column(0).GetValue(r).ToString() +
+               out.batch->column(1).GetValue(r).ToString() +
+               out.batch->column(2).GetValue(r).ToString() + ";";
+    });
+    app->Start();
+    app->WaitForSources();
+    app->Shutdown();
+    return all;
+  };
+  std::string a = collect(), b = collect();
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a.find("'A'"), std::string::npos);
+  EXPECT_NE(a.find("203;"), std::string::npos);  // the sequence's 100th value: 5 + 2 * 99
+}
+
+}  // namespace
+}  // namespace sluice
