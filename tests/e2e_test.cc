@@ -185,7 +185,8 @@ TEST_F(CliTest, RunReadsStdinAndWritesStdoutReportingBadLines) {
         "CREATE STREAM S (sym STRING, p DOUBLE) WITH ('type'='source', 'connector'='stdin');\n"
         "CREATE STREAM O (sym STRING, p2 DOUBLE) WITH ('type'='sink', 'connector'='stdout');\n"
         "INSERT INTO O SELECT sym, p * 2 AS p2 FROM S WHERE p > 1;\n");
-  Write("in.jsonl", "{\"sym\":\"a\",\"p\":2}\n{\"sym\":\"b\",\"p\":\"x\"}\n[\"c\",0.5]\n[\"d\",3]\n");
+  Write("in.jsonl",
+        "{\"sym\":\"a\",\"p\":2}\n{\"sym\":\"b\",\"p\":\"x\"}\n[\"c\",0.5]\n[\"d\",3]\n");
   CommandResult r = RunIn(dir_, "run app.sql < in.jsonl");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"sym\":\"a\",\"p2\":4.0}\n{\"sym\":\"d\",\"p2\":6.0}\n");
@@ -206,15 +207,18 @@ TEST_F(CliTest, RunWithGeneratorAndStats) {
 }
 
 TEST_F(CliTest, RunFailsClearlyOnAMissingFile) {
-  Write("app.sql",
-        "CREATE STREAM S (a INT) WITH ('type'='source', 'connector'='file', 'path'='nope.jsonl');\n");
+  Write(
+      "app.sql",
+      "CREATE STREAM S (a INT) WITH ('type'='source', 'connector'='file', 'path'='nope.jsonl');\n");
   CommandResult r = RunIn(dir_, "run app.sql");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("cannot open 'nope.jsonl'"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, ExplainShowsThePlan) {
-  Write("app.sql", "CREATE STREAM S (a INT);\n@name('doubler') INSERT INTO O SELECT a * 2 AS b FROM S WHERE a > 0;\n");
+  Write("app.sql",
+        "CREATE STREAM S (a INT);\n@name('doubler') INSERT INTO O SELECT a * 2 AS b FROM S WHERE a "
+        "> 0;\n");
   CommandResult r = RunIn(dir_, "explain app.sql");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("query doubler (line 2)"), std::string::npos) << r.out;
@@ -223,7 +227,8 @@ TEST_F(CliTest, ExplainShowsThePlan) {
 }
 
 TEST_F(CliTest, HelpIsEverywhere) {
-  for (std::string cmd : {"--help", "check --help", "explain --help", "replay --help", "run --help"}) {
+  for (std::string cmd :
+       {"--help", "check --help", "explain --help", "replay --help", "run --help"}) {
     CommandResult r = RunIn(dir_, cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << ": " << r.out;

@@ -52,5 +52,4 @@ bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row
   return false;
 }
 
-
 }  // namespace sluice::exec

@@ -66,7 +66,7 @@ class FunctionExpr final : public VecExpr {
           out.SetString(k, StringRef{s.data() + b, static_cast<uint32_t>(e - b)});
         }
         break;
-            case Fn::kReverse:
+      case Fn::kReverse:
         MapString(n, out, [](std::string_view s, std::string& r) {
           // By code point, so that multi-byte UTF-8 characters stay whole.
           r.clear();

@@ -146,9 +146,15 @@ bool FilterProjectOp::Restamp() {
         Column& k = out_.column(c);
         k.valid()[kept] = k.valid()[r];
         switch (k.type().physical()) {
-          case PhysicalType::kInt64: k.ints()[kept] = k.ints()[r]; break;
-          case PhysicalType::kDouble: k.doubles()[kept] = k.doubles()[r]; break;
-          case PhysicalType::kString: k.strings()[kept] = k.strings()[r]; break;
+          case PhysicalType::kInt64:
+            k.ints()[kept] = k.ints()[r];
+            break;
+          case PhysicalType::kDouble:
+            k.doubles()[kept] = k.doubles()[r];
+            break;
+          case PhysicalType::kString:
+            k.strings()[kept] = k.strings()[r];
+            break;
         }
       }
     }

@@ -239,6 +239,15 @@ class Binder {
       if (st.kind == sql::Statement::Kind::kCreate && !st.create->as_query)
         DefineStream(*st.create, st.annotations);
 
+    for (const auto& def : plan_->catalog.all()) {
+      if (def->async.enabled) {
+        diags_->Warning(def->loc, "stream '" + def->name +
+                                      "' is async: its options are checked, but this version "
+                                      "processes every stream synchronously (same results)");
+        break;
+      }
+    }
+
     struct Pending {
       const sql::Statement* statement;
       int number;
@@ -1325,10 +1334,10 @@ class Binder {
   bool RequireType(const Expr& call, const Expr& arg, const BoundExpr& b, bool ok,
                    const char* expected) {
     if (ok || b.type.id == TypeId::kNull) return true;
-    diags_->Error(arg.loc,
-                  call.name + "() expects " + expected + ", but " + Show(arg) + " is " +
-                      b.type.ToString(),
-                  "", arg.length);
+    diags_->Error(
+        arg.loc,
+        call.name + "() expects " + expected + ", but " + Show(arg) + " is " + b.type.ToString(),
+        "", arg.length);
     return false;
   }
 
@@ -1457,10 +1466,12 @@ class Binder {
             return nullptr;
           }
           if (t.id == TypeId::kDecimal) {
-            int64_t digits = args[1]->kind == BoundExpr::Kind::kLiteral && !args[1]->literal.is_null()
-                                 ? args[1]->literal.int_value()
-                                 : t.scale;
-            b->type = DataType::Decimal(18, static_cast<int>(std::clamp<int64_t>(digits, 0, t.scale)));
+            int64_t digits =
+                args[1]->kind == BoundExpr::Kind::kLiteral && !args[1]->literal.is_null()
+                    ? args[1]->literal.int_value()
+                    : t.scale;
+            b->type =
+                DataType::Decimal(18, static_cast<int>(std::clamp<int64_t>(digits, 0, t.scale)));
           } else {
             b->type = DataType::Double();
           }

@@ -28,7 +28,8 @@ TEST(TypeRulesTest, NumericPromotion) {
   EXPECT_EQ(*CommonType(DataType::Decimal(10, 2), DataType::Int()), DataType::Decimal(18, 2));
   EXPECT_EQ(*CommonType(DataType::Decimal(10, 2), DataType::Double()), DataType::Double());
   EXPECT_FALSE(CommonType(DataType::Int(), DataType::String()).has_value());
-  EXPECT_EQ(*ArithmeticType(sql::BinaryOp::kDiv, DataType::Int(), DataType::Int()), DataType::Int());
+  EXPECT_EQ(*ArithmeticType(sql::BinaryOp::kDiv, DataType::Int(), DataType::Int()),
+            DataType::Int());
   EXPECT_EQ(*ArithmeticType(sql::BinaryOp::kSub, DataType::Timestamp(), DataType::Timestamp()),
             DataType::Bigint());
 }
@@ -112,7 +113,8 @@ TEST(BinderTest, JoinOnIncompatibleTypesNamesBothOperands) {
 TEST(BinderTest, AmbiguousNamesInJoinsMustBeQualified) {
   Bound b = BindText(
       "CREATE STREAM A (id INT);\nCREATE STREAM B (id INT);\n"
-      "INSERT INTO J SELECT id FROM A WINDOW('length', 1) JOIN B WINDOW('length', 1) ON A.id = B.id;");
+      "INSERT INTO J SELECT id FROM A WINDOW('length', 1) JOIN B WINDOW('length', 1) ON A.id = "
+      "B.id;");
   EXPECT_NE(b.errors.find("'id' is ambiguous"), std::string::npos) << b.errors;
 }
 

@@ -37,7 +37,8 @@ TEST(AppRuntimeTest, SendsEventsAndBatchesThroughChainedQueries) {
                    for (size_t r = 0; r < out.batch->num_rows(); ++r)
                      seen.push_back(std::string(out.stream) + ":" +
                                     out.batch->column(0).GetValue(r).ToString());
-                 }).ok());
+                 })
+                  .ok());
   ASSERT_TRUE(app->Start().ok());
   InputHandler* in = app->GetInputHandler("S");
   ASSERT_NE(in, nullptr);
@@ -95,12 +96,11 @@ TEST(AppRuntimeTest, CountersAddUp) {
 TEST(AppRuntimeTest, PlaybackClockFollowsEventTime) {
   AppOptions opts;
   opts.playback = true;
-  auto app = LoadOk("CREATE STREAM S (a INT);\nINSERT INTO O SELECT currentTimeMillis() AS now FROM S;",
-                    opts);
+  auto app = LoadOk(
+      "CREATE STREAM S (a INT);\nINSERT INTO O SELECT currentTimeMillis() AS now FROM S;", opts);
   std::vector<int64_t> nows;
-  app->AddCallback("O", [&](const OutputBatch& out) {
-    nows.push_back(out.batch->column(0).ints()[0]);
-  });
+  app->AddCallback("O",
+                   [&](const OutputBatch& out) { nows.push_back(out.batch->column(0).ints()[0]); });
   app->GetInputHandler("S")->Send(5000, {int32_t{1}});
   app->AdvanceTime(9000);
   app->GetInputHandler("S")->Send(7000, {int32_t{1}});  // late: the clock does not go back
@@ -111,8 +111,8 @@ TEST(AppRuntimeTest, LiveClockIsInjectable) {
   ManualClock clock(42);
   AppOptions opts;
   opts.clock = &clock;
-  auto app = LoadOk("CREATE STREAM S (a INT);\nINSERT INTO O SELECT currentTimeMillis() AS now FROM S;",
-                    opts);
+  auto app = LoadOk(
+      "CREATE STREAM S (a INT);\nINSERT INTO O SELECT currentTimeMillis() AS now FROM S;", opts);
   int64_t now = 0;
   app->AddCallback("O", [&](const OutputBatch& out) { now = out.batch->column(0).ints()[0]; });
   app->GetInputHandler("S")->Send(1, {int32_t{1}});
@@ -128,9 +128,13 @@ TEST(AppRuntimeTest, FileSourceToFileSinkCountsMalformedLines) {
   }
   std::string app_text =
       "CREATE STREAM S (symbol STRING, price DOUBLE) WITH ('type'='source', 'connector'='file', "
-      "'format'='csv', 'header'='true', 'path'='" + in_path + "');\n"
+      "'format'='csv', 'header'='true', 'path'='" +
+      in_path +
+      "');\n"
       "CREATE STREAM O (symbol STRING, price DOUBLE) WITH ('type'='sink', 'connector'='file', "
-      "'path'='" + out_path + "');\n"
+      "'path'='" +
+      out_path +
+      "');\n"
       "INSERT INTO O SELECT symbol, price FROM S WHERE price > 5;";
   AppOptions opts;
   opts.start_connectors = true;

@@ -357,7 +357,8 @@ class Parser {
       }
       return DataType::Decimal(p, s);
     }
-    std::vector<std::string> names = {"STRING", "INT", "INTEGER", "BIGINT", "LONG", "FLOAT", "DOUBLE", "BOOL", "BOOLEAN", "DECIMAL", "TIMESTAMP"};
+    std::vector<std::string> names = {"STRING", "INT",  "INTEGER", "BIGINT",  "LONG",     "FLOAT",
+                                      "DOUBLE", "BOOL", "BOOLEAN", "DECIMAL", "TIMESTAMP"};
     --pos_;
     ErrorAt(t, "unknown type '" + std::string(t.text) + "'", DidYouMean(t.text, names));
   }
