@@ -1,5 +1,7 @@
 // Counters of a running app, as a snapshot. Every event that enters a query is accounted for:
-// events_in = events_out + filtered + faulted + dropped for each query.
+// for a stateless query events_in = events_out + filtered + faulted + dropped; for a query with a
+// window or aggregates, events_out counts the rows it produced, and every input event is either
+// filtered, faulted, dropped or taken into its window or aggregate.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,7 @@ struct QueryStats {
   uint64_t faulted = 0;   // failed and sent to the fault stream
   uint64_t dropped = 0;   // failed and dropped (@onError log/drop/fail)
   uint64_t errors = 0;    // failed expressions that became NULL (no @onError)
+  uint64_t late = 0;      // arrived after their window closed (counted in faulted or dropped)
 };
 
 struct AppStats {

@@ -97,7 +97,7 @@ void FilterProjectOp::Push(const Batch& in) {
   bool exclude = ctx_.has_errors() && action_ != plan::ErrorAction::kDefault;
   if (ctx_.has_errors()) {
     if (exclude) {
-      RouteFailures(in);
+      RouteFailures(plan_, env_, ctx_.errors(), in, fault_schema_, &faults_);
     } else {
       env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
     }
@@ -164,17 +164,19 @@ bool FilterProjectOp::Restamp() {
   return kept > 0;
 }
 
-void FilterProjectOp::RouteFailures(const Batch& in) {
-  const auto& errors = ctx_.errors();
-  switch (action_) {
+void RouteFailures(const plan::QueryPlan& plan, const QueryEnv& env,
+                   const std::vector<std::pair<uint32_t, std::string>>& failures, const Batch& in,
+                   const Schema& fault_schema, Batch* faults) {
+  if (failures.empty()) return;
+  switch (plan.input->on_error) {
     case plan::ErrorAction::kStream: {
-      faults_.Reset(fault_schema_);
+      faults->Reset(fault_schema);
       size_t nattr = in.num_columns();
-      for (const auto& [row, message] : errors) {
-        size_t r = faults_.AddRow(in.timestamp(row));
+      for (const auto& [row, message] : failures) {
+        size_t r = faults->AddRow(in.timestamp(row));
         for (size_t c = 0; c < nattr; ++c) {
           const Column& src = in.column(c);
-          Column& dst = faults_.column(c);
+          Column& dst = faults->column(c);
           if (src.IsNull(row)) continue;
           switch (src.type().physical()) {
             case PhysicalType::kInt64:
@@ -184,34 +186,33 @@ void FilterProjectOp::RouteFailures(const Batch& in) {
               dst.SetDouble(r, src.doubles()[row]);
               break;
             case PhysicalType::kString:
-              faults_.SetString(r, c, src.strings()[row].view());
+              faults->SetString(r, c, src.strings()[row].view());
               break;
           }
         }
-        faults_.SetString(r, nattr, "query " + plan_.name + ": " + message);
+        faults->SetString(r, nattr, "query " + plan.name + ": " + message);
       }
-      env_.counters->faulted.fetch_add(errors.size(), std::memory_order_relaxed);
-      if (env_.fault_target) env_.fault_target->Push(faults_);
+      env.counters->faulted.fetch_add(failures.size(), std::memory_order_relaxed);
+      if (env.fault_target) env.fault_target->Push(*faults);
       break;
     }
+    case plan::ErrorAction::kDefault:
     case plan::ErrorAction::kLog:
-      for (const auto& [row, message] : errors)
-        Log(LogLevel::kWarn, "query " + plan_.name + ": dropped an event of '" + plan_.input->name +
+      for (const auto& [row, message] : failures)
+        Log(LogLevel::kWarn, "query " + plan.name + ": dropped an event of '" + plan.input->name +
                                  "' (ts " + std::to_string(in.timestamp(row)) + "): " + message);
-      env_.counters->dropped.fetch_add(errors.size(), std::memory_order_relaxed);
+      env.counters->dropped.fetch_add(failures.size(), std::memory_order_relaxed);
       break;
     case plan::ErrorAction::kDrop:
-      env_.counters->dropped.fetch_add(errors.size(), std::memory_order_relaxed);
+      env.counters->dropped.fetch_add(failures.size(), std::memory_order_relaxed);
       break;
     case plan::ErrorAction::kFail:
-      env_.counters->dropped.fetch_add(errors.size(), std::memory_order_relaxed);
-      if (env_.fail)
-        env_.fail(Status::RuntimeError("query " + plan_.name + " failed on an event of '" +
-                                       plan_.input->name + "' (ts " +
-                                       std::to_string(in.timestamp(errors[0].first)) +
-                                       "): " + errors[0].second + " (@onError(action='fail'))"));
-      break;
-    case plan::ErrorAction::kDefault:
+      env.counters->dropped.fetch_add(failures.size(), std::memory_order_relaxed);
+      if (env.fail)
+        env.fail(Status::RuntimeError("query " + plan.name + " failed on an event of '" +
+                                      plan.input->name + "' (ts " +
+                                      std::to_string(in.timestamp(failures[0].first)) +
+                                      "): " + failures[0].second + " (@onError(action='fail'))"));
       break;
   }
 }

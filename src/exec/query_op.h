@@ -16,7 +16,8 @@
 namespace sluice::exec {
 
 struct QueryCounters {
-  std::atomic<uint64_t> events_in{0}, events_out{0}, filtered{0}, faulted{0}, dropped{0}, errors{0};
+  std::atomic<uint64_t> events_in{0}, events_out{0}, filtered{0}, faulted{0}, dropped{0}, errors{0},
+      late{0};
 };
 
 struct QueryEnv {
@@ -27,6 +28,13 @@ struct QueryEnv {
   std::function<void(const Status&)> fail;  // @onError(action='fail')
 };
 
+// Sends rows of `in` that failed (listed with their messages) where the input stream's @onError
+// says: the fault stream (rows of `fault_schema` built in `faults`), a log line, a count, or a
+// failure of the app.
+void RouteFailures(const plan::QueryPlan& plan, const QueryEnv& env,
+                   const std::vector<std::pair<uint32_t, std::string>>& failures, const Batch& in,
+                   const Schema& fault_schema, Batch* faults);
+
 class FilterProjectOp final : public BatchConsumer {
  public:
   static Result<std::unique_ptr<FilterProjectOp>> Make(const plan::QueryPlan& plan, QueryEnv env);
@@ -34,7 +42,6 @@ class FilterProjectOp final : public BatchConsumer {
 
  private:
   FilterProjectOp(const plan::QueryPlan& plan, QueryEnv env);
-  void RouteFailures(const Batch& in);
   bool Restamp();
 
   const plan::QueryPlan& plan_;

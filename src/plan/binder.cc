@@ -180,6 +180,8 @@ struct Scope {
   bool allow_aggregates = false;
   const char* clause = "WHERE";
   bool saw_aggregate = false;
+  // A pattern element's filter: unqualified names are the element's own stream (inputs[0]) first.
+  bool prefer_first = false;
 };
 
 BoundExprPtr MakeCast(BoundExprPtr e, DataType to) {
@@ -471,9 +473,13 @@ class Binder {
         }
         if (!def) return false;  // reported; binding the rest would only cascade
         if (q.from.stream.window) {
-          if (CheckWindow(*q.from.stream.window, def))
-            NotSupported(q.from.stream.window->loc, q.from.stream.window->ToSql(), 6);
-          supported = false;
+          qp->window = BuildWindow(*q.from.stream.window, def);
+          if (!qp->window) supported = false;
+          if (def->event_time.late_data == LateData::kUpdate) {
+            NotSupported(q.from.stream.window->loc,
+                         "'late.data'='update' (re-emitting corrected rows)", 6);
+            supported = false;
+          }
         }
         if (q.from.stream.unidirectional)
           diags_->Error(q.from.stream.loc, "UNIDIRECTIONAL applies to a join side");
@@ -595,21 +601,10 @@ class Binder {
       }
       items.push_back(std::move(item));
     }
-    bool aggregating = select_scope.saw_aggregate || !q.group_by.empty();
-    if (select_scope.saw_aggregate) {
-      Loc at = q.select.empty() ? q.loc : q.select.front().loc;
-      for (const auto& it : items)
-        if (it.expr && ContainsAggregate(*it.expr)) {
-          at = FirstAggregateLoc(*it.expr);
-          break;
-        }
-      NotSupported(at, "aggregate functions");
-      supported = false;
-    }
-    if (!q.group_by.empty()) {
-      for (const auto& g : q.group_by) BindExpr(*g, scope);
-      NotSupported(q.group_by.front()->loc, "GROUP BY");
-      supported = false;
+    const int base = qp->input ? static_cast<int>(qp->input->schema.size()) : 0;
+    for (const auto& g : q.group_by) {
+      BoundExprPtr b = BindExpr(*g, scope);
+      if (b) qp->group_by.push_back(std::move(b));
     }
     std::vector<std::pair<std::string, const BoundExpr*>> aliases;
     for (const Item& it : items)
@@ -619,44 +614,61 @@ class Binder {
       hs.select_aliases = &aliases;
       hs.allow_aggregates = true;
       hs.clause = "HAVING";
-      BindCondition(*q.having, hs, "HAVING");
-      if (!aggregating) {
-        // HAVING without aggregation filters output rows (Siddhi), but needs the aggregate
-        // runtime of the windows issue to run.
-      }
-      NotSupported(q.having->loc, "HAVING");
-      supported = false;
+      qp->having = BindCondition(*q.having, hs, "HAVING");
     }
-    if (!q.order_by.empty()) {
+    for (const auto& o : q.order_by) {
       Scope os = scope;
       os.select_aliases = &aliases;
       os.allow_aggregates = true;
-      for (const auto& o : q.order_by) BindExpr(*o.expr, os);
-      NotSupported(q.order_by.front().expr->loc, "ORDER BY");
-      supported = false;
+      BoundExprPtr b = BindExpr(*o.expr, os);
+      if (b) qp->order_by.push_back({std::move(b), o.descending});
     }
+    // Aggregates become columns after the input's attributes (see QueryPlan).
+    for (Item& it : items)
+      if (it.expr) ExtractAggregates(it.expr, base, &qp->aggregates);
+    if (qp->having) ExtractAggregates(qp->having, base, &qp->aggregates);
+    for (OrderPlan& o : qp->order_by) ExtractAggregates(o.expr, base, &qp->aggregates);
     if (q.limit) {
       CheckCount(*q.limit, "LIMIT");
-      NotSupported(q.limit->loc, "LIMIT");
-      supported = false;
+      qp->limit = q.limit->literal.int_value();
     }
     if (q.offset) {
-      CheckCount(*q.offset, "OFFSET");
-      NotSupported(q.offset->loc, "OFFSET");
-      supported = false;
+      if (q.offset->kind != Expr::Kind::kLiteral || q.offset->is_duration ||
+          !(q.offset->literal.type() == TypeId::kInt ||
+            q.offset->literal.type() == TypeId::kBigint) ||
+          q.offset->literal.int_value() < 0)
+        diags_->Error(q.offset->loc,
+                      "OFFSET needs a non-negative integer, got " + q.offset->ToSql());
+      else
+        qp->offset = q.offset->literal.int_value();
     }
     if (q.distinct) {
       NotSupported(q.loc, "SELECT DISTINCT");
       supported = false;
     }
-    if (q.emit != sql::EmitMode::kDefault) {
-      NotSupported(q.emit_loc, q.emit == sql::EmitMode::kChanges ? "EMIT CHANGES" : "EMIT FINAL");
-      supported = false;
+    qp->emit = q.emit;
+    if (q.emit == sql::EmitMode::kFinal && q.from.kind == sql::FromClause::Kind::kStream) {
+      bool closes =
+          qp->window && (qp->window->IsBatch() || qp->window->kind == WindowPlan::Kind::kSession);
+      if (!closes)
+        diags_->Error(q.emit_loc,
+                      "EMIT FINAL needs a window that closes (lengthBatch, timeBatch, "
+                      "externalTimeBatch, TUMBLING, SLIDING or SESSION)",
+                      qp->window ? "" : "add e.g. WINDOW TUMBLING(1 MINUTE)", 4);
     }
     if (q.rate) {
-      if (q.rate->duration) CheckDuration(*q.rate->duration, "OUTPUT EVERY");
-      NotSupported(q.rate->loc, "OUTPUT ... EVERY (output rate limiting)", 6);
-      supported = false;
+      RatePlan r;
+      r.kind = q.rate->kind;
+      r.by_events = q.rate->by_events;
+      r.events = q.rate->events;
+      if (q.rate->duration) {
+        CheckDuration(*q.rate->duration, "OUTPUT EVERY");
+        r.period_ms = q.rate->duration->literal.int_value();
+      }
+      if (r.kind == sql::OutputRate::Kind::kSnapshot && r.by_events)
+        diags_->Error(q.rate->loc, "OUTPUT SNAPSHOT needs a time period, e.g. EVERY 5 SECONDS", "",
+                      6);
+      qp->rate = r;
     }
 
     // The output.
@@ -707,14 +719,7 @@ class Binder {
       return false;
     }
     const sql::OutputClause& out = *q.output;
-    if (out.events != sql::OutputEvents::kCurrent) {
-      NotSupported(out.loc,
-                   out.events == sql::OutputEvents::kExpired
-                       ? "INSERT EXPIRED EVENTS (expired events come with windows)"
-                       : "INSERT ALL EVENTS (expired events come with windows)",
-                   6);
-      supported = false;
-    }
+    qp->events = out.events;
     if (out.kind != sql::OutputClause::Kind::kInsert) {
       const StreamDef* table = plan_->catalog.Find(out.target);
       if (!table) {
@@ -821,6 +826,142 @@ class Binder {
   }
 
   // ---- windows, patterns -----------------------------------------------------------------------
+  // Moves every aggregate of `e` into `aggs` (once per distinct aggregate) and puts a column
+  // reference in its place: base + its index.
+  static void ExtractAggregates(BoundExprPtr& e, int base, std::vector<AggregatePlan>* aggs) {
+    if (e->kind == BoundExpr::Kind::kAggregate) {
+      std::string key = e->text + (e->distinct ? "#d" : "");
+      size_t idx = aggs->size();
+      for (size_t i = 0; i < aggs->size(); ++i)
+        if ((*aggs)[i].text + ((*aggs)[i].distinct ? "#d" : "") == key) idx = i;
+      if (idx == aggs->size()) {
+        AggregatePlan a;
+        a.fn = e->fn;
+        a.distinct = e->distinct;
+        a.type = e->type;
+        a.text = e->text;
+        if (!e->args.empty()) a.arg = std::move(e->args[0]);
+        aggs->push_back(std::move(a));
+      }
+      auto col = std::make_unique<BoundExpr>();
+      col->kind = BoundExpr::Kind::kColumn;
+      col->column = base + static_cast<int>(idx);
+      col->type = e->type;
+      col->loc = e->loc;
+      col->text = e->text;
+      e = std::move(col);
+      return;
+    }
+    for (auto& a : e->args) ExtractAggregates(a, base, aggs);
+  }
+
+  // The window of a query over one stream, or nullopt (with an error) when it is invalid or not
+  // executed by this version.
+  std::optional<WindowPlan> BuildWindow(const sql::WindowSpec& w, const StreamDef* def) {
+    if (!CheckWindow(w, def)) return std::nullopt;
+    using K = WindowPlan::Kind;
+    static const std::map<std::string, K> kKinds = {{"length", K::kLength},
+                                                    {"lengthBatch", K::kLengthBatch},
+                                                    {"time", K::kTime},
+                                                    {"timeBatch", K::kTimeBatch},
+                                                    {"tumbling", K::kTimeBatch},
+                                                    {"timeLength", K::kTimeLength},
+                                                    {"externalTime", K::kExternalTime},
+                                                    {"externalTimeBatch", K::kExternalTimeBatch},
+                                                    {"sliding", K::kSliding},
+                                                    {"session", K::kSession},
+                                                    {"sort", K::kSort},
+                                                    {"unique", K::kUnique},
+                                                    {"firstUnique", K::kFirstUnique},
+                                                    {"delay", K::kDelay}};
+    auto it = kKinds.find(w.kind);
+    if (it == kKinds.end()) {
+      NotSupported(w.loc, w.ToSql(), 6);
+      return std::nullopt;
+    }
+    WindowPlan p;
+    p.kind = it->second;
+    p.sql = w.ToSql();
+    Scope scope;
+    scope.inputs.push_back({def->name, "", &def->schema, 0});
+    auto column = [&](const Expr& e, const char* what) {
+      BoundExprPtr b = BindExpr(e, scope);
+      if (!b) return -1;
+      if (b->kind != BoundExpr::Kind::kColumn) {
+        diags_->Error(e.loc,
+                      w.ToSql() + " needs an attribute as its " + what + ", got " + e.ToSql());
+        return -1;
+      }
+      return b->column;
+    };
+    auto num = [](const Expr& e) { return e.literal.int_value(); };
+    const auto& a = w.args;
+    switch (p.kind) {
+      case K::kLength:
+      case K::kLengthBatch:
+        p.length = num(*a[0]);
+        break;
+      case K::kTime:
+      case K::kDelay:
+        p.time_ms = num(*a[0]);
+        break;
+      case K::kTimeBatch:
+        p.time_ms = num(*a[0]);
+        if (a.size() > 1) {
+          p.has_start = true;
+          p.start_ms = num(*a[1]);
+        }
+        break;
+      case K::kTimeLength:
+        p.time_ms = num(*a[0]);
+        p.length = num(*a[1]);
+        break;
+      case K::kExternalTime:
+      case K::kExternalTimeBatch:
+        p.time_column = column(*a[0], "time attribute");
+        p.time_ms = num(*a[1]);
+        if (a.size() > 2) {
+          if (a[2]->kind != Expr::Kind::kLiteral || a[2]->literal.type() == TypeId::kString) {
+            diags_->Error(a[2]->loc, w.ToSql() + " takes a start time in ms as its third argument");
+          } else {
+            p.has_start = true;
+            p.start_ms = num(*a[2]);
+          }
+        }
+        break;
+      case K::kSliding:
+        p.time_ms = num(*a[0]);
+        p.slide_ms = num(*a[1]);
+        break;
+      case K::kSession:
+        p.time_ms = num(*a[0]);
+        if (a.size() > 1) p.key_column = column(*a[1], "session key");
+        break;
+      case K::kSort: {
+        p.length = num(*a[0]);
+        p.key_column = column(*a[1], "sort attribute");
+        if (a.size() > 2) {
+          std::string order =
+              a[2]->kind == Expr::Kind::kLiteral && a[2]->literal.type() == TypeId::kString
+                  ? a[2]->literal.string_value()
+                  : "";
+          for (char& c : order) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          if (order != "asc" && order != "desc")
+            diags_->Error(a[2]->loc, w.ToSql() + ": the order is 'asc' or 'desc'");
+          p.descending = order == "desc";
+        }
+        break;
+      }
+      case K::kUnique:
+      case K::kFirstUnique:
+        p.key_column = column(*a[0], "key");
+        break;
+    }
+    if ((p.kind == K::kExternalTime || p.kind == K::kExternalTimeBatch) && p.time_column < 0)
+      return std::nullopt;
+    return p;
+  }
+
   // Validates a window's kind and arguments; false when it reported an error.
   bool CheckWindow(const sql::WindowSpec& w, const StreamDef* def) {
     int before = diags_->error_count();
@@ -939,6 +1080,7 @@ class Binder {
                                         }),
                          s.inputs.end());
           s.inputs.insert(s.inputs.begin(), self);
+          s.prefer_first = true;
           break;
         }
       BindCondition(*n.filter, s, "pattern filter");
@@ -1006,7 +1148,14 @@ class Binder {
       // A select alias (HAVING, ORDER BY) wins over an input attribute of the same name? No:
       // input attributes first, as in SQL; aliases fill the gaps.
       int matches = 0;
+      if (scope.prefer_first && !scope.inputs.empty() &&
+          scope.inputs[0].schema->IndexOf(e.name) >= 0) {
+        found = &scope.inputs[0];
+        index = found->schema->IndexOf(e.name);
+        matches = 1;
+      }
       for (const ScopeInput& in : scope.inputs) {
+        if (matches == 1 && scope.prefer_first) break;
         int i = in.schema->IndexOf(e.name);
         if (i >= 0) {
           if (matches == 0) found = &in, index = i;

@@ -118,13 +118,40 @@ TEST(BinderTest, AmbiguousNamesInJoinsMustBeQualified) {
   EXPECT_NE(b.errors.find("'id' is ambiguous"), std::string::npos) << b.errors;
 }
 
-TEST(BinderTest, HavingMaySeeSelectAliases) {
+TEST(BinderTest, HavingMaySeeSelectAliasesAndAggregatesBecomeColumns) {
   Bound b = BindText(
       "CREATE STREAM S (k STRING, v INT);\n"
-      "INSERT INTO O SELECT k, sum(v) AS total FROM S GROUP BY k HAVING total > 10;");
-  // Binding succeeds; only execution is for a later version.
-  EXPECT_EQ(b.errors.find("unknown attribute"), std::string::npos) << b.errors;
-  EXPECT_NE(b.errors.find("not supported yet: HAVING"), std::string::npos) << b.errors;
+      "INSERT INTO O SELECT k, sum(v) AS total, sum(v) * 2 AS twice FROM S GROUP BY k "
+      "HAVING total > 10;");
+  ASSERT_TRUE(b.errors.empty()) << b.errors;
+  const QueryPlan& q = b.plan->queries[0];
+  ASSERT_EQ(q.aggregates.size(), 1u);  // sum(v) once, used three times
+  ASSERT_TRUE(q.having);
+  // The aggregate is column 2: after k and v.
+  EXPECT_EQ(q.outputs[1].expr->kind, BoundExpr::Kind::kColumn);
+  EXPECT_EQ(q.outputs[1].expr->column, 2);
+  EXPECT_EQ(q.outputs[1].name, "total");
+  EXPECT_EQ(q.outputs[1].expr->type, DataType::Bigint());
+}
+
+TEST(BinderTest, WindowsAreValidatedAndPlanned) {
+  Bound b = BindText(
+      "CREATE STREAM S (k STRING, t BIGINT, v INT);\n"
+      "INSERT INTO A SELECT k FROM S WINDOW('externalTime', t, 5 SECONDS);\n"
+      "INSERT INTO B SELECT k FROM S WINDOW SLIDING(1 MINUTE, 10 SECONDS);\n"
+      "INSERT INTO C SELECT k, count() AS n FROM S WINDOW('sort', 3, v, 'desc') GROUP BY k;");
+  ASSERT_TRUE(b.errors.empty()) << b.errors;
+  EXPECT_EQ(b.plan->queries[0].window->time_column, 1);
+  EXPECT_EQ(b.plan->queries[1].window->slide_ms, 10000);
+  EXPECT_TRUE(b.plan->queries[2].window->descending);
+  EXPECT_FALSE(b.plan->queries[2].EmitsOnClose());
+}
+
+TEST(BinderTest, EmitFinalNeedsAWindowThatCloses) {
+  Bound b = BindText(
+      "CREATE STREAM S (k STRING);\n"
+      "INSERT INTO O SELECT k, count() AS n FROM S WINDOW('length', 5) GROUP BY k EMIT FINAL;");
+  EXPECT_NE(b.errors.find("EMIT FINAL needs a window that closes"), std::string::npos) << b.errors;
 }
 
 }  // namespace

@@ -29,11 +29,15 @@ enum class ErrorAction { kDefault, kStream, kLog, kDrop, kFail };
 
 enum class TimeFormat { kEpochMillis, kEpochSeconds, kIso8601, kPattern };
 
+// What happens to an event that arrives after its window closed ('late.data').
+enum class LateData { kDefault, kDrop, kFault, kUpdate };
+
 struct EventTimeConfig {
   int field = -1;  // attribute index; -1 when the stream has no event-time field
   TimeFormat format = TimeFormat::kEpochMillis;
   std::string pattern;  // kPattern
   int64_t allowed_lateness_ms = 0;
+  LateData late_data = LateData::kDefault;  // default: the fault stream if any, else a log line
 };
 
 // A connector attached with WITH ('type'='source'|'sink', 'connector'=..., ...).

@@ -375,10 +375,17 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
   }
   if (const Property* f = get("late.data")) {
     std::string v = Lower(f->value);
-    if (v != "drop" && v != "fault" && v != "update")
+    if (v == "drop") {
+      def->event_time.late_data = LateData::kDrop;
+    } else if (v == "fault") {
+      def->event_time.late_data = LateData::kFault;
+    } else if (v == "update") {
+      def->event_time.late_data = LateData::kUpdate;
+    } else {
       diags->Error(f->value_loc,
                    "late.data must be 'drop', 'fault' or 'update', got '" + f->value + "'",
                    sql::DidYouMean(f->value, {"drop", "fault", "update"}));
+    }
   }
   if (const Property* f = get("partition.key")) {
     if (def->schema.IndexOf(f->value) < 0)

@@ -60,14 +60,48 @@ std::string AppPlan::Explain() const {
     out += "query " + q.name + " (line " + std::to_string(q.loc.line) + "): " + q.sql + "\n";
     out += "  Scan " + q.input->name + "\n";
     if (q.filter) out += "  Filter " + q.filter->text + "\n";
+    if (q.window) out += "  Window " + q.window->sql + "\n";
+    if (!q.aggregates.empty() || !q.group_by.empty()) {
+      out += "  Aggregate";
+      for (size_t i = 0; i < q.aggregates.size(); ++i)
+        out += (i ? ", " : " ") + std::string(q.aggregates[i].distinct ? "DISTINCT " : "") +
+               q.aggregates[i].text;
+      if (!q.group_by.empty()) {
+        out += " GROUP BY ";
+        for (size_t i = 0; i < q.group_by.size(); ++i) out += (i ? ", " : "") + q.group_by[i]->text;
+      }
+      out +=
+          q.EmitsOnClose() ? " (one row per group when the window closes)" : " (a row per event)";
+      out += "\n";
+    }
+    if (q.having) out += "  Having " + q.having->text + "\n";
+    if (!q.order_by.empty()) {
+      out += "  Order by ";
+      for (size_t i = 0; i < q.order_by.size(); ++i)
+        out +=
+            (i ? ", " : "") + q.order_by[i].expr->text + (q.order_by[i].descending ? " DESC" : "");
+      out += "\n";
+    }
+    if (q.limit >= 0 || q.offset > 0)
+      out += "  Limit " + (q.limit >= 0 ? std::to_string(q.limit) : std::string("all")) +
+             " offset " + std::to_string(q.offset) + "\n";
     out += "  Project ";
     for (size_t i = 0; i < q.outputs.size(); ++i) {
       const OutputColumn& c = q.outputs[i];
       out += (i ? ", " : "") + c.expr->text;
       if (c.expr->text != c.name) out += " AS " + c.name;
     }
-    out +=
-        "\n  Insert into " + q.target->name + (q.by_name ? " (by name)" : " (by position)") + "\n";
+    const char* events = q.events == sql::OutputEvents::kCurrent   ? ""
+                         : q.events == sql::OutputEvents::kExpired ? " expired events"
+                                                                   : " all events";
+    if (q.rate) {
+      static const char* kKinds[] = {"all", "first", "last", "snapshot"};
+      out += "\n  Output " + std::string(kKinds[static_cast<int>(q.rate->kind)]) + " every " +
+             (q.rate->by_events ? std::to_string(q.rate->events) + " events"
+                                : std::to_string(q.rate->period_ms) + " ms");
+    }
+    out += "\n  Insert" + std::string(events) + " into " + q.target->name +
+           (q.by_name ? " (by name)" : " (by position)") + "\n";
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,71 @@ struct OutputColumn {
   BoundExprPtr expr;  // already converted to the target attribute's type
 };
 
-// A continuous query over one stream: filter, then projection into a target stream.
+// A window after the input stream (DIALECT.md "Windows"). Times are milliseconds.
+struct WindowPlan {
+  enum class Kind {
+    kLength,
+    kLengthBatch,
+    kTime,
+    kTimeBatch,
+    kTimeLength,
+    kExternalTime,
+    kExternalTimeBatch,
+    kSliding,
+    kSession,
+    kSort,
+    kUnique,
+    kFirstUnique,
+    kDelay,
+  };
+  Kind kind = Kind::kLength;
+  std::string sql;       // as written, for explain and messages
+  int64_t length = 0;    // events: length, lengthBatch, timeLength, sort
+  int64_t time_ms = 0;   // time, timeBatch, timeLength, externalTime*, session gap, delay, size
+  int64_t slide_ms = 0;  // sliding
+  int64_t start_ms = 0;  // timeBatch / externalTimeBatch start, when has_start
+  bool has_start = false;
+  int time_column = -1;     // externalTime*: the attribute that gives time
+  int key_column = -1;      // session key, unique / firstUnique key, sort attribute
+  bool descending = false;  // sort
+  bool IsBatch() const {
+    return kind == Kind::kLengthBatch || kind == Kind::kTimeBatch ||
+           kind == Kind::kExternalTimeBatch || kind == Kind::kSliding;
+  }
+  // Events leave the window in the order they came (so min/max can use a monotonic deque).
+  bool FifoExpiry() const {
+    return kind != Kind::kSort && kind != Kind::kUnique && kind != Kind::kFirstUnique &&
+           kind != Kind::kSession;
+  }
+};
+
+struct AggregatePlan {
+  Fn fn = Fn::kCount;
+  bool distinct = false;
+  BoundExprPtr arg;  // null for count()
+  DataType type;     // the result
+  std::string text;
+};
+
+// OUTPUT [ALL|FIRST|LAST|SNAPSHOT] EVERY (n EVENTS | duration).
+struct RatePlan {
+  sql::OutputRate::Kind kind = sql::OutputRate::Kind::kAll;
+  bool by_events = false;
+  int64_t events = 0;
+  int64_t period_ms = 0;
+};
+
+struct OrderPlan {
+  BoundExprPtr expr;  // over the output row (input attributes + aggregates)
+  bool descending = false;
+};
+
+// A continuous query over one stream: filter, then (optionally) a window, grouping and
+// aggregation, then projection into a target stream.
+//
+// Expressions of the projection, HAVING and ORDER BY read a row whose first columns are the input
+// stream's attributes (of the event that triggered the output) followed by one column per
+// aggregate in `aggregates`.
 struct QueryPlan {
   std::string name;
   sql::Loc loc;
@@ -29,6 +94,31 @@ struct QueryPlan {
   std::vector<OutputColumn> outputs;
   const StreamDef* target = nullptr;
   bool by_name = false;  // select names matched the target's attribute names
+
+  std::optional<WindowPlan> window;
+  std::vector<BoundExprPtr> group_by;  // over the input attributes
+  std::vector<AggregatePlan> aggregates;
+  BoundExprPtr having;
+  std::vector<OrderPlan> order_by;
+  int64_t limit = -1;  // -1: none
+  int64_t offset = 0;
+  sql::EmitMode emit = sql::EmitMode::kDefault;
+  sql::OutputEvents events = sql::OutputEvents::kCurrent;
+  std::optional<RatePlan> rate;
+
+  // Stateful: a window, an aggregate, or grouping.
+  bool IsStateful() const { return window || !aggregates.empty() || !group_by.empty(); }
+  // Needs the stateful operator (anything beyond filter and projection).
+  bool NeedsState() const {
+    return IsStateful() || having || !order_by.empty() || limit >= 0 || offset > 0 || rate ||
+           events != sql::OutputEvents::kCurrent;
+  }
+  // Whether results come when a window closes (one row per group) rather than per event.
+  bool EmitsOnClose() const {
+    if (emit == sql::EmitMode::kChanges) return false;
+    if (emit == sql::EmitMode::kFinal) return true;
+    return window && window->IsBatch();
+  }
 };
 
 struct AppPlan {

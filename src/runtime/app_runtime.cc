@@ -1,8 +1,12 @@
 // The runtime of a loaded app: junctions per stream, an operator per query, inputs, connectors.
 // Synchronous by default: a batch sent into a stream is processed, through every query chained
 // after it, on the sender's thread, under one lock per batch.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -12,6 +16,7 @@
 #include "connectors/connector.h"
 #include "exec/event_time.h"
 #include "exec/query_op.h"
+#include "exec/stateful_query_op.h"
 #include "plan/plan.h"
 #include "runtime/junction.h"
 #include "sluice/engine.h"
@@ -68,8 +73,16 @@ class AppRuntimeImpl final : public AppRuntime {
         env.fault_target = junctions_.at(q.input->fault_stream).get();
       env.counters = counters.get();
       env.fail = [this](const Status& s) { Fail(s); };
-      ASSIGN_OR_RETURN(std::unique_ptr<exec::FilterProjectOp> op,
-                       exec::FilterProjectOp::Make(q, std::move(env)));
+      std::unique_ptr<exec::BatchConsumer> op;
+      if (q.NeedsState()) {
+        bool driven_by_clock = options_.playback || q.input->event_time.field < 0;
+        ASSIGN_OR_RETURN(std::unique_ptr<exec::StatefulQueryOp> s,
+                         exec::StatefulQueryOp::Make(q, std::move(env), driven_by_clock));
+        stateful_.push_back(s.get());
+        op = std::move(s);
+      } else {
+        ASSIGN_OR_RETURN(op, exec::FilterProjectOp::Make(q, std::move(env)));
+      }
       junctions_.at(q.input->name)->Subscribe(op.get());
       operators_.push_back(std::move(op));
       query_counters_.push_back(std::move(counters));
@@ -111,6 +124,7 @@ class AppRuntimeImpl final : public AppRuntime {
     std::lock_guard<std::mutex> lock(lifecycle_mu_);
     if (started_) return Status::OK();
     started_ = true;
+    if (!options_.playback && !stateful_.empty()) timer_ = std::thread([this] { TimerLoop(); });
     if (!options_.start_connectors) return Status::OK();
     for (const auto& def : plan_->catalog.all()) {
       if (!def->connector || def->connector->is_source) continue;
@@ -148,8 +162,30 @@ class AppRuntimeImpl final : public AppRuntime {
   Status AdvanceTime(int64_t ms) override {
     std::lock_guard<std::mutex> lock(process_mu_);
     if (options_.playback) playback_clock_.AdvanceTo(ms);
-    for (auto& [name, j] : junctions_) j->OnTime(clock_->NowMillis());
+    Tick(clock_->NowMillis());
     return status();
+  }
+
+  // Time-driven work of every stateful query, in definition order. Requires process_mu_.
+  void Tick(int64_t now) {
+    for (exec::StatefulQueryOp* op : stateful_) op->OnTime(now);
+  }
+
+  // Live mode: one thread wakes at the earliest deadline of any window or output rate (at most
+  // 50 ms apart, so that new deadlines are seen) and runs the due work.
+  void TimerLoop() {
+    std::unique_lock<std::mutex> lock(process_mu_);
+    while (!stopping_.load()) {
+      int64_t now = clock_->NowMillis();
+      int64_t next = std::numeric_limits<int64_t>::max();
+      for (exec::StatefulQueryOp* op : stateful_) next = std::min(next, op->NextDeadline());
+      if (next <= now) {
+        Tick(now);
+        continue;
+      }
+      int64_t wait = std::clamp<int64_t>(next - now, 1, 50);
+      timer_cv_.wait_for(lock, std::chrono::milliseconds(wait));
+    }
   }
 
   Status WaitForSources() override {
@@ -165,6 +201,11 @@ class AppRuntimeImpl final : public AppRuntime {
     stopping_.store(true);
     for (std::thread& t : source_threads_)
       if (t.joinable()) t.join();
+    {
+      std::lock_guard<std::mutex> plock(process_mu_);
+      timer_cv_.notify_all();
+    }
+    if (timer_.joinable()) timer_.join();
     std::lock_guard<std::mutex> plock(process_mu_);
     for (auto& sink : sinks_) {
       Status st = sink->Close();
@@ -196,7 +237,8 @@ class AppRuntimeImpl final : public AppRuntime {
     for (size_t i = 0; i < plan_->queries.size(); ++i) {
       const exec::QueryCounters& c = *query_counters_[i];
       s.queries.push_back({plan_->queries[i].name, c.events_in.load(), c.events_out.load(),
-                           c.filtered.load(), c.faulted.load(), c.dropped.load(), c.errors.load()});
+                           c.filtered.load(), c.faulted.load(), c.dropped.load(), c.errors.load(),
+                           c.late.load()});
     }
     return s;
   }
@@ -218,7 +260,10 @@ class AppRuntimeImpl final : public AppRuntime {
     if (options_.playback && batch.num_rows() > 0) {
       int64_t max_ts = batch.timestamp(0);
       for (size_t i = 1; i < batch.num_rows(); ++i) max_ts = std::max(max_ts, batch.timestamp(i));
+      int64_t before = playback_clock_.NowMillis();
       playback_clock_.AdvanceTo(max_ts);
+      // Event time moved: what came due runs before the event (windows of every stream close).
+      if (playback_clock_.NowMillis() != before) Tick(playback_clock_.NowMillis());
     }
     junction->Push(batch);
     return failed_.load(std::memory_order_relaxed) ? status() : Status::OK();
@@ -236,7 +281,10 @@ class AppRuntimeImpl final : public AppRuntime {
 
   std::map<std::string, std::unique_ptr<runtime::StreamJunction>, std::less<>> junctions_;
   std::vector<std::unique_ptr<exec::QueryCounters>> query_counters_;
-  std::vector<std::unique_ptr<exec::FilterProjectOp>> operators_;
+  std::vector<std::unique_ptr<exec::BatchConsumer>> operators_;
+  std::vector<exec::StatefulQueryOp*> stateful_;  // in definition order
+  std::thread timer_;
+  std::condition_variable timer_cv_;
   std::map<std::string, std::unique_ptr<StreamInput>, std::less<>> inputs_;
   std::vector<std::string> inserted_;  // streams that queries or the engine insert into
 

@@ -1,3 +1,7 @@
 -- Constructs of later versions parse and check, then fail planning with a clear message.
 CREATE STREAM S (symbol STRING, price DOUBLE);
-INSERT INTO Out SELECT symbol, avg(price) AS p FROM S WINDOW('length', 10) GROUP BY symbol;
+CREATE STREAM T (symbol STRING, qty INT);
+INSERT INTO J SELECT S.symbol, T.qty FROM S WINDOW('length', 10) JOIN T WINDOW('length', 10) ON S.symbol = T.symbol;
+INSERT INTO P SELECT a.symbol FROM PATTERN EVERY (a=S -> b=S[price > a.price]) WITHIN 1 SECOND;
+INSERT INTO F SELECT symbol FROM S WINDOW('frequent', 2);
+INSERT INTO D SELECT DISTINCT symbol FROM S;

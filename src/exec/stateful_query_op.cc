@@ -1,0 +1,563 @@
+#include "exec/stateful_query_op.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "absl/strings/string_view.h"
+#include "common/log.h"
+
+namespace sluice::exec {
+
+namespace {
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+void CopyCell(const Column& src, size_t from, Column* dst, size_t to, StringArena* arena) {
+  if (src.IsNull(from)) return dst->SetNull(to);
+  switch (src.type().physical()) {
+    case PhysicalType::kInt64:
+      dst->SetInt(to, src.ints()[from]);
+      break;
+    case PhysicalType::kDouble:
+      dst->SetDouble(to, src.doubles()[from]);
+      break;
+    case PhysicalType::kString:
+      dst->SetString(to, arena->Add(src.strings()[from].view()));
+      break;
+  }
+}
+
+void AppendRow(const Batch& src, size_t row, Batch* dst) {
+  size_t r = dst->AddRow(src.timestamp(row));
+  for (size_t c = 0; c < src.num_columns(); ++c)
+    CopyCell(src.column(c), row, &dst->column(c), r, &dst->arena());
+}
+
+int CompareCells(const Column& c, size_t a, size_t b) {
+  bool na = c.IsNull(a), nb = c.IsNull(b);
+  if (na || nb) return static_cast<int>(nb) - static_cast<int>(na);  // NULL sorts lowest
+  switch (c.type().physical()) {
+    case PhysicalType::kInt64:
+      return (c.ints()[a] > c.ints()[b]) - (c.ints()[a] < c.ints()[b]);
+    case PhysicalType::kDouble:
+      return (c.doubles()[a] > c.doubles()[b]) - (c.doubles()[a] < c.doubles()[b]);
+    case PhysicalType::kString:
+      return c.strings()[a].view().compare(c.strings()[b].view());
+  }
+  return 0;
+}
+
+}  // namespace
+
+// OUTPUT [ALL|FIRST|LAST|SNAPSHOT] EVERY (n EVENTS | period), over projected output rows.
+// Periods start at the first row's time; a period's rows go out when the clock passes its end.
+class RateLimiter {
+ public:
+  RateLimiter(const plan::RatePlan& plan, const Schema& schema)
+      : plan_(plan), schema_(schema), pending_(schema) {}
+
+  // Feeds `rows` (group ids in `groups`) and appends what goes out now to `emit`.
+  void Offer(const Batch& rows, const std::vector<uint32_t>& groups,
+             const std::vector<int64_t>& live, Batch* emit) {
+    using K = sql::OutputRate::Kind;
+    for (size_t r = 0; r < rows.num_rows(); ++r) {
+      if (plan_.by_events) {
+        ++count_;
+        if (plan_.kind == K::kAll) {
+          AppendRow(rows, r, &pending_);
+          if (count_ == plan_.events) Drain(emit);
+        } else if (plan_.kind == K::kFirst) {
+          if (count_ == 1) AppendRow(rows, r, emit);
+        } else if (count_ == plan_.events) {
+          AppendRow(rows, r, emit);
+        }
+        if (count_ == plan_.events) count_ = 0;
+        continue;
+      }
+      int64_t ts = rows.timestamp(r);
+      if (!started_) {
+        started_ = true;
+        end_ = ts + plan_.period_ms;
+      }
+      Advance(ts, live, emit);
+      switch (plan_.kind) {
+        case K::kAll:
+          AppendRow(rows, r, &pending_);
+          break;
+        case K::kFirst:
+          if (!first_sent_) AppendRow(rows, r, emit), first_sent_ = true;
+          break;
+        case K::kLast:
+          pending_.Clear();
+          AppendRow(rows, r, &pending_);
+          break;
+        case K::kSnapshot: {
+          uint32_t g = groups[r];
+          if (g >= latest_.size()) latest_.resize(g + 1);
+          latest_[g].Reset(schema_);
+          AppendRow(rows, r, &latest_[g]);
+          if (std::find(order_.begin(), order_.end(), g) == order_.end()) order_.push_back(g);
+          break;
+        }
+      }
+    }
+  }
+
+  // The clock reached `now`: every period that ended by then goes out.
+  void Advance(int64_t now, const std::vector<int64_t>& live, Batch* emit) {
+    if (plan_.by_events || !started_) return;
+    while (now >= end_) {
+      switch (plan_.kind) {
+        case sql::OutputRate::Kind::kAll:
+        case sql::OutputRate::Kind::kLast:
+          Drain(emit);
+          break;
+        case sql::OutputRate::Kind::kFirst:
+          first_sent_ = false;
+          break;
+        case sql::OutputRate::Kind::kSnapshot:
+          for (uint32_t g : order_) {
+            // A group with nothing left in the window has no state to show.
+            if (g < live.size() && live[g] <= 0) continue;
+            size_t r = emit->AddRow(end_);
+            const Batch& l = latest_[g];
+            for (size_t c = 0; c < l.num_columns(); ++c)
+              CopyCell(l.column(c), 0, &emit->column(c), r, &emit->arena());
+          }
+          break;
+      }
+      bool idle = pending_.num_rows() == 0 && plan_.kind != sql::OutputRate::Kind::kSnapshot;
+      end_ += plan_.period_ms;
+      if (idle && now >= end_) end_ += ((now - end_) / plan_.period_ms + 1) * plan_.period_ms;
+    }
+  }
+
+  int64_t NextDeadline() const { return plan_.by_events || !started_ ? kNever : end_; }
+
+ private:
+  void Drain(Batch* emit) {
+    for (size_t r = 0; r < pending_.num_rows(); ++r) AppendRow(pending_, r, emit);
+    pending_.Clear();
+  }
+
+  plan::RatePlan plan_;
+  Schema schema_;
+  Batch pending_;
+  int64_t count_ = 0;
+  bool started_ = false;
+  bool first_sent_ = false;
+  int64_t end_ = 0;
+  std::vector<Batch> latest_;
+  std::vector<uint32_t> order_;
+};
+
+StatefulQueryOp::StatefulQueryOp(const plan::QueryPlan& plan, QueryEnv env, bool driven_by_clock)
+    : plan_(plan),
+      env_(std::move(env)),
+      driven_by_clock_(driven_by_clock),
+      max_ts_(std::numeric_limits<int64_t>::min()) {}
+
+StatefulQueryOp::~StatefulQueryOp() = default;
+
+Result<std::unique_ptr<StatefulQueryOp>> StatefulQueryOp::Make(const plan::QueryPlan& plan,
+                                                               QueryEnv env, bool driven_by_clock) {
+  std::unique_ptr<StatefulQueryOp> op(new StatefulQueryOp(plan, std::move(env), driven_by_clock));
+  RETURN_IF_ERROR(op->Init());
+  return op;
+}
+
+Status StatefulQueryOp::Init() {
+  const Schema& in = plan_.input->schema;
+  aggregating_ = !plan_.aggregates.empty() || !plan_.group_by.empty();
+  per_event_ = !plan_.EmitsOnClose();
+  lateness_ = plan_.input->event_time.allowed_lateness_ms;
+  if (plan_.filter) {
+    ASSIGN_OR_RETURN(filter_, Compile(*plan_.filter));
+  }
+  if (plan_.window) {
+    window_ = MakeWindow(*plan_.window, in, per_event_);
+    if (!window_) return Status::Internal("no window for " + plan_.window->sql);
+  }
+  for (const auto& g : plan_.group_by) {
+    ASSIGN_OR_RETURN(std::unique_ptr<VecExpr> e, Compile(*g));
+    group_exprs_.push_back(std::move(e));
+  }
+  bool fifo = plan_.window && plan_.window->FifoExpiry();
+  eval_schema_ = in;
+  for (size_t i = 0; i < plan_.aggregates.size(); ++i) {
+    const plan::AggregatePlan& a = plan_.aggregates[i];
+    std::unique_ptr<VecExpr> arg;
+    DataType arg_type = DataType::Null();
+    if (a.arg) {
+      ASSIGN_OR_RETURN(arg, Compile(*a.arg));
+      arg_type = a.arg->type;
+    }
+    std::unique_ptr<Aggregator> agg = MakeAggregator(a, arg_type, plan_.window.has_value(), fifo);
+    if (!agg) return Status::Internal("no aggregator for " + a.text);
+    agg_args_.push_back(std::move(arg));
+    aggs_.push_back(std::move(agg));
+    eval_schema_.Add("_agg" + std::to_string(i), a.type);
+  }
+  no_arg_ = Column(DataType::Bool());
+  if (plan_.having) {
+    ASSIGN_OR_RETURN(having_, Compile(*plan_.having));
+  }
+  for (const plan::OrderPlan& o : plan_.order_by) {
+    ASSIGN_OR_RETURN(std::unique_ptr<VecExpr> e, Compile(*o.expr));
+    order_exprs_.push_back(std::move(e));
+  }
+  for (const plan::OutputColumn& c : plan_.outputs) {
+    ASSIGN_OR_RETURN(std::unique_ptr<VecExpr> e, Compile(*c.expr));
+    projections_.push_back(std::move(e));
+  }
+  chunk_.Reset(in);
+  eval_.Reset(eval_schema_);
+  out_.Reset(plan_.target->schema);
+  rated_.Reset(plan_.target->schema);
+  if (plan_.rate) rate_ = std::make_unique<RateLimiter>(*plan_.rate, plan_.target->schema);
+  fault_schema_ = in;
+  fault_schema_.Add("_error", DataType::String());
+  if (aggregating_ && group_exprs_.empty()) {
+    groups_.emplace(std::string(), 0);
+    group_live_.push_back(0);
+    for (auto& a : aggs_) a->Grow(1);
+    cur_pos_.resize(1), exp_pos_.resize(1), cur_gen_.resize(1), exp_gen_.resize(1);
+  }
+  return Status::OK();
+}
+
+void StatefulQueryOp::Push(const Batch& in) {
+  size_t n = in.num_rows();
+  if (n == 0) return;
+  env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
+  ctx_.Reset(n);
+  ctx_.now_ms = env_.clock->NowMillis();
+  Selection sel = Selection::All(n);
+  if (filter_) {
+    const Column& keep = filter_->Eval(ctx_, in, sel);
+    selected_.resize(n);
+    size_t m = 0;
+    for (size_t k = 0; k < n; ++k) {
+      selected_[m] = static_cast<uint32_t>(k);
+      m += keep.valid()[k] & (keep.ints()[k] != 0);
+    }
+    size_t failed = 0;
+    if (ctx_.has_errors() && plan_.input->on_error != plan::ErrorAction::kDefault) {
+      for (const auto& e : ctx_.errors()) failed += !keep.valid()[e.first];
+      RouteFailures(plan_, env_, ctx_.errors(), in, fault_schema_, &faults_);
+    } else if (ctx_.has_errors()) {
+      env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+    }
+    env_.counters->filtered.fetch_add(n - m - failed, std::memory_order_relaxed);
+    sel = Selection{selected_.data(), m};
+  }
+  eval_.Clear();
+  eval_kinds_.clear();
+  eval_chunk_.clear();
+  eval_group_.clear();
+  if (!window_) {
+    for (size_t k = 0; k < sel.size; ++k) max_ts_ = std::max(max_ts_, in.timestamp(sel[k]));
+    Consume(in, sel, nullptr);
+  } else {
+    for (size_t k = 0; k < sel.size; ++k) {
+      uint32_t r = sel[k];
+      int64_t ts = in.timestamp(r);
+      if (window_->IsLate(ts)) {
+        HandleLate(in, r);
+        continue;
+      }
+      if (ts > max_ts_) {
+        max_ts_ = ts;
+        AdvanceWindow(max_ts_ - lateness_);
+      }
+      chunk_.Clear();
+      window_->Add(in, r, ts, &chunk_);
+      if (window_->Rejected()) env_.counters->filtered.fetch_add(1, std::memory_order_relaxed);
+      ++chunk_id_;
+      Consume(chunk_.batch, Selection::All(chunk_.size()), chunk_.kinds.data());
+    }
+  }
+  Finish();
+}
+
+void StatefulQueryOp::OnTime(int64_t now_ms) {
+  if (!driven_by_clock_) return;
+  eval_.Clear();
+  eval_kinds_.clear();
+  eval_chunk_.clear();
+  eval_group_.clear();
+  if (window_ && now_ms > max_ts_) {
+    max_ts_ = now_ms;
+    AdvanceWindow(max_ts_ - lateness_);
+  }
+  Finish();
+  if (rate_) {
+    rated_.Clear();
+    rate_->Advance(now_ms, group_live_, &rated_);
+    if (rated_.num_rows() > 0) {
+      env_.counters->events_out.fetch_add(rated_.num_rows(), std::memory_order_relaxed);
+      env_.target->Push(rated_);
+    }
+  }
+}
+
+int64_t StatefulQueryOp::NextDeadline() const {
+  if (!driven_by_clock_) return kNever;
+  int64_t d = kNever;
+  if (window_) {
+    int64_t w = window_->NextDeadline();
+    if (w != kNever) d = w + lateness_;
+  }
+  if (rate_) d = std::min(d, rate_->NextDeadline());
+  return d;
+}
+
+void StatefulQueryOp::AdvanceWindow(int64_t watermark) {
+  chunk_.Clear();
+  window_->Advance(watermark, &chunk_);
+  if (chunk_.size() == 0) return;
+  ++chunk_id_;
+  Consume(chunk_.batch, Selection::All(chunk_.size()), chunk_.kinds.data());
+}
+
+uint32_t StatefulQueryOp::GroupOf(size_t k) {
+  if (group_exprs_.empty()) return 0;
+  key_.clear();
+  for (const Column* c : key_cols_) {
+    if (c->IsNull(k)) {
+      key_.push_back('\0');
+      continue;
+    }
+    key_.push_back('\1');
+    switch (c->type().physical()) {
+      case PhysicalType::kInt64:
+        key_.append(reinterpret_cast<const char*>(&c->ints()[k]), 8);
+        break;
+      case PhysicalType::kDouble: {
+        double d = c->doubles()[k] == 0 ? 0.0 : c->doubles()[k];
+        key_.append(reinterpret_cast<const char*>(&d), 8);
+        break;
+      }
+      case PhysicalType::kString: {
+        uint32_t len = c->strings()[k].size;
+        key_.append(reinterpret_cast<const char*>(&len), 4);
+        key_.append(c->strings()[k].data, len);
+        break;
+      }
+    }
+  }
+  auto it = groups_.find(absl::string_view(key_));
+  if (it != groups_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(group_live_.size());
+  groups_.emplace(key_, id);
+  group_live_.push_back(0);
+  for (auto& a : aggs_) a->Grow(id + 1);
+  cur_pos_.push_back(0), exp_pos_.push_back(0), cur_gen_.push_back(0), exp_gen_.push_back(0);
+  return id;
+}
+
+void StatefulQueryOp::ResetGroups() {
+  for (uint32_t g = 0; g < group_live_.size(); ++g) {
+    for (auto& a : aggs_) a->Reset(g);
+    group_live_[g] = 0;
+  }
+}
+
+void StatefulQueryOp::WriteEvalRow(size_t pos, const Batch& b, size_t row, uint32_t group,
+                                   size_t dense) {
+  eval_.timestamps()[pos] = b.timestamp(row);
+  size_t nin = b.num_columns();
+  for (size_t c = 0; c < nin; ++c)
+    CopyCell(b.column(c), row, &eval_.column(c), pos, &eval_.arena());
+  for (size_t a = 0; a < aggs_.size(); ++a)
+    aggs_[a]->Get(group, &eval_.column(nin + a), pos, &eval_.arena());
+  (void)dense;
+}
+
+size_t StatefulQueryOp::AppendEvalRow(const Batch& b, size_t row, uint32_t group, EventKind kind,
+                                      size_t dense) {
+  size_t pos = eval_.AddRow(b.timestamp(row));
+  WriteEvalRow(pos, b, row, group, dense);
+  eval_kinds_.push_back(kind);
+  eval_chunk_.push_back(chunk_id_);
+  eval_group_.push_back(group);
+  return pos;
+}
+
+void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* kinds) {
+  size_t m = sel.size;
+  if (m == 0) return;
+  chunk_ctx_.Reset(b.num_rows());
+  chunk_ctx_.now_ms = env_.clock->NowMillis();
+  key_cols_.clear();
+  for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(chunk_ctx_, b, sel));
+  arg_cols_.clear();
+  for (auto& a : agg_args_) {
+    if (a) {
+      arg_cols_.push_back(&a->Eval(chunk_ctx_, b, sel));
+    } else {
+      no_arg_.Resize(m);
+      arg_cols_.push_back(&no_arg_);
+    }
+  }
+  if (chunk_ctx_.has_errors())
+    env_.counters->errors.fetch_add(chunk_ctx_.errors().size(), std::memory_order_relaxed);
+  ++generation_;
+  bool collapse = !per_event_ && aggregating_;
+  size_t first_row = eval_.num_rows();
+  int64_t close_ts = std::numeric_limits<int64_t>::min();
+  for (size_t k = 0; k < m; ++k) {
+    EventKind kind = kinds ? kinds[sel[k]] : EventKind::kCurrent;
+    close_ts = std::max(close_ts, b.timestamp(sel[k]));
+    if (kind == EventKind::kReset) {
+      ResetGroups();
+      continue;
+    }
+    uint32_t g = aggregating_ ? GroupOf(k) : 0;
+    if (aggregating_) {
+      if (kind == EventKind::kCurrent) {
+        for (size_t a = 0; a < aggs_.size(); ++a) aggs_[a]->Add(g, *arg_cols_[a], k);
+        ++group_live_[g];
+      } else {
+        for (size_t a = 0; a < aggs_.size(); ++a) aggs_[a]->Remove(g, *arg_cols_[a], k);
+        --group_live_[g];
+      }
+    }
+    if (!collapse) {
+      AppendEvalRow(b, sel[k], g, kind, k);
+      continue;
+    }
+    // One row per group and kind: the group's first position, with its latest values.
+    auto& pos = kind == EventKind::kCurrent ? cur_pos_ : exp_pos_;
+    auto& gen = kind == EventKind::kCurrent ? cur_gen_ : exp_gen_;
+    if (gen[g] == generation_) {
+      WriteEvalRow(pos[g], b, sel[k], g, k);
+    } else {
+      gen[g] = generation_;
+      pos[g] = static_cast<uint32_t>(AppendEvalRow(b, sel[k], g, kind, k));
+    }
+  }
+  // A closing window's rows carry the time it closed.
+  if (collapse)
+    for (size_t r = first_row; r < eval_.num_rows(); ++r) eval_.timestamps()[r] = close_ts;
+}
+
+void StatefulQueryOp::Finish() {
+  size_t rows = eval_.num_rows();
+  if (rows == 0) return;
+  // The events the output clause wants.
+  out_rows_.clear();
+  for (size_t r = 0; r < rows; ++r) {
+    EventKind k = eval_kinds_[r];
+    bool want = plan_.events == sql::OutputEvents::kAll ||
+                (plan_.events == sql::OutputEvents::kCurrent && k == EventKind::kCurrent) ||
+                (plan_.events == sql::OutputEvents::kExpired && k == EventKind::kExpired);
+    if (want) out_rows_.push_back(static_cast<uint32_t>(r));
+  }
+  eval_ctx_.Reset(rows);
+  eval_ctx_.now_ms = env_.clock->NowMillis();
+  if (having_ && !out_rows_.empty()) {
+    const Column& keep =
+        having_->Eval(eval_ctx_, eval_, Selection{out_rows_.data(), out_rows_.size()});
+    size_t m = 0;
+    for (size_t k = 0; k < out_rows_.size(); ++k)
+      if (keep.valid()[k] && keep.ints()[k]) out_rows_[m++] = out_rows_[k];
+    out_rows_.resize(m);
+  }
+  if ((!order_exprs_.empty() || plan_.limit >= 0 || plan_.offset > 0) && !out_rows_.empty()) {
+    // ORDER BY and LIMIT apply within what one event, or one closing window, produced.
+    std::vector<const Column*> keys;
+    for (auto& o : order_exprs_)
+      keys.push_back(&o->Eval(eval_ctx_, eval_, Selection{out_rows_.data(), out_rows_.size()}));
+    std::vector<uint32_t> result;
+    size_t start = 0;
+    while (start < out_rows_.size()) {
+      size_t end = start;
+      while (end < out_rows_.size() && eval_chunk_[out_rows_[end]] == eval_chunk_[out_rows_[start]])
+        ++end;
+      order_scratch_.clear();
+      for (size_t k = start; k < end; ++k) order_scratch_.push_back(static_cast<uint32_t>(k));
+      if (!keys.empty()) {
+        std::stable_sort(order_scratch_.begin(), order_scratch_.end(), [&](uint32_t a, uint32_t b) {
+          for (size_t i = 0; i < keys.size(); ++i) {
+            int c = CompareCells(*keys[i], a, b);
+            if (c != 0) return plan_.order_by[i].descending ? c > 0 : c < 0;
+          }
+          return false;
+        });
+      }
+      size_t from = std::min<size_t>(order_scratch_.size(), static_cast<size_t>(plan_.offset));
+      size_t to = plan_.limit >= 0
+                      ? std::min(order_scratch_.size(), from + static_cast<size_t>(plan_.limit))
+                      : order_scratch_.size();
+      for (size_t k = from; k < to; ++k) result.push_back(out_rows_[order_scratch_[k]]);
+      start = end;
+    }
+    out_rows_ = std::move(result);
+  }
+  if (out_rows_.empty()) return;
+  Selection sel{out_rows_.data(), out_rows_.size()};
+  out_.Resize(0);
+  out_.Resize(sel.size);
+  for (size_t i = 0; i < projections_.size(); ++i) {
+    const Column& c = projections_[i]->Eval(eval_ctx_, eval_, sel);
+    Column& dst = out_.column(i);
+    std::memcpy(dst.valid(), c.valid(), sel.size);
+    switch (c.type().physical()) {
+      case PhysicalType::kInt64:
+        std::memcpy(dst.ints(), c.ints(), sel.size * 8);
+        break;
+      case PhysicalType::kDouble:
+        std::memcpy(dst.doubles(), c.doubles(), sel.size * 8);
+        break;
+      case PhysicalType::kString:
+        std::memcpy(static_cast<void*>(dst.strings()), c.strings(), sel.size * sizeof(StringRef));
+        break;
+    }
+  }
+  if (eval_ctx_.has_errors())
+    env_.counters->errors.fetch_add(eval_ctx_.errors().size(), std::memory_order_relaxed);
+  for (size_t k = 0; k < sel.size; ++k) out_.timestamps()[k] = eval_.timestamp(sel[k]);
+  if (rate_) {
+    rated_.Clear();
+    std::vector<uint32_t> groups;
+    for (size_t k = 0; k < sel.size; ++k) groups.push_back(eval_group_[sel[k]]);
+    rate_->Offer(out_, groups, group_live_, &rated_);
+    if (rated_.num_rows() == 0) return;
+    env_.counters->events_out.fetch_add(rated_.num_rows(), std::memory_order_relaxed);
+    env_.target->Push(rated_);
+    return;
+  }
+  env_.counters->events_out.fetch_add(sel.size, std::memory_order_relaxed);
+  env_.target->Push(out_);
+}
+
+void StatefulQueryOp::HandleLate(const Batch& in, uint32_t row) {
+  env_.counters->late.fetch_add(1, std::memory_order_relaxed);
+  std::string why = "late event: its window " + (plan_.window ? plan_.window->sql : "") +
+                    " has closed (event time " + std::to_string(in.timestamp(row)) +
+                    ", watermark " + std::to_string(max_ts_ - lateness_) + ")";
+  plan::LateData policy = plan_.input->event_time.late_data;
+  if (policy == plan::LateData::kDrop) {
+    env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (policy == plan::LateData::kFault && plan_.input->on_error != plan::ErrorAction::kStream) {
+    Log(LogLevel::kWarn, "query " + plan_.name + ": dropped a " + why +
+                             " ('late.data'='fault' needs @onError(action='stream') on '" +
+                             plan_.input->name + "')");
+    env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // The fault stream when the input has one, else a log line.
+  std::vector<std::pair<uint32_t, std::string>> failure = {{row, why}};
+  if (plan_.input->on_error == plan::ErrorAction::kStream) {
+    RouteFailures(plan_, env_, failure, in, fault_schema_, &faults_);
+  } else {
+    Log(LogLevel::kWarn, "query " + plan_.name + ": dropped a " + why);
+    env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace sluice::exec

@@ -1,0 +1,106 @@
+// The operator of a query with state: a window, grouping, aggregates, HAVING, ORDER BY / LIMIT,
+// EMIT and output rate limiting (DIALECT.md "Windows"; Siddhi's selector semantics).
+//
+// Per input event: filter, then the window turns it into current / expired / reset events; each
+// updates its group's aggregates incrementally. Per event (sliding windows, no window, EMIT
+// CHANGES) every current or expired event gives an output row of its kind; when a window closes
+// (batch windows, EMIT FINAL) the closing gives one row per group (the group's last event with its
+// final aggregates), or every event when nothing aggregates. Rows then pass HAVING, ORDER BY and
+// LIMIT (within what one event or one closing produced), the INSERT [EXPIRED|ALL] EVENTS choice,
+// the projection, and the output rate.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "exec/aggregate.h"
+#include "exec/expression.h"
+#include "exec/query_op.h"
+#include "exec/window.h"
+
+namespace sluice::exec {
+
+class RateLimiter;
+
+class StatefulQueryOp final : public BatchConsumer {
+ public:
+  // `driven_by_clock`: OnTime (the app's clock) may close windows; false when the input takes its
+  // event time from an attribute and the clock is the wall clock.
+  static Result<std::unique_ptr<StatefulQueryOp>> Make(const plan::QueryPlan& plan, QueryEnv env,
+                                                       bool driven_by_clock);
+  ~StatefulQueryOp() override;
+
+  void Push(const Batch& in) override;
+  void OnTime(int64_t now_ms) override;
+  // The next clock time at which OnTime has work; max() when none.
+  int64_t NextDeadline() const;
+
+ private:
+  StatefulQueryOp(const plan::QueryPlan& plan, QueryEnv env, bool driven_by_clock);
+  Status Init();
+  void AdvanceWindow(int64_t watermark);
+  // Feeds rows `sel` of `b` (kinds: per row of b, or null for all current) to grouping and
+  // aggregation, appending output candidates to eval_.
+  void Consume(const Batch& b, Selection sel, const EventKind* kinds);
+  uint32_t GroupOf(size_t k);
+  void ResetGroups();
+  void WriteEvalRow(size_t pos, const Batch& b, size_t row, uint32_t group, size_t dense);
+  size_t AppendEvalRow(const Batch& b, size_t row, uint32_t group, EventKind kind, size_t dense);
+  // Turns the candidates in eval_ into output rows and pushes them.
+  void Finish();
+  void HandleLate(const Batch& in, uint32_t row);
+
+  const plan::QueryPlan& plan_;
+  QueryEnv env_;
+  bool driven_by_clock_;
+  bool per_event_;    // every event gives a row (vs one row per group when a window closes)
+  bool aggregating_;  // aggregates or GROUP BY
+  int64_t lateness_ = 0;
+
+  std::unique_ptr<VecExpr> filter_;
+  std::unique_ptr<Window> window_;
+  std::vector<std::unique_ptr<VecExpr>> group_exprs_;
+  std::vector<std::unique_ptr<VecExpr>> agg_args_;  // null for count()
+  std::vector<std::unique_ptr<Aggregator>> aggs_;
+  std::unique_ptr<VecExpr> having_;
+  std::vector<std::unique_ptr<VecExpr>> order_exprs_;
+  std::vector<std::unique_ptr<VecExpr>> projections_;
+
+  EvalContext ctx_;        // over the input batch
+  EvalContext chunk_ctx_;  // over window chunks
+  std::vector<uint32_t> selected_;
+  EventChunk chunk_;
+  Column no_arg_;  // the "argument" of count()
+
+  // Groups: key bytes -> dense id, and how many events each holds in the window.
+  absl::flat_hash_map<std::string, uint32_t> groups_;
+  std::vector<int64_t> group_live_;
+  std::string key_;
+  std::vector<const Column*> key_cols_;
+  std::vector<const Column*> arg_cols_;
+  // When a window closes: where each group's current / expired row is in eval_ (by generation).
+  std::vector<uint32_t> cur_pos_, exp_pos_, cur_gen_, exp_gen_;
+  uint32_t generation_ = 0;
+
+  // Output candidates: input attributes + aggregate values, with their kind, chunk and group.
+  Schema eval_schema_;
+  Batch eval_;
+  std::vector<EventKind> eval_kinds_;
+  std::vector<uint32_t> eval_chunk_;
+  std::vector<uint32_t> eval_group_;
+  uint32_t chunk_id_ = 0;
+  EvalContext eval_ctx_;
+  std::vector<uint32_t> out_rows_;
+  std::vector<uint32_t> order_scratch_;
+
+  Batch out_;
+  std::unique_ptr<RateLimiter> rate_;
+  Batch rated_;
+  Schema fault_schema_;
+  Batch faults_;
+  int64_t max_ts_;
+};
+
+}  // namespace sluice::exec

@@ -1,0 +1,639 @@
+#include "exec/window.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+
+namespace sluice::exec {
+
+using plan::WindowPlan;
+
+void EventChunk::AddReset(int64_t ts) {
+  batch.AddRow(ts);
+  kinds.push_back(EventKind::kReset);
+}
+
+RowStore::RowStore(const Schema& schema) {
+  cols_.resize(schema.size());
+  for (size_t i = 0; i < schema.size(); ++i) cols_[i].type = schema.field(i).type.physical();
+}
+
+uint32_t RowStore::Add(const Batch& in, size_t row, int64_t ts) {
+  uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(ts_.size());
+    ts_.push_back(0);
+    for (Col& c : cols_) {
+      c.valid.push_back(0);
+      switch (c.type) {
+        case PhysicalType::kInt64:
+          c.ints.push_back(0);
+          break;
+        case PhysicalType::kDouble:
+          c.doubles.push_back(0);
+          break;
+        case PhysicalType::kString:
+          c.strings.emplace_back();
+          break;
+      }
+    }
+  }
+  ts_[slot] = ts;
+  for (size_t i = 0; i < cols_.size(); ++i) {
+    Col& c = cols_[i];
+    const Column& src = in.column(i);
+    c.valid[slot] = src.valid()[row];
+    if (!c.valid[slot]) continue;
+    switch (c.type) {
+      case PhysicalType::kInt64:
+        c.ints[slot] = src.ints()[row];
+        break;
+      case PhysicalType::kDouble:
+        c.doubles[slot] = src.doubles()[row];
+        break;
+      case PhysicalType::kString:
+        c.strings[slot].assign(src.strings()[row].view());
+        break;
+    }
+  }
+  ++live_;
+  return slot;
+}
+
+void RowStore::Free(uint32_t slot) {
+  free_.push_back(slot);
+  --live_;
+}
+
+void RowStore::AppendTo(uint32_t slot, EventKind kind, int64_t ts, EventChunk* out) const {
+  size_t r = out->batch.AddRow(ts);
+  out->kinds.push_back(kind);
+  for (size_t i = 0; i < cols_.size(); ++i) {
+    const Col& c = cols_[i];
+    if (!c.valid[slot]) continue;
+    Column& dst = out->batch.column(i);
+    switch (c.type) {
+      case PhysicalType::kInt64:
+        dst.SetInt(r, c.ints[slot]);
+        break;
+      case PhysicalType::kDouble:
+        dst.SetDouble(r, c.doubles[slot]);
+        break;
+      case PhysicalType::kString:
+        out->batch.SetString(r, i, c.strings[slot]);
+        break;
+    }
+  }
+}
+
+void RowStore::KeyBytes(uint32_t slot, int col, std::string* out) const {
+  out->clear();
+  const Col& c = cols_[col];
+  if (!c.valid[slot]) {
+    out->push_back('\0');
+    return;
+  }
+  out->push_back('\1');
+  switch (c.type) {
+    case PhysicalType::kInt64:
+      out->append(reinterpret_cast<const char*>(&c.ints[slot]), 8);
+      break;
+    case PhysicalType::kDouble: {
+      double d = c.doubles[slot] == 0 ? 0.0 : c.doubles[slot];  // -0.0 == 0.0
+      out->append(reinterpret_cast<const char*>(&d), 8);
+      break;
+    }
+    case PhysicalType::kString:
+      out->append(c.strings[slot]);
+      break;
+  }
+}
+
+int RowStore::Compare(uint32_t a, uint32_t b, int col) const {
+  const Col& c = cols_[col];
+  if (!c.valid[a] || !c.valid[b])
+    return static_cast<int>(c.valid[a]) - static_cast<int>(c.valid[b]);
+  switch (c.type) {
+    case PhysicalType::kInt64:
+      return (c.ints[a] > c.ints[b]) - (c.ints[a] < c.ints[b]);
+    case PhysicalType::kDouble:
+      return (c.doubles[a] > c.doubles[b]) - (c.doubles[a] < c.doubles[b]);
+    case PhysicalType::kString:
+      return c.strings[a].compare(c.strings[b]);
+  }
+  return 0;
+}
+
+bool RowStore::TimeOf(uint32_t slot, int col, int64_t* ms) const {
+  const Col& c = cols_[col];
+  if (!c.valid[slot]) return false;
+  *ms = c.type == PhysicalType::kDouble ? static_cast<int64_t>(c.doubles[slot]) : c.ints[slot];
+  return true;
+}
+
+namespace {
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+// Floor division for window ids of times before the start.
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// length(n): the last n events; each arrival beyond n expires the oldest (before the arrival, as
+// Siddhi's LengthWindowProcessor inserts it).
+class LengthWindow final : public Window {
+ public:
+  LengthWindow(const Schema& s, int64_t n) : store_(s), n_(static_cast<size_t>(n)) {}
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    if (fifo_.size() >= n_) {
+      uint32_t old = fifo_.front();
+      fifo_.pop_front();
+      store_.AppendTo(old, EventKind::kExpired, ts, out);
+      store_.Free(old);
+    }
+    uint32_t slot = store_.Add(in, row, ts);
+    fifo_.push_back(slot);
+    store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+
+ private:
+  RowStore store_;
+  size_t n_;
+  std::deque<uint32_t> fifo_;
+};
+
+// time(t) and timeLength(t, n): events expire t after their time (at watermark ts + t), in
+// arrival order as in Siddhi; timeLength also keeps at most n.
+class TimeWindow final : public Window {
+ public:
+  TimeWindow(const Schema& s, int64_t t, int64_t n) : store_(s), t_(t), n_(n) {}
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    Advance(ts, out);
+    if (n_ > 0 && static_cast<int64_t>(fifo_.size()) >= n_) {
+      uint32_t old = fifo_.front();
+      fifo_.pop_front();
+      store_.AppendTo(old, EventKind::kExpired, ts, out);
+      store_.Free(old);
+    }
+    uint32_t slot = store_.Add(in, row, ts);
+    fifo_.push_back(slot);
+    store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+  void Advance(int64_t now, EventChunk* out) override {
+    now_ = std::max(now_, now);
+    while (!fifo_.empty() && store_.ts(fifo_.front()) + t_ <= now_) {
+      uint32_t old = fifo_.front();
+      fifo_.pop_front();
+      store_.AppendTo(old, EventKind::kExpired, store_.ts(old) + t_, out);
+      store_.Free(old);
+    }
+  }
+  int64_t NextDeadline() const override {
+    return fifo_.empty() ? kNever : store_.ts(fifo_.front()) + t_;
+  }
+  bool IsLate(int64_t ts) const override { return ts + t_ <= now_; }
+
+ private:
+  RowStore store_;
+  int64_t t_, n_;
+  std::deque<uint32_t> fifo_;
+  int64_t now_ = std::numeric_limits<int64_t>::min();
+};
+
+// externalTime(attr, t): a time window whose clock is the attribute's largest value so far.
+class ExternalTimeWindow final : public Window {
+ public:
+  ExternalTimeWindow(const Schema& s, int col, int64_t t) : store_(s), col_(col), t_(t) {}
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    uint32_t slot = store_.Add(in, row, ts);
+    int64_t at;
+    if (!store_.TimeOf(slot, col_, &at)) at = now_;  // NULL time: treated as "now"
+    wtime_.resize(std::max<size_t>(wtime_.size(), slot + 1));
+    wtime_[slot] = at;
+    now_ = std::max(now_, at);
+    while (!fifo_.empty() && wtime_[fifo_.front()] + t_ <= now_) {
+      uint32_t old = fifo_.front();
+      fifo_.pop_front();
+      store_.AppendTo(old, EventKind::kExpired, wtime_[old] + t_, out);
+      store_.Free(old);
+    }
+    fifo_.push_back(slot);
+    store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+
+ private:
+  RowStore store_;
+  int col_;
+  int64_t t_;
+  std::deque<uint32_t> fifo_;
+  std::vector<int64_t> wtime_;
+  int64_t now_ = std::numeric_limits<int64_t>::min();
+};
+
+// The closing of a batch: [expired events of the previous batch], reset, [current events of this
+// batch] (Siddhi's batch windows); with emit_on_arrival the batch's events were emitted as they
+// came, so the closing batch itself expires.
+class BatchEmitter {
+ public:
+  BatchEmitter(const Schema& s, bool emit_on_arrival) : store_(s), on_arrival_(emit_on_arrival) {}
+  RowStore& store() { return store_; }
+  void Arrive(uint32_t slot, int64_t ts, EventChunk* out) {
+    if (on_arrival_) store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+  void Close(const std::vector<uint32_t>& batch, int64_t at, EventChunk* out) {
+    if (on_arrival_) {
+      for (uint32_t s : batch) {
+        store_.AppendTo(s, EventKind::kExpired, at, out);
+        store_.Free(s);
+      }
+      if (!batch.empty()) out->AddReset(at);
+      return;
+    }
+    for (uint32_t s : previous_) {
+      store_.AppendTo(s, EventKind::kExpired, at, out);
+      store_.Free(s);
+    }
+    if (!previous_.empty() || !batch.empty()) out->AddReset(at);
+    for (uint32_t s : batch) store_.AppendTo(s, EventKind::kCurrent, store_.ts(s), out);
+    previous_ = batch;
+  }
+  bool HasPrevious() const { return !previous_.empty(); }
+
+ private:
+  RowStore store_;
+  bool on_arrival_;
+  std::vector<uint32_t> previous_;
+};
+
+// lengthBatch(n): every n events form a batch.
+class LengthBatchWindow final : public Window {
+ public:
+  LengthBatchWindow(const Schema& s, int64_t n, bool on_arrival)
+      : emitter_(s, on_arrival), n_(static_cast<size_t>(n)) {}
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    uint32_t slot = emitter_.store().Add(in, row, ts);
+    batch_.push_back(slot);
+    emitter_.Arrive(slot, ts, out);
+    if (batch_.size() >= n_) {
+      emitter_.Close(batch_, ts, out);
+      batch_.clear();
+    }
+  }
+
+ private:
+  BatchEmitter emitter_;
+  size_t n_;
+  std::vector<uint32_t> batch_;
+};
+
+// timeBatch(t[, start]) / TUMBLING(t): batches [start + k*t, start + (k+1)*t), where start is the
+// first event's time unless given (as Siddhi's timeBatch). A batch closes when the watermark
+// reaches its end; an event whose batch has closed is late. externalTimeBatch takes times from an
+// attribute and its watermark from them.
+class TimeBatchWindow final : public Window {
+ public:
+  TimeBatchWindow(const Schema& s, const WindowPlan& p, bool on_arrival)
+      : emitter_(s, on_arrival),
+        t_(p.time_ms),
+        has_start_(p.has_start),
+        start_(p.start_ms),
+        col_(p.kind == WindowPlan::Kind::kExternalTimeBatch ? p.time_column : -1) {}
+
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    uint32_t slot = emitter_.store().Add(in, row, ts);
+    int64_t at = ts;
+    if (col_ >= 0 && !emitter_.store().TimeOf(slot, col_, &at)) at = ts;
+    if (!started_) {
+      started_ = true;
+      if (!has_start_) start_ = at;
+    }
+    if (col_ >= 0) Advance(at, out);  // the attribute is the clock
+    int64_t id = FloorDiv(at - start_, t_);
+    if (has_closed_ && id <= closed_through_) id = closed_through_ + 1;  // externalTimeBatch
+    open_[id].push_back(slot);
+    emitter_.Arrive(slot, ts, out);
+  }
+
+  void Advance(int64_t now, EventChunk* out) override {
+    now_ = std::max(now_, now);
+    if (!started_) return;
+    // Every batch before the one holding the watermark is due, empty ones included: closing an
+    // empty batch still expires the previous one.
+    int64_t current = FloorDiv(now_ - start_, t_);
+    int64_t next = NextToClose();
+    while (next < current) {
+      std::vector<uint32_t> batch;
+      auto it = open_.find(next);
+      if (it != open_.end()) {
+        batch = std::move(it->second);
+        open_.erase(it);
+      }
+      emitter_.Close(batch, start_ + (next + 1) * t_, out);
+      closed_through_ = next;
+      has_closed_ = true;
+      if (batch.empty() && !emitter_.HasPrevious()) {
+        // Nothing to show until the next batch that holds events.
+        int64_t skip_to = open_.empty() ? current : std::min(current, open_.begin()->first);
+        closed_through_ = std::max(closed_through_, skip_to - 1);
+        next = closed_through_ + 1;
+        continue;
+      }
+      ++next;
+    }
+  }
+
+  int64_t NextDeadline() const override {
+    if (!started_ || (open_.empty() && !emitter_.HasPrevious())) return kNever;
+    return start_ + (NextToClose() + 1) * t_;
+  }
+
+  bool IsLate(int64_t ts) const override {
+    return col_ < 0 && started_ && has_closed_ && FloorDiv(ts - start_, t_) <= closed_through_;
+  }
+
+ private:
+  int64_t NextToClose() const {
+    if (has_closed_) return closed_through_ + 1;
+    return open_.empty() ? std::numeric_limits<int64_t>::max() / 2 : open_.begin()->first;
+  }
+
+  BatchEmitter emitter_;
+  int64_t t_;
+  bool has_start_;
+  int64_t start_;
+  int col_;
+  bool started_ = false;
+  bool has_closed_ = false;
+  int64_t closed_through_ = 0;
+  std::map<int64_t, std::vector<uint32_t>> open_;
+  int64_t now_ = std::numeric_limits<int64_t>::min();
+};
+
+// SLIDING(size, slide): hopping windows [b - size, b) at every boundary b = start + k*slide
+// (start: the first event's time). At each boundary the window emits its events afresh
+// (reset, then each as current), so an aggregate emits one row per group per boundary.
+class HoppingWindow final : public Window {
+ public:
+  HoppingWindow(const Schema& s, int64_t size, int64_t slide)
+      : store_(s), size_(size), slide_(slide) {}
+
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    if (!started_) {
+      started_ = true;
+      next_ = ts + slide_;
+    }
+    uint32_t slot = store_.Add(in, row, ts);
+    // Kept in time order, so that membership of [b - size, b) is a prefix test.
+    auto pos = std::upper_bound(events_.begin(), events_.end(), ts,
+                                [&](int64_t t, uint32_t s) { return t < store_.ts(s); });
+    events_.insert(pos, slot);
+  }
+
+  void Advance(int64_t now, EventChunk* out) override {
+    now_ = std::max(now_, now);
+    while (started_ && next_ <= now_) {
+      int64_t b = next_;
+      while (!events_.empty() && store_.ts(events_.front()) < b - size_) {
+        uint32_t old = events_.front();
+        events_.pop_front();
+        store_.AppendTo(old, EventKind::kExpired, store_.ts(old) + size_, out);
+        store_.Free(old);
+      }
+      bool any = !events_.empty() && store_.ts(events_.front()) < b;
+      if (any || emitted_last_) out->AddReset(b);
+      for (uint32_t s : events_) {
+        if (store_.ts(s) >= b) break;
+        store_.AppendTo(s, EventKind::kCurrent, store_.ts(s), out);
+      }
+      emitted_last_ = any;
+      if (events_.empty()) {
+        // Skip boundaries with nothing to show.
+        int64_t k = FloorDiv(now_ - b, slide_);
+        next_ = b + std::max<int64_t>(1, k + 1) * slide_;
+      } else {
+        next_ = b + slide_;
+      }
+    }
+  }
+
+  int64_t NextDeadline() const override { return started_ ? next_ : kNever; }
+  bool IsLate(int64_t ts) const override { return started_ && ts < next_ - size_; }
+
+ private:
+  RowStore store_;
+  int64_t size_, slide_;
+  bool started_ = false;
+  bool emitted_last_ = false;
+  int64_t next_ = 0;
+  std::deque<uint32_t> events_;
+  int64_t now_ = std::numeric_limits<int64_t>::min();
+};
+
+// session(gap[, key]): events are current on arrival; a session (per key) closes when no event
+// came for `gap`, and its events expire then (at last + gap). With emit_on_arrival false (EMIT
+// FINAL) a session's events are emitted when it closes: each as current, then each as expired.
+class SessionWindow final : public Window {
+ public:
+  SessionWindow(const Schema& s, int64_t gap, int key, bool on_arrival)
+      : store_(s), gap_(gap), key_(key), on_arrival_(on_arrival) {}
+
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    Advance(ts, out);
+    uint32_t slot = store_.Add(in, row, ts);
+    if (key_ >= 0) {
+      store_.KeyBytes(slot, key_, &scratch_);
+    } else {
+      scratch_.clear();
+    }
+    auto [it, inserted] = sessions_.try_emplace(scratch_);
+    Session& session = it->second;
+    if (inserted) order_.push_back(scratch_);
+    session.events.push_back(slot);
+    session.last = std::max(session.last, ts);
+    if (on_arrival_) store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+
+  void Advance(int64_t now, EventChunk* out) override {
+    now_ = std::max(now_, now);
+    // Sessions close in the order of their deadlines; ties in order of creation.
+    while (true) {
+      const std::string* due = nullptr;
+      int64_t due_at = kNever;
+      for (const std::string& k : order_) {
+        const Session& s = sessions_.at(k);
+        if (s.last + gap_ <= now_ && s.last + gap_ < due_at) {
+          due_at = s.last + gap_;
+          due = &k;
+        }
+      }
+      if (!due) return;
+      std::string key = *due;
+      Session session = std::move(sessions_.at(key));
+      sessions_.erase(key);
+      order_.erase(std::find(order_.begin(), order_.end(), key));
+      if (!on_arrival_)
+        for (uint32_t s : session.events)
+          store_.AppendTo(s, EventKind::kCurrent, store_.ts(s), out);
+      for (uint32_t s : session.events) {
+        store_.AppendTo(s, EventKind::kExpired, due_at, out);
+        store_.Free(s);
+      }
+    }
+  }
+
+  int64_t NextDeadline() const override {
+    int64_t d = kNever;
+    for (const auto& [k, s] : sessions_) d = std::min(d, s.last + gap_);
+    return d;
+  }
+
+ private:
+  struct Session {
+    std::vector<uint32_t> events;
+    int64_t last = std::numeric_limits<int64_t>::min();
+  };
+  RowStore store_;
+  int64_t gap_;
+  int key_;
+  bool on_arrival_;
+  absl::flat_hash_map<std::string, Session> sessions_;
+  std::vector<std::string> order_;
+  std::string scratch_;
+  int64_t now_ = std::numeric_limits<int64_t>::min();
+};
+
+// sort(n, attr, 'asc'|'desc'): keeps the n events that sort first; an arrival beyond n expires
+// the one that sorts last (possibly itself), after the arrival is emitted.
+class SortWindow final : public Window {
+ public:
+  SortWindow(const Schema& s, int64_t n, int col, bool desc)
+      : store_(s), n_(static_cast<size_t>(n)), col_(col), desc_(desc) {}
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    uint32_t slot = store_.Add(in, row, ts);
+    auto before = [&](uint32_t a, uint32_t b) {
+      int c = store_.Compare(a, b, col_);
+      return desc_ ? c > 0 : c < 0;
+    };
+    auto pos = std::upper_bound(sorted_.begin(), sorted_.end(), slot, before);
+    sorted_.insert(pos, slot);
+    store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+    if (sorted_.size() > n_) {
+      uint32_t last = sorted_.back();
+      sorted_.pop_back();
+      store_.AppendTo(last, EventKind::kExpired, ts, out);
+      store_.Free(last);
+    }
+  }
+
+ private:
+  RowStore store_;
+  size_t n_;
+  int col_;
+  bool desc_;
+  std::vector<uint32_t> sorted_;
+};
+
+// unique(key): the latest event per key; a new event for a key expires the previous one (before
+// the arrival). firstUnique(key): the first event per key; later ones are not taken.
+class UniqueWindow final : public Window {
+ public:
+  UniqueWindow(const Schema& s, int col, bool first) : store_(s), col_(col), first_(first) {}
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    rejected_ = false;
+    uint32_t slot = store_.Add(in, row, ts);
+    store_.KeyBytes(slot, col_, &scratch_);
+    auto it = by_key_.find(scratch_);
+    if (it != by_key_.end()) {
+      if (first_) {
+        store_.Free(slot);
+        rejected_ = true;
+        return;
+      }
+      store_.AppendTo(it->second, EventKind::kExpired, ts, out);
+      store_.Free(it->second);
+      it->second = slot;
+    } else {
+      by_key_.emplace(scratch_, slot);
+    }
+    store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+  bool Rejected() const override { return rejected_; }
+
+ private:
+  RowStore store_;
+  int col_;
+  bool first_;
+  bool rejected_ = false;
+  absl::flat_hash_map<std::string, uint32_t> by_key_;
+  std::string scratch_;
+};
+
+// delay(t): each event is emitted, as current, t after its time.
+class DelayWindow final : public Window {
+ public:
+  DelayWindow(const Schema& s, int64_t t) : store_(s), t_(t) {}
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    Advance(ts, out);
+    fifo_.push_back(store_.Add(in, row, ts));
+  }
+  void Advance(int64_t now, EventChunk* out) override {
+    now_ = std::max(now_, now);
+    while (!fifo_.empty() && store_.ts(fifo_.front()) + t_ <= now_) {
+      uint32_t s = fifo_.front();
+      fifo_.pop_front();
+      store_.AppendTo(s, EventKind::kCurrent, store_.ts(s) + t_, out);
+      store_.Free(s);
+    }
+  }
+  int64_t NextDeadline() const override {
+    return fifo_.empty() ? kNever : store_.ts(fifo_.front()) + t_;
+  }
+  bool IsLate(int64_t ts) const override { return ts + t_ <= now_; }
+
+ private:
+  RowStore store_;
+  int64_t t_;
+  std::deque<uint32_t> fifo_;
+  int64_t now_ = std::numeric_limits<int64_t>::min();
+};
+
+}  // namespace
+
+std::unique_ptr<Window> MakeWindow(const WindowPlan& p, const Schema& s, bool emit_on_arrival) {
+  using K = WindowPlan::Kind;
+  switch (p.kind) {
+    case K::kLength:
+      return std::make_unique<LengthWindow>(s, p.length);
+    case K::kLengthBatch:
+      return std::make_unique<LengthBatchWindow>(s, p.length, emit_on_arrival);
+    case K::kTime:
+      return std::make_unique<TimeWindow>(s, p.time_ms, 0);
+    case K::kTimeLength:
+      return std::make_unique<TimeWindow>(s, p.time_ms, p.length);
+    case K::kTimeBatch:
+    case K::kExternalTimeBatch:
+      return std::make_unique<TimeBatchWindow>(s, p, emit_on_arrival);
+    case K::kExternalTime:
+      return std::make_unique<ExternalTimeWindow>(s, p.time_column, p.time_ms);
+    case K::kSliding:
+      return std::make_unique<HoppingWindow>(s, p.time_ms, p.slide_ms);
+    case K::kSession:
+      return std::make_unique<SessionWindow>(s, p.time_ms, p.key_column, emit_on_arrival);
+    case K::kSort:
+      return std::make_unique<SortWindow>(s, p.length, p.key_column, p.descending);
+    case K::kUnique:
+      return std::make_unique<UniqueWindow>(s, p.key_column, false);
+    case K::kFirstUnique:
+      return std::make_unique<UniqueWindow>(s, p.key_column, true);
+    case K::kDelay:
+      return std::make_unique<DelayWindow>(s, p.time_ms);
+  }
+  return nullptr;
+}
+
+}  // namespace sluice::exec

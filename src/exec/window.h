@@ -1,0 +1,92 @@
+// Windows: the events a query keeps, and the events it emits as they arrive, expire or as a batch
+// closes (DIALECT.md "Windows"; Siddhi's window semantics where the dialect is silent).
+//
+// A window turns each arriving event into an EventChunk: kCurrent for an event that enters (or,
+// for a batch window, that the closing batch holds), kExpired for one that leaves (timestamped with
+// its expiry), kReset where a batch window starts afresh. Time-driven windows also emit when
+// Advance(watermark) passes their deadlines; nothing in a window reads a clock.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plan/plan.h"
+#include "sluice/batch.h"
+
+namespace sluice::exec {
+
+enum class EventKind : uint8_t { kCurrent, kExpired, kReset };
+
+// Events in order, each with its kind. Rows have the input stream's schema; strings are copied
+// into the chunk's arena, so a chunk does not depend on the window's storage.
+struct EventChunk {
+  Batch batch;
+  std::vector<EventKind> kinds;
+
+  void Reset(const Schema& schema) {
+    batch.Reset(schema);
+    kinds.clear();
+  }
+  void Clear() {
+    batch.Clear();
+    kinds.clear();
+  }
+  size_t size() const { return kinds.size(); }
+  void AddReset(int64_t ts);
+};
+
+// Events kept by a window, in slots that stay put until freed. Strings are owned per slot.
+class RowStore {
+ public:
+  explicit RowStore(const Schema& schema);
+  uint32_t Add(const Batch& in, size_t row, int64_t ts);
+  void Free(uint32_t slot);
+  int64_t ts(uint32_t slot) const { return ts_[slot]; }
+  size_t live() const { return live_; }
+  void AppendTo(uint32_t slot, EventKind kind, int64_t ts, EventChunk* out) const;
+  // The value of attribute `col` of `slot`, as bytes that are equal exactly when values are.
+  void KeyBytes(uint32_t slot, int col, std::string* out) const;
+  // Orders two slots by attribute `col` (NULL first); <0, 0, >0.
+  int Compare(uint32_t a, uint32_t b, int col) const;
+  // The attribute as a time in ms (for externalTime); false when NULL.
+  bool TimeOf(uint32_t slot, int col, int64_t* ms) const;
+
+ private:
+  struct Col {
+    PhysicalType type;
+    std::vector<int64_t> ints;
+    std::vector<double> doubles;
+    std::vector<std::string> strings;
+    std::vector<uint8_t> valid;
+  };
+  std::vector<Col> cols_;
+  std::vector<int64_t> ts_;
+  std::vector<uint32_t> free_;
+  size_t live_ = 0;
+};
+
+class Window {
+ public:
+  virtual ~Window() = default;
+  // An event arrives (row `row` of `in`, event time `ts`): appends what the window emits.
+  virtual void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) = 0;
+  // The watermark moved to `now`: expire and flush what is due.
+  virtual void Advance(int64_t now, EventChunk* out) {}
+  // The next watermark at which Advance has work; max() when none.
+  virtual int64_t NextDeadline() const { return std::numeric_limits<int64_t>::max(); }
+  // True when an event of time `ts` belongs to a part of the window that has already closed.
+  virtual bool IsLate(int64_t ts) const { return false; }
+  // True when the event was not taken (firstUnique drops repeats).
+  virtual bool Rejected() const { return false; }
+};
+
+// `emit_on_arrival`: batch windows emit each event as it arrives (EMIT CHANGES) instead of when
+// the batch closes. `watermark` windows (time-based) use Advance; the others ignore it.
+std::unique_ptr<Window> MakeWindow(const plan::WindowPlan& plan, const Schema& schema,
+                                   bool emit_on_arrival);
+
+}  // namespace sluice::exec
