@@ -274,8 +274,7 @@ void StatefulQueryOp::Push(const Batch& in) {
       chunk_.Clear();
       window_->Add(in, r, ts, &chunk_);
       if (window_->Rejected()) env_.counters->filtered.fetch_add(1, std::memory_order_relaxed);
-      ++chunk_id_;
-      Consume(chunk_.batch, Selection::All(chunk_.size()), chunk_.kinds.data());
+      ConsumeChunk(chunk_);
     }
   }
   Finish();
@@ -316,9 +315,25 @@ int64_t StatefulQueryOp::NextDeadline() const {
 void StatefulQueryOp::AdvanceWindow(int64_t watermark) {
   chunk_.Clear();
   window_->Advance(watermark, &chunk_);
-  if (chunk_.size() == 0) return;
-  ++chunk_id_;
-  Consume(chunk_.batch, Selection::All(chunk_.size()), chunk_.kinds.data());
+  ConsumeChunk(chunk_);
+}
+
+void StatefulQueryOp::ConsumeChunk(const EventChunk& chunk) {
+  size_t start = 0;
+  auto segment = [&](size_t end) {
+    if (end <= start) return;
+    ++chunk_id_;
+    if (start == 0 && end == chunk.size()) {
+      Consume(chunk.batch, Selection::All(end), chunk.kinds.data());
+    } else {
+      segment_.clear();
+      for (size_t i = start; i < end; ++i) segment_.push_back(static_cast<uint32_t>(i));
+      Consume(chunk.batch, Selection{segment_.data(), segment_.size()}, chunk.kinds.data());
+    }
+    start = end;
+  };
+  for (size_t b : chunk.breaks) segment(b);
+  segment(chunk.size());
 }
 
 uint32_t StatefulQueryOp::GroupOf(size_t k) {
@@ -406,11 +421,12 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
   ++generation_;
   bool collapse = !per_event_ && aggregating_;
   size_t first_row = eval_.num_rows();
-  int64_t close_ts = std::numeric_limits<int64_t>::min();
+  int64_t reset_ts = std::numeric_limits<int64_t>::min();
+  row_max_ts_.resize(first_row);
   for (size_t k = 0; k < m; ++k) {
     EventKind kind = kinds ? kinds[sel[k]] : EventKind::kCurrent;
-    close_ts = std::max(close_ts, b.timestamp(sel[k]));
     if (kind == EventKind::kReset) {
+      reset_ts = std::max(reset_ts, b.timestamp(sel[k]));
       ResetGroups();
       continue;
     }
@@ -425,22 +441,31 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
       }
     }
     if (!collapse) {
+      (void)0;
       AppendEvalRow(b, sel[k], g, kind, k);
       continue;
     }
     // One row per group and kind: the group's first position, with its latest values.
     auto& pos = kind == EventKind::kCurrent ? cur_pos_ : exp_pos_;
     auto& gen = kind == EventKind::kCurrent ? cur_gen_ : exp_gen_;
+    // The group's rows of this closing (current and expired) share the latest time among them.
+    int64_t ts = b.timestamp(sel[k]);
     if (gen[g] == generation_) {
       WriteEvalRow(pos[g], b, sel[k], g, k);
     } else {
       gen[g] = generation_;
       pos[g] = static_cast<uint32_t>(AppendEvalRow(b, sel[k], g, kind, k));
+      row_max_ts_.push_back(ts);
+      group_max_ts_.resize(std::max<size_t>(group_max_ts_.size(), g + 1));
+      if (group_gen_.size() <= g) group_gen_.resize(g + 1, 0);
+      if (group_gen_[g] != generation_) group_gen_[g] = generation_, group_max_ts_[g] = ts;
     }
+    group_max_ts_[g] = std::max(group_max_ts_[g], ts);
   }
-  // A closing window's rows carry the time it closed.
+  // A closing window's rows carry the time it closed: the reset's, or the group's last time.
   if (collapse)
-    for (size_t r = first_row; r < eval_.num_rows(); ++r) eval_.timestamps()[r] = close_ts;
+    for (size_t r = first_row; r < eval_.num_rows(); ++r)
+      eval_.timestamps()[r] = std::max(reset_ts, group_max_ts_[eval_group_[r]]);
 }
 
 void StatefulQueryOp::Finish() {

@@ -44,6 +44,8 @@ class StatefulQueryOp final : public BatchConsumer {
   // Feeds rows `sel` of `b` (kinds: per row of b, or null for all current) to grouping and
   // aggregation, appending output candidates to eval_.
   void Consume(const Batch& b, Selection sel, const EventKind* kinds);
+  // Consumes a window's chunk, each closing in it on its own.
+  void ConsumeChunk(const EventChunk& chunk);
   uint32_t GroupOf(size_t k);
   void ResetGroups();
   void WriteEvalRow(size_t pos, const Batch& b, size_t row, uint32_t group, size_t dense);
@@ -94,6 +96,9 @@ class StatefulQueryOp final : public BatchConsumer {
   EvalContext eval_ctx_;
   std::vector<uint32_t> out_rows_;
   std::vector<uint32_t> order_scratch_;
+  std::vector<uint32_t> segment_;
+  std::vector<int64_t> row_max_ts_, group_max_ts_;
+  std::vector<uint32_t> group_gen_;
 
   Batch out_;
   std::unique_ptr<RateLimiter> rate_;

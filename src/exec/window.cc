@@ -252,6 +252,7 @@ class BatchEmitter {
         store_.Free(s);
       }
       if (!batch.empty()) out->AddReset(at);
+      out->Break();
       return;
     }
     for (uint32_t s : previous_) {
@@ -260,6 +261,7 @@ class BatchEmitter {
     }
     if (!previous_.empty() || !batch.empty()) out->AddReset(at);
     for (uint32_t s : batch) store_.AppendTo(s, EventKind::kCurrent, store_.ts(s), out);
+    out->Break();
     previous_ = batch;
   }
   bool HasPrevious() const { return !previous_.empty(); }
@@ -410,6 +412,7 @@ class HoppingWindow final : public Window {
         if (store_.ts(s) >= b) break;
         store_.AppendTo(s, EventKind::kCurrent, store_.ts(s), out);
       }
+      out->Break();
       emitted_last_ = any;
       if (events_.empty()) {
         // Skip boundaries with nothing to show.
@@ -483,6 +486,7 @@ class SessionWindow final : public Window {
         store_.AppendTo(s, EventKind::kExpired, due_at, out);
         store_.Free(s);
       }
+      out->Break();
     }
   }
 

@@ -23,20 +23,29 @@ enum class EventKind : uint8_t { kCurrent, kExpired, kReset };
 
 // Events in order, each with its kind. Rows have the input stream's schema; strings are copied
 // into the chunk's arena, so a chunk does not depend on the window's storage.
+// A window that closes several times at once (a batch per period, a session per key) marks the end
+// of each closing with Break(), so that each closing is aggregated on its own.
 struct EventChunk {
   Batch batch;
   std::vector<EventKind> kinds;
+  std::vector<size_t> breaks;  // ends of closings, ascending
 
   void Reset(const Schema& schema) {
     batch.Reset(schema);
     kinds.clear();
+    breaks.clear();
   }
   void Clear() {
     batch.Clear();
     kinds.clear();
+    breaks.clear();
   }
   size_t size() const { return kinds.size(); }
   void AddReset(int64_t ts);
+  void Break() {
+    if (!kinds.empty() && (breaks.empty() || breaks.back() != kinds.size()))
+      breaks.push_back(kinds.size());
+  }
 };
 
 // Events kept by a window, in slots that stay put until freed. Strings are owned per slot.

@@ -1,0 +1,2 @@
+CREATE STREAM S (id INT);
+INSERT ALL EVENTS INTO Out SELECT id, count() AS n FROM S WINDOW('timeLength', 100 ms, 2);
