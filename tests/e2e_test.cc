@@ -106,6 +106,11 @@ TEST_P(GoldenCase, MatchesExpectedOutput) {
     }
 }
 
+TEST(GoldenCases, AllAreDiscovered) {
+  EXPECT_EQ(CaseNames().size(), static_cast<size_t>(SLUICE_E2E_CASE_COUNT))
+      << "re-run cmake: the golden cases changed since the test binary was built";
+}
+
 INSTANTIATE_TEST_SUITE_P(E2E, GoldenCase, ::testing::ValuesIn(CaseNames()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string n = info.param;
