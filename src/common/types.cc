@@ -252,8 +252,8 @@ void Batch::Clear() {
 
 size_t Batch::AddRow(int64_t ts) {
   size_t row = timestamps_.size();
-  Resize(row + 1);
-  timestamps_[row] = ts;
+  timestamps_.push_back(ts);
+  for (Column& c : columns_) c.AppendNull();
   return row;
 }
 

@@ -164,6 +164,15 @@ bool FilterProjectOp::Restamp() {
   return kept > 0;
 }
 
+void LogFailure(QueryCounters* counters, const std::string& message) {
+  uint64_t n = counters->log_lines.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (n <= 10) {
+    Log(LogLevel::kWarn, message);
+  } else if (n % 10000 == 0) {
+    Log(LogLevel::kWarn, message + " (" + std::to_string(n) + " such events so far; see --stats)");
+  }
+}
+
 void RouteFailures(const plan::QueryPlan& plan, const QueryEnv& env,
                    const std::vector<std::pair<uint32_t, std::string>>& failures, const Batch& in,
                    const Schema& fault_schema, Batch* faults) {
@@ -199,8 +208,9 @@ void RouteFailures(const plan::QueryPlan& plan, const QueryEnv& env,
     case plan::ErrorAction::kDefault:
     case plan::ErrorAction::kLog:
       for (const auto& [row, message] : failures)
-        Log(LogLevel::kWarn, "query " + plan.name + ": dropped an event of '" + plan.input->name +
-                                 "' (ts " + std::to_string(in.timestamp(row)) + "): " + message);
+        LogFailure(env.counters, "query " + plan.name + ": dropped an event of '" +
+                                     plan.input->name + "' (ts " +
+                                     std::to_string(in.timestamp(row)) + "): " + message);
       env.counters->dropped.fetch_add(failures.size(), std::memory_order_relaxed);
       break;
     case plan::ErrorAction::kDrop:

@@ -18,7 +18,11 @@ namespace sluice::exec {
 struct QueryCounters {
   std::atomic<uint64_t> events_in{0}, events_out{0}, filtered{0}, faulted{0}, dropped{0}, errors{0},
       late{0};
+  std::atomic<uint64_t> log_lines{0};  // failures logged so far (logging is rate-limited)
 };
+
+// Logs one failure of a query, rate-limited: the first 10, then every 10,000th with a count.
+void LogFailure(QueryCounters* counters, const std::string& message);
 
 struct QueryEnv {
   const Clock* clock = nullptr;

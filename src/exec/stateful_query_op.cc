@@ -258,8 +258,11 @@ void StatefulQueryOp::Push(const Batch& in) {
   eval_group_.clear();
   if (!window_) {
     for (size_t k = 0; k < sel.size; ++k) max_ts_ = std::max(max_ts_, in.timestamp(sel[k]));
-    Consume(in, sel, nullptr);
+    Consume(in, sel, nullptr, nullptr);
   } else {
+    // Every event's window output goes into one chunk, a segment per event (and per closing), so
+    // that grouping and aggregate arguments are evaluated once per input batch.
+    chunk_.Clear();
     for (size_t k = 0; k < sel.size; ++k) {
       uint32_t r = sel[k];
       int64_t ts = in.timestamp(r);
@@ -269,13 +272,14 @@ void StatefulQueryOp::Push(const Batch& in) {
       }
       if (ts > max_ts_) {
         max_ts_ = ts;
-        AdvanceWindow(max_ts_ - lateness_);
+        window_->Advance(max_ts_ - lateness_, &chunk_);
+        chunk_.Break();
       }
-      chunk_.Clear();
       window_->Add(in, r, ts, &chunk_);
+      chunk_.Break();
       if (window_->Rejected()) env_.counters->filtered.fetch_add(1, std::memory_order_relaxed);
-      ConsumeChunk(chunk_);
     }
+    ConsumeChunk(chunk_);
   }
   Finish();
 }
@@ -315,25 +319,13 @@ int64_t StatefulQueryOp::NextDeadline() const {
 void StatefulQueryOp::AdvanceWindow(int64_t watermark) {
   chunk_.Clear();
   window_->Advance(watermark, &chunk_);
+  chunk_.Break();
   ConsumeChunk(chunk_);
 }
 
 void StatefulQueryOp::ConsumeChunk(const EventChunk& chunk) {
-  size_t start = 0;
-  auto segment = [&](size_t end) {
-    if (end <= start) return;
-    ++chunk_id_;
-    if (start == 0 && end == chunk.size()) {
-      Consume(chunk.batch, Selection::All(end), chunk.kinds.data());
-    } else {
-      segment_.clear();
-      for (size_t i = start; i < end; ++i) segment_.push_back(static_cast<uint32_t>(i));
-      Consume(chunk.batch, Selection{segment_.data(), segment_.size()}, chunk.kinds.data());
-    }
-    start = end;
-  };
-  for (size_t b : chunk.breaks) segment(b);
-  segment(chunk.size());
+  if (chunk.size() == 0) return;
+  Consume(chunk.batch, Selection::All(chunk.size()), chunk.kinds.data(), &chunk.breaks);
 }
 
 uint32_t StatefulQueryOp::GroupOf(size_t k) {
@@ -400,7 +392,8 @@ size_t StatefulQueryOp::AppendEvalRow(const Batch& b, size_t row, uint32_t group
   return pos;
 }
 
-void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* kinds) {
+void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* kinds,
+                              const std::vector<size_t>* breaks) {
   size_t m = sel.size;
   if (m == 0) return;
   chunk_ctx_.Reset(b.num_rows());
@@ -418,12 +411,29 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
   }
   if (chunk_ctx_.has_errors())
     env_.counters->errors.fetch_add(chunk_ctx_.errors().size(), std::memory_order_relaxed);
-  ++generation_;
   bool collapse = !per_event_ && aggregating_;
   size_t first_row = eval_.num_rows();
   int64_t reset_ts = std::numeric_limits<int64_t>::min();
-  row_max_ts_.resize(first_row);
+  // A closing window's rows carry the time it closed: the reset's, or the group's last time.
+  auto close_segment = [&] {
+    if (collapse)
+      for (size_t r = first_row; r < eval_.num_rows(); ++r)
+        eval_.timestamps()[r] = std::max(reset_ts, group_max_ts_[eval_group_[r]]);
+    first_row = eval_.num_rows();
+    reset_ts = std::numeric_limits<int64_t>::min();
+    ++generation_;
+    ++chunk_id_;
+  };
+  ++generation_;
+  ++chunk_id_;
+  size_t next_break = 0;
   for (size_t k = 0; k < m; ++k) {
+    if (breaks) {
+      while (next_break < breaks->size() && (*breaks)[next_break] <= k) {
+        if ((*breaks)[next_break] == k && k > 0) close_segment();
+        ++next_break;
+      }
+    }
     EventKind kind = kinds ? kinds[sel[k]] : EventKind::kCurrent;
     if (kind == EventKind::kReset) {
       reset_ts = std::max(reset_ts, b.timestamp(sel[k]));
@@ -455,17 +465,13 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
     } else {
       gen[g] = generation_;
       pos[g] = static_cast<uint32_t>(AppendEvalRow(b, sel[k], g, kind, k));
-      row_max_ts_.push_back(ts);
       group_max_ts_.resize(std::max<size_t>(group_max_ts_.size(), g + 1));
       if (group_gen_.size() <= g) group_gen_.resize(g + 1, 0);
       if (group_gen_[g] != generation_) group_gen_[g] = generation_, group_max_ts_[g] = ts;
     }
     group_max_ts_[g] = std::max(group_max_ts_[g], ts);
   }
-  // A closing window's rows carry the time it closed: the reset's, or the group's last time.
-  if (collapse)
-    for (size_t r = first_row; r < eval_.num_rows(); ++r)
-      eval_.timestamps()[r] = std::max(reset_ts, group_max_ts_[eval_group_[r]]);
+  close_segment();
 }
 
 void StatefulQueryOp::Finish() {
@@ -569,9 +575,9 @@ void StatefulQueryOp::HandleLate(const Batch& in, uint32_t row) {
     return;
   }
   if (policy == plan::LateData::kFault && plan_.input->on_error != plan::ErrorAction::kStream) {
-    Log(LogLevel::kWarn, "query " + plan_.name + ": dropped a " + why +
-                             " ('late.data'='fault' needs @onError(action='stream') on '" +
-                             plan_.input->name + "')");
+    LogFailure(env_.counters, "query " + plan_.name + ": dropped a " + why +
+                                  " ('late.data'='fault' needs @onError(action='stream') on '" +
+                                  plan_.input->name + "')");
     env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -580,7 +586,7 @@ void StatefulQueryOp::HandleLate(const Batch& in, uint32_t row) {
   if (plan_.input->on_error == plan::ErrorAction::kStream) {
     RouteFailures(plan_, env_, failure, in, fault_schema_, &faults_);
   } else {
-    Log(LogLevel::kWarn, "query " + plan_.name + ": dropped a " + why);
+    LogFailure(env_.counters, "query " + plan_.name + ": dropped a " + why);
     env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
   }
 }

@@ -43,7 +43,9 @@ class StatefulQueryOp final : public BatchConsumer {
   void AdvanceWindow(int64_t watermark);
   // Feeds rows `sel` of `b` (kinds: per row of b, or null for all current) to grouping and
   // aggregation, appending output candidates to eval_.
-  void Consume(const Batch& b, Selection sel, const EventKind* kinds);
+  // `breaks`: where segments (one event's output, one closing) end, in dense positions.
+  void Consume(const Batch& b, Selection sel, const EventKind* kinds,
+               const std::vector<size_t>* breaks);
   // Consumes a window's chunk, each closing in it on its own.
   void ConsumeChunk(const EventChunk& chunk);
   uint32_t GroupOf(size_t k);
@@ -97,7 +99,7 @@ class StatefulQueryOp final : public BatchConsumer {
   std::vector<uint32_t> out_rows_;
   std::vector<uint32_t> order_scratch_;
   std::vector<uint32_t> segment_;
-  std::vector<int64_t> row_max_ts_, group_max_ts_;
+  std::vector<int64_t> group_max_ts_;
   std::vector<uint32_t> group_gen_;
 
   Batch out_;

@@ -173,7 +173,6 @@ class TimeWindow final : public Window {
  public:
   TimeWindow(const Schema& s, int64_t t, int64_t n) : store_(s), t_(t), n_(n) {}
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
-    Advance(ts, out);
     if (n_ > 0 && static_cast<int64_t>(fifo_.size()) >= n_) {
       uint32_t old = fifo_.front();
       fifo_.pop_front();
@@ -446,7 +445,6 @@ class SessionWindow final : public Window {
       : store_(s), gap_(gap), key_(key), on_arrival_(on_arrival) {}
 
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
-    Advance(ts, out);
     uint32_t slot = store_.Add(in, row, ts);
     if (key_ >= 0) {
       store_.KeyBytes(slot, key_, &scratch_);
@@ -582,7 +580,6 @@ class DelayWindow final : public Window {
  public:
   DelayWindow(const Schema& s, int64_t t) : store_(s), t_(t) {}
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
-    Advance(ts, out);
     fifo_.push_back(store_.Add(in, row, ts));
   }
   void Advance(int64_t now, EventChunk* out) override {

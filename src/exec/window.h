@@ -81,7 +81,8 @@ class RowStore {
 class Window {
  public:
   virtual ~Window() = default;
-  // An event arrives (row `row` of `in`, event time `ts`): appends what the window emits.
+  // An event arrives (row `row` of `in`, event time `ts`): appends what the window emits. The
+  // caller has already advanced the window to the watermark that this event implies.
   virtual void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) = 0;
   // The watermark moved to `now`: expire and flush what is due.
   virtual void Advance(int64_t now, EventChunk* out) {}

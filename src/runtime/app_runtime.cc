@@ -257,15 +257,25 @@ class AppRuntimeImpl final : public AppRuntime {
   Status Publish(runtime::StreamJunction* junction, const Batch& batch) {
     if (failed_.load(std::memory_order_relaxed)) return status();
     std::lock_guard<std::mutex> lock(process_mu_);
-    if (options_.playback && batch.num_rows() > 0) {
-      int64_t max_ts = batch.timestamp(0);
-      for (size_t i = 1; i < batch.num_rows(); ++i) max_ts = std::max(max_ts, batch.timestamp(i));
-      int64_t before = playback_clock_.NowMillis();
-      playback_clock_.AdvanceTo(max_ts);
-      // Event time moved: what came due runs before the event (windows of every stream close).
-      if (playback_clock_.NowMillis() != before) Tick(playback_clock_.NowMillis());
+    if (!options_.playback || batch.num_rows() == 0) {
+      junction->Push(batch);
+      return failed_.load(std::memory_order_relaxed) ? status() : Status::OK();
     }
+    // Event time moves with the events: what came due before the batch's first event runs
+    // before it (windows of every stream close), the batch's own queries advance per event, and
+    // the others catch up to the batch's last time after it.
+    int64_t min_ts = batch.timestamp(0), max_ts = batch.timestamp(0);
+    for (size_t i = 1; i < batch.num_rows(); ++i) {
+      min_ts = std::min(min_ts, batch.timestamp(i));
+      max_ts = std::max(max_ts, batch.timestamp(i));
+    }
+    if (min_ts > playback_clock_.NowMillis()) {
+      playback_clock_.AdvanceTo(min_ts);
+      Tick(min_ts);
+    }
+    playback_clock_.AdvanceTo(max_ts);
     junction->Push(batch);
+    if (max_ts > min_ts) Tick(playback_clock_.NowMillis());
     return failed_.load(std::memory_order_relaxed) ? status() : Status::OK();
   }
 

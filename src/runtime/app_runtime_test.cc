@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "sluice/engine.h"
@@ -178,6 +179,48 @@ TEST(AppRuntimeTest, GeneratorIsDeterministicForASeed) {
   EXPECT_EQ(a, b);
   EXPECT_NE(a.find("'A'"), std::string::npos);
   EXPECT_NE(a.find("203;"), std::string::npos);  // the sequence's 100th value: 5 + 2 * 99
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(AppRuntimeTest, GroupByOverLargeBatchesMatchesAHandWrittenLoop) {
+  auto app = LoadOk(
+      "CREATE STREAM S (k STRING, v BIGINT);\n"
+      "INSERT INTO O SELECT k, sum(v) AS total, count() AS n FROM S GROUP BY k;");
+  std::vector<std::string> keys;
+  for (int i = 0; i < 100; ++i) keys.push_back("K" + std::to_string(i));
+  std::vector<std::string> got, want;
+  app->AddCallback("O", [&](const OutputBatch& out) {
+    for (size_t r = 0; r < out.batch->num_rows(); ++r)
+      got.push_back(std::string(out.batch->column(0).strings()[r].view()) + "=" +
+                    std::to_string(out.batch->column(1).ints()[r]) + "/" +
+                    std::to_string(out.batch->column(2).ints()[r]));
+  });
+  InputHandler* in = app->GetInputHandler("S");
+  std::map<std::string, std::pair<int64_t, int64_t>> state;
+  uint64_t x = 12345;
+  for (int b = 0; b < 5; ++b) {
+    Batch batch(in->schema());
+    for (int i = 0; i < 1024; ++i) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      const std::string& k = keys[(x >> 33) % 100];
+      int64_t v = static_cast<int64_t>((x >> 20) % 1000);
+      size_t r = batch.AddRow(b * 1024 + i);
+      batch.column(0).SetString(r, StringRef{k.data(), static_cast<uint32_t>(k.size())});
+      batch.column(1).SetInt(r, v);
+      auto& s = state[k];
+      s.first += v;
+      ++s.second;
+      want.push_back(k + "=" + std::to_string(s.first) + "/" + std::to_string(s.second));
+    }
+    ASSERT_TRUE(in->SendBatch(batch).ok());
+  }
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << "row " << i;
 }
 
 }  // namespace
