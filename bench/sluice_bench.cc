@@ -145,7 +145,8 @@ Measurement RunEngine(sluice::AppRuntime* app, const std::vector<sluice::Batch>&
   return m;
 }
 
-const char* kTrades = "CREATE STREAM Trades (symbol STRING, price DOUBLE, volume BIGINT, ts BIGINT);\n";
+const char* kTrades =
+    "CREATE STREAM Trades (symbol STRING, price DOUBLE, volume BIGINT, ts BIGINT);\n";
 const char* kTradesKeyed =
     "CREATE STREAM Trades (symbol STRING, price DOUBLE, volume BIGINT, ts BIGINT, key BIGINT);\n";
 
@@ -156,7 +157,8 @@ int SymbolIndex(sluice::StringRef s) {
   return v;
 }
 
-// ---- filter_project ------------------------------------------------------------------------------
+// ---- filter_project
+// ------------------------------------------------------------------------------
 
 Outcome FilterProjectBaseline(const Trades& t) {
   Outcome o;
@@ -229,7 +231,8 @@ Outcome LengthWindowBaseline(const Trades& t, size_t w) {
 }
 
 Measurement LengthWindowEngine(const Trades& t, size_t w) {
-  auto app = Load(std::string(kTrades) + "INSERT INTO Out SELECT avg(price) AS avg_price FROM Trades WINDOW('length', " +
+  auto app = Load(std::string(kTrades) +
+                  "INSERT INTO Out SELECT avg(price) AS avg_price FROM Trades WINDOW('length', " +
                   std::to_string(w) + ");");
   Outcome o;
   app->AddCallback("Out", [&](const sluice::OutputBatch& out) {
@@ -267,7 +270,8 @@ Measurement GroupByEngine(const Trades& t) {
     for (size_t r = 0; r < b.num_rows(); ++r) {
       ++o.count;
       o.checksum += static_cast<double>(b.column(1).ints()[r]) +
-                    static_cast<double>(b.column(2).ints()[r]) + SymbolIndex(b.column(0).strings()[r]);
+                    static_cast<double>(b.column(2).ints()[r]) +
+                    SymbolIndex(b.column(0).strings()[r]);
     }
   });
   auto batches = MakeBatches(t, app->GetInputHandler("Trades")->schema(), 1024);
@@ -298,7 +302,8 @@ Measurement GroupByKeysEngine(const Trades& t) {
     const sluice::Batch& b = *out.batch;
     for (size_t r = 0; r < b.num_rows(); ++r) {
       ++o.count;
-      o.checksum += static_cast<double>(b.column(1).ints()[r]) + static_cast<double>(b.column(2).ints()[r]);
+      o.checksum +=
+          static_cast<double>(b.column(1).ints()[r]) + static_cast<double>(b.column(2).ints()[r]);
     }
   });
   auto batches = MakeBatches(t, app->GetInputHandler("Trades")->schema(), 1024);
@@ -449,9 +454,13 @@ Measurement IngestEngine(const std::string& in_path, const std::string& out_path
   std::string fmt = csv ? "csv" : "json";
   std::string app_text =
       "CREATE STREAM Trades (symbol STRING, price DOUBLE, volume BIGINT, ts BIGINT) WITH ("
-      "'type'='source', 'connector'='file', 'format'='" + fmt + "', 'path'='" + in_path + "');\n"
+      "'type'='source', 'connector'='file', 'format'='" +
+      fmt + "', 'path'='" + in_path +
+      "');\n"
       "CREATE STREAM Out (symbol STRING, notional DOUBLE) WITH ('type'='sink', 'connector'='file', "
-      "'format'='" + fmt + "', 'path'='" + out_path + "');\n"
+      "'format'='" +
+      fmt + "', 'path'='" + out_path +
+      "');\n"
       "INSERT INTO Out SELECT symbol, price * volume AS notional FROM Trades WHERE price > 100;";
   sluice::AppOptions opts;
   opts.start_connectors = true;
@@ -485,10 +494,14 @@ int main(int argc, char** argv) {
   std::string only;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--json") json = true;
-    else if (a == "--quick") quick = true;
-    else if (a == "--save") save = true;
-    else if (a == "--only" && i + 1 < argc) only = argv[++i];
+    if (a == "--json")
+      json = true;
+    else if (a == "--quick")
+      quick = true;
+    else if (a == "--save")
+      save = true;
+    else if (a == "--only" && i + 1 < argc)
+      only = argv[++i];
     else {
       std::fprintf(stderr, "usage: sluice-bench [--quick] [--json] [--save] [--only WORKLOAD]\n");
       return 2;
@@ -530,9 +543,11 @@ int main(int argc, char** argv) {
                        [&] { return GroupByKeysEngine(keyed); }});
   workloads.push_back({"tumbling_keyed", base([&] { return TumblingBaseline(trades); }),
                        [&] { return TumblingEngine(trades); }});
-  workloads.push_back({"ingest_jsonl", [&] { return IngestBaseline(jsonl, TempPath("base.jsonl"), false); },
+  workloads.push_back({"ingest_jsonl",
+                       [&] { return IngestBaseline(jsonl, TempPath("base.jsonl"), false); },
                        [&] { return IngestEngine(jsonl, TempPath("engine.jsonl"), false); }});
-  workloads.push_back({"ingest_csv", [&] { return IngestBaseline(csv, TempPath("base.csv"), true); },
+  workloads.push_back({"ingest_csv",
+                       [&] { return IngestBaseline(csv, TempPath("base.csv"), true); },
                        [&] { return IngestEngine(csv, TempPath("engine.csv"), true); }});
 
   if (!json)
@@ -564,11 +579,12 @@ int main(int argc, char** argv) {
     r.rss = PeakRssMb();
     results.push_back(r);
     if (json) {
-      std::printf("{\"workload\":\"%s\",\"events\":%zu,\"engine_eps\":%.0f,\"baseline_eps\":%.0f,"
-                  "\"ratio\":%.4f,\"p50_us\":%.3f,\"p99_us\":%.3f,\"peak_rss_mb\":%.1f,"
-                  "\"checksum_ok\":%s}\n",
-                  r.workload.c_str(), r.events, r.engine_eps, r.baseline_eps, r.ratio, r.p50, r.p99,
-                  r.rss, r.ok ? "true" : "false");
+      std::printf(
+          "{\"workload\":\"%s\",\"events\":%zu,\"engine_eps\":%.0f,\"baseline_eps\":%.0f,"
+          "\"ratio\":%.4f,\"p50_us\":%.3f,\"p99_us\":%.3f,\"peak_rss_mb\":%.1f,"
+          "\"checksum_ok\":%s}\n",
+          r.workload.c_str(), r.events, r.engine_eps, r.baseline_eps, r.ratio, r.p50, r.p99, r.rss,
+          r.ok ? "true" : "false");
     } else {
       std::printf("%-28s %10zu %14.0f %14.0f %7.3f %9.2f %9.2f %8.1f %s\n", r.workload.c_str(),
                   r.events, r.engine_eps, r.baseline_eps, r.ratio, r.p50, r.p99, r.rss,
@@ -581,8 +597,9 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   if (!json)
-    std::printf("not run (their features have not landed): join_windowed, pattern_followed_by, "
-                "async_handoff\n");
+    std::printf(
+        "not run (their features have not landed): join_windowed, pattern_followed_by, "
+        "async_handoff\n");
   if (save) {
     std::time_t now = std::time(nullptr);
     char date[32];

@@ -60,9 +60,15 @@ class Column {
   void AppendNull() {
     valid_.push_back(0);
     switch (type_.physical()) {
-      case PhysicalType::kInt64: ints_.push_back(0); break;
-      case PhysicalType::kDouble: doubles_.push_back(0); break;
-      case PhysicalType::kString: strings_.emplace_back(); break;
+      case PhysicalType::kInt64:
+        ints_.push_back(0);
+        break;
+      case PhysicalType::kDouble:
+        doubles_.push_back(0);
+        break;
+      case PhysicalType::kString:
+        strings_.emplace_back();
+        break;
     }
   }
 

@@ -1,0 +1,261 @@
+#include "runtime/async_stream.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/log.h"
+
+namespace sluice::runtime {
+
+namespace {
+
+// Copies rows [from, to) of `src` after the rows of `dst` (strings into dst's arena).
+void AppendRows(const Batch& src, size_t from, size_t to, Batch* dst) {
+  size_t base = dst->num_rows();
+  size_t n = to - from;
+  dst->Resize(base + n);
+  std::memcpy(dst->timestamps() + base, src.timestamps() + from, n * sizeof(int64_t));
+  for (size_t c = 0; c < src.num_columns(); ++c) {
+    const Column& s = src.column(c);
+    Column& d = dst->column(c);
+    std::memcpy(d.valid() + base, s.valid() + from, n);
+    switch (s.type().physical()) {
+      case PhysicalType::kInt64:
+        std::memcpy(d.ints() + base, s.ints() + from, n * sizeof(int64_t));
+        break;
+      case PhysicalType::kDouble:
+        std::memcpy(d.doubles() + base, s.doubles() + from, n * sizeof(double));
+        break;
+      case PhysicalType::kString:
+        for (size_t k = 0; k < n; ++k)
+          if (s.valid()[from + k]) d.strings()[base + k] = dst->arena().Add(s.strings()[from + k].view());
+        break;
+    }
+  }
+}
+
+void AppendRow(const Batch& src, size_t row, Batch* dst) { AppendRows(src, row, row + 1, dst); }
+
+uint64_t KeyHash(const Column& c, size_t row) {
+  if (c.IsNull(row)) return 0;
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](const void* p, size_t n) {
+    const unsigned char* b = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ULL;
+  };
+  switch (c.type().physical()) {
+    case PhysicalType::kInt64: mix(&c.ints()[row], 8); break;
+    case PhysicalType::kDouble: mix(&c.doubles()[row], 8); break;
+    case PhysicalType::kString: mix(c.strings()[row].data, c.strings()[row].size); break;
+  }
+  return h ^ (h >> 29);
+}
+
+}  // namespace
+
+AsyncStream::AsyncStream(const plan::StreamDef& def, StreamJunction* junction, int partition_column)
+    : def_(def),
+      junction_(junction),
+      partition_column_(def.async.workers > 1 ? partition_column : -1),
+      cfg_(def.async),
+      free_(static_cast<size_t>(std::max(1, def.async.buffer_size)) *
+                static_cast<size_t>(std::max(1, def.async.workers)) +
+            64) {
+  for (int i = 0; i < std::max(1, cfg_.workers); ++i)
+    lanes_.push_back(std::make_unique<Lane>(static_cast<size_t>(std::max(1, cfg_.buffer_size))));
+}
+
+AsyncStream::~AsyncStream() { Drain(std::chrono::steady_clock::now()); }
+
+int64_t AsyncStream::NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void AsyncStream::Start() {
+  if (started_) return;
+  started_ = true;
+  for (auto& lane : lanes_) {
+    Lane* l = lane.get();
+    l->worker = std::thread([this, l] { WorkerLoop(*l); });
+  }
+}
+
+Batch* AsyncStream::Acquire() {
+  Batch* b;
+  if (free_.TryPop(&b)) {
+    b->Reset(def_.schema);
+    return b;
+  }
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  all_.push_back(std::make_unique<Batch>(def_.schema));
+  return all_.back().get();
+}
+
+void AsyncStream::Release(Batch* b) {
+  if (!free_.TryPush(b)) {
+    // The pool is larger than the free list can hold: keep the batch owned, just not reused.
+  }
+}
+
+void AsyncStream::Push(const Batch& batch) {
+  size_t n = batch.num_rows();
+  if (n == 0) return;
+  size_t max_rows = static_cast<size_t>(std::max(1, cfg_.batch_size_max));
+  if (partition_column_ < 0) {
+    for (size_t from = 0; from < n; from += max_rows) {
+      size_t to = std::min(n, from + max_rows);
+      Batch* b = Acquire();
+      AppendRows(batch, from, to, b);
+      size_t lane = lanes_.size() == 1 ? 0 : round_robin_.fetch_add(1) % lanes_.size();
+      Enqueue(*lanes_[lane], b);
+    }
+    return;
+  }
+  // Partitioned: each key always goes to the same worker, so its order is kept.
+  std::vector<Batch*> staged(lanes_.size(), nullptr);
+  const Column& key = batch.column(partition_column_);
+  for (size_t r = 0; r < n; ++r) {
+    size_t lane = KeyHash(key, r) % lanes_.size();
+    if (!staged[lane]) staged[lane] = Acquire();
+    AppendRow(batch, r, staged[lane]);
+    if (staged[lane]->num_rows() >= max_rows) {
+      Enqueue(*lanes_[lane], staged[lane]);
+      staged[lane] = nullptr;
+    }
+  }
+  for (size_t lane = 0; lane < staged.size(); ++lane)
+    if (staged[lane]) Enqueue(*lanes_[lane], staged[lane]);
+}
+
+void AsyncStream::Enqueue(Lane& lane, Batch* b) {
+  uint64_t events = b->num_rows();
+  Item item{b, NowNs()};
+  bool counted_pressure = false;
+  auto pressure = [&] {
+    if (!counted_pressure) backpressure_.fetch_add(1, std::memory_order_relaxed);
+    counted_pressure = true;
+  };
+  int64_t delay_ms = cfg_.initial_delay_ms;
+  for (;;) {
+    uint32_t space = lane.space_signal.load(std::memory_order_acquire);
+    if (lane.queue.TryPush(item)) break;
+    pressure();
+    if (state_.load(std::memory_order_acquire) == kAborting) {
+      dropped_.fetch_add(events, std::memory_order_relaxed);
+      Release(b);
+      return;
+    }
+    switch (cfg_.backpressure) {
+      case plan::Backpressure::kBlock:
+        lane.space_signal.wait(space, std::memory_order_acquire);
+        break;
+      case plan::Backpressure::kDrop: {
+        Item old;
+        if (lane.queue.TryPop(&old)) {
+          uint64_t n = old.batch->num_rows();
+          lane.queued_events.fetch_sub(n, std::memory_order_relaxed);
+          dropped_.fetch_add(n, std::memory_order_relaxed);
+          Release(old.batch);
+        }
+        break;
+      }
+      case plan::Backpressure::kExponentialBackoff:
+        if (delay_ms > cfg_.max_delay_ms) {
+          dropped_.fetch_add(events, std::memory_order_relaxed);
+          Release(b);
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        delay_ms *= 2;
+        break;
+    }
+  }
+  queued_.fetch_add(events, std::memory_order_relaxed);
+  uint64_t depth = lane.queued_events.fetch_add(events, std::memory_order_relaxed) + events;
+  uint64_t cap = lane.queue.capacity() * static_cast<uint64_t>(std::max(1, cfg_.batch_size_max));
+  uint64_t fill = std::min<uint64_t>(1000, depth * 1000 / std::max<uint64_t>(1, cap));
+  uint64_t seen = max_fill_permille_.load(std::memory_order_relaxed);
+  while (fill > seen && !max_fill_permille_.compare_exchange_weak(seen, fill)) {
+  }
+  lane.items_signal.fetch_add(1, std::memory_order_release);
+  lane.items_signal.notify_one();
+}
+
+void AsyncStream::WorkerLoop(Lane& lane) {
+  for (;;) {
+    if (state_.load(std::memory_order_acquire) == kAborting) return;
+    uint32_t items = lane.items_signal.load(std::memory_order_acquire);
+    Item item;
+    if (lane.queue.TryPop(&item)) {
+      lane.space_signal.fetch_add(1, std::memory_order_release);
+      lane.space_signal.notify_all();
+      uint64_t n = item.batch->num_rows();
+      lane.queued_events.fetch_sub(n, std::memory_order_relaxed);
+      junction_->Push(*item.batch);
+      processed_.fetch_add(n, std::memory_order_relaxed);
+      latency_.Record(static_cast<uint64_t>(std::max<int64_t>(0, NowNs() - item.enqueued_ns)));
+      Release(item.batch);
+      continue;
+    }
+    if (state_.load(std::memory_order_acquire) != kRunning) return;  // drained
+    lane.items_signal.wait(items, std::memory_order_acquire);
+  }
+}
+
+void AsyncStream::Drain(std::chrono::steady_clock::time_point deadline) {
+  if (drained_) return;
+  drained_ = true;
+  if (!started_) return;
+  // Let the workers empty the queues, then stop them; past the deadline, stop them at once.
+  for (;;) {
+    bool empty = true;
+    for (auto& lane : lanes_) empty = empty && lane->queue.SizeApprox() == 0;
+    if (empty || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  bool timed_out = std::chrono::steady_clock::now() >= deadline;
+  state_.store(timed_out ? kAborting : kClosing, std::memory_order_release);
+  for (auto& lane : lanes_) {
+    lane->items_signal.fetch_add(1, std::memory_order_release);
+    lane->items_signal.notify_all();
+    lane->space_signal.fetch_add(1, std::memory_order_release);
+    lane->space_signal.notify_all();
+  }
+  for (auto& lane : lanes_)
+    if (lane->worker.joinable()) lane->worker.join();
+  uint64_t left = 0;
+  for (auto& lane : lanes_) {
+    Item item;
+    while (lane->queue.TryPop(&item)) {
+      left += item.batch->num_rows();
+      Release(item.batch);
+    }
+  }
+  if (left > 0) {
+    left_.fetch_add(left, std::memory_order_relaxed);
+    Log(LogLevel::kWarn, "stream " + def_.name + ": shutdown timed out with " + std::to_string(left) +
+                             " event(s) still queued; they were not processed");
+  }
+}
+
+AsyncStats AsyncStream::Stats() const {
+  AsyncStats s;
+  s.queued = queued_.load();
+  s.processed = processed_.load();
+  s.dropped = dropped_.load();
+  s.left = left_.load();
+  s.backpressure = backpressure_.load();
+  for (const auto& lane : lanes_) {
+    s.depth += lane->queued_events.load(std::memory_order_relaxed);
+    s.capacity += lane->queue.capacity() * static_cast<uint64_t>(std::max(1, cfg_.batch_size_max));
+  }
+  s.p50_ns = latency_.Percentile(0.50);
+  s.p95_ns = latency_.Percentile(0.95);
+  s.p99_ns = latency_.Percentile(0.99);
+  s.max_fill = static_cast<double>(max_fill_permille_.load()) / 1000.0;
+  return s;
+}
+
+}  // namespace sluice::runtime

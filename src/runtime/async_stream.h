@@ -1,0 +1,102 @@
+// An async stream (@Async): producers hand batches to the stream's consumers through bounded
+// lock-free queues and worker threads, instead of running them on the producer's thread.
+//
+//  - Batches, not single events, cross a queue; they come from a pool, so steady state allocates
+//    nothing. A queue slot carries up to batch_size_max events; buffer_size is the slot count.
+//  - workers=1 keeps the stream's order. With more workers, events are partitioned by a key
+//    ('partition.key', else the first GROUP BY attribute of a query reading the stream) and each
+//    key's order is kept; without a key, whole batches go round-robin (order across them is lost).
+//  - When a queue is full: `block` waits (no loss), `drop` drops the oldest queued events,
+//    `exponentialBackoff` retries after initialDelay, doubling up to maxDelay, then drops the new
+//    events. Every drop is counted.
+//  - A producer may wait for space while it holds its own operator's lock: the stream graph is
+//    acyclic (the planner rejects cycles), so a consumer never needs a lock that a producer holds.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/histogram.h"
+#include "exec/operator.h"
+#include "plan/catalog.h"
+#include "runtime/bounded_queue.h"
+#include "runtime/junction.h"
+
+namespace sluice::runtime {
+
+struct AsyncStats {
+  uint64_t queued = 0;     // events accepted into the queues
+  uint64_t processed = 0;  // events delivered to the consumers
+  uint64_t dropped = 0;    // by the backpressure strategy
+  uint64_t left = 0;       // still queued when a shutdown timed out
+  uint64_t backpressure = 0;  // times a producer found a queue full
+  uint64_t depth = 0;         // events queued now
+  uint64_t capacity = 0;      // slots * batch_size_max
+  uint64_t p50_ns = 0, p95_ns = 0, p99_ns = 0;  // from enqueue to processed
+  double max_fill = 0;        // highest fill of a queue seen (0..1)
+};
+
+class AsyncStream final : public exec::BatchConsumer {
+ public:
+  // Delivers to `junction` from its workers. `partition_column` < 0: no key.
+  AsyncStream(const plan::StreamDef& def, StreamJunction* junction, int partition_column);
+  ~AsyncStream() override;
+  AsyncStream(const AsyncStream&) = delete;
+  AsyncStream& operator=(const AsyncStream&) = delete;
+
+  void Start();
+  // Producer side; thread-safe.
+  void Push(const Batch& batch) override;
+  // Stops taking work once the queues are empty, or at `deadline`: then what is left is counted
+  // as left behind. Joins the workers. Idempotent.
+  void Drain(std::chrono::steady_clock::time_point deadline);
+  AsyncStats Stats() const;
+  const plan::StreamDef& def() const { return def_; }
+
+ private:
+  struct Item {
+    Batch* batch;
+    int64_t enqueued_ns;
+  };
+  struct Lane {
+    explicit Lane(size_t slots) : queue(slots) {}
+    BoundedQueue<Item> queue;
+    std::atomic<uint32_t> items_signal{0};
+    std::atomic<uint32_t> space_signal{0};
+    std::atomic<uint64_t> queued_events{0};
+    std::thread worker;
+  };
+
+  Batch* Acquire();
+  void Release(Batch* b);
+  void Enqueue(Lane& lane, Batch* b);
+  void WorkerLoop(Lane& lane);
+  static int64_t NowNs();
+
+  const plan::StreamDef& def_;
+  StreamJunction* junction_;
+  int partition_column_;
+  plan::AsyncConfig cfg_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::atomic<uint64_t> round_robin_{0};
+
+  // The pool of batches: free ones in a lock-free queue; all of them owned here.
+  BoundedQueue<Batch*> free_;
+  std::mutex pool_mu_;  // guards all_ (taken only when the pool grows)
+  std::vector<std::unique_ptr<Batch>> all_;
+
+  enum State : int { kRunning, kClosing, kAborting };
+  std::atomic<int> state_{kRunning};
+  bool started_ = false;
+  bool drained_ = false;
+
+  std::atomic<uint64_t> queued_{0}, processed_{0}, dropped_{0}, left_{0}, backpressure_{0};
+  std::atomic<uint64_t> max_fill_permille_{0};
+  LatencyHistogram latency_;
+};
+
+}  // namespace sluice::runtime
