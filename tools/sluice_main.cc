@@ -63,10 +63,20 @@ sluice::OutputCallback PrintEvents() {
 
 std::string StatsLine(const sluice::AppStats& stats) {
   std::string s;
+  char buf[160];
   for (const auto& st : stats.streams) {
     if (st.name[0] == '!' && st.events == 0) continue;
     s += st.name + "=" + std::to_string(st.events);
     if (st.malformed) s += "(" + std::to_string(st.malformed) + " malformed)";
+    if (st.async) {
+      std::snprintf(buf, sizeof buf,
+                    "[queue %llu/%llu max %.0f%% bp=%llu drop=%llu p99=%.0fus health=%d]",
+                    static_cast<unsigned long long>(st.queue_depth),
+                    static_cast<unsigned long long>(st.queue_capacity), st.queue_max_fill * 100,
+                    static_cast<unsigned long long>(st.backpressure),
+                    static_cast<unsigned long long>(st.dropped + st.left), st.p99_us, st.health);
+      s += buf;
+    }
     s += " ";
   }
   for (const auto& q : stats.queries) {
@@ -75,6 +85,9 @@ std::string StatsLine(const sluice::AppStats& stats) {
     if (q.faulted) s += " faulted=" + std::to_string(q.faulted);
     if (q.dropped) s += " dropped=" + std::to_string(q.dropped);
     if (q.errors) s += " errors=" + std::to_string(q.errors);
+    if (q.late) s += " late=" + std::to_string(q.late);
+    std::snprintf(buf, sizeof buf, " p99=%.1fus", q.p99_us);
+    s += buf;
     s += " ";
   }
   return s;

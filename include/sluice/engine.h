@@ -35,6 +35,8 @@ struct AppOptions {
   bool start_connectors = false;
   // The live clock; null means the system clock. Must outlive the runtime.
   const Clock* clock = nullptr;
+  // Shutdown waits this long for async queues to drain; what is left is counted and reported.
+  int64_t shutdown_timeout_ms = 5000;
 };
 
 // What a query inserted into a stream: one batch of rows of `schema`, with their timestamps.
@@ -45,9 +47,11 @@ struct OutputBatch {
 };
 using OutputCallback = std::function<void(const OutputBatch&)>;
 
-// Sends events into one stream. Owned by the runtime; valid until it is destroyed. Sends are
-// serialised with the rest of the app's synchronous processing (one lock per call, not per
-// event in a batch), so any thread may send; SendBatch is the fast path.
+// Sends events into one stream. Owned by the runtime; valid until it is destroyed. Any thread may
+// send: each query processes one batch at a time (a lock per batch, not per event). For a
+// synchronous stream the queries run on the sender's thread before Send returns; for an @Async
+// stream the events are queued (its backpressure strategy decides what a full queue does) and
+// its workers run the queries. SendBatch is the fast path.
 class InputHandler {
  public:
   virtual ~InputHandler() = default;
@@ -79,7 +83,8 @@ class AppRuntime {
   // The input of `stream`, or null when the app has no such stream.
   virtual InputHandler* GetInputHandler(std::string_view stream) = 0;
   // Calls `callback` with every batch inserted into `stream`, before the queries that read it see
-  // the batch. Must be called before Start(). Callbacks run on the thread that processes the batch.
+  // the batch. Must be called before Start(). Callbacks run on the thread that processes the batch
+  // (a worker, for an @Async stream), one batch at a time per stream.
   virtual Status AddCallback(std::string_view stream, OutputCallback callback) = 0;
   // Like AddCallback, for every stream that queries (or the engine, for fault streams) insert into.
   virtual Status AddOutputCallback(OutputCallback callback) = 0;
@@ -90,7 +95,8 @@ class AppRuntime {
   // Blocks until every finite source (files, generators with a count) has finished and its events
   // are processed, or until the app fails. Returns the app's status.
   virtual Status WaitForSources() = 0;
-  // Stops sources, flushes sinks and stops the app. Idempotent. Returns the app's status.
+  // Stops sources, drains async queues (upstream first, within shutdown_timeout_ms), flushes sinks
+  // and stops the app. Idempotent. Returns the app's status.
   virtual Status Shutdown() = 0;
   // OK while running normally; the error of @onError(action='fail') or of a failed connector.
   virtual Status status() const = 0;

@@ -12,8 +12,19 @@ namespace sluice {
 
 struct StreamStats {
   std::string name;
-  uint64_t events = 0;     // events published into the stream
+  uint64_t events = 0;     // events delivered to the stream's consumers
   uint64_t malformed = 0;  // input lines or sends rejected before entering it
+  // @Async streams only:
+  bool async = false;
+  uint64_t queued = 0;        // events accepted into its queues
+  uint64_t dropped = 0;       // dropped by its backpressure strategy
+  uint64_t left = 0;          // still queued when a shutdown timed out
+  uint64_t backpressure = 0;  // times a producer found a queue full
+  uint64_t queue_depth = 0;   // events queued now
+  uint64_t queue_capacity = 0;
+  double queue_max_fill = 0;                  // the highest fill seen, 0..1
+  double p50_us = 0, p95_us = 0, p99_us = 0;  // from enqueue to processed
+  int health = 100;  // 0..100: queue over 80% full, drops and errors lower it
 };
 
 struct QueryStats {
@@ -25,6 +36,8 @@ struct QueryStats {
   uint64_t dropped = 0;   // failed and dropped (@onError log/drop/fail)
   uint64_t errors = 0;    // failed expressions that became NULL (no @onError)
   uint64_t late = 0;      // arrived after their window closed (counted in faulted or dropped)
+  double p50_us = 0, p95_us = 0, p99_us = 0;  // time to process one input batch
+  int health = 100;                           // 0..100: more than 5% of events failing lowers it
 };
 
 struct AppStats {

@@ -17,7 +17,8 @@ uint64_t LatencyHistogram::ValueOf(int bucket) {
   int msb = bucket / (1 << kSubBits) + kSubBits - 1;
   uint64_t sub = static_cast<uint64_t>(bucket % (1 << kSubBits));
   // The upper edge of the bucket: a percentile is never under-reported.
-  return ((uint64_t{1} << kSubBits | sub) << (msb - kSubBits)) + (uint64_t{1} << (msb - kSubBits)) - 1;
+  return ((uint64_t{1} << kSubBits | sub) << (msb - kSubBits)) + (uint64_t{1} << (msb - kSubBits)) -
+         1;
 }
 
 void LatencyHistogram::Record(uint64_t nanos) {

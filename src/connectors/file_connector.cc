@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include "common/format.h"
 #include "connectors/connector.h"
@@ -143,6 +144,8 @@ class FileSink final : public Sink {
     header_ = ParseBool(Prop(def, "header", "false"), &b) && b;
   }
   ~FileSink() override { Close(); }
+  FileSink(const FileSink&) = delete;
+  FileSink& operator=(const FileSink&) = delete;
 
   Status Open() {
     if (path_.empty()) {
@@ -162,6 +165,7 @@ class FileSink final : public Sink {
   }
 
   void Push(const Batch& batch) override {
+    std::lock_guard<std::mutex> lock(mu_);
     if (!file_) return;
     buf_.clear();
     for (size_t r = 0; r < batch.num_rows(); ++r) {
@@ -176,6 +180,7 @@ class FileSink final : public Sink {
   }
 
   Status Close() override {
+    std::lock_guard<std::mutex> lock(mu_);
     if (!file_) return status_;
     if (std::fflush(file_) != 0 && status_.ok())
       status_ =
@@ -201,6 +206,7 @@ class FileSink final : public Sink {
   bool csv_ = false;
   char delimiter_ = ',';
   bool header_ = false;
+  std::mutex mu_;  // an async stream with several workers writes from each of them
   FILE* file_ = nullptr;
   std::string buf_;
   Status status_;

@@ -1,5 +1,6 @@
 #include "exec/query_op.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "common/log.h"
@@ -65,9 +66,26 @@ static void CopyAll(const Column& src, size_t n, Column* dst) {
   }
 }
 
+// Measures one Push into a query's latency histogram.
+class LatencyScope {
+ public:
+  explicit LatencyScope(LatencyHistogram* h) : h_(h), start_(std::chrono::steady_clock::now()) {}
+  ~LatencyScope() {
+    h_->Record(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - start_)
+                                         .count()));
+  }
+
+ private:
+  LatencyHistogram* h_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 void FilterProjectOp::Push(const Batch& in) {
   size_t n = in.num_rows();
   if (n == 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  LatencyScope timing(&env_.counters->latency);
   env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
   ctx_.Reset(n);
   ctx_.now_ms = env_.clock->NowMillis();

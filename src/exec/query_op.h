@@ -5,8 +5,10 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
+#include "common/histogram.h"
 #include "exec/expression.h"
 #include "exec/operator.h"
 #include "plan/plan.h"
@@ -19,6 +21,7 @@ struct QueryCounters {
   std::atomic<uint64_t> events_in{0}, events_out{0}, filtered{0}, faulted{0}, dropped{0}, errors{0},
       late{0};
   std::atomic<uint64_t> log_lines{0};  // failures logged so far (logging is rate-limited)
+  LatencyHistogram latency;            // time to process one input batch
 };
 
 // Logs one failure of a query, rate-limited: the first 10, then every 10,000th with a count.
@@ -48,6 +51,7 @@ class FilterProjectOp final : public BatchConsumer {
   FilterProjectOp(const plan::QueryPlan& plan, QueryEnv env);
   bool Restamp();
 
+  std::mutex mu_;  // one batch at a time: the input may have several producer threads
   const plan::QueryPlan& plan_;
   QueryEnv env_;
   plan::ErrorAction action_;

@@ -1,6 +1,7 @@
 #include "exec/stateful_query_op.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <limits>
 
@@ -230,6 +231,8 @@ Status StatefulQueryOp::Init() {
 void StatefulQueryOp::Push(const Batch& in) {
   size_t n = in.num_rows();
   if (n == 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto started = std::chrono::steady_clock::now();
   env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
   ctx_.Reset(n);
   ctx_.now_ms = env_.clock->NowMillis();
@@ -282,10 +285,15 @@ void StatefulQueryOp::Push(const Batch& in) {
     ConsumeChunk(chunk_);
   }
   Finish();
+  env_.counters->latency.Record(
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::steady_clock::now() - started)
+                                .count()));
 }
 
 void StatefulQueryOp::OnTime(int64_t now_ms) {
   if (!driven_by_clock_) return;
+  std::lock_guard<std::mutex> lock(mu_);
   eval_.Clear();
   eval_kinds_.clear();
   eval_chunk_.clear();
@@ -307,6 +315,7 @@ void StatefulQueryOp::OnTime(int64_t now_ms) {
 
 int64_t StatefulQueryOp::NextDeadline() const {
   if (!driven_by_clock_) return kNever;
+  std::lock_guard<std::mutex> lock(mu_);
   int64_t d = kNever;
   if (window_) {
     int64_t w = window_->NextDeadline();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,7 @@ class StatefulQueryOp final : public BatchConsumer {
   void Finish();
   void HandleLate(const Batch& in, uint32_t row);
 
+  mutable std::mutex mu_;  // Push and OnTime come from producer, worker and timer threads
   const plan::QueryPlan& plan_;
   QueryEnv env_;
   bool driven_by_clock_;

@@ -241,15 +241,6 @@ class Binder {
       if (st.kind == sql::Statement::Kind::kCreate && !st.create->as_query)
         DefineStream(*st.create, st.annotations);
 
-    for (const auto& def : plan_->catalog.all()) {
-      if (def->async.enabled) {
-        diags_->Warning(def->loc, "stream '" + def->name +
-                                      "' is async: its options are checked, but this version "
-                                      "processes every stream synchronously (same results)");
-        break;
-      }
-    }
-
     struct Pending {
       const sql::Statement* statement;
       int number;
@@ -1713,15 +1704,22 @@ class Binder {
   // ---- whole-app checks ------------------------------------------------------------------------
   void CheckCycles() {
     // Synchronous query chains run depth-first on the sender's thread: a cycle would never end.
+    // A query on S also inserts into !S (its failures): that edge counts too.
     std::map<std::string, std::vector<const QueryPlan*>> edges;
     for (const QueryPlan& q : plan_->queries) edges[q.input->name].push_back(&q);
+    for (const QueryPlan& q : plan_->queries)
+      if (!q.input->fault_stream.empty() && plan_->catalog.Find(q.input->fault_stream))
+        fault_edges_[q.input->name] = q.input->fault_stream;
     std::map<std::string, int> state;  // 1 visiting, 2 done
     std::vector<std::string> path;
     std::function<bool(const std::string&)> visit = [&](const std::string& s) {
       state[s] = 1;
       path.push_back(s);
-      for (const QueryPlan* q : edges[s]) {
-        const std::string& t = q->target->name;
+      std::vector<std::pair<const QueryPlan*, std::string>> outs;
+      for (const QueryPlan* q : edges[s]) outs.push_back({q, q->target->name});
+      auto fe = fault_edges_.find(s);
+      if (fe != fault_edges_.end() && !edges[s].empty()) outs.push_back({edges[s][0], fe->second});
+      for (const auto& [q, t] : outs) {
         if (state[t] == 1) {
           std::string cycle;
           bool on = false;
@@ -1747,6 +1745,7 @@ class Binder {
   std::string_view source_;
   Diagnostics* diags_;
   std::unique_ptr<AppPlan> plan_;
+  std::map<std::string, std::string> fault_edges_;
 };
 
 }  // namespace

@@ -60,6 +60,7 @@ struct StreamDef {
   ErrorAction on_error = ErrorAction::kDefault;
   EventTimeConfig event_time;
   std::vector<int> primary_key;  // tables
+  int partition_key = -1;        // 'partition.key': spreads an async stream over its workers
   std::unique_ptr<ConnectorConfig> connector;
   std::string fault_stream;  // name of !S when on_error is kStream
 };

@@ -388,6 +388,7 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     }
   }
   if (const Property* f = get("partition.key")) {
+    def->partition_key = def->schema.IndexOf(f->value);
     if (def->schema.IndexOf(f->value) < 0)
       diags->Error(f->value_loc,
                    "partition.key '" + f->value + "' is not an attribute of '" + def->name + "'");

@@ -18,6 +18,7 @@
 #include "exec/query_op.h"
 #include "exec/stateful_query_op.h"
 #include "plan/plan.h"
+#include "runtime/async_stream.h"
 #include "runtime/junction.h"
 #include "sluice/engine.h"
 #include "sql/parser.h"
@@ -30,8 +31,8 @@ class AppRuntimeImpl;
 
 class StreamInput final : public InputHandler {
  public:
-  StreamInput(AppRuntimeImpl* app, runtime::StreamJunction* junction)
-      : app_(app), junction_(junction), def_(junction->def()), one_(def_.schema) {}
+  StreamInput(AppRuntimeImpl* app, runtime::StreamJunction* junction, exec::BatchConsumer* entry)
+      : app_(app), junction_(junction), entry_(entry), def_(junction->def()), one_(def_.schema) {}
 
   const std::string& stream() const override { return def_.name; }
   const Schema& schema() const override { return def_.schema; }
@@ -45,6 +46,7 @@ class StreamInput final : public InputHandler {
 
   AppRuntimeImpl* app_;
   runtime::StreamJunction* junction_;
+  exec::BatchConsumer* entry_;  // the junction, or the async stream in front of it
   const plan::StreamDef& def_;
   Batch one_;      // single-event sends
   Batch staging_;  // batches whose times come from an attribute
@@ -64,13 +66,20 @@ class AppRuntimeImpl final : public AppRuntime {
   Status Build() {
     for (const auto& def : plan_->catalog.all())
       junctions_[def->name] = std::make_unique<runtime::StreamJunction>(def.get());
+    // Async streams (live only: playback runs everything on the replaying thread, so that
+    // results are identical on every run).
+    for (const auto& def : plan_->catalog.all()) {
+      if (!def->async.enabled || options_.playback || def->is_table || def->is_fault_stream)
+        continue;
+      async_[def->name] = std::make_unique<runtime::AsyncStream>(
+          *def, junctions_.at(def->name).get(), PartitionColumn(*def));
+    }
     for (const plan::QueryPlan& q : plan_->queries) {
       auto counters = std::make_unique<exec::QueryCounters>();
       exec::QueryEnv env;
       env.clock = clock_;
-      env.target = junctions_.at(q.target->name).get();
-      if (!q.input->fault_stream.empty())
-        env.fault_target = junctions_.at(q.input->fault_stream).get();
+      env.target = Entry(q.target->name);
+      if (!q.input->fault_stream.empty()) env.fault_target = Entry(q.input->fault_stream);
       env.counters = counters.get();
       env.fail = [this](const Status& s) { Fail(s); };
       std::unique_ptr<exec::BatchConsumer> op;
@@ -91,9 +100,54 @@ class AppRuntimeImpl final : public AppRuntime {
     for (const auto& def : plan_->catalog.all()) {
       if (def->is_fault_stream) inserted_.push_back(def->name);
       if (!def->is_fault_stream && !def->is_table)
-        inputs_[def->name] = std::make_unique<StreamInput>(this, junctions_.at(def->name).get());
+        inputs_[def->name] =
+            std::make_unique<StreamInput>(this, junctions_.at(def->name).get(), Entry(def->name));
     }
     return Status::OK();
+  }
+
+  // Where events for `stream` go in: its async queues, or its junction.
+  exec::BatchConsumer* Entry(const std::string& stream) {
+    auto it = async_.find(stream);
+    if (it != async_.end()) return it->second.get();
+    return junctions_.at(stream).get();
+  }
+
+  // The key that spreads an async stream's events over its workers: 'partition.key', else the first
+  // GROUP BY attribute of a query that reads the stream; -1 when there is none (round-robin).
+  int PartitionColumn(const plan::StreamDef& def) const {
+    if (def.partition_key >= 0) return def.partition_key;
+    for (const plan::QueryPlan& q : plan_->queries)
+      if (q.input == &def && !q.group_by.empty() &&
+          q.group_by[0]->kind == plan::BoundExpr::Kind::kColumn)
+        return q.group_by[0]->column;
+    return -1;
+  }
+
+  // Streams in an order where every stream comes after those that insert into it.
+  std::vector<std::string> TopologicalStreams() const {
+    std::map<std::string, int> indegree;
+    std::map<std::string, std::vector<std::string>> next;
+    for (const auto& def : plan_->catalog.all()) indegree[def->name];
+    for (const plan::QueryPlan& q : plan_->queries) {
+      next[q.input->name].push_back(q.target->name);
+      ++indegree[q.target->name];
+      if (!q.input->fault_stream.empty()) {
+        next[q.input->name].push_back(q.input->fault_stream);
+        ++indegree[q.input->fault_stream];
+      }
+    }
+    std::vector<std::string> order, ready;
+    for (const auto& [name, d] : indegree)
+      if (d == 0) ready.push_back(name);
+    while (!ready.empty()) {
+      std::string n = ready.back();
+      ready.pop_back();
+      order.push_back(n);
+      for (const std::string& m : next[n])
+        if (--indegree[m] == 0) ready.push_back(m);
+    }
+    return order;
   }
 
   InputHandler* GetInputHandler(std::string_view stream) override {
@@ -104,13 +158,11 @@ class AppRuntimeImpl final : public AppRuntime {
   Status AddCallback(std::string_view stream, OutputCallback callback) override {
     auto it = junctions_.find(std::string(stream));
     if (it == junctions_.end()) return Status::NotFound("no stream '" + std::string(stream) + "'");
-    std::lock_guard<std::mutex> lock(process_mu_);
     it->second->AddObserver(std::move(callback));
     return Status::OK();
   }
 
   Status AddOutputCallback(OutputCallback callback) override {
-    std::lock_guard<std::mutex> lock(process_mu_);
     std::map<std::string, bool> done;
     for (const std::string& name : inserted_) {
       if (done[name]) continue;
@@ -124,6 +176,7 @@ class AppRuntimeImpl final : public AppRuntime {
     std::lock_guard<std::mutex> lock(lifecycle_mu_);
     if (started_) return Status::OK();
     started_ = true;
+    for (auto& [name, a] : async_) a->Start();
     if (!options_.playback && !stateful_.empty()) timer_ = std::thread([this] { TimerLoop(); });
     if (!options_.start_connectors) return Status::OK();
     for (const auto& def : plan_->catalog.all()) {
@@ -174,13 +227,16 @@ class AppRuntimeImpl final : public AppRuntime {
   // Live mode: one thread wakes at the earliest deadline of any window or output rate (at most
   // 50 ms apart, so that new deadlines are seen) and runs the due work.
   void TimerLoop() {
-    std::unique_lock<std::mutex> lock(process_mu_);
+    std::unique_lock<std::mutex> lock(timer_mu_);
     while (!stopping_.load()) {
       int64_t now = clock_->NowMillis();
       int64_t next = std::numeric_limits<int64_t>::max();
       for (exec::StatefulQueryOp* op : stateful_) next = std::min(next, op->NextDeadline());
       if (next <= now) {
+        // Operators lock themselves; the timer holds nothing else while they run.
+        lock.unlock();
         Tick(now);
+        lock.lock();
         continue;
       }
       int64_t wait = std::clamp<int64_t>(next - now, 1, 50);
@@ -201,12 +257,18 @@ class AppRuntimeImpl final : public AppRuntime {
     stopping_.store(true);
     for (std::thread& t : source_threads_)
       if (t.joinable()) t.join();
+    // Drain the async streams upstream first, so that what they pass on is drained too.
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_timeout_ms);
+    for (const std::string& name : TopologicalStreams()) {
+      auto it = async_.find(name);
+      if (it != async_.end()) it->second->Drain(deadline);
+    }
     {
-      std::lock_guard<std::mutex> plock(process_mu_);
+      std::lock_guard<std::mutex> tlock(timer_mu_);
       timer_cv_.notify_all();
     }
     if (timer_.joinable()) timer_.join();
-    std::lock_guard<std::mutex> plock(process_mu_);
     for (auto& sink : sinks_) {
       Status st = sink->Close();
       if (!st.ok()) Fail(st);
@@ -232,13 +294,51 @@ class AppRuntimeImpl final : public AppRuntime {
     AppStats s;
     for (const auto& def : plan_->catalog.all()) {
       const auto& j = junctions_.at(def->name);
-      s.streams.push_back({def->name, j->events(), j->malformed()});
+      StreamStats st;
+      st.name = def->name;
+      st.events = j->events();
+      st.malformed = j->malformed();
+      auto it = async_.find(def->name);
+      if (it != async_.end()) {
+        runtime::AsyncStats a = it->second->Stats();
+        st.async = true;
+        st.queued = a.queued;
+        st.dropped = a.dropped;
+        st.left = a.left;
+        st.backpressure = a.backpressure;
+        st.queue_depth = a.depth;
+        st.queue_capacity = a.capacity;
+        st.queue_max_fill = a.max_fill;
+        st.p50_us = static_cast<double>(a.p50_ns) / 1000;
+        st.p95_us = static_cast<double>(a.p95_ns) / 1000;
+        st.p99_us = static_cast<double>(a.p99_ns) / 1000;
+        // The seed's rules: a queue over 80% full, drops, events left at shutdown.
+        int h = 100;
+        if (a.capacity && static_cast<double>(a.depth) / static_cast<double>(a.capacity) > 0.8)
+          h -= 40;
+        if (a.dropped || a.left) h -= 30;
+        st.health = std::max(0, h);
+      }
+      s.streams.push_back(st);
     }
     for (size_t i = 0; i < plan_->queries.size(); ++i) {
       const exec::QueryCounters& c = *query_counters_[i];
-      s.queries.push_back({plan_->queries[i].name, c.events_in.load(), c.events_out.load(),
-                           c.filtered.load(), c.faulted.load(), c.dropped.load(), c.errors.load(),
-                           c.late.load()});
+      QueryStats q;
+      q.name = plan_->queries[i].name;
+      q.events_in = c.events_in.load();
+      q.events_out = c.events_out.load();
+      q.filtered = c.filtered.load();
+      q.faulted = c.faulted.load();
+      q.dropped = c.dropped.load();
+      q.errors = c.errors.load();
+      q.late = c.late.load();
+      q.p50_us = static_cast<double>(c.latency.Percentile(0.50)) / 1000;
+      q.p95_us = static_cast<double>(c.latency.Percentile(0.95)) / 1000;
+      q.p99_us = static_cast<double>(c.latency.Percentile(0.99)) / 1000;
+      // More than 5% of the events failing (the seed's error-rate rule).
+      uint64_t failed = q.faulted + q.dropped + q.errors;
+      q.health = q.events_in && failed * 20 > q.events_in ? 50 : 100;
+      s.queries.push_back(q);
     }
     return s;
   }
@@ -254,13 +354,14 @@ class AppRuntimeImpl final : public AppRuntime {
   }
 
   // Publishes a batch into a stream under the processing lock.
-  Status Publish(runtime::StreamJunction* junction, const Batch& batch) {
+  Status Publish(exec::BatchConsumer* junction, const Batch& batch) {
     if (failed_.load(std::memory_order_relaxed)) return status();
-    std::lock_guard<std::mutex> lock(process_mu_);
     if (!options_.playback || batch.num_rows() == 0) {
+      // Live: operators lock themselves, per batch; nothing app-wide is held.
       junction->Push(batch);
       return failed_.load(std::memory_order_relaxed) ? status() : Status::OK();
     }
+    std::lock_guard<std::mutex> lock(process_mu_);
     // Event time moves with the events: what came due before the batch's first event runs
     // before it (windows of every stream close), the batch's own queries advance per event, and
     // the others catch up to the batch's last time after it.
@@ -294,7 +395,9 @@ class AppRuntimeImpl final : public AppRuntime {
   std::vector<std::unique_ptr<exec::BatchConsumer>> operators_;
   std::vector<exec::StatefulQueryOp*> stateful_;  // in definition order
   std::thread timer_;
+  std::mutex timer_mu_;
   std::condition_variable timer_cv_;
+  std::map<std::string, std::unique_ptr<runtime::AsyncStream>, std::less<>> async_;
   std::map<std::string, std::unique_ptr<StreamInput>, std::less<>> inputs_;
   std::vector<std::string> inserted_;  // streams that queries or the engine insert into
 
@@ -332,7 +435,7 @@ Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
     }
   }
   RETURN_IF_ERROR(ApplyEventTime(&one_));
-  return app_->Publish(junction_, one_);
+  return app_->Publish(entry_, one_);
 }
 
 Status StreamInput::SendBatch(const Batch& batch) {
@@ -345,7 +448,7 @@ Status StreamInput::SendBatch(const Batch& batch) {
       return Status::InvalidArgument("batch column " + std::to_string(i) + " of '" + def_.name +
                                      "' is " + batch.column(i).type().ToString() + ", expected " +
                                      def_.schema.field(i).type.ToString());
-  if (def_.event_time.field < 0) return app_->Publish(junction_, batch);
+  if (def_.event_time.field < 0) return app_->Publish(entry_, batch);
   std::lock_guard<std::mutex> lock(app_->input_mu());
   // Times come from an attribute: copy, then fill the times in.
   staging_.Reset(def_.schema);
@@ -369,7 +472,7 @@ Status StreamInput::SendBatch(const Batch& batch) {
     }
   }
   RETURN_IF_ERROR(ApplyEventTime(&staging_));
-  return app_->Publish(junction_, staging_);
+  return app_->Publish(entry_, staging_);
 }
 
 Status StreamInput::ApplyEventTime(Batch* batch) {

@@ -28,7 +28,8 @@ void AppendRows(const Batch& src, size_t from, size_t to, Batch* dst) {
         break;
       case PhysicalType::kString:
         for (size_t k = 0; k < n; ++k)
-          if (s.valid()[from + k]) d.strings()[base + k] = dst->arena().Add(s.strings()[from + k].view());
+          if (s.valid()[from + k])
+            d.strings()[base + k] = dst->arena().Add(s.strings()[from + k].view());
         break;
     }
   }
@@ -44,9 +45,15 @@ uint64_t KeyHash(const Column& c, size_t row) {
     for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ULL;
   };
   switch (c.type().physical()) {
-    case PhysicalType::kInt64: mix(&c.ints()[row], 8); break;
-    case PhysicalType::kDouble: mix(&c.doubles()[row], 8); break;
-    case PhysicalType::kString: mix(c.strings()[row].data, c.strings()[row].size); break;
+    case PhysicalType::kInt64:
+      mix(&c.ints()[row], 8);
+      break;
+    case PhysicalType::kDouble:
+      mix(&c.doubles()[row], 8);
+      break;
+    case PhysicalType::kString:
+      mix(c.strings()[row].data, c.strings()[row].size);
+      break;
   }
   return h ^ (h >> 29);
 }
@@ -173,9 +180,9 @@ void AsyncStream::Enqueue(Lane& lane, Batch* b) {
     }
   }
   queued_.fetch_add(events, std::memory_order_relaxed);
-  uint64_t depth = lane.queued_events.fetch_add(events, std::memory_order_relaxed) + events;
-  uint64_t cap = lane.queue.capacity() * static_cast<uint64_t>(std::max(1, cfg_.batch_size_max));
-  uint64_t fill = std::min<uint64_t>(1000, depth * 1000 / std::max<uint64_t>(1, cap));
+  lane.queued_events.fetch_add(events, std::memory_order_relaxed);
+  // Fill is measured in slots: a full queue of single events is full.
+  uint64_t fill = std::min<uint64_t>(1000, lane.queue.SizeApprox() * 1000 / lane.queue.capacity());
   uint64_t seen = max_fill_permille_.load(std::memory_order_relaxed);
   while (fill > seen && !max_fill_permille_.compare_exchange_weak(seen, fill)) {
   }
@@ -235,7 +242,8 @@ void AsyncStream::Drain(std::chrono::steady_clock::time_point deadline) {
   }
   if (left > 0) {
     left_.fetch_add(left, std::memory_order_relaxed);
-    Log(LogLevel::kWarn, "stream " + def_.name + ": shutdown timed out with " + std::to_string(left) +
+    Log(LogLevel::kWarn, "stream " + def_.name + ": shutdown timed out with " +
+                             std::to_string(left) +
                              " event(s) still queued; they were not processed");
   }
 }

@@ -2,7 +2,8 @@
 // lock-free queues and worker threads, instead of running them on the producer's thread.
 //
 //  - Batches, not single events, cross a queue; they come from a pool, so steady state allocates
-//    nothing. A queue slot carries up to batch_size_max events; buffer_size is the slot count.
+//    nothing. A queue slot carries up to batch_size_max events; buffer_size is the slot count,
+//    rounded up to a power of two (at least 2).
 //  - workers=1 keeps the stream's order. With more workers, events are partitioned by a key
 //    ('partition.key', else the first GROUP BY attribute of a query reading the stream) and each
 //    key's order is kept; without a key, whole batches go round-robin (order across them is lost).
@@ -29,15 +30,15 @@
 namespace sluice::runtime {
 
 struct AsyncStats {
-  uint64_t queued = 0;     // events accepted into the queues
-  uint64_t processed = 0;  // events delivered to the consumers
-  uint64_t dropped = 0;    // by the backpressure strategy
-  uint64_t left = 0;       // still queued when a shutdown timed out
-  uint64_t backpressure = 0;  // times a producer found a queue full
-  uint64_t depth = 0;         // events queued now
-  uint64_t capacity = 0;      // slots * batch_size_max
+  uint64_t queued = 0;                          // events accepted into the queues
+  uint64_t processed = 0;                       // events delivered to the consumers
+  uint64_t dropped = 0;                         // by the backpressure strategy
+  uint64_t left = 0;                            // still queued when a shutdown timed out
+  uint64_t backpressure = 0;                    // times a producer found a queue full
+  uint64_t depth = 0;                           // events queued now
+  uint64_t capacity = 0;                        // slots * batch_size_max
   uint64_t p50_ns = 0, p95_ns = 0, p99_ns = 0;  // from enqueue to processed
-  double max_fill = 0;        // highest fill of a queue seen (0..1)
+  double max_fill = 0;                          // highest fill of a queue seen, in slots (0..1)
 };
 
 class AsyncStream final : public exec::BatchConsumer {

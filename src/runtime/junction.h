@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ class StreamJunction final : public exec::BatchConsumer {
  private:
   const plan::StreamDef* def_;
   std::vector<OutputCallback> observers_;
+  std::mutex observers_mu_;  // callbacks see one batch at a time, whatever thread delivers it
   std::vector<exec::BatchConsumer*> subscribers_;
   std::atomic<uint64_t> events_{0};
   std::atomic<uint64_t> malformed_{0};
