@@ -220,6 +220,30 @@ TEST_F(CliTest, RunFailsClearlyOnAMissingFile) {
   EXPECT_NE(r.err.find("cannot open 'nope.jsonl'"), std::string::npos) << r.err;
 }
 
+TEST_F(CliTest, ASinkThatCannotWriteStopsTheAppWithTheLoss) {
+  Write("app.sql",
+        "CREATE STREAM S (a INT) WITH ('type'='source', 'connector'='generator', 'count'='10');\n"
+        "CREATE STREAM O (a INT) WITH ('type'='sink', 'connector'='file', 'path'='/dev/full');\n"
+        "INSERT INTO O SELECT a FROM S;\n");
+  CommandResult r = RunIn(dir_, "run app.sql");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("write to '/dev/full' failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("10 event(s) of this batch were lost"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, AsyncStreamsRunWithStats) {
+  Write("app.sql",
+        "@Async(buffer_size='8', workers='2', batch_size_max='16')\n"
+        "CREATE STREAM T (sym STRING, p DOUBLE) WITH ('type'='source', 'connector'='generator', "
+        "'count'='3000', 'fields.sym'='choice:A,B,C');\n"
+        "INSERT INTO O SELECT sym, count() AS n FROM T GROUP BY sym;\n");
+  CommandResult r = RunIn(dir_, "run --stats app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("T=3000[queue 0/"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("drop=0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("query1 in=3000 out=3000"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, ExplainShowsThePlan) {
   Write("app.sql",
         "CREATE STREAM S (a INT);\n@name('doubler') INSERT INTO O SELECT a * 2 AS b FROM S WHERE a "

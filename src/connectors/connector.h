@@ -38,10 +38,18 @@ class Source {
 
 class Sink : public exec::BatchConsumer {
  public:
+  // Called once, with the error, when a write fails: the events of that batch and after are
+  // lost, so the app stops (fail fast) rather than lose them silently.
+  void SetFailureHandler(std::function<void(const Status&)> handler) {
+    on_failure_ = std::move(handler);
+  }
   // Writes what is buffered; called at shutdown.
   virtual Status Close() = 0;
   // The first write error, if any.
   virtual Status status() const = 0;
+
+ protected:
+  std::function<void(const Status&)> on_failure_;
 };
 
 Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def);

@@ -176,7 +176,7 @@ class FileSink final : public Sink {
         buf_.push_back('\n');
       }
     }
-    Write();
+    Write(batch.num_rows());
   }
 
   Status Close() override {
@@ -193,11 +193,15 @@ class FileSink final : public Sink {
   Status status() const override { return status_; }
 
  private:
-  void Write() {
+  void Write(size_t events = 0) {
     if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size() || std::fflush(file_) != 0) {
-      if (status_.ok())
-        status_ =
-            Status::IoError("stream '" + def_.name + "': write failed: " + std::strerror(errno));
+      if (status_.ok()) {
+        status_ = Status::IoError("stream '" + def_.name + "': write to '" +
+                                  (path_.empty() ? std::string("stdout") : path_) +
+                                  "' failed: " + std::strerror(errno) + "; " +
+                                  std::to_string(events) + " event(s) of this batch were lost");
+        if (on_failure_) on_failure_(status_);
+      }
     }
   }
 

@@ -9,7 +9,7 @@
 namespace sluice::exec {
 
 FilterProjectOp::FilterProjectOp(const plan::QueryPlan& plan, QueryEnv env)
-    : plan_(plan), env_(std::move(env)), action_(plan.input->on_error) {}
+    : plan_(plan), env_(std::move(env)), action_(plan.on_error) {}
 
 Result<std::unique_ptr<FilterProjectOp>> FilterProjectOp::Make(const plan::QueryPlan& plan,
                                                                QueryEnv env) {
@@ -23,7 +23,7 @@ Result<std::unique_ptr<FilterProjectOp>> FilterProjectOp::Make(const plan::Query
   }
   op->results_.resize(op->projections_.size());
   op->out_.Reset(plan.target->schema);
-  if (plan.input->on_error == plan::ErrorAction::kStream) {
+  if (plan.on_error == plan::ErrorAction::kStream) {
     op->fault_schema_ = plan.input->schema;
     op->fault_schema_.Add("_error", DataType::String());
     op->faults_.Reset(op->fault_schema_);
@@ -195,7 +195,7 @@ void RouteFailures(const plan::QueryPlan& plan, const QueryEnv& env,
                    const std::vector<std::pair<uint32_t, std::string>>& failures, const Batch& in,
                    const Schema& fault_schema, Batch* faults) {
   if (failures.empty()) return;
-  switch (plan.input->on_error) {
+  switch (plan.on_error) {
     case plan::ErrorAction::kStream: {
       faults->Reset(fault_schema);
       size_t nattr = in.num_columns();

@@ -246,7 +246,7 @@ void StatefulQueryOp::Push(const Batch& in) {
       m += keep.valid()[k] & (keep.ints()[k] != 0);
     }
     size_t failed = 0;
-    if (ctx_.has_errors() && plan_.input->on_error != plan::ErrorAction::kDefault) {
+    if (ctx_.has_errors() && plan_.on_error != plan::ErrorAction::kDefault) {
       for (const auto& e : ctx_.errors()) failed += !keep.valid()[e.first];
       RouteFailures(plan_, env_, ctx_.errors(), in, fault_schema_, &faults_);
     } else if (ctx_.has_errors()) {
@@ -583,7 +583,7 @@ void StatefulQueryOp::HandleLate(const Batch& in, uint32_t row) {
     env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (policy == plan::LateData::kFault && plan_.input->on_error != plan::ErrorAction::kStream) {
+  if (policy == plan::LateData::kFault && plan_.on_error != plan::ErrorAction::kStream) {
     LogFailure(env_.counters, "query " + plan_.name + ": dropped a " + why +
                                   " ('late.data'='fault' needs @onError(action='stream') on '" +
                                   plan_.input->name + "')");
@@ -592,7 +592,7 @@ void StatefulQueryOp::HandleLate(const Batch& in, uint32_t row) {
   }
   // The fault stream when the input has one, else a log line.
   std::vector<std::pair<uint32_t, std::string>> failure = {{row, why}};
-  if (plan_.input->on_error == plan::ErrorAction::kStream) {
+  if (plan_.on_error == plan::ErrorAction::kStream) {
     RouteFailures(plan_, env_, failure, in, fault_schema_, &faults_);
   } else {
     LogFailure(env_.counters, "query " + plan_.name + ": dropped a " + why);

@@ -241,6 +241,20 @@ class Binder {
       if (st.kind == sql::Statement::Kind::kCreate && !st.create->as_query)
         DefineStream(*st.create, st.annotations);
 
+    // Queries whose own @onError sends failures to a fault stream: define it before any query
+    // reads it.
+    for (const sql::Statement& st : ast.statements) {
+      if (st.kind != sql::Statement::Kind::kQuery) continue;
+      const sql::Query& q = *st.query;
+      if (q.from.kind != sql::FromClause::Kind::kStream || q.from.stream.fault) continue;
+      for (const sql::Annotation& a : q.annotations) {
+        std::string n = a.name;
+        for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (n == "onerror" && !a.options.empty() && (a.options[0].value == "stream"))
+          AddFaultStream(plan_->catalog.Find(q.from.stream.name));
+      }
+    }
+
     struct Pending {
       const sql::Statement* statement;
       int number;
@@ -314,17 +328,20 @@ class Binder {
       diags_->Error(def->loc, "@Async applies to streams; '" + def->name + "' is a table");
     if (def->is_table) def->async.enabled = false;
     StreamDef* p = plan_->catalog.Add(std::move(def));
-    if (p->on_error == ErrorAction::kStream) {
-      auto fault = std::make_unique<StreamDef>();
-      fault->name = "!" + p->name;
-      fault->is_fault_stream = true;
-      fault->loc = p->loc;
-      fault->schema = p->schema;
-      fault->schema.Add("_error", DataType::String());
-      p->fault_stream = fault->name;
-      plan_->catalog.Add(std::move(fault));
-    }
+    if (p->on_error == ErrorAction::kStream) AddFaultStream(p);
     return p;
+  }
+
+  void AddFaultStream(StreamDef* p) {
+    if (!p || !p->fault_stream.empty()) return;
+    auto fault = std::make_unique<StreamDef>();
+    fault->name = "!" + p->name;
+    fault->is_fault_stream = true;
+    fault->loc = p->loc;
+    fault->schema = p->schema;
+    fault->schema.Add("_error", DataType::String());
+    p->fault_stream = fault->name;
+    plan_->catalog.Add(std::move(fault));
   }
 
   // ---- statements ------------------------------------------------------------------------------
@@ -361,9 +378,17 @@ class Binder {
     const sql::Query& q = st.query ? *st.query : *st.create->as_query;
     QueryPlan qp;
     qp.loc = st.loc;
-    qp.name = ApplyQueryAnnotations(q.annotations, "query" + std::to_string(number), diags_);
+    ErrorAction query_on_error = ErrorAction::kDefault;
+    qp.name = ApplyQueryAnnotations(q.annotations, "query" + std::to_string(number), diags_,
+                                    &query_on_error);
     qp.sql = StatementText(st.loc);
     bool supported = BindQuery(q, st.create.get(), st.annotations, &qp);
+    if (qp.input) {
+      qp.on_error = query_on_error != ErrorAction::kDefault ? query_on_error : qp.input->on_error;
+      // A query that sends failures to the fault stream gets one even if its input has none.
+      if (qp.on_error == ErrorAction::kStream && qp.input->fault_stream.empty())
+        AddFaultStream(plan_->catalog.Find(qp.input->name));
+    }
     if (supported && diags_->error_count() == errors_before)
       plan_->queries.push_back(std::move(qp));
   }

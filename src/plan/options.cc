@@ -426,7 +426,8 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
 }
 
 std::string ApplyQueryAnnotations(const std::vector<Annotation>& annotations,
-                                  const std::string& fallback, Diagnostics* diags) {
+                                  const std::string& fallback, Diagnostics* diags,
+                                  ErrorAction* on_error) {
   std::string name = fallback;
   for (const Annotation& a : annotations) {
     std::string lname = Lower(a.name);
@@ -443,7 +444,11 @@ std::string ApplyQueryAnnotations(const std::vector<Annotation>& annotations,
           UnknownOption(o, "info", {"name", "description"}, diags);
         }
       }
-    } else if (lname == "async" || lname == "config" || lname == "onerror") {
+    } else if (lname == "onerror") {
+      StreamDef scratch;
+      ApplyStreamAnnotations({a}, AppSettings{}, &scratch, diags);
+      *on_error = scratch.on_error;
+    } else if (lname == "async" || lname == "config") {
       diags->Error(a.loc, "@" + a.name + " belongs on a CREATE STREAM, not on a query", "",
                    static_cast<int>(a.name.size()) + 1);
     } else {

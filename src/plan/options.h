@@ -28,9 +28,12 @@ void ApplyStreamAnnotations(const std::vector<sql::Annotation>& annotations, con
 void ApplyWithProperties(const std::vector<sql::Property>& properties, StreamDef* def,
                          sql::Diagnostics* diags);
 
-// The query's name from @name('q') or @info(name='q'); `fallback` when there is none.
+// The query's name from @name('q') or @info(name='q'); `fallback` when there is none. A query's
+// @onError(action=...) (its own error strategy: fail fast, dead-letter to the fault stream, or
+// skip) goes to *on_error.
 std::string ApplyQueryAnnotations(const std::vector<sql::Annotation>& annotations,
-                                  const std::string& fallback, sql::Diagnostics* diags);
+                                  const std::string& fallback, sql::Diagnostics* diags,
+                                  ErrorAction* on_error);
 
 // Connectors the engine knows, and whether this version runs them.
 bool IsKnownConnector(const std::string& name);

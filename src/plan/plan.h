@@ -94,6 +94,8 @@ struct QueryPlan {
   std::vector<OutputColumn> outputs;
   const StreamDef* target = nullptr;
   bool by_name = false;  // select names matched the target's attribute names
+  // What a failing event does: the query's own @onError, else its input stream's.
+  ErrorAction on_error = ErrorAction::kDefault;
 
   std::optional<WindowPlan> window;
   std::vector<BoundExprPtr> group_by;  // over the input attributes

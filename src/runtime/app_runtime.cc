@@ -182,6 +182,7 @@ class AppRuntimeImpl final : public AppRuntime {
     for (const auto& def : plan_->catalog.all()) {
       if (!def->connector || def->connector->is_source) continue;
       ASSIGN_OR_RETURN(std::unique_ptr<connectors::Sink> sink, connectors::MakeSink(*def));
+      sink->SetFailureHandler([this](const Status& st) { Fail(st); });
       junctions_.at(def->name)->Subscribe(sink.get());
       sinks_.push_back(std::move(sink));
     }
