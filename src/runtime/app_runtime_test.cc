@@ -225,3 +225,40 @@ TEST(AppRuntimeTest, GroupByOverLargeBatchesMatchesAHandWrittenLoop) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// Live mode with an injected clock: windows close when the clock's time reaches their end, driven
+// by AdvanceTime (the timer thread calls the same code), without any sleep.
+TEST(AppRuntimeTest, LiveTumblingWindowClosesOnTheInjectedClock) {
+  ManualClock clock(1000);
+  AppOptions opts;
+  opts.clock = &clock;
+  auto app = LoadOk(
+      "CREATE STREAM S (k STRING, v INT);\n"
+      "INSERT INTO O SELECT k, sum(v) AS total FROM S WINDOW TUMBLING(1 SECOND) GROUP BY k;",
+      opts);
+  std::vector<std::string> rows;
+  app->AddCallback("O", [&](const OutputBatch& out) {
+    for (size_t r = 0; r < out.batch->num_rows(); ++r)
+      rows.push_back(std::to_string(out.batch->timestamp(r)) + ":" +
+                     std::string(out.batch->column(0).strings()[r].view()) + "=" +
+                     std::to_string(out.batch->column(1).ints()[r]));
+  });
+  ASSERT_TRUE(app->Start().ok());
+  InputHandler* in = app->GetInputHandler("S");
+  ASSERT_TRUE(in->Send(clock.NowMillis(), {"a", int32_t{1}}).ok());
+  clock.AdvanceTo(1500);
+  ASSERT_TRUE(in->Send(clock.NowMillis(), {"a", int32_t{2}}).ok());
+  clock.AdvanceTo(1999);
+  app->AdvanceTime(clock.NowMillis());
+  EXPECT_TRUE(rows.empty());  // the window [1000, 2000) is still open
+  clock.AdvanceTo(2000);
+  app->AdvanceTime(clock.NowMillis());
+  EXPECT_EQ(rows, std::vector<std::string>{"2000:a=3"});
+  app->Shutdown();
+}
+
+}  // namespace
+}  // namespace sluice
