@@ -1,11 +1,14 @@
 #include "exec/window.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "exec/aggregate.h"
+#include "exec/expression.h"
 
 namespace sluice::exec {
 
@@ -603,6 +606,255 @@ class DelayWindow final : public Window {
   int64_t now_ = std::numeric_limits<int64_t>::min();
 };
 
+// The key of an event for frequent / lossyFrequent: the given attributes, or all of them.
+void EventKey(const RowStore& store, uint32_t slot, const std::vector<int>& cols, size_t ncols,
+              std::string* key, std::string* part) {
+  key->clear();
+  if (cols.empty()) {
+    for (size_t c = 0; c < ncols; ++c) {
+      store.KeyBytes(slot, static_cast<int>(c), part);
+      uint32_t n = static_cast<uint32_t>(part->size());
+      key->append(reinterpret_cast<const char*>(&n), 4).append(*part);
+    }
+    return;
+  }
+  for (int c : cols) {
+    store.KeyBytes(slot, c, part);
+    uint32_t n = static_cast<uint32_t>(part->size());
+    key->append(reinterpret_cast<const char*>(&n), 4).append(*part);
+  }
+}
+
+// frequent(n[, attrs]): the latest event of each of the (at most n) most frequent keys, counted
+// with Misra-Gries as in Siddhi's frequent window. A key's new event expires its previous one; a
+// new key beyond n lowers every count by one, expiring the keys that reach zero, and is not taken
+// if there is still no room.
+class FrequentWindow final : public Window {
+ public:
+  FrequentWindow(const Schema& s, int64_t n, std::vector<int> keys)
+      : store_(s), n_(static_cast<size_t>(n)), keys_(std::move(keys)), ncols_(s.size()) {}
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    rejected_ = false;
+    uint32_t slot = store_.Add(in, row, ts);
+    EventKey(store_, slot, keys_, ncols_, &key_, &part_);
+    auto it = events_.find(key_);
+    if (it != events_.end()) {
+      ++counts_[key_];
+      store_.AppendTo(it->second, EventKind::kExpired, ts, out);
+      store_.Free(it->second);
+      it->second = slot;
+      store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+      return;
+    }
+    if (events_.size() >= n_) {
+      for (auto c = counts_.begin(); c != counts_.end();) {
+        if (--c->second == 0) {
+          uint32_t old = events_.at(c->first);
+          store_.AppendTo(old, EventKind::kExpired, ts, out);
+          store_.Free(old);
+          events_.erase(c->first);
+          c = counts_.erase(c);
+        } else {
+          ++c;
+        }
+      }
+      if (events_.size() >= n_) {
+        store_.Free(slot);
+        rejected_ = true;
+        return;
+      }
+    }
+    events_.emplace(key_, slot);
+    counts_[key_] = 1;
+    store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+  bool Rejected() const override { return rejected_; }
+
+ private:
+  RowStore store_;
+  size_t n_;
+  std::vector<int> keys_;
+  size_t ncols_;
+  std::map<std::string, uint32_t> events_;  // ordered: expiry order is deterministic
+  std::map<std::string, int64_t> counts_;
+  std::string key_, part_;
+  bool rejected_ = false;
+};
+
+// lossyFrequent(support[, error][, attrs]): lossy counting (Manku and Motwani) as in Siddhi: keys
+// whose count may reach `support` of all events are kept (their latest event); at the end of
+// every bucket of 1/error events, keys that cannot are expired. An arrival is emitted only while
+// its key's count is at least (support - error) of all events.
+class LossyFrequentWindow final : public Window {
+ public:
+  LossyFrequentWindow(const Schema& s, double support, double error, std::vector<int> keys)
+      : store_(s), support_(support), error_(error), keys_(std::move(keys)), ncols_(s.size()) {
+    width_ = static_cast<int64_t>(std::ceil(1.0 / error));
+  }
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    rejected_ = false;
+    ++total_;
+    int64_t bucket = (total_ + width_ - 1) / width_;
+    uint32_t slot = store_.Add(in, row, ts);
+    EventKey(store_, slot, keys_, ncols_, &key_, &part_);
+    auto it = counts_.find(key_);
+    if (it != counts_.end()) {
+      ++it->second.count;
+      uint32_t old = events_.at(key_);
+      if (it->second.emitted) store_.AppendTo(old, EventKind::kExpired, ts, out);
+      store_.Free(old);
+      events_[key_] = slot;
+    } else {
+      it = counts_.emplace(key_, Count{1, bucket - 1, false}).first;
+      events_.emplace(key_, slot);
+    }
+    bool keep = it->second.count >= (support_ - error_) * static_cast<double>(total_);
+    it->second.emitted = keep;
+    if (keep) {
+      store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+    } else {
+      rejected_ = true;
+    }
+    if (total_ % width_ == 0) {
+      for (auto c = counts_.begin(); c != counts_.end();) {
+        if (c->second.count + c->second.delta <= bucket) {
+          uint32_t s = events_.at(c->first);
+          // Only what was emitted as current can expire.
+          if (c->second.emitted) store_.AppendTo(s, EventKind::kExpired, ts, out);
+          store_.Free(s);
+          events_.erase(c->first);
+          c = counts_.erase(c);
+        } else {
+          ++c;
+        }
+      }
+    }
+  }
+  bool Rejected() const override { return rejected_; }
+
+ private:
+  struct Count {
+    int64_t count;
+    int64_t delta;
+    bool emitted;  // its event went out as current
+  };
+  RowStore store_;
+  double support_, error_;
+  std::vector<int> keys_;
+  size_t ncols_;
+  int64_t width_ = 1;
+  int64_t total_ = 0;
+  std::map<std::string, uint32_t> events_;
+  std::map<std::string, Count> counts_;
+  std::string key_, part_;
+  bool rejected_ = false;
+};
+
+// expression('condition'): after each arrival, the oldest events expire until the condition over
+// the window (its aggregates, and the arriving event's attributes) holds, or the window is empty.
+class ExpressionWindow final : public Window {
+ public:
+  ExpressionWindow(const Schema& s, const WindowPlan& p) : store_(s), schema_(s) {
+    Schema eval = s;
+    for (size_t i = 0; i < p.condition_aggregates.size(); ++i) {
+      const plan::AggregatePlan& a = p.condition_aggregates[i];
+      DataType arg_type = a.arg ? a.arg->type : DataType::Null();
+      aggs_.push_back(MakeAggregator(a, arg_type, /*windowed=*/true, /*fifo=*/true));
+      aggs_.back()->Grow(1);
+      std::unique_ptr<VecExpr> arg;
+      if (a.arg) {
+        auto compiled = Compile(*a.arg);
+        if (compiled.ok()) arg = std::move(compiled).value();
+      }
+      args_.push_back(std::move(arg));
+      eval.Add("_agg" + std::to_string(i), a.type);
+    }
+    auto cond = Compile(*p.condition);
+    if (cond.ok()) cond_ = std::move(cond).value();
+    eval_.Reset(eval);
+    one_.Reset(s);
+    no_arg_ = Column(DataType::Bool());
+    no_arg_.Resize(1);
+  }
+
+  // Expired events are emitted before the arrival (as Siddhi inserts them), unless the arrival
+  // itself expired: then it is current first, and expired with the others.
+  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    uint32_t slot = store_.Add(in, row, ts);
+    fifo_.push_back(slot);
+    Apply(in, row, true);
+    expired_.clear();
+    while (!fifo_.empty() && !Holds(in, row)) {
+      uint32_t old = fifo_.front();
+      fifo_.pop_front();
+      scratch_.Reset(schema_);
+      store_.AppendTo(old, EventKind::kExpired, ts, &scratch_);
+      Apply(scratch_.batch, 0, false);
+      expired_.push_back(old);
+    }
+    bool self_expired = !expired_.empty() && expired_.back() == slot;
+    if (self_expired) store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+    for (uint32_t old : expired_) {
+      store_.AppendTo(old, EventKind::kExpired, ts, out);
+      store_.Free(old);
+    }
+    if (!self_expired) store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+
+ private:
+  // Adds (or removes) the aggregate arguments of row `row` of `b`.
+  void Apply(const Batch& b, size_t row, bool add) {
+    uint32_t r = static_cast<uint32_t>(row);
+    ctx_.Reset(b.num_rows());
+    for (size_t i = 0; i < aggs_.size(); ++i) {
+      const Column& col = args_[i] ? args_[i]->Eval(ctx_, b, Selection{&r, 1}) : no_arg_;
+      if (add) {
+        aggs_[i]->Add(0, col, 0);
+      } else {
+        aggs_[i]->Remove(0, col, 0);
+      }
+    }
+  }
+  // The condition, for the arriving event with the window's current aggregates.
+  bool Holds(const Batch& in, size_t row) {
+    if (!cond_) return true;
+    eval_.Clear();
+    size_t r = eval_.AddRow(in.timestamp(row));
+    for (size_t c = 0; c < in.num_columns(); ++c) {
+      const Column& src = in.column(c);
+      if (src.IsNull(row)) continue;
+      switch (src.type().physical()) {
+        case PhysicalType::kInt64:
+          eval_.column(c).SetInt(r, src.ints()[row]);
+          break;
+        case PhysicalType::kDouble:
+          eval_.column(c).SetDouble(r, src.doubles()[row]);
+          break;
+        case PhysicalType::kString:
+          eval_.column(c).SetString(r, src.strings()[row]);
+          break;
+      }
+    }
+    for (size_t i = 0; i < aggs_.size(); ++i)
+      aggs_[i]->Get(0, &eval_.column(in.num_columns() + i), r, &eval_.arena());
+    ctx_.Reset(1);
+    const Column& v = cond_->Eval(ctx_, eval_, Selection::All(1));
+    return v.valid()[0] && v.ints()[0];
+  }
+
+  RowStore store_;
+  Schema schema_;
+  std::deque<uint32_t> fifo_;
+  std::vector<std::unique_ptr<Aggregator>> aggs_;
+  std::vector<std::unique_ptr<VecExpr>> args_;
+  std::unique_ptr<VecExpr> cond_;
+  Batch eval_, one_;
+  EventChunk scratch_;
+  std::vector<uint32_t> expired_;
+  Column no_arg_;
+  EvalContext ctx_;
+};
+
 }  // namespace
 
 std::unique_ptr<Window> MakeWindow(const WindowPlan& p, const Schema& s, bool emit_on_arrival) {
@@ -633,6 +885,12 @@ std::unique_ptr<Window> MakeWindow(const WindowPlan& p, const Schema& s, bool em
       return std::make_unique<UniqueWindow>(s, p.key_column, true);
     case K::kDelay:
       return std::make_unique<DelayWindow>(s, p.time_ms);
+    case K::kFrequent:
+      return std::make_unique<FrequentWindow>(s, p.length, p.key_columns);
+    case K::kLossyFrequent:
+      return std::make_unique<LossyFrequentWindow>(s, p.support, p.error, p.key_columns);
+    case K::kExpression:
+      return std::make_unique<ExpressionWindow>(s, p);
   }
   return nullptr;
 }

@@ -8,6 +8,7 @@
 #include "common/format.h"
 #include "plan/plan.h"
 #include "plan/type_rules.h"
+#include "sql/parser.h"
 
 namespace sluice::plan {
 
@@ -745,6 +746,8 @@ class Binder {
       } else {
         Scope ws = scope;
         ws.inputs.push_back({table->name, "", &table->schema, 1 << 20});
+        // Unqualified names are the query's (T.c names the table), as in DIALECT.md's examples.
+        ws.prefer_first = ws.inputs.size() == 2;
         if (out.on) BindCondition(*out.on, ws, "ON");
         for (const auto& s : out.sets) {
           if (table->schema.IndexOf(s.column) < 0)
@@ -889,7 +892,10 @@ class Binder {
                                                     {"sort", K::kSort},
                                                     {"unique", K::kUnique},
                                                     {"firstUnique", K::kFirstUnique},
-                                                    {"delay", K::kDelay}};
+                                                    {"delay", K::kDelay},
+                                                    {"frequent", K::kFrequent},
+                                                    {"lossyFrequent", K::kLossyFrequent},
+                                                    {"expression", K::kExpression}};
     auto it = kKinds.find(w.kind);
     if (it == kKinds.end()) {
       NotSupported(w.loc, w.ToSql(), 6);
@@ -972,7 +978,57 @@ class Binder {
       case K::kFirstUnique:
         p.key_column = column(*a[0], "key");
         break;
+      case K::kFrequent:
+        p.length = num(*a[0]);
+        for (size_t i = 1; i < a.size(); ++i) p.key_columns.push_back(column(*a[i], "key"));
+        break;
+      case K::kLossyFrequent: {
+        auto real = [&](const Expr& e, double* out) {
+          if (e.kind != Expr::Kind::kLiteral || e.is_duration ||
+              e.literal.type() == TypeId::kString || e.literal.is_null() ||
+              e.literal.AsDouble() <= 0 || e.literal.AsDouble() >= 1) {
+            diags_->Error(e.loc,
+                          w.ToSql() + " needs support and error between 0 and 1, got " + e.ToSql());
+            return false;
+          }
+          *out = e.literal.AsDouble();
+          return true;
+        };
+        if (!real(*a[0], &p.support)) return std::nullopt;
+        p.error = p.support / 10;
+        size_t first_key = 1;
+        if (a.size() > 1 && a[1]->kind == Expr::Kind::kLiteral) {
+          if (!real(*a[1], &p.error)) return std::nullopt;
+          first_key = 2;
+        }
+        if (p.error >= p.support) {
+          diags_->Error(w.loc, w.ToSql() + ": the error must be smaller than the support", "", 6);
+          return std::nullopt;
+        }
+        for (size_t i = first_key; i < a.size(); ++i) p.key_columns.push_back(column(*a[i], "key"));
+        break;
+      }
+      case K::kExpression: {
+        // The condition is SQL in a string: parsed and bound here, errors reported at the string.
+        const Expr& text = *a[0];
+        sql::Diagnostics inner;
+        sql::ExprPtr cond = sql::ParseExpression(text.literal.string_value(), &inner);
+        for (const sql::Diagnostic& d : inner.all())
+          diags_->Error(text.loc, w.ToSql() + ": " + d.message + " (at column " +
+                                      std::to_string(d.loc.col) + " of the condition)");
+        if (!cond) return std::nullopt;
+        Scope cs = scope;
+        cs.allow_aggregates = true;
+        cs.clause = "a window condition";
+        BoundExprPtr b = BindCondition(*cond, cs, "WINDOW('expression')");
+        if (!b) return std::nullopt;
+        ExtractAggregates(b, static_cast<int>(def->schema.size()), &p.condition_aggregates);
+        p.condition = std::move(b);
+        break;
+      }
     }
+    for (int c : p.key_columns)
+      if (c < 0) return std::nullopt;
     if ((p.kind == K::kExternalTime || p.kind == K::kExternalTimeBatch) && p.time_column < 0)
       return std::nullopt;
     return p;
@@ -1036,6 +1092,16 @@ class Binder {
       }
     } else if (k == "unique" || k == "firstUnique") {
       if (need(1, 1)) BindExpr(*w.args[0], scope);
+    } else if (k == "frequent") {
+      if (need(1, 64)) CheckCount(*w.args[0], w.ToSql());
+    } else if (k == "lossyFrequent") {
+      need(1, 64);
+    } else if (k == "expression") {
+      if (need(1, 1) &&
+          (w.args[0]->kind != Expr::Kind::kLiteral || w.args[0]->literal.type() != TypeId::kString))
+        diags_->Error(w.args[0]->loc, w.ToSql() +
+                                          " takes its condition as a string, e.g. "
+                                          "WINDOW('expression', 'count() <= 20')");
     }
     return diags_->error_count() == before;
   }

@@ -20,6 +20,14 @@ struct OutputColumn {
   BoundExprPtr expr;  // already converted to the target attribute's type
 };
 
+struct AggregatePlan {
+  Fn fn = Fn::kCount;
+  bool distinct = false;
+  BoundExprPtr arg;  // null for count()
+  DataType type;     // the result
+  std::string text;
+};
+
 // A window after the input stream (DIALECT.md "Windows"). Times are milliseconds.
 struct WindowPlan {
   enum class Kind {
@@ -36,6 +44,9 @@ struct WindowPlan {
     kUnique,
     kFirstUnique,
     kDelay,
+    kFrequent,
+    kLossyFrequent,
+    kExpression,
   };
   Kind kind = Kind::kLength;
   std::string sql;       // as written, for explain and messages
@@ -44,9 +55,15 @@ struct WindowPlan {
   int64_t slide_ms = 0;  // sliding
   int64_t start_ms = 0;  // timeBatch / externalTimeBatch start, when has_start
   bool has_start = false;
-  int time_column = -1;     // externalTime*: the attribute that gives time
-  int key_column = -1;      // session key, unique / firstUnique key, sort attribute
-  bool descending = false;  // sort
+  int time_column = -1;           // externalTime*: the attribute that gives time
+  int key_column = -1;            // session key, unique / firstUnique key, sort attribute
+  bool descending = false;        // sort
+  std::vector<int> key_columns;   // frequent / lossyFrequent: the key (empty: every attribute)
+  double support = 0, error = 0;  // lossyFrequent
+  // expression: the condition over the window (its aggregates are columns after the stream's
+  // attributes), checked after each arrival; the oldest events expire until it holds.
+  std::unique_ptr<BoundExpr> condition;
+  std::vector<AggregatePlan> condition_aggregates;
   bool IsBatch() const {
     return kind == Kind::kLengthBatch || kind == Kind::kTimeBatch ||
            kind == Kind::kExternalTimeBatch || kind == Kind::kSliding;
@@ -54,16 +71,8 @@ struct WindowPlan {
   // Events leave the window in the order they came (so min/max can use a monotonic deque).
   bool FifoExpiry() const {
     return kind != Kind::kSort && kind != Kind::kUnique && kind != Kind::kFirstUnique &&
-           kind != Kind::kSession;
+           kind != Kind::kSession && kind != Kind::kFrequent && kind != Kind::kLossyFrequent;
   }
-};
-
-struct AggregatePlan {
-  Fn fn = Fn::kCount;
-  bool distinct = false;
-  BoundExprPtr arg;  // null for count()
-  DataType type;     // the result
-  std::string text;
 };
 
 // OUTPUT [ALL|FIRST|LAST|SNAPSHOT] EVERY (n EVENTS | duration).
