@@ -176,7 +176,19 @@ Status StatefulQueryOp::Init() {
   if (plan_.filter) {
     ASSIGN_OR_RETURN(filter_, Compile(*plan_.filter));
   }
-  if (plan_.window) {
+  using WK = plan::WindowPlan::Kind;
+  bool fifo_sliding =
+      plan_.window && (plan_.window->kind == WK::kLength || plan_.window->kind == WK::kTime ||
+                       plan_.window->kind == WK::kTimeLength);
+  direct_ =
+      per_event_ && plan_.events == sql::OutputEvents::kCurrent && (!plan_.window || fifo_sliding);
+  for (const plan::AggregatePlan& a : plan_.aggregates)
+    if (a.arg && a.arg->type.physical() == PhysicalType::kString) direct_ = false;
+  if (direct_ && plan_.window) {
+    if (plan_.window->kind != WK::kTime) ring_length_ = plan_.window->length;
+    if (plan_.window->kind != WK::kLength) ring_time_ = plan_.window->time_ms;
+  }
+  if (plan_.window && !direct_) {
     window_ = MakeWindow(*plan_.window, in, per_event_);
     if (!window_) return Status::Internal("no window for " + plan_.window->sql);
   }
@@ -184,6 +196,10 @@ Status StatefulQueryOp::Init() {
     ASSIGN_OR_RETURN(std::unique_ptr<VecExpr> e, Compile(*g));
     group_exprs_.push_back(std::move(e));
   }
+  int_key_ =
+      plan_.group_by.size() == 1 && plan_.group_by[0]->type.physical() == PhysicalType::kInt64;
+  string_key_ =
+      plan_.group_by.size() == 1 && plan_.group_by[0]->type.physical() == PhysicalType::kString;
   bool fifo = plan_.window && plan_.window->FifoExpiry();
   eval_schema_ = in;
   for (size_t i = 0; i < plan_.aggregates.size(); ++i) {
@@ -259,7 +275,9 @@ void StatefulQueryOp::Push(const Batch& in) {
   eval_kinds_.clear();
   eval_chunk_.clear();
   eval_group_.clear();
-  if (!window_) {
+  if (direct_) {
+    PushDirect(in, sel);
+  } else if (!window_) {
     for (size_t k = 0; k < sel.size; ++k) max_ts_ = std::max(max_ts_, in.timestamp(sel[k]));
     Consume(in, sel, nullptr, nullptr);
   } else {
@@ -302,6 +320,10 @@ void StatefulQueryOp::OnTime(int64_t now_ms) {
     max_ts_ = now_ms;
     AdvanceWindow(max_ts_ - lateness_);
   }
+  if (direct_ && ring_time_ > 0 && now_ms > max_ts_) {
+    max_ts_ = now_ms;
+    ExpireDirect(max_ts_ - lateness_);  // expired events are not output: only state changes
+  }
   Finish();
   if (rate_) {
     rated_.Clear();
@@ -321,6 +343,8 @@ int64_t StatefulQueryOp::NextDeadline() const {
     int64_t w = window_->NextDeadline();
     if (w != kNever) d = w + lateness_;
   }
+  if (direct_ && ring_time_ > 0 && ring_.size > 0)
+    d = ring_.ts[ring_.head] + ring_time_ + lateness_;
   if (rate_) d = std::min(d, rate_->NextDeadline());
   return d;
 }
@@ -337,8 +361,170 @@ void StatefulQueryOp::ConsumeChunk(const EventChunk& chunk) {
   Consume(chunk.batch, Selection::All(chunk.size()), chunk.kinds.data(), &chunk.breaks);
 }
 
+void StatefulQueryOp::RingPop() {
+  size_t i = ring_.head;
+  uint32_t g = ring_.group[i];
+  for (size_t a = 0; a < aggs_.size(); ++a) aggs_[a]->Remove(g, ring_.args[a], i);
+  if (aggregating_) --group_live_[g];
+  ring_.head = (ring_.head + 1) % ring_.cap;
+  --ring_.size;
+}
+
+void StatefulQueryOp::ExpireDirect(int64_t watermark) {
+  while (ring_.size > 0 && ring_.ts[ring_.head] + ring_time_ <= watermark) RingPop();
+}
+
+void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
+  size_t m = sel.size;
+  if (m == 0) return;
+  chunk_ctx_.Reset(in.num_rows());
+  chunk_ctx_.now_ms = env_.clock->NowMillis();
+  key_cols_.clear();
+  for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(chunk_ctx_, in, sel));
+  arg_cols_.clear();
+  no_arg_.Resize(m);
+  for (auto& a : agg_args_) arg_cols_.push_back(a ? &a->Eval(chunk_ctx_, in, sel) : &no_arg_);
+  if (chunk_ctx_.has_errors())
+    env_.counters->errors.fetch_add(chunk_ctx_.errors().size(), std::memory_order_relaxed);
+  const size_t base = in.num_columns();
+  bool windowed = ring_length_ > 0 || ring_time_ > 0;
+  if (windowed && ring_.cap == 0) {
+    ring_.cap = ring_length_ > 0 ? static_cast<size_t>(ring_length_) : 1024;
+    ring_.ts.resize(ring_.cap);
+    ring_.group.resize(ring_.cap);
+    for (size_t a = 0; a < aggs_.size(); ++a) {
+      ring_.args.emplace_back(arg_cols_[a]->type());
+      ring_.args.back().Resize(ring_.cap);
+    }
+  }
+  eval_.Resize(m);
+  kept_.clear();
+  for (size_t k = 0; k < m; ++k) {
+    int64_t ts = in.timestamp(sel[k]);
+    if (ring_time_ > 0) {
+      if (ts + ring_time_ <= max_ts_ - lateness_) {
+        HandleLate(in, sel[k]);
+        continue;
+      }
+      if (ts > max_ts_) {
+        max_ts_ = ts;
+        ExpireDirect(max_ts_ - lateness_);
+      }
+    }
+    if (ring_length_ > 0 && ring_.size >= static_cast<size_t>(ring_length_)) RingPop();
+    uint32_t g = aggregating_ ? GroupOf(k) : 0;
+    for (size_t a = 0; a < aggs_.size(); ++a) aggs_[a]->Add(g, *arg_cols_[a], k);
+    if (aggregating_) ++group_live_[g];
+    if (windowed) {
+      if (ring_.size == ring_.cap) {  // a time window outgrew the ring: double it, in order
+        Ring bigger;
+        bigger.cap = ring_.cap * 2;
+        bigger.ts.resize(bigger.cap);
+        bigger.group.resize(bigger.cap);
+        for (size_t a = 0; a < aggs_.size(); ++a) {
+          bigger.args.emplace_back(ring_.args[a].type());
+          bigger.args.back().Resize(bigger.cap);
+        }
+        for (size_t i = 0; i < ring_.size; ++i) {
+          size_t from = (ring_.head + i) % ring_.cap;
+          bigger.ts[i] = ring_.ts[from];
+          bigger.group[i] = ring_.group[from];
+          for (size_t a = 0; a < aggs_.size(); ++a) {
+            const Column& src = ring_.args[a];
+            Column& dst = bigger.args[a];
+            dst.valid()[i] = src.valid()[from];
+            if (src.type().physical() == PhysicalType::kDouble) {
+              dst.doubles()[i] = src.doubles()[from];
+            } else {
+              dst.ints()[i] = src.ints()[from];
+            }
+          }
+        }
+        bigger.size = ring_.size;
+        ring_ = std::move(bigger);
+      }
+      size_t at = (ring_.head + ring_.size) % ring_.cap;
+      ring_.ts[at] = ts;
+      ring_.group[at] = g;
+      for (size_t a = 0; a < aggs_.size(); ++a) {
+        const Column& src = *arg_cols_[a];
+        Column& dst = ring_.args[a];
+        dst.valid()[at] = src.valid()[k];
+        if (src.type().physical() == PhysicalType::kDouble) {
+          dst.doubles()[at] = src.doubles()[k];
+        } else {
+          dst.ints()[at] = src.ints()[k];
+        }
+      }
+      ++ring_.size;
+    }
+    size_t row = kept_.size();
+    kept_.push_back(static_cast<uint32_t>(k));
+    for (size_t a = 0; a < aggs_.size(); ++a)
+      aggs_[a]->Get(g, &eval_.column(base + a), row, &eval_.arena());
+    eval_group_.push_back(g);
+    eval_kinds_.push_back(EventKind::kCurrent);
+    eval_chunk_.push_back(++chunk_id_);
+  }
+  // The output rows' input attributes, gathered column by column (strings stay in `in`, which
+  // outlives this Push).
+  size_t rows = kept_.size();
+  for (size_t c = 0; c < base; ++c) {
+    const Column& src = in.column(c);
+    Column& dst = eval_.column(c);
+    for (size_t j = 0; j < rows; ++j) {
+      uint32_t r = sel[kept_[j]];
+      dst.valid()[j] = src.valid()[r];
+      switch (src.type().physical()) {
+        case PhysicalType::kInt64:
+          dst.ints()[j] = src.ints()[r];
+          break;
+        case PhysicalType::kDouble:
+          dst.doubles()[j] = src.doubles()[r];
+          break;
+        case PhysicalType::kString:
+          dst.strings()[j] = src.strings()[r];
+          break;
+      }
+    }
+  }
+  for (size_t j = 0; j < rows; ++j) eval_.timestamps()[j] = in.timestamp(sel[kept_[j]]);
+  eval_.Resize(rows);
+}
+
+uint32_t StatefulQueryOp::NewGroup() {
+  uint32_t id = static_cast<uint32_t>(group_live_.size());
+  group_live_.push_back(0);
+  for (auto& a : aggs_) a->Grow(id + 1);
+  cur_pos_.push_back(0), exp_pos_.push_back(0), cur_gen_.push_back(0), exp_gen_.push_back(0);
+  return id;
+}
+
 uint32_t StatefulQueryOp::GroupOf(size_t k) {
   if (group_exprs_.empty()) return 0;
+  if (int_key_) {
+    const Column* c = key_cols_[0];
+    if (c->IsNull(k)) {
+      if (null_group_ < 0) null_group_ = NewGroup();
+      return static_cast<uint32_t>(null_group_);
+    }
+    auto [it, inserted] = int_groups_.try_emplace(c->ints()[k], 0);
+    if (inserted) it->second = NewGroup();
+    return it->second;
+  }
+  if (string_key_) {
+    const Column* c = key_cols_[0];
+    if (c->IsNull(k)) {
+      if (null_group_ < 0) null_group_ = NewGroup();
+      return static_cast<uint32_t>(null_group_);
+    }
+    StringRef s = c->strings()[k];
+    auto it = groups_.find(absl::string_view(s.data, s.size));
+    if (it != groups_.end()) return it->second;
+    uint32_t id = NewGroup();
+    groups_.emplace(std::string(s.view()), id);
+    return id;
+  }
   key_.clear();
   for (const Column* c : key_cols_) {
     if (c->IsNull(k)) {
@@ -365,11 +551,8 @@ uint32_t StatefulQueryOp::GroupOf(size_t k) {
   }
   auto it = groups_.find(absl::string_view(key_));
   if (it != groups_.end()) return it->second;
-  uint32_t id = static_cast<uint32_t>(group_live_.size());
+  uint32_t id = NewGroup();
   groups_.emplace(key_, id);
-  group_live_.push_back(0);
-  for (auto& a : aggs_) a->Grow(id + 1);
-  cur_pos_.push_back(0), exp_pos_.push_back(0), cur_gen_.push_back(0), exp_gen_.push_back(0);
   return id;
 }
 

@@ -57,6 +57,25 @@ class StatefulQueryOp final : public BatchConsumer {
   void Finish();
   void HandleLate(const Batch& in, uint32_t row);
 
+  // The direct path, for per-event output of current events over no window or a sliding length,
+  // time or timeLength window: the window keeps only each event's group, time and aggregate
+  // arguments (in a columnar ring), and output rows are gathered from the input batch, so no row
+  // is copied event by event.
+  void PushDirect(const Batch& in, Selection sel);
+  void ExpireDirect(int64_t watermark);
+  void RingPop();
+  bool direct_ = false;
+  int64_t ring_length_ = 0;  // events kept at most (0: no limit)
+  int64_t ring_time_ = 0;    // time kept (0: no limit)
+  struct Ring {
+    std::vector<int64_t> ts;
+    std::vector<uint32_t> group;
+    std::vector<Column> args;  // one per aggregate
+    size_t head = 0, size = 0, cap = 0;
+  };
+  Ring ring_;
+  std::vector<uint32_t> kept_;
+
   mutable std::mutex mu_;  // Push and OnTime come from producer, worker and timer threads
   const plan::QueryPlan& plan_;
   QueryEnv env_;
@@ -82,6 +101,12 @@ class StatefulQueryOp final : public BatchConsumer {
 
   // Groups: key bytes -> dense id, and how many events each holds in the window.
   absl::flat_hash_map<std::string, uint32_t> groups_;
+  // One integer key (the common case): found without building key bytes.
+  bool int_key_ = false;
+  bool string_key_ = false;  // one STRING key: looked up by its bytes in groups_
+  absl::flat_hash_map<int64_t, uint32_t> int_groups_;
+  int64_t null_group_ = -1;
+  uint32_t NewGroup();
   std::vector<int64_t> group_live_;
   std::string key_;
   std::vector<const Column*> key_cols_;
