@@ -188,7 +188,12 @@ Status StatefulQueryOp::Init() {
     if (plan_.window->kind != WK::kTime) ring_length_ = plan_.window->length;
     if (plan_.window->kind != WK::kLength) ring_time_ = plan_.window->time_ms;
   }
-  if (plan_.window && !direct_) {
+  batch_direct_ =
+      !per_event_ && plan_.events == sql::OutputEvents::kCurrent && aggregating_ && plan_.window &&
+      (plan_.window->kind == WK::kTimeBatch || plan_.window->kind == WK::kLengthBatch) &&
+      lateness_ == 0;
+  if (batch_direct_) latest_ = std::make_unique<RowStore>(in);
+  if (plan_.window && !direct_ && !batch_direct_) {
     window_ = MakeWindow(*plan_.window, in, per_event_);
     if (!window_) return Status::Internal("no window for " + plan_.window->sql);
   }
@@ -277,6 +282,8 @@ void StatefulQueryOp::Push(const Batch& in) {
   eval_group_.clear();
   if (direct_) {
     PushDirect(in, sel);
+  } else if (batch_direct_) {
+    PushBatchDirect(in, sel);
   } else if (!window_) {
     for (size_t k = 0; k < sel.size; ++k) max_ts_ = std::max(max_ts_, in.timestamp(sel[k]));
     Consume(in, sel, nullptr, nullptr);
@@ -320,6 +327,11 @@ void StatefulQueryOp::OnTime(int64_t now_ms) {
     max_ts_ = now_ms;
     AdvanceWindow(max_ts_ - lateness_);
   }
+  if (batch_direct_ && plan_.window->kind == plan::WindowPlan::Kind::kTimeBatch && batch_open_ &&
+      now_ms >= batch_start_ + plan_.window->time_ms) {
+    max_ts_ = std::max(max_ts_, now_ms);
+    CloseBatchDirect(batch_start_ + plan_.window->time_ms);
+  }
   if (direct_ && ring_time_ > 0 && now_ms > max_ts_) {
     max_ts_ = now_ms;
     ExpireDirect(max_ts_ - lateness_);  // expired events are not output: only state changes
@@ -345,6 +357,8 @@ int64_t StatefulQueryOp::NextDeadline() const {
   }
   if (direct_ && ring_time_ > 0 && ring_.size > 0)
     d = ring_.ts[ring_.head] + ring_time_ + lateness_;
+  if (batch_direct_ && batch_open_ && plan_.window->kind == plan::WindowPlan::Kind::kTimeBatch)
+    d = std::min(d, batch_start_ + plan_.window->time_ms);
   if (rate_) d = std::min(d, rate_->NextDeadline());
   return d;
 }
@@ -359,6 +373,82 @@ void StatefulQueryOp::AdvanceWindow(int64_t watermark) {
 void StatefulQueryOp::ConsumeChunk(const EventChunk& chunk) {
   if (chunk.size() == 0) return;
   Consume(chunk.batch, Selection::All(chunk.size()), chunk.kinds.data(), &chunk.breaks);
+}
+
+void StatefulQueryOp::CloseBatchDirect(int64_t close_ts) {
+  if (!batch_open_) return;
+  batch_open_ = false;
+  batch_count_ = 0;
+  ++chunk_id_;
+  const size_t base = plan_.input->schema.size();
+  for (uint32_t g : touched_) {
+    size_t row = eval_.AddRow(close_ts);
+    latest_->CopyTo(static_cast<uint32_t>(latest_slot_[g]), &eval_, row);
+    for (size_t a = 0; a < aggs_.size(); ++a) {
+      aggs_[a]->Get(g, &eval_.column(base + a), row, &eval_.arena());
+      aggs_[a]->Reset(g);
+    }
+    group_live_[g] = 0;
+    eval_kinds_.push_back(EventKind::kCurrent);
+    eval_chunk_.push_back(chunk_id_);
+    eval_group_.push_back(g);
+  }
+  touched_.clear();
+  ++batch_gen_;
+}
+
+void StatefulQueryOp::PushBatchDirect(const Batch& in, Selection sel) {
+  size_t m = sel.size;
+  if (m == 0) return;
+  chunk_ctx_.Reset(in.num_rows());
+  chunk_ctx_.now_ms = env_.clock->NowMillis();
+  key_cols_.clear();
+  for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(chunk_ctx_, in, sel));
+  arg_cols_.clear();
+  no_arg_.Resize(m);
+  for (auto& a : agg_args_) arg_cols_.push_back(a ? &a->Eval(chunk_ctx_, in, sel) : &no_arg_);
+  if (chunk_ctx_.has_errors())
+    env_.counters->errors.fetch_add(chunk_ctx_.errors().size(), std::memory_order_relaxed);
+  const plan::WindowPlan& w = *plan_.window;
+  bool timed = w.kind == plan::WindowPlan::Kind::kTimeBatch;
+  for (size_t k = 0; k < m; ++k) {
+    uint32_t r = sel[k];
+    int64_t ts = in.timestamp(r);
+    if (timed) {
+      if (!started_batches_) {
+        // Batches start at the first event's time (Siddhi's timeBatch), or at the given start.
+        started_batches_ = true;
+        int64_t off = ts - w.start_ms;
+        int64_t id = off / w.time_ms - (off % w.time_ms < 0 ? 1 : 0);
+        batch_start_ = w.has_start ? w.start_ms + id * w.time_ms : ts;
+      }
+      if (ts < batch_start_) {  // its batch has closed
+        HandleLate(in, r);
+        continue;
+      }
+      if (ts >= batch_start_ + w.time_ms) {
+        CloseBatchDirect(batch_start_ + w.time_ms);
+        batch_start_ += (ts - batch_start_) / w.time_ms * w.time_ms;
+      }
+      max_ts_ = std::max(max_ts_, ts);
+    }
+    batch_open_ = true;
+    uint32_t g = GroupOf(k);
+    for (size_t a = 0; a < aggs_.size(); ++a) aggs_[a]->Add(g, *arg_cols_[a], k);
+    ++group_live_[g];
+    if (latest_slot_.size() <= g) latest_slot_.resize(g + 1, -1);
+    if (latest_slot_[g] < 0) {
+      latest_slot_[g] = latest_->Add(in, r, ts);
+    } else {
+      latest_->Overwrite(static_cast<uint32_t>(latest_slot_[g]), in, r, ts);
+    }
+    if (touched_gen_.size() <= g) touched_gen_.resize(g + 1, 0);
+    if (touched_gen_[g] != batch_gen_) {
+      touched_gen_[g] = batch_gen_;
+      touched_.push_back(g);
+    }
+    if (!timed && ++batch_count_ >= w.length) CloseBatchDirect(ts);
+  }
 }
 
 void StatefulQueryOp::RingPop() {

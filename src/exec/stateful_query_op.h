@@ -76,6 +76,21 @@ class StatefulQueryOp final : public BatchConsumer {
   Ring ring_;
   std::vector<uint32_t> kept_;
 
+  // The direct path for batch windows (timeBatch/TUMBLING, lengthBatch) that emit one row per
+  // group when they close: aggregates update in place, each group keeps only its latest event.
+  void PushBatchDirect(const Batch& in, Selection sel);
+  void CloseBatchDirect(int64_t close_ts);
+  bool batch_direct_ = false;
+  bool batch_open_ = false;
+  int64_t batch_start_ = 0;           // timeBatch: the open batch's start
+  int64_t batch_count_ = 0;           // lengthBatch: events in the open batch
+  std::unique_ptr<RowStore> latest_;  // a slot per group: its latest event
+  std::vector<int64_t> latest_slot_;  // per group, -1 when none yet
+  std::vector<uint32_t> touched_;     // groups with events in the open batch, first-seen order
+  std::vector<uint32_t> touched_gen_;
+  uint32_t batch_gen_ = 1;
+  bool started_batches_ = false;
+
   mutable std::mutex mu_;  // Push and OnTime come from producer, worker and timer threads
   const plan::QueryPlan& plan_;
   QueryEnv env_;

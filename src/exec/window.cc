@@ -69,6 +69,49 @@ uint32_t RowStore::Add(const Batch& in, size_t row, int64_t ts) {
   return slot;
 }
 
+void RowStore::Overwrite(uint32_t slot, const Batch& in, size_t row, int64_t ts) {
+  ts_[slot] = ts;
+  for (size_t i = 0; i < cols_.size(); ++i) {
+    Col& c = cols_[i];
+    const Column& src = in.column(i);
+    c.valid[slot] = src.valid()[row];
+    if (!c.valid[slot]) continue;
+    switch (c.type) {
+      case PhysicalType::kInt64:
+        c.ints[slot] = src.ints()[row];
+        break;
+      case PhysicalType::kDouble:
+        c.doubles[slot] = src.doubles()[row];
+        break;
+      case PhysicalType::kString:
+        c.strings[slot].assign(src.strings()[row].view());
+        break;
+    }
+  }
+}
+
+void RowStore::CopyTo(uint32_t slot, Batch* out, size_t row) const {
+  for (size_t i = 0; i < cols_.size(); ++i) {
+    const Col& c = cols_[i];
+    Column& dst = out->column(i);
+    if (!c.valid[slot]) {
+      dst.SetNull(row);
+      continue;
+    }
+    switch (c.type) {
+      case PhysicalType::kInt64:
+        dst.SetInt(row, c.ints[slot]);
+        break;
+      case PhysicalType::kDouble:
+        dst.SetDouble(row, c.doubles[slot]);
+        break;
+      case PhysicalType::kString:
+        dst.SetString(row, out->arena().Add(c.strings[slot]));
+        break;
+    }
+  }
+}
+
 void RowStore::Free(uint32_t slot) {
   free_.push_back(slot);
   --live_;

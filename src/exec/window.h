@@ -61,6 +61,10 @@ class RowStore {
   void KeyBytes(uint32_t slot, int col, std::string* out) const;
   // Orders two slots by attribute `col` (NULL first); <0, 0, >0.
   int Compare(uint32_t a, uint32_t b, int col) const;
+  // Replaces the event in `slot` with row `row` of `in` (strings reuse the slot's storage).
+  void Overwrite(uint32_t slot, const Batch& in, size_t row, int64_t ts);
+  // Writes the event in `slot` into row `row` of `out` (strings into out's arena).
+  void CopyTo(uint32_t slot, Batch* out, size_t row) const;
   // The attribute as a time in ms (for externalTime); false when NULL.
   bool TimeOf(uint32_t slot, int col, int64_t* ms) const;
 
