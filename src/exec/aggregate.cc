@@ -45,6 +45,17 @@ class CountAgg final : public Aggregator {
   void Remove(uint32_t g, const Column& a, size_t r) override { n_[g] -= rows_ || !a.IsNull(r); }
   void Reset(uint32_t g) override { n_[g] = 0; }
   void Get(uint32_t g, Column* out, size_t row, StringArena*) override { out->SetInt(row, n_[g]); }
+  void AddRun(const uint32_t* groups, const Column& a, size_t n, Column* out, size_t out_row,
+              StringArena*) override {
+    int64_t* o = out->ints() + out_row;
+    uint8_t* ov = out->valid() + out_row;
+    if (rows_) {
+      for (size_t k = 0; k < n; ++k) o[k] = ++n_[groups[k]], ov[k] = 1;
+    } else {
+      const uint8_t* av = a.valid();
+      for (size_t k = 0; k < n; ++k) o[k] = (n_[groups[k]] += av[k]), ov[k] = 1;
+    }
+  }
 
  private:
   bool rows_;  // count(): every row; count(x): non-NULL x
@@ -66,6 +77,25 @@ class SumAgg final : public Aggregator {
   void Add(uint32_t g, const Column& a, size_t r) override { Apply(g, a, r, 1); }
   void Remove(uint32_t g, const Column& a, size_t r) override { Apply(g, a, r, -1); }
   void Reset(uint32_t g) override { count_[g] = isum_[g] = 0, dsum_[g] = comp_[g] = 0; }
+  void AddRun(const uint32_t* groups, const Column& a, size_t n, Column* out, size_t out_row,
+              StringArena* arena) override {
+    // Exact integer sums (not avg) have a tight loop; the others go row by row.
+    if (avg_ || arg_.physical() != PhysicalType::kInt64 ||
+        result_.physical() != PhysicalType::kInt64)
+      return Aggregator::AddRun(groups, a, n, out, out_row, arena);
+    const int64_t* v = a.ints();
+    const uint8_t* av = a.valid();
+    int64_t* o = out->ints() + out_row;
+    uint8_t* ov = out->valid() + out_row;
+    for (size_t k = 0; k < n; ++k) {
+      uint32_t g = groups[k];
+      int64_t valid = av[k];
+      isum_[g] += v[k] * valid;
+      count_[g] += valid;
+      o[k] = isum_[g];
+      ov[k] = count_[g] != 0;
+    }
+  }
   void Get(uint32_t g, Column* out, size_t row, StringArena*) override {
     if (count_[g] == 0) return out->SetNull(row);
     bool exact = arg_.physical() == PhysicalType::kInt64;

@@ -22,6 +22,15 @@ class Aggregator {
   virtual void Reset(uint32_t group) = 0;
   // Writes the group's current result into row `row` of `out` (strings into `arena`).
   virtual void Get(uint32_t group, Column* out, size_t row, StringArena* arena) = 0;
+  // Adds rows 0..n-1 of `arg`, row k to group groups[k], writing after each the group's result
+  // into row out_row + k of `out`: a whole batch in one call (tight loops where it matters).
+  virtual void AddRun(const uint32_t* groups, const Column& arg, size_t n, Column* out,
+                      size_t out_row, StringArena* arena) {
+    for (size_t k = 0; k < n; ++k) {
+      Add(groups[k], arg, k);
+      Get(groups[k], out, out_row + k, arena);
+    }
+  }
 };
 
 // `windowed`: values may be removed; `fifo`: removals come in the order of additions (per group).

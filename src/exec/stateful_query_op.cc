@@ -489,7 +489,23 @@ void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
   }
   eval_.Resize(m);
   kept_.clear();
-  for (size_t k = 0; k < m; ++k) {
+  if (!windowed) {
+    // No window: every event is kept. Groups first, then each aggregate over the whole batch.
+    group_ids_.resize(m);
+    for (size_t k = 0; k < m; ++k) {
+      uint32_t g = aggregating_ ? GroupOf(k) : 0;
+      group_ids_[k] = g;
+      if (aggregating_) ++group_live_[g];
+      kept_.push_back(static_cast<uint32_t>(k));
+      eval_group_.push_back(g);
+      eval_kinds_.push_back(EventKind::kCurrent);
+      eval_chunk_.push_back(++chunk_id_);
+    }
+    for (size_t a = 0; a < aggs_.size(); ++a)
+      aggs_[a]->AddRun(group_ids_.data(), *arg_cols_[a], m, &eval_.column(base + a), 0,
+                       &eval_.arena());
+  }
+  for (size_t k = 0; k < m && windowed; ++k) {
     int64_t ts = in.timestamp(sel[k]);
     if (ring_time_ > 0) {
       if (ts + ring_time_ <= max_ts_ - lateness_) {

@@ -75,6 +75,7 @@ class StatefulQueryOp final : public BatchConsumer {
   };
   Ring ring_;
   std::vector<uint32_t> kept_;
+  std::vector<uint32_t> group_ids_;
 
   // The direct path for batch windows (timeBatch/TUMBLING, lengthBatch) that emit one row per
   // group when they close: aggregates update in place, each group keeps only its latest event.
