@@ -249,12 +249,23 @@ int Run(const std::string& app_path, bool print, bool stats, double stats_interv
   });
   auto start = std::chrono::steady_clock::now();
   auto next_stats = start + std::chrono::duration<double>(stats_interval);
+  uint64_t last_events = 0;
+  auto last_time = start;
   while (!sources_done.load() && !g_interrupted.load() && app->status().ok()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     auto now = std::chrono::steady_clock::now();
     if (duration > 0 && now - start >= std::chrono::duration<double>(duration)) break;
     if (stats && now >= next_stats) {
-      std::fprintf(stderr, "stats: %s\n", StatsLine(app->Stats()).c_str());
+      // Throughput: events into queries per second since the last line.
+      sluice::AppStats snapshot = app->Stats();
+      uint64_t events = 0;
+      for (const auto& q : snapshot.queries) events += q.events_in;
+      double secs = std::chrono::duration<double>(now - last_time).count();
+      std::fprintf(stderr, "stats: %.0f ev/s %s\n",
+                   secs > 0 ? static_cast<double>(events - last_events) / secs : 0.0,
+                   StatsLine(snapshot).c_str());
+      last_events = events;
+      last_time = now;
       next_stats = now + std::chrono::duration<double>(stats_interval);
     }
   }
