@@ -55,25 +55,30 @@ int CompareCells(const Column& c, size_t a, size_t b) {
 // Periods start at the first row's time; a period's rows go out when the clock passes its end.
 class RateLimiter {
  public:
-  RateLimiter(const plan::RatePlan& plan, const Schema& schema)
-      : plan_(plan), schema_(schema), pending_(schema) {}
+  // `grouped`: the query has GROUP BY, and FIRST / LAST apply per group (as Siddhi's group-by
+  // output rate limiters do).
+  RateLimiter(const plan::RatePlan& plan, const Schema& schema, bool grouped)
+      : plan_(plan), schema_(schema), pending_(schema), grouped_(grouped) {}
 
   // Feeds `rows` (group ids in `groups`) and appends what goes out now to `emit`.
   void Offer(const Batch& rows, const std::vector<uint32_t>& groups,
              const std::vector<int64_t>& live, Batch* emit) {
     using K = sql::OutputRate::Kind;
     for (size_t r = 0; r < rows.num_rows(); ++r) {
+      uint32_t g = grouped_ ? groups[r] : 0;
       if (plan_.by_events) {
         ++count_;
         if (plan_.kind == K::kAll) {
           AppendRow(rows, r, &pending_);
-          if (count_ == plan_.events) Drain(emit);
         } else if (plan_.kind == K::kFirst) {
-          if (count_ == 1) AppendRow(rows, r, emit);
-        } else if (count_ == plan_.events) {
-          AppendRow(rows, r, emit);
+          if (MarkFirst(g)) AppendRow(rows, r, emit);
+        } else {
+          KeepLatest(g, rows, r);
         }
-        if (count_ == plan_.events) count_ = 0;
+        if (count_ == plan_.events) {
+          count_ = 0;
+          EndPeriod(live, emit, rows.timestamp(r));
+        }
         continue;
       }
       int64_t ts = rows.timestamp(r);
@@ -87,20 +92,12 @@ class RateLimiter {
           AppendRow(rows, r, &pending_);
           break;
         case K::kFirst:
-          if (!first_sent_) AppendRow(rows, r, emit), first_sent_ = true;
+          if (MarkFirst(g)) AppendRow(rows, r, emit);
           break;
         case K::kLast:
-          pending_.Clear();
-          AppendRow(rows, r, &pending_);
+        case K::kSnapshot:
+          KeepLatest(g, rows, r);
           break;
-        case K::kSnapshot: {
-          uint32_t g = groups[r];
-          if (g >= latest_.size()) latest_.resize(g + 1);
-          latest_[g].Reset(schema_);
-          AppendRow(rows, r, &latest_[g]);
-          if (std::find(order_.begin(), order_.end(), g) == order_.end()) order_.push_back(g);
-          break;
-        }
       }
     }
   }
@@ -109,48 +106,72 @@ class RateLimiter {
   void Advance(int64_t now, const std::vector<int64_t>& live, Batch* emit) {
     if (plan_.by_events || !started_) return;
     while (now >= end_) {
-      switch (plan_.kind) {
-        case sql::OutputRate::Kind::kAll:
-        case sql::OutputRate::Kind::kLast:
-          Drain(emit);
-          break;
-        case sql::OutputRate::Kind::kFirst:
-          first_sent_ = false;
-          break;
-        case sql::OutputRate::Kind::kSnapshot:
-          for (uint32_t g : order_) {
-            // A group with nothing left in the window has no state to show.
-            if (g < live.size() && live[g] <= 0) continue;
-            size_t r = emit->AddRow(end_);
-            const Batch& l = latest_[g];
-            for (size_t c = 0; c < l.num_columns(); ++c)
-              CopyCell(l.column(c), 0, &emit->column(c), r, &emit->arena());
-          }
-          break;
-      }
-      bool idle = pending_.num_rows() == 0 && plan_.kind != sql::OutputRate::Kind::kSnapshot;
+      bool idle = pending_.num_rows() == 0 && order_.empty();
+      EndPeriod(live, emit, end_);
       end_ += plan_.period_ms;
-      if (idle && now >= end_) end_ += ((now - end_) / plan_.period_ms + 1) * plan_.period_ms;
+      if (idle && plan_.kind != sql::OutputRate::Kind::kSnapshot && now >= end_)
+        end_ += ((now - end_) / plan_.period_ms + 1) * plan_.period_ms;
     }
   }
 
   int64_t NextDeadline() const { return plan_.by_events || !started_ ? kNever : end_; }
 
  private:
-  void Drain(Batch* emit) {
-    for (size_t r = 0; r < pending_.num_rows(); ++r) AppendRow(pending_, r, emit);
-    pending_.Clear();
+  // FIRST: true for the first row of the group in this period.
+  bool MarkFirst(uint32_t g) {
+    if (g >= sent_.size()) sent_.resize(g + 1, 0);
+    if (sent_[g]) return false;
+    sent_[g] = 1;
+    order_.push_back(g);
+    return true;
+  }
+  // LAST and SNAPSHOT: the group's latest row.
+  void KeepLatest(uint32_t g, const Batch& rows, size_t r) {
+    if (g >= latest_.size()) latest_.resize(g + 1), has_.resize(g + 1, 0);
+    latest_[g].Reset(schema_);
+    AppendRow(rows, r, &latest_[g]);
+    if (!has_[g]) has_[g] = 1, order_.push_back(g);
+  }
+  void EndPeriod(const std::vector<int64_t>& live, Batch* emit, int64_t at) {
+    switch (plan_.kind) {
+      case sql::OutputRate::Kind::kAll:
+        for (size_t r = 0; r < pending_.num_rows(); ++r) AppendRow(pending_, r, emit);
+        pending_.Clear();
+        break;
+      case sql::OutputRate::Kind::kFirst:
+        for (uint32_t g : order_) sent_[g] = 0;
+        order_.clear();
+        break;
+      case sql::OutputRate::Kind::kLast:
+        for (uint32_t g : order_) {
+          AppendRow(latest_[g], 0, emit);
+          has_[g] = 0;
+        }
+        order_.clear();
+        break;
+      case sql::OutputRate::Kind::kSnapshot:
+        for (uint32_t g : order_) {
+          // A group with nothing left in the window has no state to show.
+          if (grouped_ && g < live.size() && live[g] <= 0) continue;
+          size_t r = emit->AddRow(at);
+          const Batch& l = latest_[g];
+          for (size_t c = 0; c < l.num_columns(); ++c)
+            CopyCell(l.column(c), 0, &emit->column(c), r, &emit->arena());
+        }
+        break;
+    }
   }
 
   plan::RatePlan plan_;
   Schema schema_;
   Batch pending_;
+  bool grouped_;
   int64_t count_ = 0;
   bool started_ = false;
-  bool first_sent_ = false;
   int64_t end_ = 0;
   std::vector<Batch> latest_;
-  std::vector<uint32_t> order_;
+  std::vector<uint8_t> has_, sent_;
+  std::vector<uint32_t> order_;  // groups seen this period, in first-seen order
 };
 
 StatefulQueryOp::StatefulQueryOp(const plan::QueryPlan& plan, QueryEnv env, bool driven_by_clock)
@@ -237,7 +258,9 @@ Status StatefulQueryOp::Init() {
   eval_.Reset(eval_schema_);
   out_.Reset(plan_.target->schema);
   rated_.Reset(plan_.target->schema);
-  if (plan_.rate) rate_ = std::make_unique<RateLimiter>(*plan_.rate, plan_.target->schema);
+  if (plan_.rate)
+    rate_ =
+        std::make_unique<RateLimiter>(*plan_.rate, plan_.target->schema, !plan_.group_by.empty());
   fault_schema_ = in;
   fault_schema_.Add("_error", DataType::String());
   if (aggregating_ && group_exprs_.empty()) {
