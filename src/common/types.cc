@@ -172,9 +172,8 @@ size_t StringArena::bytes_used() const {
 // ---- Column / Batch ----------------------------------------------------------------------------
 
 void Column::Resize(size_t n) {
-  size_t old = valid_.size();
-  valid_.resize(n);
-  if (n > old) std::memset(valid_.data() + old, 0, n - old);
+  if (n == valid_.size()) return;  // the common case for a reused batch
+  valid_.resize(n);                // new rows are NULL (value-initialised)
   switch (type_.physical()) {
     case PhysicalType::kInt64:
       ints_.resize(n);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "common/log.h"
 #include "exec/event_time.h"
@@ -10,6 +11,15 @@ namespace sluice::exec {
 
 FilterProjectOp::FilterProjectOp(const plan::QueryPlan& plan, QueryEnv env)
     : plan_(plan), env_(std::move(env)), action_(plan.on_error) {}
+
+// Whether `e` reads the clock (currentTimeMillis()).
+static bool UsesClock(const plan::BoundExpr& e) {
+  if (e.kind == plan::BoundExpr::Kind::kFunction && e.fn == plan::Fn::kCurrentTimeMillis)
+    return true;
+  for (const auto& a : e.args)
+    if (UsesClock(*a)) return true;
+  return false;
+}
 
 Result<std::unique_ptr<FilterProjectOp>> FilterProjectOp::Make(const plan::QueryPlan& plan,
                                                                QueryEnv env) {
@@ -22,6 +32,8 @@ Result<std::unique_ptr<FilterProjectOp>> FilterProjectOp::Make(const plan::Query
     op->projections_.push_back(std::move(e));
   }
   op->results_.resize(op->projections_.size());
+  op->uses_clock_ = (plan.filter && UsesClock(*plan.filter));
+  for (const plan::OutputColumn& c : plan.outputs) op->uses_clock_ |= UsesClock(*c.expr);
   op->out_.Reset(plan.target->schema);
   if (plan.on_error == plan::ErrorAction::kStream) {
     op->fault_schema_ = plan.input->schema;
@@ -85,10 +97,13 @@ void FilterProjectOp::Push(const Batch& in) {
   size_t n = in.num_rows();
   if (n == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
-  LatencyScope timing(&env_.counters->latency);
+  // Latency is sampled for small batches: reading the clock twice per event would cost more than
+  // the work.
+  std::optional<LatencyScope> timing;
+  if (n >= 64 || (++pushes_ & 63) == 0) timing.emplace(&env_.counters->latency);
   env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
   ctx_.Reset(n);
-  ctx_.now_ms = env_.clock->NowMillis();
+  if (uses_clock_) ctx_.now_ms = env_.clock->NowMillis();
 
   Selection sel = Selection::All(n);
   if (filter_) {
@@ -108,8 +123,9 @@ void FilterProjectOp::Push(const Batch& in) {
     env_.counters->filtered.fetch_add(n - m - failed_in_filter, std::memory_order_relaxed);
     if (m < n) sel = Selection{selected_.data(), m};
   }
-  for (size_t i = 0; i < projections_.size(); ++i)
-    results_[i] = &projections_[i]->Eval(ctx_, in, sel);
+  if (sel.size > 0)  // nothing to project otherwise (and no node resizes to zero and back)
+    for (size_t i = 0; i < projections_.size(); ++i)
+      results_[i] = &projections_[i]->Eval(ctx_, in, sel);
 
   size_t rows = sel.size;
   bool exclude = ctx_.has_errors() && action_ != plan::ErrorAction::kDefault;
@@ -121,7 +137,6 @@ void FilterProjectOp::Push(const Batch& in) {
     }
   }
   if (rows == 0) return;
-  out_.Resize(0);
   const size_t ncols = projections_.size();
   if (!exclude) {
     out_.Resize(rows);

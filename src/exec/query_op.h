@@ -64,6 +64,8 @@ class FilterProjectOp final : public BatchConsumer {
   Batch out_;
   Batch faults_;
   Schema fault_schema_;
+  bool uses_clock_ = false;
+  uint64_t pushes_ = 0;
 };
 
 }  // namespace sluice::exec
