@@ -96,6 +96,22 @@ class Column {
     valid_[i] = 1;
   }
 
+  // Copies row `from` of `src` (same physical type) into row `to`; strings are shared, not copied.
+  void CopyRow(const Column& src, size_t from, size_t to) {
+    valid_[to] = src.valid_[from];
+    switch (type_.physical()) {
+      case PhysicalType::kInt64:
+        ints_[to] = src.ints_[from];
+        break;
+      case PhysicalType::kDouble:
+        doubles_[to] = src.doubles_[from];
+        break;
+      case PhysicalType::kString:
+        strings_[to] = src.strings_[from];
+        break;
+    }
+  }
+
   // Row i as a Value (allocates for strings; for tests and the slow paths).
   Value GetValue(size_t i) const;
 

@@ -174,23 +174,9 @@ bool FilterProjectOp::Restamp() {
                                "': " + problem);
       continue;
     }
-    if (kept != r) {
-      for (size_t c = 0; c < out_.num_columns(); ++c) {
-        Column& k = out_.column(c);
-        k.valid()[kept] = k.valid()[r];
-        switch (k.type().physical()) {
-          case PhysicalType::kInt64:
-            k.ints()[kept] = k.ints()[r];
-            break;
-          case PhysicalType::kDouble:
-            k.doubles()[kept] = k.doubles()[r];
-            break;
-          case PhysicalType::kString:
-            k.strings()[kept] = k.strings()[r];
-            break;
-        }
-      }
-    }
+    if (kept != r)
+      for (size_t c = 0; c < out_.num_columns(); ++c)
+        out_.column(c).CopyRow(out_.column(c), r, kept);
     out_.timestamps()[kept++] = ts;
   }
   out_.Resize(kept);

@@ -398,6 +398,18 @@ void StatefulQueryOp::ConsumeChunk(const EventChunk& chunk) {
   Consume(chunk.batch, Selection::All(chunk.size()), chunk.kinds.data(), &chunk.breaks);
 }
 
+void StatefulQueryOp::EvaluateKeysAndArguments(const Batch& in, Selection sel) {
+  chunk_ctx_.Reset(in.num_rows());
+  chunk_ctx_.now_ms = env_.clock->NowMillis();
+  key_cols_.clear();
+  for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(chunk_ctx_, in, sel));
+  arg_cols_.clear();
+  no_arg_.Resize(sel.size);
+  for (auto& a : agg_args_) arg_cols_.push_back(a ? &a->Eval(chunk_ctx_, in, sel) : &no_arg_);
+  if (chunk_ctx_.has_errors())
+    env_.counters->errors.fetch_add(chunk_ctx_.errors().size(), std::memory_order_relaxed);
+}
+
 void StatefulQueryOp::CloseBatchDirect(int64_t close_ts) {
   if (!batch_open_) return;
   batch_open_ = false;
@@ -423,15 +435,7 @@ void StatefulQueryOp::CloseBatchDirect(int64_t close_ts) {
 void StatefulQueryOp::PushBatchDirect(const Batch& in, Selection sel) {
   size_t m = sel.size;
   if (m == 0) return;
-  chunk_ctx_.Reset(in.num_rows());
-  chunk_ctx_.now_ms = env_.clock->NowMillis();
-  key_cols_.clear();
-  for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(chunk_ctx_, in, sel));
-  arg_cols_.clear();
-  no_arg_.Resize(m);
-  for (auto& a : agg_args_) arg_cols_.push_back(a ? &a->Eval(chunk_ctx_, in, sel) : &no_arg_);
-  if (chunk_ctx_.has_errors())
-    env_.counters->errors.fetch_add(chunk_ctx_.errors().size(), std::memory_order_relaxed);
+  EvaluateKeysAndArguments(in, sel);
   const plan::WindowPlan& w = *plan_.window;
   bool timed = w.kind == plan::WindowPlan::Kind::kTimeBatch;
   for (size_t k = 0; k < m; ++k) {
@@ -490,15 +494,7 @@ void StatefulQueryOp::ExpireDirect(int64_t watermark) {
 void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
   size_t m = sel.size;
   if (m == 0) return;
-  chunk_ctx_.Reset(in.num_rows());
-  chunk_ctx_.now_ms = env_.clock->NowMillis();
-  key_cols_.clear();
-  for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(chunk_ctx_, in, sel));
-  arg_cols_.clear();
-  no_arg_.Resize(m);
-  for (auto& a : agg_args_) arg_cols_.push_back(a ? &a->Eval(chunk_ctx_, in, sel) : &no_arg_);
-  if (chunk_ctx_.has_errors())
-    env_.counters->errors.fetch_add(chunk_ctx_.errors().size(), std::memory_order_relaxed);
+  EvaluateKeysAndArguments(in, sel);
   const size_t base = in.num_columns();
   bool windowed = ring_length_ > 0 || ring_time_ > 0;
   if (windowed && ring_.cap == 0) {
@@ -598,25 +594,8 @@ void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
   // The output rows' input attributes, gathered column by column (strings stay in `in`, which
   // outlives this Push).
   size_t rows = kept_.size();
-  for (size_t c = 0; c < base; ++c) {
-    const Column& src = in.column(c);
-    Column& dst = eval_.column(c);
-    for (size_t j = 0; j < rows; ++j) {
-      uint32_t r = sel[kept_[j]];
-      dst.valid()[j] = src.valid()[r];
-      switch (src.type().physical()) {
-        case PhysicalType::kInt64:
-          dst.ints()[j] = src.ints()[r];
-          break;
-        case PhysicalType::kDouble:
-          dst.doubles()[j] = src.doubles()[r];
-          break;
-        case PhysicalType::kString:
-          dst.strings()[j] = src.strings()[r];
-          break;
-      }
-    }
-  }
+  for (size_t c = 0; c < base; ++c)
+    for (size_t j = 0; j < rows; ++j) eval_.column(c).CopyRow(in.column(c), sel[kept_[j]], j);
   for (size_t j = 0; j < rows; ++j) eval_.timestamps()[j] = in.timestamp(sel[kept_[j]]);
   eval_.Resize(rows);
 }

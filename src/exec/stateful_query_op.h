@@ -62,6 +62,8 @@ class StatefulQueryOp final : public BatchConsumer {
   // arguments (in a columnar ring), and output rows are gathered from the input batch, so no row
   // is copied event by event.
   void PushDirect(const Batch& in, Selection sel);
+  // Group keys into key_cols_ and aggregate arguments into arg_cols_, over rows `sel` of `in`.
+  void EvaluateKeysAndArguments(const Batch& in, Selection sel);
   void ExpireDirect(int64_t watermark);
   void RingPop();
   bool direct_ = false;

@@ -47,24 +47,7 @@ uint32_t RowStore::Add(const Batch& in, size_t row, int64_t ts) {
       }
     }
   }
-  ts_[slot] = ts;
-  for (size_t i = 0; i < cols_.size(); ++i) {
-    Col& c = cols_[i];
-    const Column& src = in.column(i);
-    c.valid[slot] = src.valid()[row];
-    if (!c.valid[slot]) continue;
-    switch (c.type) {
-      case PhysicalType::kInt64:
-        c.ints[slot] = src.ints()[row];
-        break;
-      case PhysicalType::kDouble:
-        c.doubles[slot] = src.doubles()[row];
-        break;
-      case PhysicalType::kString:
-        c.strings[slot].assign(src.strings()[row].view());
-        break;
-    }
-  }
+  Overwrite(slot, in, row, ts);
   ++live_;
   return slot;
 }
