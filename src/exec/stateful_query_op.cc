@@ -209,8 +209,25 @@ Status StatefulQueryOp::Init() {
     if (plan_.window->kind != WK::kTime) ring_length_ = plan_.window->length;
     if (plan_.window->kind != WK::kLength) ring_time_ = plan_.window->time_ms;
   }
+  update_late_ = plan_.input->event_time.late_data == plan::LateData::kUpdate && plan_.window &&
+                 plan_.window->kind == WK::kTimeBatch && !per_event_;
+  if (update_late_) {
+    retention_ = std::max(plan_.window->time_ms, lateness_);
+    for (const auto& g : plan_.group_by) {
+      ASSIGN_OR_RETURN(std::unique_ptr<VecExpr> e, Compile(*g));
+      update_keys_.push_back(std::move(e));
+    }
+    for (const plan::AggregatePlan& a : plan_.aggregates) {
+      std::unique_ptr<VecExpr> e;
+      if (a.arg) {
+        ASSIGN_OR_RETURN(e, Compile(*a.arg));
+      }
+      update_args_.push_back(std::move(e));
+    }
+  }
   batch_direct_ =
-      !per_event_ && plan_.events == sql::OutputEvents::kCurrent && aggregating_ && plan_.window &&
+      !update_late_ && !per_event_ && plan_.events == sql::OutputEvents::kCurrent && aggregating_ &&
+      plan_.window &&
       (plan_.window->kind == WK::kTimeBatch || plan_.window->kind == WK::kLengthBatch) &&
       lateness_ == 0;
   if (batch_direct_) latest_ = std::make_unique<RowStore>(in);
@@ -716,6 +733,8 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
   int64_t reset_ts = std::numeric_limits<int64_t>::min();
   // A closing window's rows carry the time it closed: the reset's, or the group's last time.
   auto close_segment = [&] {
+    if (update_late_ && reset_ts != std::numeric_limits<int64_t>::min())
+      RetainClosing(b, sel, kinds, reset_ts);
     if (collapse)
       for (size_t r = first_row; r < eval_.num_rows(); ++r)
         eval_.timestamps()[r] = std::max(reset_ts, group_max_ts_[eval_group_[r]]);
@@ -864,8 +883,129 @@ void StatefulQueryOp::Finish() {
   env_.target->Push(out_);
 }
 
+void StatefulQueryOp::RetainClosing(const Batch& b, Selection sel, const EventKind* kinds,
+                                    int64_t end) {
+  // The current events of the batch that closes at `end` (the chunk holds them after the reset).
+  Batch& kept = retained_[end];
+  kept.Reset(plan_.input->schema);
+  for (size_t k = 0; k < sel.size; ++k) {
+    uint32_t r = sel[k];
+    if (!kinds || kinds[r] != EventKind::kCurrent) continue;
+    if (b.timestamp(r) >= end || b.timestamp(r) < end - plan_.window->time_ms) continue;
+    size_t at = kept.AddRow(b.timestamp(r));
+    for (size_t c = 0; c < b.num_columns(); ++c) {
+      const Column& src = b.column(c);
+      if (src.IsNull(r)) continue;
+      switch (src.type().physical()) {
+        case PhysicalType::kInt64:
+          kept.column(c).SetInt(at, src.ints()[r]);
+          break;
+        case PhysicalType::kDouble:
+          kept.column(c).SetDouble(at, src.doubles()[r]);
+          break;
+        case PhysicalType::kString:
+          kept.SetString(at, c, src.strings()[r].view());
+          break;
+      }
+    }
+  }
+  DropRetained(max_ts_ - lateness_);
+}
+
+void StatefulQueryOp::DropRetained(int64_t watermark) {
+  while (!retained_.empty() && retained_.begin()->first + retention_ <= watermark)
+    retained_.erase(retained_.begin());
+}
+
+bool StatefulQueryOp::UpdateLate(const Batch& in, uint32_t row) {
+  DropRetained(max_ts_ - lateness_);
+  int64_t end = window_->BatchEndOf(in.timestamp(row));
+  auto it = retained_.find(end);
+  if (it == retained_.end()) return false;
+  Batch& batch = it->second;
+  size_t at = batch.AddRow(in.timestamp(row));
+  for (size_t c = 0; c < in.num_columns(); ++c) {
+    const Column& src = in.column(c);
+    if (src.IsNull(row)) continue;
+    switch (src.type().physical()) {
+      case PhysicalType::kInt64:
+        batch.column(c).SetInt(at, src.ints()[row]);
+        break;
+      case PhysicalType::kDouble:
+        batch.column(c).SetDouble(at, src.doubles()[row]);
+        break;
+      case PhysicalType::kString:
+        batch.SetString(at, c, src.strings()[row].view());
+        break;
+    }
+  }
+  // The late event's group, computed again over the batch from fresh aggregates.
+  size_t n = batch.num_rows();
+  EvalContext ctx;
+  ctx.Reset(n);
+  std::vector<const Column*> keys;
+  for (auto& e : update_keys_) keys.push_back(&e->Eval(ctx, batch, Selection::All(n)));
+  auto same_group = [&](size_t a, size_t b) {
+    for (const Column* k : keys) {
+      if (k->IsNull(a) != k->IsNull(b)) return false;
+      if (k->IsNull(a)) continue;
+      switch (k->type().physical()) {
+        case PhysicalType::kInt64:
+          if (k->ints()[a] != k->ints()[b]) return false;
+          break;
+        case PhysicalType::kDouble:
+          if (k->doubles()[a] != k->doubles()[b]) return false;
+          break;
+        case PhysicalType::kString:
+          if (k->strings()[a].view() != k->strings()[b].view()) return false;
+          break;
+      }
+    }
+    return true;
+  };
+  std::vector<const Column*> args;
+  Column none(DataType::Bool());
+  none.Resize(n);
+  for (auto& e : update_args_) args.push_back(e ? &e->Eval(ctx, batch, Selection::All(n)) : &none);
+  std::vector<std::unique_ptr<Aggregator>> fresh;
+  for (const plan::AggregatePlan& p : plan_.aggregates) {
+    fresh.push_back(MakeAggregator(p, p.arg ? p.arg->type : DataType::Null(), false, false));
+    fresh.back()->Grow(1);
+  }
+  size_t last = at;
+  for (size_t r = 0; r < n; ++r) {
+    if (!same_group(r, at)) continue;
+    for (size_t a = 0; a < fresh.size(); ++a) fresh[a]->Add(0, *args[a], r);
+    last = r;
+  }
+  // The corrected row: the group's last event with the batch's aggregates, at the batch's end.
+  size_t out = eval_.AddRow(end);
+  for (size_t c = 0; c < batch.num_columns(); ++c) {
+    const Column& src = batch.column(c);
+    if (src.IsNull(last)) continue;
+    switch (src.type().physical()) {
+      case PhysicalType::kInt64:
+        eval_.column(c).SetInt(out, src.ints()[last]);
+        break;
+      case PhysicalType::kDouble:
+        eval_.column(c).SetDouble(out, src.doubles()[last]);
+        break;
+      case PhysicalType::kString:
+        eval_.SetString(out, c, src.strings()[last].view());
+        break;
+    }
+  }
+  for (size_t a = 0; a < fresh.size(); ++a)
+    fresh[a]->Get(0, &eval_.column(batch.num_columns() + a), out, &eval_.arena());
+  eval_kinds_.push_back(EventKind::kCurrent);
+  eval_chunk_.push_back(++chunk_id_);
+  eval_group_.push_back(0);
+  return true;
+}
+
 void StatefulQueryOp::HandleLate(const Batch& in, uint32_t row) {
   env_.counters->late.fetch_add(1, std::memory_order_relaxed);
+  if (update_late_ && UpdateLate(in, row)) return;
   std::string why = "late event: its window " + (plan_.window ? plan_.window->sql : "") +
                     " has closed (event time " + std::to_string(in.timestamp(row)) +
                     ", watermark " + std::to_string(max_ts_ - lateness_) + ")";

@@ -10,6 +10,7 @@
 // the projection, and the output rate.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,6 +57,16 @@ class StatefulQueryOp final : public BatchConsumer {
   // Turns the candidates in eval_ into output rows and pushes them.
   void Finish();
   void HandleLate(const Batch& in, uint32_t row);
+
+  // 'late.data'='update': the events of closed batches are kept for a while, keyed by the batch's
+  // end; a late event joins its batch and its group's row is computed again and re-emitted.
+  bool update_late_ = false;
+  int64_t retention_ = 0;
+  std::map<int64_t, Batch> retained_;  // batch end -> its events
+  std::vector<std::unique_ptr<VecExpr>> update_keys_, update_args_;
+  void RetainClosing(const Batch& b, Selection sel, const EventKind* kinds, int64_t end);
+  void DropRetained(int64_t watermark);
+  bool UpdateLate(const Batch& in, uint32_t row);
 
   // The direct path, for per-event output of current events over no window or a sliding length,
   // time or timeLength window: the window keeps only each event's group, time and aggregate

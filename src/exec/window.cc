@@ -385,6 +385,9 @@ class TimeBatchWindow final : public Window {
   bool IsLate(int64_t ts) const override {
     return col_ < 0 && started_ && has_closed_ && FloorDiv(ts - start_, t_) <= closed_through_;
   }
+  int64_t BatchEndOf(int64_t ts) const override {
+    return started_ ? start_ + (FloorDiv(ts - start_, t_) + 1) * t_ : -1;
+  }
 
  private:
   int64_t NextToClose() const {

@@ -94,6 +94,9 @@ class Window {
   virtual int64_t NextDeadline() const { return std::numeric_limits<int64_t>::max(); }
   // True when an event of time `ts` belongs to a part of the window that has already closed.
   virtual bool IsLate(int64_t ts) const { return false; }
+  // For a time-batch window: the end of the batch that an event of time `ts` belongs to; -1 when
+  // the window has no batches yet, or is of another kind.
+  virtual int64_t BatchEndOf(int64_t ts) const { return -1; }
   // True when the event was not taken (firstUnique drops repeats).
   virtual bool Rejected() const { return false; }
 };

@@ -492,9 +492,12 @@ class Binder {
         if (q.from.stream.window) {
           qp->window = BuildWindow(*q.from.stream.window, def);
           if (!qp->window) supported = false;
-          if (def->event_time.late_data == LateData::kUpdate) {
+          if (def->event_time.late_data == LateData::kUpdate && qp->window &&
+              qp->window->kind != WindowPlan::Kind::kTimeBatch) {
             NotSupported(q.from.stream.window->loc,
-                         "'late.data'='update' (re-emitting corrected rows)", 6);
+                         "'late.data'='update' on " + qp->window->sql +
+                             " (it re-emits corrected rows of timeBatch / TUMBLING windows)",
+                         6);
             supported = false;
           }
         }

@@ -1,0 +1,5 @@
+-- 'late.data'='update': a closed TUMBLING batch is kept for one more window (or the allowed
+-- lateness, if longer); a late event joins it, and its group's row is re-emitted, corrected,
+-- with the batch's close time. Later than that, a late event is logged and dropped.
+CREATE STREAM S (k STRING, v INT) WITH ('late.data' = 'update');
+INSERT INTO PerKey SELECT k, sum(v) AS total, count() AS n FROM S WINDOW TUMBLING(100 ms) GROUP BY k;
