@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <limits>
 
 #include "absl/strings/string_view.h"
@@ -280,6 +281,18 @@ Status StatefulQueryOp::Init() {
         std::make_unique<RateLimiter>(*plan_.rate, plan_.target->schema, !plan_.group_by.empty());
   fault_schema_ = in;
   fault_schema_.Add("_error", DataType::String());
+  std::function<bool(const plan::BoundExpr&)> clock = [&](const plan::BoundExpr& e) {
+    if (e.kind == plan::BoundExpr::Kind::kFunction && e.fn == plan::Fn::kCurrentTimeMillis)
+      return true;
+    for (const auto& a : e.args)
+      if (clock(*a)) return true;
+    return false;
+  };
+  uses_clock_ = (plan_.filter && clock(*plan_.filter)) || (plan_.having && clock(*plan_.having));
+  for (const auto& g : plan_.group_by) uses_clock_ |= clock(*g);
+  for (const auto& a : plan_.aggregates) uses_clock_ |= a.arg && clock(*a.arg);
+  for (const auto& o : plan_.order_by) uses_clock_ |= clock(*o.expr);
+  for (const auto& c : plan_.outputs) uses_clock_ |= clock(*c.expr);
   if (aggregating_ && group_exprs_.empty()) {
     groups_.emplace(std::string(), 0);
     group_live_.push_back(0);
@@ -293,10 +306,12 @@ void StatefulQueryOp::Push(const Batch& in) {
   size_t n = in.num_rows();
   if (n == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
-  auto started = std::chrono::steady_clock::now();
+  // Latency is sampled for small batches (two clock reads per event would cost more than the work).
+  bool timed = n >= 64 || (++pushes_ & 63) == 0;
+  auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
   ctx_.Reset(n);
-  ctx_.now_ms = env_.clock->NowMillis();
+  ctx_.now_ms = Now();
   Selection sel = Selection::All(n);
   if (filter_) {
     const Column& keep = filter_->Eval(ctx_, in, sel);
@@ -350,10 +365,11 @@ void StatefulQueryOp::Push(const Batch& in) {
     ConsumeChunk(chunk_);
   }
   Finish();
-  env_.counters->latency.Record(
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::steady_clock::now() - started)
-                                .count()));
+  if (timed)
+    env_.counters->latency.Record(
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count()));
 }
 
 void StatefulQueryOp::OnTime(int64_t now_ms) {
@@ -417,7 +433,7 @@ void StatefulQueryOp::ConsumeChunk(const EventChunk& chunk) {
 
 void StatefulQueryOp::EvaluateKeysAndArguments(const Batch& in, Selection sel) {
   chunk_ctx_.Reset(in.num_rows());
-  chunk_ctx_.now_ms = env_.clock->NowMillis();
+  chunk_ctx_.now_ms = Now();
   key_cols_.clear();
   for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(chunk_ctx_, in, sel));
   arg_cols_.clear();
@@ -714,7 +730,7 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
   size_t m = sel.size;
   if (m == 0) return;
   chunk_ctx_.Reset(b.num_rows());
-  chunk_ctx_.now_ms = env_.clock->NowMillis();
+  chunk_ctx_.now_ms = Now();
   key_cols_.clear();
   for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(chunk_ctx_, b, sel));
   arg_cols_.clear();
@@ -806,7 +822,7 @@ void StatefulQueryOp::Finish() {
     if (want) out_rows_.push_back(static_cast<uint32_t>(r));
   }
   eval_ctx_.Reset(rows);
-  eval_ctx_.now_ms = env_.clock->NowMillis();
+  eval_ctx_.now_ms = Now();
   if (having_ && !out_rows_.empty()) {
     const Column& keep =
         having_->Eval(eval_ctx_, eval_, Selection{out_rows_.data(), out_rows_.size()});

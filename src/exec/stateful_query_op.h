@@ -164,6 +164,9 @@ class StatefulQueryOp final : public BatchConsumer {
   Schema fault_schema_;
   Batch faults_;
   int64_t max_ts_;
+  bool uses_clock_ = false;  // an expression calls currentTimeMillis()
+  uint64_t pushes_ = 0;
+  int64_t Now() const { return uses_clock_ ? env_.clock->NowMillis() : 0; }
 };
 
 }  // namespace sluice::exec
