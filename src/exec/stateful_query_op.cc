@@ -211,7 +211,8 @@ Status StatefulQueryOp::Init() {
     if (plan_.window->kind != WK::kLength) ring_time_ = plan_.window->time_ms;
   }
   update_late_ = plan_.input->event_time.late_data == plan::LateData::kUpdate && plan_.window &&
-                 plan_.window->kind == WK::kTimeBatch && !per_event_;
+                 (plan_.window->kind == WK::kTimeBatch || plan_.window->kind == WK::kSliding) &&
+                 !per_event_;
   if (update_late_) {
     retention_ = std::max(plan_.window->time_ms, lateness_);
     for (const auto& g : plan_.group_by) {
@@ -748,9 +749,11 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
   size_t first_row = eval_.num_rows();
   int64_t reset_ts = std::numeric_limits<int64_t>::min();
   // A closing window's rows carry the time it closed: the reset's, or the group's last time.
-  auto close_segment = [&] {
+  size_t segment_begin = 0;
+  auto close_segment = [&](size_t segment_end) {
     if (update_late_ && reset_ts != std::numeric_limits<int64_t>::min())
-      RetainClosing(b, sel, kinds, reset_ts);
+      RetainClosing(b, sel, kinds, reset_ts, segment_begin, segment_end);
+    segment_begin = segment_end;
     if (collapse)
       for (size_t r = first_row; r < eval_.num_rows(); ++r)
         eval_.timestamps()[r] = std::max(reset_ts, group_max_ts_[eval_group_[r]]);
@@ -765,7 +768,7 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
   for (size_t k = 0; k < m; ++k) {
     if (breaks) {
       while (next_break < breaks->size() && (*breaks)[next_break] <= k) {
-        if ((*breaks)[next_break] == k && k > 0) close_segment();
+        if ((*breaks)[next_break] == k && k > 0) close_segment(k);
         ++next_break;
       }
     }
@@ -806,7 +809,7 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
     }
     group_max_ts_[g] = std::max(group_max_ts_[g], ts);
   }
-  close_segment();
+  close_segment(m);
 }
 
 void StatefulQueryOp::Finish() {
@@ -900,11 +903,11 @@ void StatefulQueryOp::Finish() {
 }
 
 void StatefulQueryOp::RetainClosing(const Batch& b, Selection sel, const EventKind* kinds,
-                                    int64_t end) {
+                                    int64_t end, size_t from, size_t to) {
   // The current events of the batch that closes at `end` (the chunk holds them after the reset).
   Batch& kept = retained_[end];
   kept.Reset(plan_.input->schema);
-  for (size_t k = 0; k < sel.size; ++k) {
+  for (size_t k = from; k < to; ++k) {
     uint32_t r = sel[k];
     if (!kinds || kinds[r] != EventKind::kCurrent) continue;
     if (b.timestamp(r) >= end || b.timestamp(r) < end - plan_.window->time_ms) continue;
@@ -935,10 +938,19 @@ void StatefulQueryOp::DropRetained(int64_t watermark) {
 
 bool StatefulQueryOp::UpdateLate(const Batch& in, uint32_t row) {
   DropRetained(max_ts_ - lateness_);
-  int64_t end = window_->BatchEndOf(in.timestamp(row));
-  auto it = retained_.find(end);
-  if (it == retained_.end()) return false;
-  Batch& batch = it->second;
+  int64_t ts = in.timestamp(row);
+  bool merged = false;
+  // A tumbling batch, or every hopping window, that held the event's time and is still kept.
+  for (auto& [end, batch] : retained_) {
+    if (ts >= end || ts < end - plan_.window->time_ms) continue;
+    RecomputeGroup(&batch, end, in, row);
+    merged = true;
+  }
+  return merged;
+}
+
+void StatefulQueryOp::RecomputeGroup(Batch* retained, int64_t end, const Batch& in, uint32_t row) {
+  Batch& batch = *retained;
   size_t at = batch.AddRow(in.timestamp(row));
   for (size_t c = 0; c < in.num_columns(); ++c) {
     const Column& src = in.column(c);
@@ -955,7 +967,7 @@ bool StatefulQueryOp::UpdateLate(const Batch& in, uint32_t row) {
         break;
     }
   }
-  // The late event's group, computed again over the batch from fresh aggregates.
+  // The late event's group, computed again over the window from fresh aggregates.
   size_t n = batch.num_rows();
   EvalContext ctx;
   ctx.Reset(n);
@@ -989,12 +1001,13 @@ bool StatefulQueryOp::UpdateLate(const Batch& in, uint32_t row) {
     fresh.back()->Grow(1);
   }
   size_t last = at;
-  for (size_t r = 0; r < n; ++r) {
+  for (size_t r = 0; r < n && aggregating_; ++r) {
     if (!same_group(r, at)) continue;
     for (size_t a = 0; a < fresh.size(); ++a) fresh[a]->Add(0, *args[a], r);
-    last = r;
+    if (batch.timestamp(r) >= batch.timestamp(last)) last = r;
   }
-  // The corrected row: the group's last event with the batch's aggregates, at the batch's end.
+  // Without aggregates a closing window emits its events: the correction is the late event.
+  // The corrected row: the group's latest event with the window's aggregates, at its end.
   size_t out = eval_.AddRow(end);
   for (size_t c = 0; c < batch.num_columns(); ++c) {
     const Column& src = batch.column(c);
@@ -1016,7 +1029,6 @@ bool StatefulQueryOp::UpdateLate(const Batch& in, uint32_t row) {
   eval_kinds_.push_back(EventKind::kCurrent);
   eval_chunk_.push_back(++chunk_id_);
   eval_group_.push_back(0);
-  return true;
 }
 
 void StatefulQueryOp::HandleLate(const Batch& in, uint32_t row) {

@@ -64,9 +64,11 @@ class StatefulQueryOp final : public BatchConsumer {
   int64_t retention_ = 0;
   std::map<int64_t, Batch> retained_;  // batch end -> its events
   std::vector<std::unique_ptr<VecExpr>> update_keys_, update_args_;
-  void RetainClosing(const Batch& b, Selection sel, const EventKind* kinds, int64_t end);
+  void RetainClosing(const Batch& b, Selection sel, const EventKind* kinds, int64_t end,
+                     size_t from, size_t to);
   void DropRetained(int64_t watermark);
   bool UpdateLate(const Batch& in, uint32_t row);
+  void RecomputeGroup(Batch* retained, int64_t end, const Batch& in, uint32_t row);
 
   // The direct path, for per-event output of current events over no window or a sliding length,
   // time or timeLength window: the window keeps only each event's group, time and aggregate

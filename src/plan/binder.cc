@@ -492,11 +492,17 @@ class Binder {
         if (q.from.stream.window) {
           qp->window = BuildWindow(*q.from.stream.window, def);
           if (!qp->window) supported = false;
+          // 'update' corrects the rows of windows that closed: tumbling and hopping ones. Sliding
+          // time windows and delay have no closed window to correct; the other windows never
+          // see a late event.
+          using WK = WindowPlan::Kind;
           if (def->event_time.late_data == LateData::kUpdate && qp->window &&
-              qp->window->kind != WindowPlan::Kind::kTimeBatch) {
+              (qp->window->kind == WK::kTime || qp->window->kind == WK::kTimeLength ||
+               qp->window->kind == WK::kDelay)) {
             NotSupported(q.from.stream.window->loc,
                          "'late.data'='update' on " + qp->window->sql +
-                             " (it re-emits corrected rows of timeBatch / TUMBLING windows)",
+                             " (it re-emits corrected rows of windows that close: timeBatch, "
+                             "TUMBLING, SLIDING)",
                          6);
             supported = false;
           }
