@@ -673,6 +673,15 @@ class Binder {
       supported = false;
     }
     qp->emit = q.emit;
+    if (qp->input && qp->input->event_time.late_data == LateData::kUpdate && qp->window &&
+        (qp->window->kind == WindowPlan::Kind::kTimeBatch ||
+         qp->window->kind == WindowPlan::Kind::kSliding) &&
+        !qp->EmitsOnClose()) {
+      NotSupported(
+          q.emit_loc.line ? q.emit_loc : q.loc,
+          "'late.data'='update' with EMIT CHANGES (corrections are rows of closed windows)", 4);
+      supported = false;
+    }
     if (q.emit == sql::EmitMode::kFinal && q.from.kind == sql::FromClause::Kind::kStream) {
       bool closes =
           qp->window && (qp->window->IsBatch() || qp->window->kind == WindowPlan::Kind::kSession);
