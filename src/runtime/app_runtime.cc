@@ -38,6 +38,8 @@ class StreamInput final : public InputHandler {
   const Schema& schema() const override { return def_.schema; }
   Status Send(int64_t timestamp, std::span<const Value> values) override;
   Status SendBatch(const Batch& batch) override;
+  Status SendLocked(int64_t timestamp, std::span<const Value> values);
+  Status SendBatchInner(const Batch& batch);
 
  private:
   friend class AppRuntimeImpl;
@@ -214,9 +216,12 @@ class AppRuntimeImpl final : public AppRuntime {
   }
 
   Status AdvanceTime(int64_t ms) override {
-    std::lock_guard<std::mutex> lock(process_mu_);
-    if (options_.playback) playback_clock_.AdvanceTo(ms);
-    Tick(clock_->NowMillis());
+    {
+      std::lock_guard<std::mutex> lock(process_mu_);
+      if (options_.playback) playback_clock_.AdvanceTo(ms);
+      Tick(clock_->NowMillis());
+    }
+    runtime::AsyncStream::FlushOutbox();
     return status();
   }
 
@@ -237,6 +242,7 @@ class AppRuntimeImpl final : public AppRuntime {
         // Operators lock themselves; the timer holds nothing else while they run.
         lock.unlock();
         Tick(now);
+        runtime::AsyncStream::FlushOutbox();
         lock.lock();
         continue;
       }
@@ -313,10 +319,9 @@ class AppRuntimeImpl final : public AppRuntime {
         st.p50_us = static_cast<double>(a.p50_ns) / 1000;
         st.p95_us = static_cast<double>(a.p95_ns) / 1000;
         st.p99_us = static_cast<double>(a.p99_ns) / 1000;
-        // The seed's rules: a queue over 80% full, drops, events left at shutdown.
+        // The seed's rules: a queue over 80% full for a period (5 s), drops, events left behind.
         int h = 100;
-        if (a.capacity && static_cast<double>(a.depth) / static_cast<double>(a.capacity) > 0.8)
-          h -= 40;
+        if (a.over_80_ms >= 5000) h -= 40;
         if (a.dropped || a.left) h -= 30;
         st.health = std::max(0, h);
       }
@@ -418,6 +423,12 @@ class AppRuntimeImpl final : public AppRuntime {
 };
 
 Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
+  Status st = SendLocked(timestamp, values);
+  runtime::AsyncStream::FlushOutbox();  // queued now that no lock is held
+  return st;
+}
+
+Status StreamInput::SendLocked(int64_t timestamp, std::span<const Value> values) {
   std::lock_guard<std::mutex> lock(app_->input_mu());
   if (values.size() != def_.schema.size()) {
     junction_->CountMalformed();
@@ -440,6 +451,12 @@ Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
 }
 
 Status StreamInput::SendBatch(const Batch& batch) {
+  Status st = SendBatchInner(batch);
+  runtime::AsyncStream::FlushOutbox();  // queued now that no lock is held
+  return st;
+}
+
+Status StreamInput::SendBatchInner(const Batch& batch) {
   if (batch.num_columns() != def_.schema.size())
     return Status::InvalidArgument("batch for '" + def_.name + "' has " +
                                    std::to_string(batch.num_columns()) + " columns, the stream " +

@@ -58,7 +58,24 @@ uint64_t KeyHash(const Column& c, size_t row) {
   return h ^ (h >> 29);
 }
 
+// What this thread's processing produced for async streams, queued when it holds no lock.
+struct Staged {
+  AsyncStream* stream;
+  size_t lane;
+  Batch* batch;
+};
+thread_local std::vector<Staged> t_outbox;
+
 }  // namespace
+
+void AsyncStream::FlushOutbox() {
+  // Enqueue calls no operator, so nothing is staged while this runs; still, take the list first.
+  std::vector<Staged> staged;
+  staged.swap(t_outbox);
+  for (const Staged& s : staged) s.stream->Enqueue(*s.stream->lanes_[s.lane], s.batch);
+  staged.clear();
+  if (t_outbox.empty()) t_outbox.swap(staged);  // keep the capacity
+}
 
 AsyncStream::AsyncStream(const plan::StreamDef& def, StreamJunction* junction, int partition_column)
     : def_(def),
@@ -116,7 +133,7 @@ void AsyncStream::Push(const Batch& batch) {
       Batch* b = Acquire();
       AppendRows(batch, from, to, b);
       size_t lane = lanes_.size() == 1 ? 0 : round_robin_.fetch_add(1) % lanes_.size();
-      Enqueue(*lanes_[lane], b);
+      t_outbox.push_back({this, lane, b});
     }
     return;
   }
@@ -128,12 +145,12 @@ void AsyncStream::Push(const Batch& batch) {
     if (!staged[lane]) staged[lane] = Acquire();
     AppendRow(batch, r, staged[lane]);
     if (staged[lane]->num_rows() >= max_rows) {
-      Enqueue(*lanes_[lane], staged[lane]);
+      t_outbox.push_back({this, lane, staged[lane]});
       staged[lane] = nullptr;
     }
   }
   for (size_t lane = 0; lane < staged.size(); ++lane)
-    if (staged[lane]) Enqueue(*lanes_[lane], staged[lane]);
+    if (staged[lane]) t_outbox.push_back({this, lane, staged[lane]});
 }
 
 void AsyncStream::Enqueue(Lane& lane, Batch* b) {
@@ -201,6 +218,7 @@ void AsyncStream::WorkerLoop(Lane& lane) {
       uint64_t n = item.batch->num_rows();
       lane.queued_events.fetch_sub(n, std::memory_order_relaxed);
       junction_->Push(*item.batch);
+      FlushOutbox();  // what the consumers produced for other async streams; no lock is held
       processed_.fetch_add(n, std::memory_order_relaxed);
       latency_.Record(static_cast<uint64_t>(std::max<int64_t>(0, NowNs() - item.enqueued_ns)));
       Release(item.batch);
@@ -248,7 +266,7 @@ void AsyncStream::Drain(std::chrono::steady_clock::time_point deadline) {
   }
 }
 
-AsyncStats AsyncStream::Stats() const {
+AsyncStats AsyncStream::Stats() {
   AsyncStats s;
   s.queued = queued_.load();
   s.processed = processed_.load();
@@ -263,6 +281,21 @@ AsyncStats AsyncStream::Stats() const {
   s.p95_ns = latency_.Percentile(0.95);
   s.p99_ns = latency_.Percentile(0.99);
   s.max_fill = static_cast<double>(max_fill_permille_.load()) / 1000.0;
+  size_t used = 0, slots = 0;
+  for (const auto& lane : lanes_) used += lane->queue.SizeApprox(), slots += lane->queue.capacity();
+  s.fill = slots ? static_cast<double>(used) / static_cast<double>(slots) : 0;
+  // The seed's rule is about a queue that stays full, not one that fills for an instant.
+  int64_t now = NowNs();
+  if (s.fill > 0.8) {
+    int64_t since = over_since_ns_.load();
+    if (since == 0) {
+      over_since_ns_.compare_exchange_strong(since, now);
+      since = over_since_ns_.load();
+    }
+    s.over_80_ms = (now - since) / 1'000'000;
+  } else {
+    over_since_ns_.store(0);
+  }
   return s;
 }
 

@@ -10,8 +10,10 @@
 //  - When a queue is full: `block` waits (no loss), `drop` drops the oldest queued events,
 //    `exponentialBackoff` retries after initialDelay, doubling up to maxDelay, then drops the new
 //    events. Every drop is counted.
-//  - A producer may wait for space while it holds its own operator's lock: the stream graph is
-//    acyclic (the planner rejects cycles), so a consumer never needs a lock that a producer holds.
+//  - No lock is held while a producer waits for space: Push only copies the events into pooled
+//    batches and stages them in the calling thread's outbox; the thread's entry point (a send, a
+//    worker after delivering a batch, a timer tick) calls FlushOutbox() once its processing has
+//    returned and every operator lock is released. Only then does a full queue make it wait.
 #pragma once
 
 #include <atomic>
@@ -39,6 +41,8 @@ struct AsyncStats {
   uint64_t capacity = 0;                        // slots * batch_size_max
   uint64_t p50_ns = 0, p95_ns = 0, p99_ns = 0;  // from enqueue to processed
   double max_fill = 0;                          // highest fill of a queue seen, in slots (0..1)
+  double fill = 0;                              // fill now, in slots (0..1)
+  int64_t over_80_ms = 0;  // how long the queues have stayed over 80% full (0: not now)
 };
 
 class AsyncStream final : public exec::BatchConsumer {
@@ -50,12 +54,17 @@ class AsyncStream final : public exec::BatchConsumer {
   AsyncStream& operator=(const AsyncStream&) = delete;
 
   void Start();
-  // Producer side; thread-safe.
+  // Producer side; thread-safe. Stages the events in the calling thread's outbox: they are queued
+  // by FlushOutbox().
   void Push(const Batch& batch) override;
+  // Queues what this thread staged, in order, applying each stream's backpressure strategy (this
+  // is where a producer may wait). Call only while holding no lock.
+  static void FlushOutbox();
   // Stops taking work once the queues are empty, or at `deadline`: then what is left is counted
   // as left behind. Joins the workers. Idempotent.
   void Drain(std::chrono::steady_clock::time_point deadline);
-  AsyncStats Stats() const;
+  // Counters now. Not const: it also tracks how long the queues have stayed over 80% full.
+  AsyncStats Stats();
   const plan::StreamDef& def() const { return def_; }
 
  private:
@@ -74,6 +83,7 @@ class AsyncStream final : public exec::BatchConsumer {
 
   Batch* Acquire();
   void Release(Batch* b);
+  // Queues a batch per the backpressure strategy; may wait. Called by FlushOutbox only.
   void Enqueue(Lane& lane, Batch* b);
   void WorkerLoop(Lane& lane);
   static int64_t NowNs();
@@ -97,6 +107,8 @@ class AsyncStream final : public exec::BatchConsumer {
 
   std::atomic<uint64_t> queued_{0}, processed_{0}, dropped_{0}, left_{0}, backpressure_{0};
   std::atomic<uint64_t> max_fill_permille_{0};
+  // When the queues were first seen over 80% full in this stretch (steady-clock ns; 0: not over).
+  std::atomic<int64_t> over_since_ns_{0};
   LatencyHistogram latency_;
 };
 

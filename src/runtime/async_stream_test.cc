@@ -271,3 +271,43 @@ TEST(AsyncStreamTest, StressChainsFanInAndShutdownMidway) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// A producer waiting for space in a full async queue holds no lock: another thread can still run
+// the query that feeds that queue.
+TEST(AsyncStreamTest, NoLockIsHeldWhileAProducerWaitsForSpace) {
+  auto app = LoadAsync(
+      "CREATE STREAM S (p INT, i INT);\n"
+      "@Async(buffer_size='2', workers='1', batch_size_max='1', backpressure='block')\n"
+      "CREATE STREAM T (p INT, i INT);\n"
+      "INSERT INTO T SELECT p, i FROM S;\n"
+      "INSERT INTO O SELECT p, i FROM T;");
+  std::atomic<bool> release{false};
+  app->AddCallback("O", [&](const OutputBatch&) {
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  app->Start();
+  InputHandler* in = app->GetInputHandler("S");
+  // Producer 1 fills the worker and the queue, then waits for space.
+  std::thread blocked([&] { SendRange(in, 1, 0, 10); });
+  auto query1_in = [&] { return app->Stats().queries[0].events_in; };
+  for (int spin = 0; spin < 5000 && app->Stats().streams[1].backpressure == 0; ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_GT(app->Stats().streams[1].backpressure, 0u) << "producer 1 never had to wait";
+  uint64_t before = query1_in();
+  // Producer 2 goes through the same query while producer 1 waits.
+  std::thread second([&] { SendRange(in, 2, 0, 1); });
+  for (int spin = 0; spin < 5000 && query1_in() == before; ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_GT(query1_in(), before);
+  release.store(true);
+  blocked.join();
+  second.join();
+  ASSERT_TRUE(app->Shutdown().ok());
+  EXPECT_EQ(app->Stats().streams[1].dropped, 0u);
+}
+
+}  // namespace
+}  // namespace sluice
