@@ -197,11 +197,18 @@ class LengthWindow final : public Window {
 };
 
 // time(t) and timeLength(t, n): events expire t after their time (at watermark ts + t), in
-// arrival order as in Siddhi; timeLength also keeps at most n.
+// arrival order as in Siddhi; timeLength also keeps at most n. delay(t) is the same FIFO, but an
+// event is emitted only when it leaves, as current.
 class TimeWindow final : public Window {
  public:
-  TimeWindow(const Schema& s, int64_t t, int64_t n) : store_(s), t_(t), n_(n) {}
+  enum class Mode { kSliding, kDelay };
+  TimeWindow(const Schema& s, int64_t t, int64_t n, Mode mode)
+      : store_(s), t_(t), n_(n), delay_(mode == Mode::kDelay) {}
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    if (delay_) {
+      fifo_.push_back(store_.Add(in, row, ts));
+      return;
+    }
     if (n_ > 0 && static_cast<int64_t>(fifo_.size()) >= n_) {
       uint32_t old = fifo_.front();
       fifo_.pop_front();
@@ -217,7 +224,8 @@ class TimeWindow final : public Window {
     while (!fifo_.empty() && store_.ts(fifo_.front()) + t_ <= now_) {
       uint32_t old = fifo_.front();
       fifo_.pop_front();
-      store_.AppendTo(old, EventKind::kExpired, store_.ts(old) + t_, out);
+      store_.AppendTo(old, delay_ ? EventKind::kCurrent : EventKind::kExpired, store_.ts(old) + t_,
+                      out);
       store_.Free(old);
     }
   }
@@ -229,6 +237,7 @@ class TimeWindow final : public Window {
  private:
   RowStore store_;
   int64_t t_, n_;
+  bool delay_;
   std::deque<uint32_t> fifo_;
   int64_t now_ = std::numeric_limits<int64_t>::min();
 };
@@ -607,34 +616,6 @@ class UniqueWindow final : public Window {
   std::string scratch_;
 };
 
-// delay(t): each event is emitted, as current, t after its time.
-class DelayWindow final : public Window {
- public:
-  DelayWindow(const Schema& s, int64_t t) : store_(s), t_(t) {}
-  void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
-    fifo_.push_back(store_.Add(in, row, ts));
-  }
-  void Advance(int64_t now, EventChunk* out) override {
-    now_ = std::max(now_, now);
-    while (!fifo_.empty() && store_.ts(fifo_.front()) + t_ <= now_) {
-      uint32_t s = fifo_.front();
-      fifo_.pop_front();
-      store_.AppendTo(s, EventKind::kCurrent, store_.ts(s) + t_, out);
-      store_.Free(s);
-    }
-  }
-  int64_t NextDeadline() const override {
-    return fifo_.empty() ? kNever : store_.ts(fifo_.front()) + t_;
-  }
-  bool IsLate(int64_t ts) const override { return ts + t_ <= now_; }
-
- private:
-  RowStore store_;
-  int64_t t_;
-  std::deque<uint32_t> fifo_;
-  int64_t now_ = std::numeric_limits<int64_t>::min();
-};
-
 // The key of an event for frequent / lossyFrequent: the given attributes, or all of them.
 void EventKey(const RowStore& store, uint32_t slot, const std::vector<int>& cols, size_t ncols,
               std::string* key, std::string* part) {
@@ -894,9 +875,9 @@ std::unique_ptr<Window> MakeWindow(const WindowPlan& p, const Schema& s, bool em
     case K::kLengthBatch:
       return std::make_unique<LengthBatchWindow>(s, p.length, emit_on_arrival);
     case K::kTime:
-      return std::make_unique<TimeWindow>(s, p.time_ms, 0);
+      return std::make_unique<TimeWindow>(s, p.time_ms, 0, TimeWindow::Mode::kSliding);
     case K::kTimeLength:
-      return std::make_unique<TimeWindow>(s, p.time_ms, p.length);
+      return std::make_unique<TimeWindow>(s, p.time_ms, p.length, TimeWindow::Mode::kSliding);
     case K::kTimeBatch:
     case K::kExternalTimeBatch:
       return std::make_unique<TimeBatchWindow>(s, p, emit_on_arrival);
@@ -913,7 +894,7 @@ std::unique_ptr<Window> MakeWindow(const WindowPlan& p, const Schema& s, bool em
     case K::kFirstUnique:
       return std::make_unique<UniqueWindow>(s, p.key_column, true);
     case K::kDelay:
-      return std::make_unique<DelayWindow>(s, p.time_ms);
+      return std::make_unique<TimeWindow>(s, p.time_ms, 0, TimeWindow::Mode::kDelay);
     case K::kFrequent:
       return std::make_unique<FrequentWindow>(s, p.length, p.key_columns);
     case K::kLossyFrequent:
