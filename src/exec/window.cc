@@ -101,24 +101,9 @@ void RowStore::Free(uint32_t slot) {
 }
 
 void RowStore::AppendTo(uint32_t slot, EventKind kind, int64_t ts, EventChunk* out) const {
-  size_t r = out->batch.AddRow(ts);
+  size_t row = out->batch.AddRow(ts);
   out->kinds.push_back(kind);
-  for (size_t i = 0; i < cols_.size(); ++i) {
-    const Col& c = cols_[i];
-    if (!c.valid[slot]) continue;
-    Column& dst = out->batch.column(i);
-    switch (c.type) {
-      case PhysicalType::kInt64:
-        dst.SetInt(r, c.ints[slot]);
-        break;
-      case PhysicalType::kDouble:
-        dst.SetDouble(r, c.doubles[slot]);
-        break;
-      case PhysicalType::kString:
-        out->batch.SetString(r, i, c.strings[slot]);
-        break;
-    }
-  }
+  CopyTo(slot, &out->batch, row);
 }
 
 void RowStore::KeyBytes(uint32_t slot, int col, std::string* out) const {
