@@ -148,6 +148,9 @@ class Batch {
   void Clear();
   // Appends one row of timestamp `ts` whose fields are all NULL and returns its index.
   size_t AddRow(int64_t ts);
+  // Appends a copy of row `row` of `src` (same schema), strings copied into this batch's arena, and
+  // returns its index.
+  size_t AppendRow(const Batch& src, size_t row);
   // Sets field `col` of `row`, converting `v` to the column's type; false when it cannot.
   bool SetValue(size_t row, size_t col, const Value& v);
   // Copies a string into this batch's arena and stores it.

@@ -256,6 +256,17 @@ size_t Batch::AddRow(int64_t ts) {
   return row;
 }
 
+size_t Batch::AppendRow(const Batch& src, size_t row) {
+  size_t at = AddRow(src.timestamp(row));
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    const Column& from = src.column(c);
+    columns_[c].CopyRow(from, row, at);
+    if (from.type().physical() == PhysicalType::kString && !from.IsNull(row))
+      SetString(at, c, from.strings()[row].view());
+  }
+  return at;
+}
+
 bool Batch::SetValue(size_t row, size_t col, const Value& v) {
   Column& c = columns_[col];
   if (v.is_null()) {

@@ -911,22 +911,7 @@ void StatefulQueryOp::RetainClosing(const Batch& b, Selection sel, const EventKi
     uint32_t r = sel[k];
     if (!kinds || kinds[r] != EventKind::kCurrent) continue;
     if (b.timestamp(r) >= end || b.timestamp(r) < end - plan_.window->time_ms) continue;
-    size_t at = kept.AddRow(b.timestamp(r));
-    for (size_t c = 0; c < b.num_columns(); ++c) {
-      const Column& src = b.column(c);
-      if (src.IsNull(r)) continue;
-      switch (src.type().physical()) {
-        case PhysicalType::kInt64:
-          kept.column(c).SetInt(at, src.ints()[r]);
-          break;
-        case PhysicalType::kDouble:
-          kept.column(c).SetDouble(at, src.doubles()[r]);
-          break;
-        case PhysicalType::kString:
-          kept.SetString(at, c, src.strings()[r].view());
-          break;
-      }
-    }
+    kept.AppendRow(b, r);
   }
   DropRetained(max_ts_ - lateness_);
 }
@@ -951,22 +936,7 @@ bool StatefulQueryOp::UpdateLate(const Batch& in, uint32_t row) {
 
 void StatefulQueryOp::RecomputeGroup(Batch* retained, int64_t end, const Batch& in, uint32_t row) {
   Batch& batch = *retained;
-  size_t at = batch.AddRow(in.timestamp(row));
-  for (size_t c = 0; c < in.num_columns(); ++c) {
-    const Column& src = in.column(c);
-    if (src.IsNull(row)) continue;
-    switch (src.type().physical()) {
-      case PhysicalType::kInt64:
-        batch.column(c).SetInt(at, src.ints()[row]);
-        break;
-      case PhysicalType::kDouble:
-        batch.column(c).SetDouble(at, src.doubles()[row]);
-        break;
-      case PhysicalType::kString:
-        batch.SetString(at, c, src.strings()[row].view());
-        break;
-    }
-  }
+  size_t at = batch.AppendRow(in, row);
   // The late event's group, computed again over the window from fresh aggregates.
   size_t n = batch.num_rows();
   EvalContext ctx;

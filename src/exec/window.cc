@@ -815,21 +815,7 @@ class ExpressionWindow final : public Window {
     if (!cond_) return true;
     eval_.Clear();
     size_t r = eval_.AddRow(in.timestamp(row));
-    for (size_t c = 0; c < in.num_columns(); ++c) {
-      const Column& src = in.column(c);
-      if (src.IsNull(row)) continue;
-      switch (src.type().physical()) {
-        case PhysicalType::kInt64:
-          eval_.column(c).SetInt(r, src.ints()[row]);
-          break;
-        case PhysicalType::kDouble:
-          eval_.column(c).SetDouble(r, src.doubles()[row]);
-          break;
-        case PhysicalType::kString:
-          eval_.column(c).SetString(r, src.strings()[row]);
-          break;
-      }
-    }
+    for (size_t c = 0; c < in.num_columns(); ++c) eval_.column(c).CopyRow(in.column(c), row, r);
     for (size_t i = 0; i < aggs_.size(); ++i)
       aggs_[i]->Get(0, &eval_.column(in.num_columns() + i), r, &eval_.arena());
     ctx_.Reset(1);

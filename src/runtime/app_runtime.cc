@@ -473,21 +473,8 @@ Status StreamInput::SendBatchInner(const Batch& batch) {
   staging_.Resize(batch.num_rows());
   for (size_t r = 0; r < batch.num_rows(); ++r) {
     staging_.timestamps()[r] = batch.timestamp(r);
-    for (size_t c = 0; c < batch.num_columns(); ++c) {
-      const Column& src = batch.column(c);
-      if (src.IsNull(r)) continue;
-      switch (src.type().physical()) {
-        case PhysicalType::kInt64:
-          staging_.column(c).SetInt(r, src.ints()[r]);
-          break;
-        case PhysicalType::kDouble:
-          staging_.column(c).SetDouble(r, src.doubles()[r]);
-          break;
-        case PhysicalType::kString:
-          staging_.column(c).SetString(r, src.strings()[r]);
-          break;
-      }
-    }
+    for (size_t c = 0; c < batch.num_columns(); ++c)
+      staging_.column(c).CopyRow(batch.column(c), r, r);
   }
   RETURN_IF_ERROR(ApplyEventTime(&staging_));
   return app_->Publish(entry_, staging_);
