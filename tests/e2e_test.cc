@@ -244,6 +244,20 @@ TEST_F(CliTest, AsyncStreamsRunWithStats) {
   EXPECT_NE(r.err.find("query1 in=3000 out=3000"), std::string::npos) << r.err;
 }
 
+TEST_F(CliTest, RunsAFeedbackLoopThroughATinyAsyncQueue) {
+  // Each job goes around the loop n times; the queue is far smaller than what the loop feeds back.
+  Write("app.sql",
+        "@Async(buffer_size='2', batch_size_max='4', backpressure='block')\n"
+        "CREATE STREAM Jobs (id BIGINT, n INT) WITH ('type'='source', 'connector'='generator', "
+        "'count'='2000', 'fields.id'='sequence:0,1', 'fields.n'='uniform:0,5');\n"
+        "INSERT INTO Jobs SELECT id, n - 1 AS n FROM Jobs WHERE n > 0;\n"
+        "INSERT INTO Done SELECT id FROM Jobs WHERE n = 0;\n");
+  CommandResult r = RunIn(dir_, "run --stats app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Done=2000"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("drop=0"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, ExplainShowsThePlan) {
   Write("app.sql",
         "CREATE STREAM S (a INT);\n@name('doubler') INSERT INTO O SELECT a * 2 AS b FROM S WHERE a "

@@ -76,6 +76,7 @@ std::string StatsLine(const sluice::AppStats& stats) {
                     static_cast<unsigned long long>(st.backpressure),
                     static_cast<unsigned long long>(st.dropped + st.left), st.p99_us, st.health);
       s += buf;
+      if (st.overflowed) s.insert(s.size() - 1, " overflow=" + std::to_string(st.overflowed));
     }
     s += " ";
   }

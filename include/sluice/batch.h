@@ -151,6 +151,8 @@ class Batch {
   // Appends a copy of row `row` of `src` (same schema), strings copied into this batch's arena, and
   // returns its index.
   size_t AppendRow(const Batch& src, size_t row);
+  // Appends copies of rows [from, to) of `src` (same schema), strings into this batch's arena.
+  void AppendRows(const Batch& src, size_t from, size_t to);
   // Sets field `col` of `row`, converting `v` to the column's type; false when it cannot.
   bool SetValue(size_t row, size_t col, const Value& v);
   // Copies a string into this batch's arena and stores it.

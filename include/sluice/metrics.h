@@ -20,6 +20,7 @@ struct StreamStats {
   uint64_t dropped = 0;       // dropped by its backpressure strategy
   uint64_t left = 0;          // still queued when a shutdown timed out
   uint64_t backpressure = 0;  // times a producer found a queue full
+  uint64_t overflowed = 0;    // fed back by a loop into a full queue: held beyond its capacity
   uint64_t queue_depth = 0;   // events queued now
   uint64_t queue_capacity = 0;
   double queue_max_fill = 0;                  // the highest fill seen, 0..1

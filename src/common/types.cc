@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstring>
 
 #include "common/format.h"
 #include "sluice/batch.h"
@@ -257,14 +258,32 @@ size_t Batch::AddRow(int64_t ts) {
 }
 
 size_t Batch::AppendRow(const Batch& src, size_t row) {
-  size_t at = AddRow(src.timestamp(row));
-  for (size_t c = 0; c < columns_.size(); ++c) {
-    const Column& from = src.column(c);
-    columns_[c].CopyRow(from, row, at);
-    if (from.type().physical() == PhysicalType::kString && !from.IsNull(row))
-      SetString(at, c, from.strings()[row].view());
+  AppendRows(src, row, row + 1);
+  return num_rows() - 1;
+}
+
+void Batch::AppendRows(const Batch& src, size_t from, size_t to) {
+  size_t base = num_rows();
+  size_t n = to - from;
+  Resize(base + n);
+  std::memcpy(timestamps() + base, src.timestamps() + from, n * sizeof(int64_t));
+  for (size_t c = 0; c < src.num_columns(); ++c) {
+    const Column& s = src.column(c);
+    Column& d = columns_[c];
+    std::memcpy(d.valid() + base, s.valid() + from, n);
+    switch (s.type().physical()) {
+      case PhysicalType::kInt64:
+        std::memcpy(d.ints() + base, s.ints() + from, n * sizeof(int64_t));
+        break;
+      case PhysicalType::kDouble:
+        std::memcpy(d.doubles() + base, s.doubles() + from, n * sizeof(double));
+        break;
+      case PhysicalType::kString:
+        for (size_t k = 0; k < n; ++k)
+          if (s.valid()[from + k]) d.strings()[base + k] = arena_.Add(s.strings()[from + k].view());
+        break;
+    }
   }
-  return at;
 }
 
 bool Batch::SetValue(size_t row, size_t col, const Value& v) {

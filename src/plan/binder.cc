@@ -7,6 +7,7 @@
 
 #include "common/format.h"
 #include "plan/plan.h"
+#include "plan/stream_graph.h"
 #include "plan/type_rules.h"
 #include "sql/parser.h"
 
@@ -1812,49 +1813,44 @@ class Binder {
 
   // ---- whole-app checks ------------------------------------------------------------------------
   void CheckCycles() {
-    // Synchronous query chains run depth-first on the sender's thread: a cycle would never end.
-    // A query on S also inserts into !S (its failures): that edge counts too.
-    std::map<std::string, std::vector<const QueryPlan*>> edges;
-    for (const QueryPlan& q : plan_->queries) edges[q.input->name].push_back(&q);
-    for (const QueryPlan& q : plan_->queries)
-      if (!q.input->fault_stream.empty() && plan_->catalog.Find(q.input->fault_stream))
-        fault_edges_[q.input->name] = q.input->fault_stream;
-    std::map<std::string, int> state;  // 1 visiting, 2 done
-    std::vector<std::string> path;
-    std::function<bool(const std::string&)> visit = [&](const std::string& s) {
+    // Synchronous query chains run depth-first on the sender's thread: a loop would recurse
+    // forever. An @Async stream queues what is inserted into it, so a loop through one is allowed
+    // (a feedback loop; see docs/language.md).
+    StreamGraph graph(*plan_);
+    std::map<const StreamDef*, int> state;  // 1 visiting, 2 done
+    std::vector<const StreamDef*> path;
+    std::function<bool(const StreamDef*)> visit = [&](const StreamDef* s) {
       state[s] = 1;
       path.push_back(s);
-      std::vector<std::pair<const QueryPlan*, std::string>> outs;
-      for (const QueryPlan* q : edges[s]) outs.push_back({q, q->target->name});
-      auto fe = fault_edges_.find(s);
-      if (fe != fault_edges_.end() && !edges[s].empty()) outs.push_back({edges[s][0], fe->second});
-      for (const auto& [q, t] : outs) {
-        if (state[t] == 1) {
+      for (const StreamEdge& e : graph.Edges(s)) {
+        if (e.to->async.enabled) continue;
+        if (state[e.to] == 1) {
           std::string cycle;
           bool on = false;
-          for (const std::string& p : path) {
-            if (p == t) on = true;
-            if (on) cycle += p + " -> ";
+          for (const StreamDef* p : path) {
+            if (p == e.to) on = true;
+            if (on) cycle += p->name + " -> ";
           }
-          diags_->Error(q->loc,
-                        "queries form a cycle: " + cycle + t + "; events would loop forever",
-                        "break the loop (e.g. filter so that an event cannot come back)");
+          diags_->Error(e.query->loc,
+                        "queries form a synchronous loop: " + cycle + e.to->name +
+                            "; an event would re-enter the queries that are processing it",
+                        "make a stream on the loop @Async (its queue takes what is fed back), or "
+                        "break the loop");
           return true;
         }
-        if (state[t] == 0 && visit(t)) return true;
+        if (state[e.to] == 0 && visit(e.to)) return true;
       }
       path.pop_back();
       state[s] = 2;
       return false;
     };
-    for (const auto& [name, qs] : edges)
-      if (state[name] == 0 && visit(name)) return;
+    for (const auto& def : plan_->catalog.all())
+      if (state[def.get()] == 0 && visit(def.get())) return;
   }
 
   std::string_view source_;
   Diagnostics* diags_;
   std::unique_ptr<AppPlan> plan_;
-  std::map<std::string, std::string> fault_edges_;
 };
 
 }  // namespace

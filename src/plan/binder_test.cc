@@ -156,3 +156,28 @@ TEST(BinderTest, EmitFinalNeedsAWindowThatCloses) {
 
 }  // namespace
 }  // namespace sluice::plan
+
+namespace sluice::plan {
+namespace {
+
+TEST(BinderTest, ALoopMustPassThroughAnAsyncStream) {
+  const std::string loop =
+      "CREATE STREAM A (x INT);\n"
+      "INSERT INTO B SELECT x FROM A WHERE x > 0;\n"
+      "INSERT INTO A SELECT x - 1 AS x FROM B;\n";
+  Bound sync = BindText(loop);
+  EXPECT_NE(sync.errors.find("t.sql:3:1: error: queries form a synchronous loop: A -> B -> A"),
+            std::string::npos)
+      << sync.errors;
+  EXPECT_NE(sync.errors.find("make a stream on the loop @Async"), std::string::npos);
+  EXPECT_EQ(BindText("@Async " + loop).errors, "");
+  // A fault-stream edge closes a loop too.
+  Bound fault = BindText(
+      "@OnError(action='stream') CREATE STREAM T (x INT);\n"
+      "INSERT INTO U SELECT 10 / x AS x FROM T;\n"
+      "INSERT INTO T SELECT x + 1 AS x FROM !T;\n");
+  EXPECT_NE(fault.errors.find("synchronous loop: T -> !T -> T"), std::string::npos) << fault.errors;
+}
+
+}  // namespace
+}  // namespace sluice::plan

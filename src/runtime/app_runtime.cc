@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <deque>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include "exec/query_op.h"
 #include "exec/stateful_query_op.h"
 #include "plan/plan.h"
+#include "plan/stream_graph.h"
 #include "runtime/async_stream.h"
 #include "runtime/junction.h"
 #include "sluice/engine.h"
@@ -28,6 +30,18 @@ namespace sluice {
 namespace {
 
 class AppRuntimeImpl;
+
+// Playback: the entry of an async stream on a loop. Defers what is inserted, so that a loop does
+// not recurse into the queries that are feeding it.
+class DeferredEntry final : public exec::BatchConsumer {
+ public:
+  DeferredEntry(AppRuntimeImpl* app, std::string stream) : app_(app), stream_(std::move(stream)) {}
+  void Push(const Batch& batch) override;
+
+ private:
+  AppRuntimeImpl* app_;
+  std::string stream_;
+};
 
 class StreamInput final : public InputHandler {
  public:
@@ -43,6 +57,19 @@ class StreamInput final : public InputHandler {
 
  private:
   friend class AppRuntimeImpl;
+
+  // Playback: the entry of an async stream on a loop. Defers what is inserted, so that a loop does
+  // not recurse into the queries that are feeding it.
+  class DeferredEntry final : public exec::BatchConsumer {
+   public:
+    DeferredEntry(AppRuntimeImpl* app, std::string stream)
+        : app_(app), stream_(std::move(stream)) {}
+    void Push(const Batch& batch) override;
+
+   private:
+    AppRuntimeImpl* app_;
+    std::string stream_;
+  };
   // Fills event times from the event-time attribute; rows that have none are reported.
   Status ApplyEventTime(Batch* batch);
 
@@ -68,13 +95,27 @@ class AppRuntimeImpl final : public AppRuntime {
   Status Build() {
     for (const auto& def : plan_->catalog.all())
       junctions_[def->name] = std::make_unique<runtime::StreamJunction>(def.get());
-    // Async streams (live only: playback runs everything on the replaying thread, so that
-    // results are identical on every run).
-    for (const auto& def : plan_->catalog.all()) {
-      if (!def->async.enabled || options_.playback || def->is_table || def->is_fault_stream)
-        continue;
-      async_[def->name] = std::make_unique<runtime::AsyncStream>(
-          *def, junctions_.at(def->name).get(), PartitionColumn(*def));
+    // Async streams. Live, with queues and workers. In playback everything runs on the replaying
+    // thread, so that results are identical on every run: an async stream is synchronous there,
+    // except on a loop, where what is fed back waits in a FIFO until the batch that produced it
+    // is done (see Defer).
+    plan::StreamGraph graph(*plan_);
+    for (const std::vector<const plan::StreamDef*>& component : graph.Components()) {
+      bool loop = graph.IsLoop(component);
+      if (loop && !options_.playback) loops_.push_back(std::make_unique<runtime::FeedbackLoop>());
+      for (const plan::StreamDef* def : component) {
+        if (!def->async.enabled || def->is_table || def->is_fault_stream) continue;
+        if (options_.playback) {
+          if (loop) deferred_entries_[def->name] = std::make_unique<DeferredEntry>(this, def->name);
+          continue;
+        }
+        async_[def->name] = std::make_unique<runtime::AsyncStream>(
+            *def, junctions_.at(def->name).get(), PartitionColumn(*def),
+            loop ? loops_.back().get() : nullptr);
+      }
+      drain_order_.push_back({loop && !options_.playback ? loops_.back().get() : nullptr, {}});
+      for (const plan::StreamDef* def : component)
+        if (async_.count(def->name)) drain_order_.back().streams.push_back(def->name);
     }
     for (const plan::QueryPlan& q : plan_->queries) {
       auto counters = std::make_unique<exec::QueryCounters>();
@@ -112,7 +153,27 @@ class AppRuntimeImpl final : public AppRuntime {
   exec::BatchConsumer* Entry(const std::string& stream) {
     auto it = async_.find(stream);
     if (it != async_.end()) return it->second.get();
+    auto d = deferred_entries_.find(stream);
+    if (d != deferred_entries_.end()) return d->second.get();
     return junctions_.at(stream).get();
+  }
+
+  // Playback: queues a copy of what a loop feeds back into `stream`. Requires process_mu_.
+  void Defer(const std::string& stream, const Batch& batch) {
+    if (batch.num_rows() == 0) return;
+    Batch copy(junctions_.at(stream)->def().schema);
+    copy.AppendRows(batch, 0, batch.num_rows());
+    deferred_.push_back({junctions_.at(stream).get(), std::move(copy)});
+  }
+
+  // Playback: delivers what loops fed back, oldest first, until the loops come to rest.
+  // Requires process_mu_.
+  void RunDeferred() {
+    while (!deferred_.empty() && !failed_.load(std::memory_order_relaxed)) {
+      Deferred d = std::move(deferred_.front());
+      deferred_.pop_front();
+      d.junction->Push(d.batch);
+    }
   }
 
   // The key that spreads an async stream's events over its workers: 'partition.key', else the first
@@ -124,32 +185,6 @@ class AppRuntimeImpl final : public AppRuntime {
           q.group_by[0]->kind == plan::BoundExpr::Kind::kColumn)
         return q.group_by[0]->column;
     return -1;
-  }
-
-  // Streams in an order where every stream comes after those that insert into it.
-  std::vector<std::string> TopologicalStreams() const {
-    std::map<std::string, int> indegree;
-    std::map<std::string, std::vector<std::string>> next;
-    for (const auto& def : plan_->catalog.all()) indegree[def->name];
-    for (const plan::QueryPlan& q : plan_->queries) {
-      next[q.input->name].push_back(q.target->name);
-      ++indegree[q.target->name];
-      if (!q.input->fault_stream.empty()) {
-        next[q.input->name].push_back(q.input->fault_stream);
-        ++indegree[q.input->fault_stream];
-      }
-    }
-    std::vector<std::string> order, ready;
-    for (const auto& [name, d] : indegree)
-      if (d == 0) ready.push_back(name);
-    while (!ready.empty()) {
-      std::string n = ready.back();
-      ready.pop_back();
-      order.push_back(n);
-      for (const std::string& m : next[n])
-        if (--indegree[m] == 0) ready.push_back(m);
-    }
-    return order;
   }
 
   InputHandler* GetInputHandler(std::string_view stream) override {
@@ -220,6 +255,7 @@ class AppRuntimeImpl final : public AppRuntime {
       std::lock_guard<std::mutex> lock(process_mu_);
       if (options_.playback) playback_clock_.AdvanceTo(ms);
       Tick(clock_->NowMillis());
+      RunDeferred();
     }
     runtime::AsyncStream::FlushOutbox();
     return status();
@@ -267,9 +303,11 @@ class AppRuntimeImpl final : public AppRuntime {
     // Drain the async streams upstream first, so that what they pass on is drained too.
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_timeout_ms);
-    for (const std::string& name : TopologicalStreams()) {
-      auto it = async_.find(name);
-      if (it != async_.end()) it->second->Drain(deadline);
+    // A loop is drained once it has come to rest: its workers pass events around until then.
+    for (const DrainStep& step : drain_order_) {
+      if (step.loop && !step.loop->WaitIdle(deadline))
+        Log(LogLevel::kWarn, "a loop of async streams was still busy when shutdown timed out");
+      for (const std::string& name : step.streams) async_.at(name)->Drain(deadline);
     }
     {
       std::lock_guard<std::mutex> tlock(timer_mu_);
@@ -313,6 +351,7 @@ class AppRuntimeImpl final : public AppRuntime {
         st.dropped = a.dropped;
         st.left = a.left;
         st.backpressure = a.backpressure;
+        st.overflowed = a.overflowed;
         st.queue_depth = a.depth;
         st.queue_capacity = a.capacity;
         st.queue_max_fill = a.max_fill;
@@ -362,6 +401,8 @@ class AppRuntimeImpl final : public AppRuntime {
   // Publishes a batch into a stream under the processing lock.
   Status Publish(exec::BatchConsumer* junction, const Batch& batch) {
     if (failed_.load(std::memory_order_relaxed)) return status();
+    if (stopping_.load(std::memory_order_relaxed))
+      return Status::RuntimeError("the app is shutting down: the event was not taken");
     if (!options_.playback || batch.num_rows() == 0) {
       // Live: operators lock themselves, per batch; nothing app-wide is held.
       junction->Push(batch);
@@ -382,7 +423,11 @@ class AppRuntimeImpl final : public AppRuntime {
     }
     playback_clock_.AdvanceTo(max_ts);
     junction->Push(batch);
-    if (max_ts > min_ts) Tick(playback_clock_.NowMillis());
+    RunDeferred();
+    if (max_ts > min_ts) {
+      Tick(playback_clock_.NowMillis());
+      RunDeferred();
+    }
     return failed_.load(std::memory_order_relaxed) ? status() : Status::OK();
   }
 
@@ -404,6 +449,20 @@ class AppRuntimeImpl final : public AppRuntime {
   std::mutex timer_mu_;
   std::condition_variable timer_cv_;
   std::map<std::string, std::unique_ptr<runtime::AsyncStream>, std::less<>> async_;
+  std::vector<std::unique_ptr<runtime::FeedbackLoop>> loops_;
+  // Shutdown order: upstream first; the streams of a loop together, once it is at rest.
+  struct DrainStep {
+    runtime::FeedbackLoop* loop;
+    std::vector<std::string> streams;
+  };
+  std::vector<DrainStep> drain_order_;
+  // Playback only: the entries of async streams on loops, and what they were fed.
+  struct Deferred {
+    runtime::StreamJunction* junction;
+    Batch batch;
+  };
+  std::map<std::string, std::unique_ptr<DeferredEntry>, std::less<>> deferred_entries_;
+  std::deque<Deferred> deferred_;
   std::map<std::string, std::unique_ptr<StreamInput>, std::less<>> inputs_;
   std::vector<std::string> inserted_;  // streams that queries or the engine insert into
 
@@ -421,6 +480,8 @@ class AppRuntimeImpl final : public AppRuntime {
   bool started_ = false;
   bool shut_down_ = false;
 };
+
+void DeferredEntry::Push(const Batch& batch) { app_->Defer(stream_, batch); }
 
 Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
   Status st = SendLocked(timestamp, values);

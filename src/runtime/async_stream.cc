@@ -9,34 +9,6 @@ namespace sluice::runtime {
 
 namespace {
 
-// Copies rows [from, to) of `src` after the rows of `dst` (strings into dst's arena).
-void AppendRows(const Batch& src, size_t from, size_t to, Batch* dst) {
-  size_t base = dst->num_rows();
-  size_t n = to - from;
-  dst->Resize(base + n);
-  std::memcpy(dst->timestamps() + base, src.timestamps() + from, n * sizeof(int64_t));
-  for (size_t c = 0; c < src.num_columns(); ++c) {
-    const Column& s = src.column(c);
-    Column& d = dst->column(c);
-    std::memcpy(d.valid() + base, s.valid() + from, n);
-    switch (s.type().physical()) {
-      case PhysicalType::kInt64:
-        std::memcpy(d.ints() + base, s.ints() + from, n * sizeof(int64_t));
-        break;
-      case PhysicalType::kDouble:
-        std::memcpy(d.doubles() + base, s.doubles() + from, n * sizeof(double));
-        break;
-      case PhysicalType::kString:
-        for (size_t k = 0; k < n; ++k)
-          if (s.valid()[from + k])
-            d.strings()[base + k] = dst->arena().Add(s.strings()[from + k].view());
-        break;
-    }
-  }
-}
-
-void AppendRow(const Batch& src, size_t row, Batch* dst) { AppendRows(src, row, row + 1, dst); }
-
 uint64_t KeyHash(const Column& c, size_t row) {
   if (c.IsNull(row)) return 0;
   uint64_t h = 1469598103934665603ULL;
@@ -65,6 +37,8 @@ struct Staged {
   Batch* batch;
 };
 thread_local std::vector<Staged> t_outbox;
+// The loop whose worker this thread is, if any.
+thread_local const FeedbackLoop* t_worker_loop = nullptr;
 
 }  // namespace
 
@@ -77,10 +51,20 @@ void AsyncStream::FlushOutbox() {
   if (t_outbox.empty()) t_outbox.swap(staged);  // keep the capacity
 }
 
-AsyncStream::AsyncStream(const plan::StreamDef& def, StreamJunction* junction, int partition_column)
+bool FeedbackLoop::WaitIdle(std::chrono::steady_clock::time_point deadline) const {
+  while (in_flight_.load(std::memory_order_acquire) > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+AsyncStream::AsyncStream(const plan::StreamDef& def, StreamJunction* junction, int partition_column,
+                         FeedbackLoop* loop)
     : def_(def),
       junction_(junction),
       partition_column_(def.async.workers > 1 ? partition_column : -1),
+      loop_(loop),
       cfg_(def.async),
       free_(static_cast<size_t>(std::max(1, def.async.buffer_size)) *
                 static_cast<size_t>(std::max(1, def.async.workers)) +
@@ -131,7 +115,7 @@ void AsyncStream::Push(const Batch& batch) {
     for (size_t from = 0; from < n; from += max_rows) {
       size_t to = std::min(n, from + max_rows);
       Batch* b = Acquire();
-      AppendRows(batch, from, to, b);
+      b->AppendRows(batch, from, to);
       size_t lane = lanes_.size() == 1 ? 0 : round_robin_.fetch_add(1) % lanes_.size();
       t_outbox.push_back({this, lane, b});
     }
@@ -143,7 +127,7 @@ void AsyncStream::Push(const Batch& batch) {
   for (size_t r = 0; r < n; ++r) {
     size_t lane = KeyHash(key, r) % lanes_.size();
     if (!staged[lane]) staged[lane] = Acquire();
-    AppendRow(batch, r, staged[lane]);
+    staged[lane]->AppendRow(batch, r);
     if (staged[lane]->num_rows() >= max_rows) {
       t_outbox.push_back({this, lane, staged[lane]});
       staged[lane] = nullptr;
@@ -156,6 +140,8 @@ void AsyncStream::Push(const Batch& batch) {
 void AsyncStream::Enqueue(Lane& lane, Batch* b) {
   uint64_t events = b->num_rows();
   Item item{b, NowNs()};
+  bool block = cfg_.backpressure == plan::Backpressure::kBlock;
+  bool feedback = loop_ != nullptr && t_worker_loop == loop_;
   bool counted_pressure = false;
   auto pressure = [&] {
     if (!counted_pressure) backpressure_.fetch_add(1, std::memory_order_relaxed);
@@ -163,13 +149,21 @@ void AsyncStream::Enqueue(Lane& lane, Batch* b) {
   };
   int64_t delay_ms = cfg_.initial_delay_ms;
   for (;;) {
-    uint32_t space = lane.space_signal.load(std::memory_order_acquire);
-    if (lane.queue.TryPush(item)) break;
-    pressure();
-    if (state_.load(std::memory_order_acquire) == kAborting) {
-      dropped_.fetch_add(events, std::memory_order_relaxed);
+    if (state_.load(std::memory_order_acquire) != kRunning) {
+      // Shutting down: the stream takes nothing more, and says so in `left`.
+      left_.fetch_add(events, std::memory_order_relaxed);
       Release(b);
       return;
+    }
+    uint32_t space = lane.space_signal.load(std::memory_order_acquire);
+    // While a loop's overflow drains, the queue counts as full (it keeps the order of what was
+    // fed back, and holds back producers from outside the loop).
+    bool overflowing = block && lane.overflow_items.load(std::memory_order_acquire) > 0;
+    if (!overflowing && lane.queue.TryPush(item)) break;
+    pressure();
+    if (block && feedback) {
+      Overflow(lane, item);
+      break;
     }
     switch (cfg_.backpressure) {
       case plan::Backpressure::kBlock:
@@ -181,6 +175,7 @@ void AsyncStream::Enqueue(Lane& lane, Batch* b) {
           uint64_t n = old.batch->num_rows();
           lane.queued_events.fetch_sub(n, std::memory_order_relaxed);
           dropped_.fetch_add(n, std::memory_order_relaxed);
+          if (loop_) loop_->in_flight_.fetch_sub(1, std::memory_order_release);
           Release(old.batch);
         }
         break;
@@ -196,6 +191,18 @@ void AsyncStream::Enqueue(Lane& lane, Batch* b) {
         break;
     }
   }
+  Accepted(lane, events);
+}
+
+void AsyncStream::Overflow(Lane& lane, const Item& item) {
+  std::lock_guard<std::mutex> lock(lane.overflow_mu);
+  lane.overflow.push_back(item);
+  lane.overflow_items.fetch_add(1, std::memory_order_release);
+  overflowed_.fetch_add(item.batch->num_rows(), std::memory_order_relaxed);
+}
+
+void AsyncStream::Accepted(Lane& lane, uint64_t events) {
+  if (loop_) loop_->in_flight_.fetch_add(1, std::memory_order_release);
   queued_.fetch_add(events, std::memory_order_relaxed);
   lane.queued_events.fetch_add(events, std::memory_order_relaxed);
   // Fill is measured in slots: a full queue of single events is full.
@@ -207,21 +214,41 @@ void AsyncStream::Enqueue(Lane& lane, Batch* b) {
   lane.items_signal.notify_one();
 }
 
+bool AsyncStream::TryPop(Lane& lane, Item* item) {
+  // The queue first: what overflowed was pushed after everything in it.
+  bool popped = lane.queue.TryPop(item);
+  if (!popped && lane.overflow_items.load(std::memory_order_acquire) > 0) {
+    std::lock_guard<std::mutex> lock(lane.overflow_mu);
+    if (!lane.overflow.empty()) {
+      *item = lane.overflow.front();
+      lane.overflow.pop_front();
+      lane.overflow_items.fetch_sub(1, std::memory_order_release);
+      popped = true;
+    }
+  }
+  if (popped) {
+    lane.queued_events.fetch_sub(item->batch->num_rows(), std::memory_order_relaxed);
+    lane.space_signal.fetch_add(1, std::memory_order_release);
+    lane.space_signal.notify_all();
+  }
+  return popped;
+}
+
 void AsyncStream::WorkerLoop(Lane& lane) {
+  t_worker_loop = loop_;
   for (;;) {
     if (state_.load(std::memory_order_acquire) == kAborting) return;
     uint32_t items = lane.items_signal.load(std::memory_order_acquire);
     Item item;
-    if (lane.queue.TryPop(&item)) {
-      lane.space_signal.fetch_add(1, std::memory_order_release);
-      lane.space_signal.notify_all();
+    if (TryPop(lane, &item)) {
       uint64_t n = item.batch->num_rows();
-      lane.queued_events.fetch_sub(n, std::memory_order_relaxed);
       junction_->Push(*item.batch);
       FlushOutbox();  // what the consumers produced for other async streams; no lock is held
       processed_.fetch_add(n, std::memory_order_relaxed);
       latency_.Record(static_cast<uint64_t>(std::max<int64_t>(0, NowNs() - item.enqueued_ns)));
       Release(item.batch);
+      // Only now: what this batch fed back is already counted.
+      if (loop_) loop_->in_flight_.fetch_sub(1, std::memory_order_release);
       continue;
     }
     if (state_.load(std::memory_order_acquire) != kRunning) return;  // drained
@@ -230,17 +257,16 @@ void AsyncStream::WorkerLoop(Lane& lane) {
 }
 
 void AsyncStream::Drain(std::chrono::steady_clock::time_point deadline) {
-  if (drained_) return;
-  drained_ = true;
-  if (!started_) return;
+  if (drained_.exchange(true)) return;
   // Let the workers empty the queues, then stop them; past the deadline, stop them at once.
-  for (;;) {
+  while (started_) {
     bool empty = true;
-    for (auto& lane : lanes_) empty = empty && lane->queue.SizeApprox() == 0;
+    for (auto& lane : lanes_)
+      empty = empty && lane->queue.SizeApprox() == 0 && lane->overflow_items.load() == 0;
     if (empty || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  bool timed_out = std::chrono::steady_clock::now() >= deadline;
+  bool timed_out = !started_ || std::chrono::steady_clock::now() >= deadline;
   state_.store(timed_out ? kAborting : kClosing, std::memory_order_release);
   for (auto& lane : lanes_) {
     lane->items_signal.fetch_add(1, std::memory_order_release);
@@ -253,16 +279,17 @@ void AsyncStream::Drain(std::chrono::steady_clock::time_point deadline) {
   uint64_t left = 0;
   for (auto& lane : lanes_) {
     Item item;
-    while (lane->queue.TryPop(&item)) {
+    while (TryPop(*lane, &item)) {
       left += item.batch->num_rows();
       Release(item.batch);
     }
   }
+  closed_.store(true, std::memory_order_release);
   if (left > 0) {
     left_.fetch_add(left, std::memory_order_relaxed);
-    Log(LogLevel::kWarn, "stream " + def_.name + ": shutdown timed out with " +
-                             std::to_string(left) +
-                             " event(s) still queued; they were not processed");
+    Log(LogLevel::kWarn, "stream " + def_.name + ": " + std::to_string(left) +
+                             " event(s) still queued at shutdown were not processed" +
+                             (started_ ? " (the shutdown timed out)" : " (never started)"));
   }
 }
 
@@ -273,10 +300,13 @@ AsyncStats AsyncStream::Stats() {
   s.dropped = dropped_.load();
   s.left = left_.load();
   s.backpressure = backpressure_.load();
+  s.overflowed = overflowed_.load();
   for (const auto& lane : lanes_) {
     s.depth += lane->queued_events.load(std::memory_order_relaxed);
     s.capacity += lane->queue.capacity() * static_cast<uint64_t>(std::max(1, cfg_.batch_size_max));
   }
+  // Queued in a race with the end of the drain: never processed.
+  if (closed_.load(std::memory_order_acquire)) s.left += s.depth;
   s.p50_ns = latency_.Percentile(0.50);
   s.p95_ns = latency_.Percentile(0.95);
   s.p99_ns = latency_.Percentile(0.99);

@@ -14,10 +14,16 @@
 //    batches and stages them in the calling thread's outbox; the thread's entry point (a send, a
 //    worker after delivering a batch, a timer tick) calls FlushOutbox() once its processing has
 //    returned and every operator lock is released. Only then does a full queue make it wait.
+//  - Streams on a loop (queries that feed events back) share a FeedbackLoop. A worker of the loop
+//    never waits for a queue of its own loop - it could be waiting for itself: under `block`, what
+//    it feeds back into a full queue goes to that queue's overflow (counted, held beyond
+//    capacity), and producers from outside the loop wait until the overflow has drained. So the
+//    loop always moves, and what enters it from outside is still held back.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -31,12 +37,25 @@
 
 namespace sluice::runtime {
 
+// The async streams of one loop of queries. Counts the batches queued in the loop or being
+// processed by its workers, so that shutdown can tell when the loop has come to rest.
+class FeedbackLoop {
+ public:
+  // Waits until nothing is queued or processed in the loop, or until `deadline`; true if idle.
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline) const;
+
+ private:
+  friend class AsyncStream;
+  std::atomic<int64_t> in_flight_{0};
+};
+
 struct AsyncStats {
   uint64_t queued = 0;                          // events accepted into the queues
   uint64_t processed = 0;                       // events delivered to the consumers
   uint64_t dropped = 0;                         // by the backpressure strategy
   uint64_t left = 0;                            // still queued when a shutdown timed out
   uint64_t backpressure = 0;                    // times a producer found a queue full
+  uint64_t overflowed = 0;                      // fed back by a loop into a full queue
   uint64_t depth = 0;                           // events queued now
   uint64_t capacity = 0;                        // slots * batch_size_max
   uint64_t p50_ns = 0, p95_ns = 0, p99_ns = 0;  // from enqueue to processed
@@ -47,8 +66,10 @@ struct AsyncStats {
 
 class AsyncStream final : public exec::BatchConsumer {
  public:
-  // Delivers to `junction` from its workers. `partition_column` < 0: no key.
-  AsyncStream(const plan::StreamDef& def, StreamJunction* junction, int partition_column);
+  // Delivers to `junction` from its workers. `partition_column` < 0: no key. `loop`: the loop the
+  // stream is on, or null.
+  AsyncStream(const plan::StreamDef& def, StreamJunction* junction, int partition_column,
+              FeedbackLoop* loop);
   ~AsyncStream() override;
   AsyncStream(const AsyncStream&) = delete;
   AsyncStream& operator=(const AsyncStream&) = delete;
@@ -75,6 +96,10 @@ class AsyncStream final : public exec::BatchConsumer {
   struct Lane {
     explicit Lane(size_t slots) : queue(slots) {}
     BoundedQueue<Item> queue;
+    // What a loop fed back while the queue was full, in order; used under `block` only.
+    std::mutex overflow_mu;
+    std::deque<Item> overflow;
+    std::atomic<size_t> overflow_items{0};
     std::atomic<uint32_t> items_signal{0};
     std::atomic<uint32_t> space_signal{0};
     std::atomic<uint64_t> queued_events{0};
@@ -85,12 +110,17 @@ class AsyncStream final : public exec::BatchConsumer {
   void Release(Batch* b);
   // Queues a batch per the backpressure strategy; may wait. Called by FlushOutbox only.
   void Enqueue(Lane& lane, Batch* b);
+  // Puts a batch in the lane's overflow (a loop's worker feeding back into a full queue).
+  void Overflow(Lane& lane, const Item& item);
+  bool TryPop(Lane& lane, Item* item);
+  void Accepted(Lane& lane, uint64_t events);
   void WorkerLoop(Lane& lane);
   static int64_t NowNs();
 
   const plan::StreamDef& def_;
   StreamJunction* junction_;
   int partition_column_;
+  FeedbackLoop* loop_;
   plan::AsyncConfig cfg_;
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::atomic<uint64_t> round_robin_{0};
@@ -103,9 +133,11 @@ class AsyncStream final : public exec::BatchConsumer {
   enum State : int { kRunning, kClosing, kAborting };
   std::atomic<int> state_{kRunning};
   bool started_ = false;
-  bool drained_ = false;
+  std::atomic<bool> drained_{false};  // Drain has begun
+  std::atomic<bool> closed_{false};   // Drain is over: the workers are gone
 
-  std::atomic<uint64_t> queued_{0}, processed_{0}, dropped_{0}, left_{0}, backpressure_{0};
+  std::atomic<uint64_t> queued_{0}, processed_{0}, dropped_{0}, left_{0}, backpressure_{0},
+      overflowed_{0};
   std::atomic<uint64_t> max_fill_permille_{0};
   // When the queues were first seen over 80% full in this stretch (steady-clock ns; 0: not over).
   std::atomic<int64_t> over_since_ns_{0};
