@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 #include "sluice/batch.h"
 
@@ -22,6 +23,17 @@ class BatchConsumer {
   virtual void Push(const Batch& batch) = 0;
   // The clock moved to `now_ms` with no event (playback's advance_to, a live timer tick).
   virtual void OnTime(int64_t now_ms) {}
+};
+
+// Work driven by time (windows that expire or close, output rates): the runtime calls OnTime
+// when NextDeadline comes due (live), or as event time moves (playback).
+class TimedWork {
+ public:
+  static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+  virtual ~TimedWork() = default;
+  virtual void OnTime(int64_t now_ms) = 0;
+  // The next clock time at which OnTime has work; kNever when none.
+  virtual int64_t NextDeadline() const = 0;
 };
 
 }  // namespace sluice::exec

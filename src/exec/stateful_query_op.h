@@ -26,7 +26,7 @@ namespace sluice::exec {
 
 class RateLimiter;
 
-class StatefulQueryOp final : public BatchConsumer {
+class StatefulQueryOp final : public BatchConsumer, public TimedWork {
  public:
   // `driven_by_clock`: OnTime (the app's clock) may close windows; false when the input takes its
   // event time from an attribute and the clock is the wall clock.
@@ -36,8 +36,7 @@ class StatefulQueryOp final : public BatchConsumer {
 
   void Push(const Batch& in) override;
   void OnTime(int64_t now_ms) override;
-  // The next clock time at which OnTime has work; max() when none.
-  int64_t NextDeadline() const;
+  int64_t NextDeadline() const override;
 
  private:
   StatefulQueryOp(const plan::QueryPlan& plan, QueryEnv env, bool driven_by_clock);

@@ -73,10 +73,10 @@ void RowStore::Overwrite(uint32_t slot, const Batch& in, size_t row, int64_t ts)
   }
 }
 
-void RowStore::CopyTo(uint32_t slot, Batch* out, size_t row) const {
+void RowStore::CopyTo(uint32_t slot, Batch* out, size_t row, size_t first_column) const {
   for (size_t i = 0; i < cols_.size(); ++i) {
     const Col& c = cols_[i];
-    Column& dst = out->column(i);
+    Column& dst = out->column(first_column + i);
     if (!c.valid[slot]) {
       dst.SetNull(row);
       continue;
@@ -93,6 +93,27 @@ void RowStore::CopyTo(uint32_t slot, Batch* out, size_t row) const {
         break;
     }
   }
+}
+
+bool RowStore::Equals(uint32_t slot, const Batch& in, size_t row) const {
+  for (size_t i = 0; i < cols_.size(); ++i) {
+    const Col& c = cols_[i];
+    const Column& col = in.column(i);
+    if (static_cast<bool>(c.valid[slot]) != !col.IsNull(row)) return false;
+    if (!c.valid[slot]) continue;
+    switch (c.type) {
+      case PhysicalType::kInt64:
+        if (c.ints[slot] != col.ints()[row]) return false;
+        break;
+      case PhysicalType::kDouble:
+        if (c.doubles[slot] != col.doubles()[row]) return false;
+        break;
+      case PhysicalType::kString:
+        if (c.strings[slot] != col.strings()[row].view()) return false;
+        break;
+    }
+  }
+  return true;
 }
 
 void RowStore::Free(uint32_t slot) {

@@ -63,8 +63,12 @@ class RowStore {
   int Compare(uint32_t a, uint32_t b, int col) const;
   // Replaces the event in `slot` with row `row` of `in` (strings reuse the slot's storage).
   void Overwrite(uint32_t slot, const Batch& in, size_t row, int64_t ts);
-  // Writes the event in `slot` into row `row` of `out` (strings into out's arena).
-  void CopyTo(uint32_t slot, Batch* out, size_t row) const;
+  // Writes the event in `slot` into row `row` of `out`, from column `first_column` on (strings
+  // into out's arena).
+  void CopyTo(uint32_t slot, Batch* out, size_t row, size_t first_column = 0) const;
+  // Whether `slot` holds the same values as row `row` of `in` (times aside: an expired copy of an
+  // event carries its expiry time).
+  bool Equals(uint32_t slot, const Batch& in, size_t row) const;
   // The attribute as a time in ms (for externalTime); false when NULL.
   bool TimeOf(uint32_t slot, int col, int64_t* ms) const;
 

@@ -385,7 +385,15 @@ class Binder {
                                     &query_on_error);
     qp.sql = StatementText(st.loc);
     bool supported = BindQuery(q, st.create.get(), st.annotations, &qp);
-    if (qp.input) {
+    if (qp.join) {
+      // A joined row has no fault stream of its own (it is neither side's event): failures that
+      // would go to one are logged and counted instead.
+      ErrorAction side = qp.join->left.stream->on_error != ErrorAction::kDefault
+                             ? qp.join->left.stream->on_error
+                             : qp.join->right.stream->on_error;
+      qp.on_error = query_on_error != ErrorAction::kDefault ? query_on_error : side;
+      if (qp.on_error == ErrorAction::kStream) qp.on_error = ErrorAction::kLog;
+    } else if (qp.input) {
       qp.on_error = query_on_error != ErrorAction::kDefault ? query_on_error : qp.input->on_error;
       // A query that sends failures to the fault stream gets one even if its input has none.
       if (qp.on_error == ErrorAction::kStream && qp.input->fault_stream.empty())
@@ -517,36 +525,72 @@ class Binder {
         const StreamDef* l = ResolveStream(j.left, true);
         const StreamDef* r = ResolveStream(j.right, true);
         if (!l || !r) return false;
+        JoinPlan join;
+        join.type = j.type;
+        auto joined = std::make_unique<StreamDef>();
+        joined->name = l->name + " JOIN " + r->name;
         int offset = 0;
         for (auto [def, ref] : {std::pair{l, &j.left}, std::pair{r, &j.right}}) {
-          if (!def) continue;
           scope.inputs.push_back({def->name, ref->alias, &def->schema, offset});
+          if (def->is_fault_stream) scope.inputs.back().stream = ref->name;
           offset += static_cast<int>(def->schema.size());
-          if (ref->window) CheckWindow(*ref->window, def);
+          for (const Field& f : def->schema.fields())
+            joined->schema.Add((ref->alias.empty() ? ref->name : ref->alias) + "." + f.name,
+                               f.type);
         }
-        if (l && r && !scope.inputs.empty() && scope.inputs.size() == 2 &&
-            scope.inputs[0].alias.empty() && scope.inputs[1].alias.empty() &&
+        if (scope.inputs[0].alias.empty() && scope.inputs[1].alias.empty() &&
             scope.inputs[0].stream == scope.inputs[1].stream)
           diags_->Error(j.right.loc, "a self-join needs an alias on each side (AS a ... AS b)");
-        for (const sql::StreamRef* ref : {&j.left, &j.right}) {
-          if (ref->filter) {
-            Scope side;
-            for (const ScopeInput& in : scope.inputs)
-              if (in.stream == ref->name && in.alias == ref->alias) side.inputs.push_back(in);
-            BindCondition(*ref->filter, side, "filter");
-          }
-        }
-        if (j.on) BindCondition(*j.on, scope, "ON");
-        bool left_keeps = j.left.window.has_value() || (l && l->is_table);
-        bool right_keeps = j.right.window.has_value() || (r && r->is_table);
-        if (l && r && !left_keeps && !right_keeps)
+        bool left_keeps = j.left.window.has_value() || l->is_table;
+        bool right_keeps = j.right.window.has_value() || r->is_table;
+        if (!left_keeps && !right_keeps)
           diags_->Warning(j.loc,
                           "query '" + qp->name +
                               "': neither side of this join keeps "
                               "events (no window, no table), so it can never match",
                           "add WINDOW(...) to one side", 4);
-        NotSupported(j.loc, "JOIN", 4);
-        supported = false;
+        for (int i = 0; i < 2; ++i) {
+          const sql::StreamRef& ref = i == 0 ? j.left : j.right;
+          const StreamDef* def = i == 0 ? l : r;
+          JoinSidePlan& side = i == 0 ? join.left : join.right;
+          side.stream = def;
+          if (def->is_table) {
+            NotSupported(ref.loc, "a join with a table ('" + ref.name + "')",
+                         static_cast<int>(ref.name.size()));
+            supported = false;
+          }
+          if (ref.filter) {
+            Scope own;
+            own.inputs.push_back(scope.inputs[i]);
+            own.inputs.back().offset = 0;
+            side.filter = BindCondition(*ref.filter, own, "filter");
+          }
+          if (ref.window) {
+            side.window = BuildWindow(*ref.window, def);
+            if (!side.window) supported = false;
+          }
+        }
+        // UNIDIRECTIONAL: only that side's arrivals probe. Outer sides emit unmatched arrivals.
+        if (j.left.unidirectional && j.right.unidirectional)
+          diags_->Error(j.right.loc, "only one side of a join can be UNIDIRECTIONAL");
+        else if (j.left.unidirectional)
+          join.right.triggers = false;
+        else if (j.right.unidirectional)
+          join.left.triggers = false;
+        join.left.outer =
+            j.type == sql::JoinType::kLeftOuter || j.type == sql::JoinType::kFullOuter;
+        join.right.outer =
+            j.type == sql::JoinType::kRightOuter || j.type == sql::JoinType::kFullOuter;
+        if (j.on) join.on = BindCondition(*j.on, scope, "ON");
+        // The rest of the query reads joined rows: one scope over both sides at their offsets.
+        joined->loc = j.loc;
+        join.joined = std::move(joined);
+        qp->input = join.joined.get();
+        qp->join = std::move(join);
+        if (q.output && q.output->events != sql::OutputEvents::kCurrent) {
+          NotSupported(q.output->loc, "EXPIRED or ALL EVENTS from a join", 6);
+          supported = false;
+        }
         break;
       }
       case sql::FromClause::Kind::kPattern: {

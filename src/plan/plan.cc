@@ -58,7 +58,21 @@ std::string AppPlan::Explain() const {
   }
   for (const QueryPlan& q : queries) {
     out += "query " + q.name + " (line " + std::to_string(q.loc.line) + "): " + q.sql + "\n";
-    out += "  Scan " + q.input->name + "\n";
+    if (q.join) {
+      static const char* kJoinNames[] = {"Join", "Left outer join", "Right outer join",
+                                         "Full outer join"};
+      out += std::string("  ") + kJoinNames[static_cast<int>(q.join->type)] +
+             (q.join->on ? " ON " + q.join->on->text : std::string(" (cross)")) + "\n";
+      for (const JoinSidePlan* side : {&q.join->left, &q.join->right}) {
+        out += "    Scan " + side->stream->name;
+        if (side->filter) out += " Filter " + side->filter->text;
+        out += side->window ? " Window " + side->window->sql : std::string(" (keeps nothing)");
+        if (!side->triggers) out += " (does not trigger)";
+        out += "\n";
+      }
+    } else {
+      out += "  Scan " + q.input->name + "\n";
+    }
     if (q.filter) out += "  Filter " + q.filter->text + "\n";
     if (q.window) out += "  Window " + q.window->sql + "\n";
     if (!q.aggregates.empty() || !q.group_by.empty()) {

@@ -83,6 +83,25 @@ struct RatePlan {
   int64_t period_ms = 0;
 };
 
+// A join of two streams (DIALECT.md "Joins"). Each side keeps what its window holds; an arrival on
+// a side (each side, or only the unidirectional one) probes what the other side holds. A joined
+// row has the left side's attributes followed by the right side's.
+struct JoinSidePlan {
+  const StreamDef* stream = nullptr;
+  std::optional<WindowPlan> window;  // none: the side keeps nothing
+  BoundExprPtr filter;               // Side[condition], over the side's attributes
+  bool triggers = true;              // its arrivals probe the other side (UNIDIRECTIONAL)
+  bool outer = false;                // its arrivals with no match give a row with NULLs
+};
+
+struct JoinPlan {
+  sql::JoinType type = sql::JoinType::kInner;
+  JoinSidePlan left, right;
+  BoundExprPtr on;  // over the joined row; null for a cross join
+  // The joined row as a stream: the input of the rest of the query (WHERE, SELECT, ...).
+  std::unique_ptr<StreamDef> joined;
+};
+
 struct OrderPlan {
   BoundExprPtr expr;  // over the output row (input attributes + aggregates)
   bool descending = false;
@@ -107,6 +126,7 @@ struct QueryPlan {
   ErrorAction on_error = ErrorAction::kDefault;
 
   std::optional<WindowPlan> window;
+  std::optional<JoinPlan> join;        // then `input` is join->joined
   std::vector<BoundExprPtr> group_by;  // over the input attributes
   std::vector<AggregatePlan> aggregates;
   BoundExprPtr having;
@@ -125,6 +145,11 @@ struct QueryPlan {
            events != sql::OutputEvents::kCurrent;
   }
   // Whether results come when a window closes (one row per group) rather than per event.
+  // The streams the query reads: its input, or a join's two sides.
+  std::vector<const StreamDef*> Sources() const {
+    if (join) return {join->left.stream, join->right.stream};
+    return {input};
+  }
   bool EmitsOnClose() const {
     if (emit == sql::EmitMode::kChanges) return false;
     if (emit == sql::EmitMode::kFinal) return true;

@@ -8,13 +8,15 @@ namespace sluice::plan {
 StreamGraph::StreamGraph(const AppPlan& plan) {
   for (const auto& def : plan.catalog.all()) streams_.push_back(def.get());
   edges_.resize(streams_.size());
-  for (const QueryPlan& q : plan.queries) edges_[IndexOf(q.input)].push_back({q.target, &q});
+  for (const QueryPlan& q : plan.queries)
+    for (const StreamDef* source : q.Sources()) edges_[IndexOf(source)].push_back({q.target, &q});
   for (const QueryPlan& q : plan.queries) {
+    if (q.join) continue;  // a join's failures are logged, not sent to a fault stream
     const StreamDef* fault =
         q.input->fault_stream.empty() ? nullptr : plan.catalog.Find(q.input->fault_stream);
     std::vector<StreamEdge>& out = edges_[IndexOf(q.input)];
-    if (fault && std::none_of(out.begin(), out.end(),
-                              [&](const StreamEdge& e) { return e.to == fault; }))
+    if (fault &&
+        std::none_of(out.begin(), out.end(), [&](const StreamEdge& e) { return e.to == fault; }))
       out.push_back({fault, &q});
   }
 }

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "connectors/connector.h"
 #include "exec/event_time.h"
+#include "exec/join.h"
 #include "exec/query_op.h"
 #include "exec/stateful_query_op.h"
 #include "plan/plan.h"
@@ -126,17 +127,34 @@ class AppRuntimeImpl final : public AppRuntime {
       env.counters = counters.get();
       env.fail = [this](const Status& s) { Fail(s); };
       std::unique_ptr<exec::BatchConsumer> op;
+      exec::TimedWork* timed = nullptr;
+      bool driven_by_clock = options_.playback;
+      if (!driven_by_clock) {
+        driven_by_clock = true;  // unless a stream it reads takes its times from an attribute
+        for (const plan::StreamDef* source : q.Sources())
+          driven_by_clock = driven_by_clock && source->event_time.field < 0;
+      }
       if (q.NeedsState()) {
-        bool driven_by_clock = options_.playback || q.input->event_time.field < 0;
         ASSIGN_OR_RETURN(std::unique_ptr<exec::StatefulQueryOp> s,
-                         exec::StatefulQueryOp::Make(q, std::move(env), driven_by_clock));
-        stateful_.push_back(s.get());
+                         exec::StatefulQueryOp::Make(q, env, driven_by_clock));
+        timed = s.get();
         op = std::move(s);
       } else {
-        ASSIGN_OR_RETURN(op, exec::FilterProjectOp::Make(q, std::move(env)));
+        ASSIGN_OR_RETURN(op, exec::FilterProjectOp::Make(q, env));
       }
-      junctions_.at(q.input->name)->Subscribe(op.get());
-      operators_.push_back(std::move(op));
+      if (q.join) {
+        ASSIGN_OR_RETURN(
+            std::unique_ptr<exec::JoinOp> join,
+            exec::JoinOp::Make(q, std::move(env), std::move(op), timed, driven_by_clock));
+        junctions_.at(q.join->left.stream->name)->Subscribe(join->left());
+        junctions_.at(q.join->right.stream->name)->Subscribe(join->right());
+        timed_.push_back(join.get());
+        joins_.push_back(std::move(join));
+      } else {
+        if (timed) timed_.push_back(timed);
+        junctions_.at(q.input->name)->Subscribe(op.get());
+        operators_.push_back(std::move(op));
+      }
       query_counters_.push_back(std::move(counters));
       inserted_.push_back(q.target->name);
     }
@@ -177,13 +195,37 @@ class AppRuntimeImpl final : public AppRuntime {
   }
 
   // The key that spreads an async stream's events over its workers: 'partition.key', else the first
-  // GROUP BY attribute of a query that reads the stream; -1 when there is none (round-robin).
+  // GROUP BY attribute of a query that reads the stream, else its first join key (an attribute
+  // compared for equality with the other side's in ON); -1 when there is none (round-robin).
   int PartitionColumn(const plan::StreamDef& def) const {
     if (def.partition_key >= 0) return def.partition_key;
     for (const plan::QueryPlan& q : plan_->queries)
       if (q.input == &def && !q.group_by.empty() &&
           q.group_by[0]->kind == plan::BoundExpr::Kind::kColumn)
         return q.group_by[0]->column;
+    for (const plan::QueryPlan& q : plan_->queries) {
+      if (!q.join || !q.join->on) continue;
+      int first = q.join->left.stream == &def ? 0
+                  : q.join->right.stream == &def
+                      ? static_cast<int>(q.join->left.stream->schema.size())
+                      : -1;
+      if (first < 0) continue;
+      int width = static_cast<int>(def.schema.size());
+      std::vector<const plan::BoundExpr*> conjuncts = {q.join->on.get()};
+      while (!conjuncts.empty()) {
+        const plan::BoundExpr* e = conjuncts.back();
+        conjuncts.pop_back();
+        if (e->kind == plan::BoundExpr::Kind::kAnd) {
+          for (const auto& a : e->args) conjuncts.push_back(a.get());
+          continue;
+        }
+        if (e->kind != plan::BoundExpr::Kind::kCompare || e->op != sql::BinaryOp::kEq) continue;
+        for (const auto& a : e->args)
+          if (a->kind == plan::BoundExpr::Kind::kColumn && a->column >= first &&
+              a->column < first + width)
+            return a->column - first;
+      }
+    }
     return -1;
   }
 
@@ -214,7 +256,7 @@ class AppRuntimeImpl final : public AppRuntime {
     if (started_) return Status::OK();
     started_ = true;
     for (auto& [name, a] : async_) a->Start();
-    if (!options_.playback && !stateful_.empty()) timer_ = std::thread([this] { TimerLoop(); });
+    if (!options_.playback && !timed_.empty()) timer_ = std::thread([this] { TimerLoop(); });
     if (!options_.start_connectors) return Status::OK();
     for (const auto& def : plan_->catalog.all()) {
       if (!def->connector || def->connector->is_source) continue;
@@ -263,7 +305,7 @@ class AppRuntimeImpl final : public AppRuntime {
 
   // Time-driven work of every stateful query, in definition order. Requires process_mu_.
   void Tick(int64_t now) {
-    for (exec::StatefulQueryOp* op : stateful_) op->OnTime(now);
+    for (exec::TimedWork* op : timed_) op->OnTime(now);
   }
 
   // Live mode: one thread wakes at the earliest deadline of any window or output rate (at most
@@ -273,7 +315,7 @@ class AppRuntimeImpl final : public AppRuntime {
     while (!stopping_.load()) {
       int64_t now = clock_->NowMillis();
       int64_t next = std::numeric_limits<int64_t>::max();
-      for (exec::StatefulQueryOp* op : stateful_) next = std::min(next, op->NextDeadline());
+      for (exec::TimedWork* op : timed_) next = std::min(next, op->NextDeadline());
       if (next <= now) {
         // Operators lock themselves; the timer holds nothing else while they run.
         lock.unlock();
@@ -444,7 +486,8 @@ class AppRuntimeImpl final : public AppRuntime {
   std::map<std::string, std::unique_ptr<runtime::StreamJunction>, std::less<>> junctions_;
   std::vector<std::unique_ptr<exec::QueryCounters>> query_counters_;
   std::vector<std::unique_ptr<exec::BatchConsumer>> operators_;
-  std::vector<exec::StatefulQueryOp*> stateful_;  // in definition order
+  std::vector<std::unique_ptr<exec::JoinOp>> joins_;
+  std::vector<exec::TimedWork*> timed_;  // in definition order
   std::thread timer_;
   std::mutex timer_mu_;
   std::condition_variable timer_cv_;

@@ -1,0 +1,201 @@
+#include "exec/join.h"
+
+#include <algorithm>
+
+namespace sluice::exec {
+
+Result<std::unique_ptr<JoinOp>> JoinOp::Make(const plan::QueryPlan& plan, QueryEnv env,
+                                             std::unique_ptr<BatchConsumer> rest,
+                                             TimedWork* rest_timed, bool driven_by_clock) {
+  std::unique_ptr<JoinOp> op(
+      new JoinOp(plan, std::move(env), std::move(rest), rest_timed, driven_by_clock));
+  RETURN_IF_ERROR(op->Init());
+  return op;
+}
+
+JoinOp::JoinOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
+               TimedWork* rest_timed, bool driven_by_clock)
+    : plan_(plan),
+      env_(std::move(env)),
+      rest_(std::move(rest)),
+      rest_timed_(rest_timed),
+      driven_by_clock_(driven_by_clock) {}
+
+Status JoinOp::Init() {
+  const plan::JoinPlan& join = *plan_.join;
+  const Schema& joined = join.joined->schema;
+  candidates_.Reset(joined);
+  joined_.Reset(joined);
+  for (int s = 0; s < 2; ++s) {
+    Side& side = sides_[s];
+    side.plan = s == 0 ? &join.left : &join.right;
+    side.first_column = s == 0 ? 0 : join.left.stream->schema.size();
+    const Schema& schema = side.plan->stream->schema;
+    if (side.plan->filter) {
+      ASSIGN_OR_RETURN(side.filter, Compile(*side.plan->filter));
+    }
+    if (side.plan->window) {
+      side.window = MakeWindow(*side.plan->window, schema, /*emit_on_arrival=*/false);
+      side.store = std::make_unique<RowStore>(schema);
+    }
+    side.chunk.Reset(schema);
+    ports_[s].op = this;
+    ports_[s].side = s;
+  }
+  if (join.on) {
+    ASSIGN_OR_RETURN(on_, Compile(*join.on));
+  }
+  return Status::OK();
+}
+
+void JoinOp::Arrive(int s, const Batch& batch) {
+  size_t n = batch.num_rows();
+  if (n == 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  Side& side = sides_[s];
+  Selection sel = Selection::All(n);
+  if (side.filter) {
+    ctx_.Reset(n);
+    ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : 0;
+    const Column& keep = side.filter->Eval(ctx_, batch, sel);
+    passing_.clear();
+    for (size_t k = 0; k < n; ++k)
+      if (keep.valid()[k] && keep.ints()[k] != 0) passing_.push_back(static_cast<uint32_t>(k));
+    if (ctx_.has_errors())
+      env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+    sel = Selection{passing_.data(), passing_.size()};
+  }
+  for (size_t k = 0; k < sel.size; ++k) {
+    uint32_t r = sel[k];
+    int64_t ts = batch.timestamp(r);
+    AdvanceTo(ts);
+    if (!side.window) {
+      // Nothing is kept: the arrival only probes.
+      if (side.plan->triggers) Probe(s, batch, r);
+      continue;
+    }
+    if (side.window->IsLate(ts)) {
+      env_.counters->late.fetch_add(1, std::memory_order_relaxed);
+      env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+      LogFailure(env_.counters, "query " + plan_.name + ": dropped a late event of '" +
+                                    side.plan->stream->name + "' (ts " + std::to_string(ts) +
+                                    "): its window has closed");
+      continue;
+    }
+    side.chunk.Clear();
+    side.window->Add(batch, r, ts, &side.chunk);
+    Apply(s, side.chunk);
+  }
+  Flush();
+}
+
+void JoinOp::AdvanceTo(int64_t now) {
+  if (now <= now_) return;
+  now_ = now;
+  for (int s = 0; s < 2; ++s) {
+    Side& side = sides_[s];
+    if (!side.window) continue;
+    side.chunk.Clear();
+    side.window->Advance(now, &side.chunk);
+    Apply(s, side.chunk);
+  }
+}
+
+void JoinOp::Apply(int s, const EventChunk& chunk) {
+  Side& side = sides_[s];
+  for (size_t i = 0; i < chunk.size(); ++i) {
+    switch (chunk.kinds[i]) {
+      case EventKind::kCurrent: {
+        side.held.push_back(side.store->Add(chunk.batch, i, chunk.batch.timestamp(i)));
+        if (side.plan->triggers) Probe(s, chunk.batch, i);
+        break;
+      }
+      case EventKind::kExpired: {
+        // Most windows expire their oldest event; the others (sort, unique, ...) any of them.
+        auto it = std::find_if(side.held.begin(), side.held.end(), [&](uint32_t slot) {
+          return side.store->Equals(slot, chunk.batch, i);
+        });
+        if (it != side.held.end()) {
+          side.store->Free(*it);
+          side.held.erase(it);
+        }
+        break;
+      }
+      case EventKind::kReset:
+        for (uint32_t slot : side.held) side.store->Free(slot);
+        side.held.clear();
+        break;
+    }
+  }
+}
+
+void JoinOp::Probe(int s, const Batch& from, size_t row) {
+  const Side& mine = sides_[s];
+  const Side& other = sides_[1 - s];
+  int64_t ts = from.timestamp(row);
+  size_t width = mine.plan->stream->schema.size();
+  auto copy_mine = [&](Batch* out, size_t at) {
+    for (size_t c = 0; c < width; ++c) {
+      Column& dst = out->column(mine.first_column + c);
+      const Column& src = from.column(c);
+      dst.CopyRow(src, row, at);
+      if (src.type().physical() == PhysicalType::kString && !src.IsNull(row))
+        out->SetString(at, mine.first_column + c, src.strings()[row].view());
+    }
+  };
+  size_t matched = 0;
+  if (other.window && !other.held.empty()) {
+    candidates_.Clear();
+    for (uint32_t slot : other.held) {
+      size_t at = candidates_.AddRow(ts);
+      copy_mine(&candidates_, at);
+      other.store->CopyTo(slot, &candidates_, at, other.first_column);
+    }
+    size_t n = candidates_.num_rows();
+    const Column* keep = nullptr;
+    if (on_) {
+      ctx_.Reset(n);
+      ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : 0;
+      keep = &on_->Eval(ctx_, candidates_, Selection::All(n));
+      if (ctx_.has_errors())
+        env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+    }
+    for (size_t k = 0; k < n; ++k) {
+      if (keep && !(keep->valid()[k] && keep->ints()[k] != 0)) continue;
+      joined_.AppendRow(candidates_, k);
+      ++matched;
+    }
+  }
+  if (matched == 0 && mine.plan->outer) {
+    size_t at = joined_.AddRow(ts);  // the other side's attributes stay NULL
+    copy_mine(&joined_, at);
+  }
+}
+
+void JoinOp::Flush() {
+  if (joined_.num_rows() == 0) return;
+  rest_->Push(joined_);
+  joined_.Clear();
+}
+
+void JoinOp::OnTime(int64_t now_ms) {
+  if (driven_by_clock_) {
+    std::lock_guard<std::mutex> lock(mu_);
+    AdvanceTo(now_ms);
+    Flush();
+  }
+  if (rest_timed_) rest_timed_->OnTime(now_ms);
+}
+
+int64_t JoinOp::NextDeadline() const {
+  int64_t d = kNever;
+  if (driven_by_clock_) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Side& side : sides_)
+      if (side.window) d = std::min(d, side.window->NextDeadline());
+  }
+  if (rest_timed_) d = std::min(d, rest_timed_->NextDeadline());
+  return d;
+}
+
+}  // namespace sluice::exec

@@ -1,0 +1,80 @@
+// The operator of a join query (DIALECT.md "Joins"; Siddhi's join semantics where it is silent).
+// Each side passes its arrivals through its filter and window and holds what the window holds;
+// an event that enters a side's window (or, without a window, arrives) probes what the other side
+// holds, and every pair that satisfies ON becomes a joined row (the left side's attributes, then
+// the right side's), timestamped with the arriving event. An outer side's arrival with no match
+// gives one row with NULLs for the other side. Joined rows go to `rest`: the query's WHERE,
+// grouping and projection, run by the usual operators over the joined row.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "exec/expression.h"
+#include "exec/operator.h"
+#include "exec/query_op.h"
+#include "exec/window.h"
+#include "plan/plan.h"
+
+namespace sluice::exec {
+
+class JoinOp final : public TimedWork {
+ public:
+  // `rest` reads joined rows (plan.input is the joined row); `rest_timed` is its time-driven
+  // work, or null. `driven_by_clock`: OnTime moves the sides' windows.
+  static Result<std::unique_ptr<JoinOp>> Make(const plan::QueryPlan& plan, QueryEnv env,
+                                              std::unique_ptr<BatchConsumer> rest,
+                                              TimedWork* rest_timed, bool driven_by_clock);
+  // What subscribes to each side's stream.
+  BatchConsumer* left() { return &ports_[0]; }
+  BatchConsumer* right() { return &ports_[1]; }
+
+  void OnTime(int64_t now_ms) override;
+  int64_t NextDeadline() const override;
+
+ private:
+  struct Side {
+    const plan::JoinSidePlan* plan = nullptr;
+    size_t first_column = 0;  // in the joined row
+    std::unique_ptr<VecExpr> filter;
+    std::unique_ptr<Window> window;  // null: the side holds nothing
+    std::unique_ptr<RowStore> store;
+    std::deque<uint32_t> held;  // slots of what the window holds, oldest first
+    EventChunk chunk;
+  };
+  class Port final : public BatchConsumer {
+   public:
+    void Push(const Batch& batch) override { op->Arrive(side, batch); }
+    JoinOp* op = nullptr;
+    int side = 0;
+  };
+
+  JoinOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
+         TimedWork* rest_timed, bool driven_by_clock);
+  Status Init();
+  void Arrive(int side, const Batch& batch);
+  // Moves both windows to `now` and applies what they emit.
+  void AdvanceTo(int64_t now);
+  // Applies a window's output to its side: entries, expiries, resets; entries probe.
+  void Apply(int side, const EventChunk& chunk);
+  void Probe(int side, const Batch& from, size_t row);
+  void Flush();
+
+  mutable std::mutex mu_;  // one batch at a time, whichever side it comes from
+  const plan::QueryPlan& plan_;
+  QueryEnv env_;
+  std::unique_ptr<BatchConsumer> rest_;
+  TimedWork* rest_timed_;
+  bool driven_by_clock_;
+  Side sides_[2];
+  Port ports_[2];
+  std::unique_ptr<VecExpr> on_;
+  EvalContext ctx_;
+  Batch candidates_;  // an arriving event paired with everything the other side holds
+  Batch joined_;      // rows for `rest`
+  std::vector<uint32_t> passing_;
+  int64_t now_ = std::numeric_limits<int64_t>::min();
+};
+
+}  // namespace sluice::exec
