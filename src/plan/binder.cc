@@ -385,12 +385,12 @@ class Binder {
                                     &query_on_error);
     qp.sql = StatementText(st.loc);
     bool supported = BindQuery(q, st.create.get(), st.annotations, &qp);
-    if (qp.join) {
-      // A joined row has no fault stream of its own (it is neither side's event): failures that
-      // would go to one are logged and counted instead.
-      ErrorAction side = qp.join->left.stream->on_error != ErrorAction::kDefault
-                             ? qp.join->left.stream->on_error
-                             : qp.join->right.stream->on_error;
+    if (qp.join || qp.pattern) {
+      // A joined or matched row has no fault stream of its own (it is no one stream's event):
+      // failures that would go to one are logged and counted instead.
+      ErrorAction side = ErrorAction::kDefault;
+      for (const StreamDef* source : qp.Sources())
+        if (side == ErrorAction::kDefault) side = source->on_error;
       qp.on_error = query_on_error != ErrorAction::kDefault ? query_on_error : side;
       if (qp.on_error == ErrorAction::kStream) qp.on_error = ErrorAction::kLog;
     } else if (qp.input) {
@@ -594,13 +594,32 @@ class Binder {
         break;
       }
       case sql::FromClause::Kind::kPattern: {
+        const sql::PatternSpec& spec = *q.from.pattern;
         int before = diags_->error_count();
-        BindPatternScope(*q.from.pattern->root, &scope);
+        BindPatternScope(*spec.root, &scope);
         if (diags_->error_count() != before) return false;
-        BindPatternFilters(*q.from.pattern->root, scope);
-        if (q.from.pattern->within) CheckDuration(*q.from.pattern->within, "WITHIN");
-        NotSupported(q.from.pattern->loc, q.from.pattern->is_sequence ? "SEQUENCE" : "PATTERN", 7);
-        supported = false;
+        std::map<const sql::PatternNode*, BoundExprPtr> filters;
+        BindPatternFilters(*spec.root, scope, &filters);
+        if (spec.within) CheckDuration(*spec.within, "WITHIN");
+        if (diags_->error_count() != before) return false;
+        std::optional<PatternPlan> pattern = PlanPattern(spec, scope, &filters);
+        if (!pattern) {
+          supported = false;
+          break;
+        }
+        auto matched = std::make_unique<StreamDef>();
+        matched->name = "PATTERN";
+        matched->loc = spec.loc;
+        for (const ScopeInput& in : scope.inputs)
+          for (const Field& f : in.schema->fields())
+            matched->schema.Add((in.alias.empty() ? in.stream : in.alias) + "." + f.name, f.type);
+        pattern->matched = std::move(matched);
+        qp->input = pattern->matched.get();
+        qp->pattern = std::move(pattern);
+        if (q.output && q.output->events != sql::OutputEvents::kCurrent) {
+          NotSupported(q.output->loc, "EXPIRED or ALL EVENTS from a pattern", 6);
+          supported = false;
+        }
         break;
       }
     }
@@ -625,6 +644,8 @@ class Binder {
       }
     }
     qp->filter = std::move(filter);
+    // A pattern applies each WHERE conjunct at the element where all its aliases are bound.
+    if (qp->pattern && qp->filter) PushDownToSteps(std::move(qp->filter), &*qp->pattern);
 
     // The select list.
     struct Item {
@@ -1190,6 +1211,118 @@ class Binder {
     diags_->Error(e.loc, where + " needs a positive integer, got " + e.ToSql(), "", e.length);
   }
 
+  // The pattern as steps in order, or nullopt (reported) when it uses a form this version does
+  // not run. `scope` has an input per element, in the order they are written.
+  std::optional<PatternPlan> PlanPattern(const sql::PatternSpec& spec, const Scope& scope,
+                                         std::map<const sql::PatternNode*, BoundExprPtr>* filters) {
+    using K = sql::PatternNode::Kind;
+    PatternPlan plan;
+    if (spec.is_sequence) {
+      NotSupported(spec.loc, "SEQUENCE", 8);
+      return std::nullopt;
+    }
+    const sql::ExprPtr* within = spec.within ? &spec.within : nullptr;
+    const sql::PatternNode* n = spec.root.get();
+    std::vector<const sql::PatternNode*> elements;
+    if (n->within) within = &n->within;
+    if (n->kind == K::kEvery) {
+      n = n->children[0].get();
+      if (n->within) within = &n->within;
+      plan.every = PatternPlan::Every::kGroup;
+    }
+    if (n->kind == K::kFollowedBy) {
+      for (size_t i = 0; i < n->children.size(); ++i) {
+        const sql::PatternNode* c = n->children[i].get();
+        if (i == 0 && c->kind == K::kEvery && plan.every == PatternPlan::Every::kNone &&
+            (c->children[0]->kind == K::kElement || c->children[0]->kind == K::kNot)) {
+          plan.every = PatternPlan::Every::kFirst;
+          c = c->children[0].get();
+        }
+        elements.push_back(c);
+      }
+    } else {
+      elements.push_back(n);
+    }
+    bool ok = true;
+    for (const sql::PatternNode* e : elements) {
+      if (e->kind == K::kEvery) {
+        NotSupported(e->loc, "EVERY inside a pattern (only on the first element or the whole)", 5);
+        ok = false;
+      } else if (e->kind == K::kAnd || e->kind == K::kOr) {
+        NotSupported(e->loc, std::string(e->kind == K::kAnd ? "AND" : "OR") + " in a pattern", 3);
+        ok = false;
+      } else if (e->kind == K::kFollowedBy) {
+        NotSupported(e->loc, "a nested pattern group");
+        ok = false;
+      } else if (e->kind == K::kElement && (e->min_count != 1 || e->max_count != 1)) {
+        NotSupported(e->stream_loc, "counted pattern elements ({n,m}, +, *, ?)",
+                     static_cast<int>(e->stream.size()));
+        ok = false;
+      } else if (e->kind == K::kNot && !e->for_duration) {
+        NotSupported(e->loc, "NOT without FOR in a pattern", 3);
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    if (elements.size() != scope.inputs.size()) return std::nullopt;  // reported while binding
+    for (size_t i = 0; i < elements.size(); ++i) {
+      const sql::PatternNode* e = elements[i];
+      PatternStepPlan step;
+      step.stream = plan_->catalog.Find(scope.inputs[i].stream);
+      if (!step.stream) step.stream = plan_->catalog.Find(e->stream);
+      step.alias = e->alias;
+      step.first_column = scope.inputs[i].offset;
+      step.absent = e->kind == K::kNot;
+      if (step.absent) step.for_ms = e->for_duration->literal.int_value();
+      auto f = filters->find(e);
+      if (f != filters->end()) step.condition = std::move(f->second);
+      plan.steps.push_back(std::move(step));
+    }
+    if (within) plan.within_ms = (*within)->literal.int_value();
+    return plan;
+  }
+
+  // Splits `where` into its AND-ed conjuncts and adds each to the first step by which every
+  // column it reads is bound.
+  static void PushDownToSteps(BoundExprPtr where, PatternPlan* plan) {
+    std::vector<BoundExprPtr> conjuncts;
+    std::vector<BoundExprPtr> todo;
+    todo.push_back(std::move(where));
+    while (!todo.empty()) {
+      BoundExprPtr e = std::move(todo.back());
+      todo.pop_back();
+      if (e->kind == BoundExpr::Kind::kAnd) {
+        for (auto it = e->args.rbegin(); it != e->args.rend(); ++it) todo.push_back(std::move(*it));
+        continue;
+      }
+      conjuncts.push_back(std::move(e));
+    }
+    for (BoundExprPtr& c : conjuncts) {
+      int last_column = -1;
+      std::function<void(const BoundExpr&)> scan = [&](const BoundExpr& x) {
+        if (x.kind == BoundExpr::Kind::kColumn) last_column = std::max(last_column, x.column);
+        for (const auto& a : x.args) scan(*a);
+      };
+      scan(*c);
+      size_t at = 0;
+      for (size_t i = 0; i < plan->steps.size(); ++i)
+        if (plan->steps[i].first_column <= last_column) at = i;
+      PatternStepPlan& step = plan->steps[at];
+      if (!step.condition) {
+        step.condition = std::move(c);
+        continue;
+      }
+      auto both = std::make_unique<BoundExpr>();
+      both->kind = BoundExpr::Kind::kAnd;
+      both->type = DataType::Bool();
+      both->loc = step.condition->loc;
+      both->text = step.condition->text + " AND " + c->text;
+      both->args.push_back(std::move(step.condition));
+      both->args.push_back(std::move(c));
+      step.condition = std::move(both);
+    }
+  }
+
   void BindPatternScope(const sql::PatternNode& n, Scope* scope) {
     if (n.kind == sql::PatternNode::Kind::kElement || n.kind == sql::PatternNode::Kind::kNot) {
       const StreamDef* def = plan_->catalog.Find(n.stream);
@@ -1212,7 +1345,8 @@ class Binder {
     for (const auto& c : n.children) BindPatternScope(*c, scope);
   }
 
-  void BindPatternFilters(const sql::PatternNode& n, const Scope& scope) {
+  void BindPatternFilters(const sql::PatternNode& n, const Scope& scope,
+                          std::map<const sql::PatternNode*, BoundExprPtr>* bound) {
     if (n.filter) {
       // An element's filter sees its own stream unqualified and earlier aliases qualified.
       Scope s = scope;
@@ -1228,9 +1362,9 @@ class Binder {
           s.prefer_first = true;
           break;
         }
-      BindCondition(*n.filter, s, "pattern filter");
+      (*bound)[&n] = BindCondition(*n.filter, s, "pattern filter");
     }
-    for (const auto& c : n.children) BindPatternFilters(*c, scope);
+    for (const auto& c : n.children) BindPatternFilters(*c, scope, bound);
   }
 
   // ---- expressions -----------------------------------------------------------------------------

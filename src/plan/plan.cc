@@ -70,6 +70,19 @@ std::string AppPlan::Explain() const {
         if (!side->triggers) out += " (does not trigger)";
         out += "\n";
       }
+    } else if (q.pattern) {
+      static const char* kEvery[] = {"once", "EVERY first element", "EVERY whole pattern"};
+      out += std::string("  Pattern (") + kEvery[static_cast<int>(q.pattern->every)] +
+             (q.pattern->within_ms >= 0 ? ", WITHIN " + std::to_string(q.pattern->within_ms) + " ms"
+                                        : std::string()) +
+             ")\n";
+      for (const PatternStepPlan& step : q.pattern->steps) {
+        out += "    " + std::string(step.absent ? "NOT " : "") +
+               (step.alias.empty() ? "" : step.alias + "=") + step.stream->name;
+        if (step.condition) out += " [" + step.condition->text + "]";
+        if (step.absent) out += " FOR " + std::to_string(step.for_ms) + " ms";
+        out += "\n";
+      }
     } else {
       out += "  Scan " + q.input->name + "\n";
     }

@@ -2,6 +2,7 @@
 // syntax tree; immutable afterwards. Explain() renders it for `sluice explain`.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,6 +103,31 @@ struct JoinPlan {
   std::unique_ptr<StreamDef> joined;
 };
 
+// A pattern (DIALECT.md "Patterns and sequences"): steps matched in order, gaps allowed. A matched
+// row has one group of columns per element, in the order the elements are written (an element
+// not bound yet, or a NOT element, is NULL there).
+struct PatternStepPlan {
+  const StreamDef* stream = nullptr;
+  std::string alias;
+  int first_column = 0;  // of its group in the matched row
+  bool absent = false;   // NOT Stream[...] FOR for_ms: matched when no such event comes in time
+  int64_t for_ms = 0;
+  // The element's filter AND the WHERE conjuncts whose aliases are all bound here; it reads the
+  // matched row with the arriving event in this element's columns. Null: any event.
+  BoundExprPtr condition;
+};
+
+struct PatternPlan {
+  // None: the pattern matches once. First: EVERY on the first element starts a match at each of
+  // its events. Group: EVERY around the whole pattern starts again when a match completes or
+  // expires, ignoring other events meanwhile (Siddhi's `every (a -> b)`).
+  enum class Every { kNone, kFirst, kGroup };
+  Every every = Every::kNone;
+  int64_t within_ms = -1;  // first to last event; -1: unbounded
+  std::vector<PatternStepPlan> steps;
+  std::unique_ptr<StreamDef> matched;  // the matched row as a stream: the rest of the query's input
+};
+
 struct OrderPlan {
   BoundExprPtr expr;  // over the output row (input attributes + aggregates)
   bool descending = false;
@@ -127,6 +153,7 @@ struct QueryPlan {
 
   std::optional<WindowPlan> window;
   std::optional<JoinPlan> join;        // then `input` is join->joined
+  std::optional<PatternPlan> pattern;  // then `input` is pattern->matched
   std::vector<BoundExprPtr> group_by;  // over the input attributes
   std::vector<AggregatePlan> aggregates;
   BoundExprPtr having;
@@ -148,6 +175,13 @@ struct QueryPlan {
   // The streams the query reads: its input, or a join's two sides.
   std::vector<const StreamDef*> Sources() const {
     if (join) return {join->left.stream, join->right.stream};
+    if (pattern) {
+      std::vector<const StreamDef*> streams;
+      for (const PatternStepPlan& step : pattern->steps)
+        if (std::find(streams.begin(), streams.end(), step.stream) == streams.end())
+          streams.push_back(step.stream);
+      return streams;
+    }
     return {input};
   }
   bool EmitsOnClose() const {

@@ -11,7 +11,7 @@ StreamGraph::StreamGraph(const AppPlan& plan) {
   for (const QueryPlan& q : plan.queries)
     for (const StreamDef* source : q.Sources()) edges_[IndexOf(source)].push_back({q.target, &q});
   for (const QueryPlan& q : plan.queries) {
-    if (q.join) continue;  // a join's failures are logged, not sent to a fault stream
+    if (q.join || q.pattern) continue;  // their failures are logged, not sent to a fault stream
     const StreamDef* fault =
         q.input->fault_stream.empty() ? nullptr : plan.catalog.Find(q.input->fault_stream);
     std::vector<StreamEdge>& out = edges_[IndexOf(q.input)];

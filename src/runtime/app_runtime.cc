@@ -17,6 +17,7 @@
 #include "connectors/connector.h"
 #include "exec/event_time.h"
 #include "exec/join.h"
+#include "exec/pattern.h"
 #include "exec/query_op.h"
 #include "exec/stateful_query_op.h"
 #include "plan/plan.h"
@@ -149,7 +150,15 @@ class AppRuntimeImpl final : public AppRuntime {
         junctions_.at(q.join->left.stream->name)->Subscribe(join->left());
         junctions_.at(q.join->right.stream->name)->Subscribe(join->right());
         timed_.push_back(join.get());
-        joins_.push_back(std::move(join));
+        multi_input_.push_back(std::move(join));
+      } else if (q.pattern) {
+        ASSIGN_OR_RETURN(
+            std::unique_ptr<exec::PatternOp> pattern,
+            exec::PatternOp::Make(q, std::move(env), std::move(op), timed, driven_by_clock));
+        for (const plan::StreamDef* source : q.Sources())
+          junctions_.at(source->name)->Subscribe(pattern->port(source));
+        timed_.push_back(pattern.get());
+        multi_input_.push_back(std::move(pattern));
       } else {
         if (timed) timed_.push_back(timed);
         junctions_.at(q.input->name)->Subscribe(op.get());
@@ -295,12 +304,34 @@ class AppRuntimeImpl final : public AppRuntime {
   Status AdvanceTime(int64_t ms) override {
     {
       std::lock_guard<std::mutex> lock(process_mu_);
-      if (options_.playback) playback_clock_.AdvanceTo(ms);
-      Tick(clock_->NowMillis());
+      if (options_.playback) {
+        TickThrough(ms);
+      } else {
+        Tick(clock_->NowMillis());
+      }
       RunDeferred();
     }
     runtime::AsyncStream::FlushOutbox();
     return status();
+  }
+
+  // Playback: moves event time to `t`, stopping at every deadline on the way (a window that
+  // closes, a NOT ... FOR that passes) so that what comes due runs at its own time, as it would
+  // live. Requires process_mu_.
+  void TickThrough(int64_t t) {
+    int64_t last = std::numeric_limits<int64_t>::min();
+    for (;;) {
+      int64_t next = exec::TimedWork::kNever;
+      for (exec::TimedWork* op : timed_) next = std::min(next, op->NextDeadline());
+      next = std::max(next, playback_clock_.NowMillis());
+      if (next >= t || next <= last) break;
+      playback_clock_.AdvanceTo(next);
+      Tick(next);
+      RunDeferred();
+      last = next;
+    }
+    playback_clock_.AdvanceTo(t);
+    Tick(t);
   }
 
   // Time-driven work of every stateful query, in definition order. Requires process_mu_.
@@ -460,8 +491,8 @@ class AppRuntimeImpl final : public AppRuntime {
       max_ts = std::max(max_ts, batch.timestamp(i));
     }
     if (min_ts > playback_clock_.NowMillis()) {
-      playback_clock_.AdvanceTo(min_ts);
-      Tick(min_ts);
+      TickThrough(min_ts);
+      RunDeferred();
     }
     playback_clock_.AdvanceTo(max_ts);
     junction->Push(batch);
@@ -486,8 +517,8 @@ class AppRuntimeImpl final : public AppRuntime {
   std::map<std::string, std::unique_ptr<runtime::StreamJunction>, std::less<>> junctions_;
   std::vector<std::unique_ptr<exec::QueryCounters>> query_counters_;
   std::vector<std::unique_ptr<exec::BatchConsumer>> operators_;
-  std::vector<std::unique_ptr<exec::JoinOp>> joins_;
-  std::vector<exec::TimedWork*> timed_;  // in definition order
+  std::vector<std::unique_ptr<exec::TimedWork>> multi_input_;  // joins and patterns
+  std::vector<exec::TimedWork*> timed_;                        // in definition order
   std::thread timer_;
   std::mutex timer_mu_;
   std::condition_variable timer_cv_;

@@ -1,0 +1,83 @@
+// The operator of a pattern query (DIALECT.md "Patterns and sequences"; Siddhi's semantics where
+// it is silent). Partial matches wait at a step; an arriving event of that step's stream that
+// satisfies the step's condition (its filter and the WHERE conjuncts bound there) moves them on,
+// and a match that passes its last step becomes a matched row for `rest` (the query's projection
+// and the operators after it). A NOT step passes when no such event comes within its FOR time.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "exec/expression.h"
+#include "exec/operator.h"
+#include "exec/query_op.h"
+#include "exec/window.h"
+#include "plan/plan.h"
+
+namespace sluice::exec {
+
+class PatternOp final : public TimedWork {
+ public:
+  // `rest` reads matched rows (plan.input is the matched row); `rest_timed` is its time-driven
+  // work, or null. `driven_by_clock`: OnTime moves time (NOT ... FOR deadlines).
+  static Result<std::unique_ptr<PatternOp>> Make(const plan::QueryPlan& plan, QueryEnv env,
+                                                 std::unique_ptr<BatchConsumer> rest,
+                                                 TimedWork* rest_timed, bool driven_by_clock);
+  // What subscribes to `stream` (one of plan.Sources()).
+  BatchConsumer* port(const plan::StreamDef* stream);
+
+  void OnTime(int64_t now_ms) override;
+  int64_t NextDeadline() const override;
+
+ private:
+  struct Partial {
+    uint32_t slot;     // its row in store_
+    size_t step;       // the step it waits at
+    int64_t start;     // time of its first event; -1 before it has one
+    int64_t deadline;  // at a NOT step: when it passes; kNever otherwise
+    bool waiter;       // waits at the first step for a pattern that restarts (EVERY) or starts
+  };
+  class Port final : public BatchConsumer {
+   public:
+    void Push(const Batch& batch) override { op->Arrive(stream, batch); }
+    PatternOp* op = nullptr;
+    const plan::StreamDef* stream = nullptr;
+  };
+
+  PatternOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
+            TimedWork* rest_timed, bool driven_by_clock);
+  Status Init();
+  void Arrive(const plan::StreamDef* stream, const Batch& batch);
+  // Starts the pattern at `now` the first time time is seen.
+  void StartIfNeeded(int64_t now);
+  void AddWaiter(int64_t now);
+  // Moves time to `now`: matches expire (WITHIN) and NOT steps pass, in deadline order.
+  void AdvanceTo(int64_t now);
+  // Partial `p` (its row already updated) passed its step at `ts`: on to the next step (into
+  // `next`), or a match.
+  void Passed(Partial p, int64_t ts, std::vector<Partial>* next);
+  void Match(const Batch& event, const plan::StreamDef* stream, size_t row);
+  void Flush();
+
+  mutable std::mutex mu_;
+  const plan::QueryPlan& plan_;
+  const plan::PatternPlan& pattern_;
+  QueryEnv env_;
+  std::unique_ptr<BatchConsumer> rest_;
+  TimedWork* rest_timed_;
+  bool driven_by_clock_;
+  std::vector<std::unique_ptr<Port>> ports_;
+  std::vector<std::unique_ptr<VecExpr>> conditions_;  // per step; null: any event
+  RowStore store_;
+  std::vector<Partial> partials_;  // in the order they started
+  bool started_ = false;
+  int64_t now_ = std::numeric_limits<int64_t>::min();
+  EvalContext ctx_;
+  Batch nulls_;       // one row of NULLs: a fresh partial
+  Batch candidates_;  // waiting partials with the arriving event in their step's columns
+  Batch matched_;     // rows for `rest`
+  std::vector<size_t> waiting_;
+};
+
+}  // namespace sluice::exec
