@@ -361,9 +361,16 @@ class AppRuntimeImpl final : public AppRuntime {
   }
 
   Status WaitForSources() override {
+    JoinSources();
+    return status();
+  }
+
+  // Several threads may wait for the sources (WaitForSources, Shutdown): one joins, the others
+  // wait for it. Shutdown sets stopping_ first, so the wait ends.
+  void JoinSources() {
+    std::lock_guard<std::mutex> lock(join_mu_);
     for (std::thread& t : source_threads_)
       if (t.joinable()) t.join();
-    return status();
   }
 
   Status Shutdown() override {
@@ -371,8 +378,7 @@ class AppRuntimeImpl final : public AppRuntime {
     if (shut_down_) return status();
     shut_down_ = true;
     stopping_.store(true);
-    for (std::thread& t : source_threads_)
-      if (t.joinable()) t.join();
+    JoinSources();
     // Drain the async streams upstream first, so that what they pass on is drained too.
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_timeout_ms);
@@ -547,6 +553,7 @@ class AppRuntimeImpl final : public AppRuntime {
   std::mutex process_mu_;    // serialises synchronous processing of batches
   std::mutex input_mu_;      // guards the inputs' staging batches
   std::mutex lifecycle_mu_;  // Start / Shutdown
+  std::mutex join_mu_;       // joining the source threads
   mutable std::mutex status_mu_;
   Status status_;
   std::atomic<bool> failed_{false};
