@@ -72,6 +72,11 @@ class VecExpr {
   StringArena arena_;  // string results
 };
 
+// The AND-ed conjuncts of `cond` of the form `x = y` where x and y are columns of one type, x in
+// [lo, hi) and y outside it: as (x, y) pairs. Joins and patterns check them in place, before
+// building a row for the whole condition.
+std::vector<std::pair<int, int>> EqualityPairs(const plan::BoundExpr& cond, int lo, int hi);
+
 // Compiles `expr`. Constant subtrees are evaluated once here.
 Result<std::unique_ptr<VecExpr>> Compile(const plan::BoundExpr& expr);
 

@@ -44,6 +44,10 @@ Status JoinOp::Init() {
   }
   if (join.on) {
     ASSIGN_OR_RETURN(on_, Compile(*join.on));
+    int width = static_cast<int>(join.left.stream->schema.size());
+    int total = static_cast<int>(join.joined->schema.size());
+    for (auto [right, left] : EqualityPairs(*join.on, width, total))
+      equi_keys_.push_back({left, right - width});
   }
   return Status::OK();
 }
@@ -147,13 +151,19 @@ void JoinOp::Probe(int s, const Batch& from, size_t row) {
   if (other.window && !other.held.empty()) {
     candidates_.Clear();
     for (uint32_t slot : other.held) {
+      bool equal = true;
+      for (const auto& [l, r] : equi_keys_) {
+        int mine_col = s == 0 ? l : r, other_col = s == 0 ? r : l;
+        equal = equal && other.store->ValueEquals(slot, other_col, from.column(mine_col), row);
+      }
+      if (!equal) continue;
       size_t at = candidates_.AddRow(ts);
       copy_mine(&candidates_, at);
       other.store->CopyTo(slot, &candidates_, at, other.first_column);
     }
     size_t n = candidates_.num_rows();
     const Column* keep = nullptr;
-    if (on_) {
+    if (on_ && n > 0) {
       ctx_.Reset(n);
       ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : 0;
       keep = &on_->Eval(ctx_, candidates_, Selection::All(n));

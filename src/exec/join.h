@@ -70,6 +70,9 @@ class JoinOp final : public TimedWork {
   Side sides_[2];
   Port ports_[2];
   std::unique_ptr<VecExpr> on_;
+  // ON's equalities between a left and a right attribute (side-local indices): a held event is
+  // a candidate only if they hold, checked in place before the whole condition runs.
+  std::vector<std::pair<int, int>> equi_keys_;
   EvalContext ctx_;
   Batch candidates_;  // an arriving event paired with everything the other side holds
   Batch joined_;      // rows for `rest`

@@ -31,10 +31,16 @@ Status PatternOp::Init() {
   matched_.Reset(schema);
   for (const plan::PatternStepPlan& step : pattern_.steps) {
     std::unique_ptr<VecExpr> condition;
+    std::vector<std::pair<int, int>> keys;
     if (step.condition) {
       ASSIGN_OR_RETURN(condition, Compile(*step.condition));
+      int first = step.first_column;
+      for (auto [mine, earlier] : EqualityPairs(
+               *step.condition, first, first + static_cast<int>(step.stream->schema.size())))
+        if (earlier < first) keys.push_back({mine - first, earlier});
     }
     conditions_.push_back(std::move(condition));
+    equi_keys_.push_back(std::move(keys));
   }
   for (const plan::StreamDef* stream : plan_.Sources()) {
     auto port = std::make_unique<Port>();
@@ -131,8 +137,14 @@ void PatternOp::AdvanceTo(int64_t now) {
 void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t row) {
   int64_t ts = event.timestamp(row);
   waiting_.clear();
-  for (size_t i = 0; i < partials_.size(); ++i)
-    if (pattern_.steps[partials_[i].step].stream == stream) waiting_.push_back(i);
+  for (size_t i = 0; i < partials_.size(); ++i) {
+    const Partial& p = partials_[i];
+    if (pattern_.steps[p.step].stream != stream) continue;
+    bool equal = true;
+    for (auto [mine, earlier] : equi_keys_[p.step])
+      equal = equal && store_.ValueEquals(p.slot, earlier, event.column(mine), row);
+    if (equal) waiting_.push_back(i);
+  }
   if (waiting_.empty()) return;
   // Each waiting partial with the event in its step's columns.
   candidates_.Clear();
@@ -149,8 +161,9 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
     }
   }
   // Every step's condition over the candidates waiting at it, a vectorised pass per step.
-  std::vector<uint8_t> pass(waiting_.size(), 1);
-  std::vector<uint32_t> rows;
+  std::vector<uint8_t>& pass = pass_;
+  pass.assign(waiting_.size(), 1);
+  std::vector<uint32_t>& rows = rows_;
   for (size_t s = 0; s < pattern_.steps.size(); ++s) {
     if (!conditions_[s]) continue;
     rows.clear();
@@ -165,8 +178,8 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
     if (ctx_.has_errors())
       env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
   }
-  std::vector<Partial> next;
-  next.reserve(partials_.size() + 1);
+  std::vector<Partial>& next = next_;
+  next.clear();
   size_t k = 0;
   for (size_t i = 0; i < partials_.size(); ++i) {
     Partial p = partials_[i];
@@ -195,7 +208,7 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
     }
     Passed(p, ts, &next);
   }
-  partials_ = std::move(next);
+  partials_.swap(next);  // the old list's capacity is reused next time
   if (pattern_.every == plan::PatternPlan::Every::kGroup && partials_.empty()) AddWaiter(ts);
 }
 

@@ -69,6 +69,9 @@ class PatternOp final : public TimedWork {
   bool driven_by_clock_;
   std::vector<std::unique_ptr<Port>> ports_;
   std::vector<std::unique_ptr<VecExpr>> conditions_;  // per step; null: any event
+  // Per step: its condition's equalities between an attribute of the arriving event (index in
+  // its stream) and a column of the row so far, checked in place before the condition runs.
+  std::vector<std::vector<std::pair<int, int>>> equi_keys_;
   RowStore store_;
   std::vector<Partial> partials_;  // in the order they started
   bool started_ = false;
@@ -77,7 +80,11 @@ class PatternOp final : public TimedWork {
   Batch nulls_;       // one row of NULLs: a fresh partial
   Batch candidates_;  // waiting partials with the arriving event in their step's columns
   Batch matched_;     // rows for `rest`
+  // Reused per event, so that matching allocates nothing in steady state.
   std::vector<size_t> waiting_;
+  std::vector<uint8_t> pass_;
+  std::vector<uint32_t> rows_;
+  std::vector<Partial> next_;
 };
 
 }  // namespace sluice::exec

@@ -97,23 +97,26 @@ void RowStore::CopyTo(uint32_t slot, Batch* out, size_t row, size_t first_column
 
 bool RowStore::Equals(uint32_t slot, const Batch& in, size_t row) const {
   for (size_t i = 0; i < cols_.size(); ++i) {
-    const Col& c = cols_[i];
     const Column& col = in.column(i);
-    if (static_cast<bool>(c.valid[slot]) != !col.IsNull(row)) return false;
-    if (!c.valid[slot]) continue;
-    switch (c.type) {
-      case PhysicalType::kInt64:
-        if (c.ints[slot] != col.ints()[row]) return false;
-        break;
-      case PhysicalType::kDouble:
-        if (c.doubles[slot] != col.doubles()[row]) return false;
-        break;
-      case PhysicalType::kString:
-        if (c.strings[slot] != col.strings()[row].view()) return false;
-        break;
-    }
+    bool null = !cols_[i].valid[slot];
+    if (null != col.IsNull(row)) return false;
+    if (!null && !ValueEquals(slot, static_cast<int>(i), col, row)) return false;
   }
   return true;
+}
+
+bool RowStore::ValueEquals(uint32_t slot, int col, const Column& in, size_t row) const {
+  const Col& c = cols_[static_cast<size_t>(col)];
+  if (!c.valid[slot] || in.IsNull(row)) return false;
+  switch (c.type) {
+    case PhysicalType::kInt64:
+      return c.ints[slot] == in.ints()[row];
+    case PhysicalType::kDouble:
+      return c.doubles[slot] == in.doubles()[row];
+    case PhysicalType::kString:
+      return c.strings[slot] == in.strings()[row].view();
+  }
+  return false;
 }
 
 void RowStore::Free(uint32_t slot) {

@@ -69,6 +69,9 @@ class RowStore {
   // Whether `slot` holds the same values as row `row` of `in` (times aside: an expired copy of an
   // event carries its expiry time).
   bool Equals(uint32_t slot, const Batch& in, size_t row) const;
+  // Whether attribute `col` of `slot` equals row `row` of `in` (same physical type); NULL equals
+  // nothing, as in SQL.
+  bool ValueEquals(uint32_t slot, int col, const Column& in, size_t row) const;
   // The attribute as a time in ms (for externalTime); false when NULL.
   bool TimeOf(uint32_t slot, int col, int64_t* ms) const;
 
