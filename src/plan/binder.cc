@@ -734,10 +734,7 @@ class Binder {
       else
         qp->offset = q.offset->literal.int_value();
     }
-    if (q.distinct) {
-      NotSupported(q.loc, "SELECT DISTINCT");
-      supported = false;
-    }
+    qp->distinct = q.distinct;
     qp->emit = q.emit;
     if (qp->input && qp->input->event_time.late_data == LateData::kUpdate && qp->window &&
         (qp->window->kind == WindowPlan::Kind::kTimeBatch ||

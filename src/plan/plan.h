@@ -163,6 +163,7 @@ struct QueryPlan {
   sql::EmitMode emit = sql::EmitMode::kDefault;
   sql::OutputEvents events = sql::OutputEvents::kCurrent;
   std::optional<RatePlan> rate;
+  bool distinct = false;  // SELECT DISTINCT: a row goes out only the first time
 
   // Stateful: a window, an aggregate, or grouping.
   bool IsStateful() const { return window || !aggregates.empty() || !group_by.empty(); }

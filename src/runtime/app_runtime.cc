@@ -15,6 +15,7 @@
 #include "common/format.h"
 #include "common/log.h"
 #include "connectors/connector.h"
+#include "exec/distinct.h"
 #include "exec/event_time.h"
 #include "exec/join.h"
 #include "exec/pattern.h"
@@ -124,6 +125,10 @@ class AppRuntimeImpl final : public AppRuntime {
       exec::QueryEnv env;
       env.clock = clock_;
       env.target = Entry(q.target->name);
+      if (q.distinct) {
+        distinct_.push_back(std::make_unique<exec::DistinctOp>(env.target, counters.get()));
+        env.target = distinct_.back().get();
+      }
       if (!q.input->fault_stream.empty()) env.fault_target = Entry(q.input->fault_stream);
       env.counters = counters.get();
       env.fail = [this](const Status& s) { Fail(s); };
@@ -524,7 +529,8 @@ class AppRuntimeImpl final : public AppRuntime {
   std::vector<std::unique_ptr<exec::QueryCounters>> query_counters_;
   std::vector<std::unique_ptr<exec::BatchConsumer>> operators_;
   std::vector<std::unique_ptr<exec::TimedWork>> multi_input_;  // joins and patterns
-  std::vector<exec::TimedWork*> timed_;                        // in definition order
+  std::vector<std::unique_ptr<exec::DistinctOp>> distinct_;
+  std::vector<exec::TimedWork*> timed_;  // in definition order
   std::thread timer_;
   std::mutex timer_mu_;
   std::condition_variable timer_cv_;

@@ -5,4 +5,3 @@ INSERT INTO J SELECT S.symbol, Prices.price FROM S WINDOW('length', 10) JOIN Pri
 INSERT INTO P SELECT a.symbol FROM SEQUENCE (a=S, b=S[price > a.price]+, c=S);
 INSERT INTO Q SELECT a.symbol FROM PATTERN (a=S -> b=S{2,3} -> c=S OR d=S);
 SELECT symbol, price FROM S UPDATE OR INSERT INTO Prices SET price = price ON Prices.symbol = symbol;
-INSERT INTO D SELECT DISTINCT symbol FROM S;

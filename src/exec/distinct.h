@@ -1,0 +1,30 @@
+// SELECT DISTINCT on a stream: a query's output row goes on only the first time it is seen (as
+// Flink's unbounded DISTINCT; the set of rows seen grows with the distinct rows). Sits between a
+// query operator and its target; a repeated row counts as filtered, not as output.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "exec/operator.h"
+#include "exec/query_op.h"
+
+namespace sluice::exec {
+
+class DistinctOp final : public BatchConsumer {
+ public:
+  DistinctOp(BatchConsumer* target, QueryCounters* counters)
+      : target_(target), counters_(counters) {}
+  void Push(const Batch& batch) override;
+
+ private:
+  std::mutex mu_;
+  BatchConsumer* target_;
+  QueryCounters* counters_;
+  absl::flat_hash_set<std::string> seen_;
+  std::string key_;
+  Batch out_;
+};
+
+}  // namespace sluice::exec
