@@ -243,7 +243,9 @@ TEST(SeedApps, EveryValidAppRuns) {
     EXPECT_TRUE(st.ok()) << name << ": " << st.message();
     uint64_t in = 0;
     for (const auto& q : app->Stats().queries) in += q.events_in;
-    if (!app->Stats().queries.empty()) EXPECT_GT(in, 0u) << name << ": no query saw an event";
+    if (!app->Stats().queries.empty()) {
+      EXPECT_GT(in, 0u) << name << ": no query saw an event";
+    }
 
     std::string outputs[2];
     for (std::string& out : outputs) {
