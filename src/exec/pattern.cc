@@ -65,23 +65,29 @@ void PatternOp::StartIfNeeded(int64_t now) {
 
 void PatternOp::AddWaiter(int64_t now) {
   const plan::PatternStepPlan& first = pattern_.steps[0];
-  partials_.push_back({store_.Add(nulls_, 0, now), 0, -1,
+  partials_.push_back({store_.Add(nulls_, 0, now), 0, 0, -1,
                        first.absent ? now + first.for_ms : kNever,
                        /*waiter=*/true});
 }
 
-void PatternOp::Passed(Partial p, int64_t ts, std::vector<Partial>* next) {
+void PatternOp::Settle(Partial p, int64_t ts, std::vector<Partial>* next) {
   p.waiter = false;
   if (p.start < 0) p.start = ts;
-  ++p.step;
-  if (p.step == pattern_.steps.size()) {
-    size_t at = matched_.AddRow(ts);
-    store_.CopyTo(p.slot, &matched_, at);
-    store_.Free(p.slot);
-    return;
+  for (;;) {
+    const plan::PatternStepPlan& step = pattern_.steps[p.step];
+    // Reluctant, as Siddhi's counts: the last element completes as soon as it has its minimum.
+    if (p.count >= step.min_count && p.step + 1 == pattern_.steps.size()) {
+      size_t at = matched_.AddRow(ts);
+      store_.CopyTo(p.slot, &matched_, at);
+      store_.Free(p.slot);
+      return;
+    }
+    if (step.max_count < 0 || p.count < step.max_count) break;
+    ++p.step;
+    p.count = 0;
+    const plan::PatternStepPlan& next_step = pattern_.steps[p.step];
+    p.deadline = next_step.absent ? ts + next_step.for_ms : kNever;
   }
-  const plan::PatternStepPlan& step = pattern_.steps[p.step];
-  p.deadline = step.absent ? ts + step.for_ms : kNever;
   next->push_back(p);
 }
 
@@ -126,7 +132,8 @@ void PatternOp::AdvanceTo(int64_t now) {
     } else {
       partials_.erase(partials_.begin() + static_cast<long>(best));
     }
-    Passed(p, t, &next);
+    p.count = 1;  // the NOT step is done
+    Settle(p, t, &next);
     partials_.insert(partials_.begin() + static_cast<long>(std::min(best, partials_.size())),
                      next.begin(), next.end());
     if (pattern_.every == plan::PatternPlan::Every::kGroup && partials_.empty()) AddWaiter(t);
@@ -136,61 +143,83 @@ void PatternOp::AdvanceTo(int64_t now) {
 
 void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t row) {
   int64_t ts = event.timestamp(row);
-  waiting_.clear();
+  const std::vector<plan::PatternStepPlan>& steps = pattern_.steps;
+  // What each partial could do with the event: move on to its next step (it has the minimum of
+  // its current one), or take it at its current step (a count not full yet, or a NOT). One
+  // candidate row per option, with the event in that step's columns.
+  candidates_.Clear();
+  options_.clear();
+  size_t width = stream->schema.size();
+  auto offer = [&](size_t i, size_t target, bool move_on) {
+    const Partial& p = partials_[i];
+    for (auto [mine, earlier] : equi_keys_[target])
+      if (!store_.ValueEquals(p.slot, earlier, event.column(mine), row)) return;
+    const plan::PatternStepPlan& step = steps[target];
+    size_t at = candidates_.AddRow(ts);
+    store_.CopyTo(p.slot, &candidates_, at);
+    int count = move_on ? 0 : p.count;
+    // The event is the step's latest; for a counted step's first event, also its e[0].
+    int groups[2] = {step.event_column, -1};
+    if (step.first_column != step.event_column && count == 0) groups[1] = step.first_column;
+    for (int group : groups) {
+      if (group < 0) continue;
+      size_t first = static_cast<size_t>(group);
+      for (size_t c = 0; c < width; ++c) {
+        const Column& src = event.column(c);
+        candidates_.column(first + c).CopyRow(src, row, at);
+        if (src.type().physical() == PhysicalType::kString && !src.IsNull(row))
+          candidates_.SetString(at, first + c, src.strings()[row].view());
+      }
+    }
+    options_.push_back({i, target, move_on, 1});
+  };
   for (size_t i = 0; i < partials_.size(); ++i) {
     const Partial& p = partials_[i];
-    if (pattern_.steps[p.step].stream != stream) continue;
-    bool equal = true;
-    for (auto [mine, earlier] : equi_keys_[p.step])
-      equal = equal && store_.ValueEquals(p.slot, earlier, event.column(mine), row);
-    if (equal) waiting_.push_back(i);
+    const plan::PatternStepPlan& step = steps[p.step];
+    size_t next = p.step + 1;
+    if (!step.absent && p.count >= step.min_count && next < steps.size() &&
+        steps[next].stream == stream && !steps[next].absent)
+      offer(i, next, /*move_on=*/true);
+    if (step.stream == stream && (step.max_count < 0 || p.count < step.max_count))
+      offer(i, p.step, /*move_on=*/false);
   }
-  if (waiting_.empty()) return;
-  // Each waiting partial with the event in its step's columns.
-  candidates_.Clear();
-  size_t width = stream->schema.size();
-  for (size_t i : waiting_) {
-    size_t at = candidates_.AddRow(ts);
-    store_.CopyTo(partials_[i].slot, &candidates_, at);
-    size_t first = static_cast<size_t>(pattern_.steps[partials_[i].step].first_column);
-    for (size_t c = 0; c < width; ++c) {
-      const Column& src = event.column(c);
-      candidates_.column(first + c).CopyRow(src, row, at);
-      if (src.type().physical() == PhysicalType::kString && !src.IsNull(row))
-        candidates_.SetString(at, first + c, src.strings()[row].view());
-    }
-  }
-  // Every step's condition over the candidates waiting at it, a vectorised pass per step.
-  std::vector<uint8_t>& pass = pass_;
-  pass.assign(waiting_.size(), 1);
-  std::vector<uint32_t>& rows = rows_;
-  for (size_t s = 0; s < pattern_.steps.size(); ++s) {
+  // Every step's condition over the candidates aimed at it, a vectorised pass per step.
+  for (size_t s = 0; s < steps.size(); ++s) {
     if (!conditions_[s]) continue;
-    rows.clear();
-    for (size_t k = 0; k < waiting_.size(); ++k)
-      if (partials_[waiting_[k]].step == s) rows.push_back(static_cast<uint32_t>(k));
-    if (rows.empty()) continue;
+    rows_.clear();
+    for (size_t k = 0; k < options_.size(); ++k)
+      if (options_[k].step == s) rows_.push_back(static_cast<uint32_t>(k));
+    if (rows_.empty()) continue;
     ctx_.Reset(candidates_.num_rows());
     ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : ts;
     const Column& keep =
-        conditions_[s]->Eval(ctx_, candidates_, Selection{rows.data(), rows.size()});
-    for (size_t j = 0; j < rows.size(); ++j) pass[rows[j]] = keep.valid()[j] && keep.ints()[j] != 0;
+        conditions_[s]->Eval(ctx_, candidates_, Selection{rows_.data(), rows_.size()});
+    for (size_t j = 0; j < rows_.size(); ++j)
+      options_[rows_[j]].pass = keep.valid()[j] && keep.ints()[j] != 0;
     if (ctx_.has_errors())
       env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
   }
   std::vector<Partial>& next = next_;
   next.clear();
   size_t k = 0;
+  bool chosen_any = false;
   for (size_t i = 0; i < partials_.size(); ++i) {
     Partial p = partials_[i];
-    bool waits = k < waiting_.size() && waiting_[k] == i;
-    size_t cand = k;
-    if (waits) ++k;
-    if (!waits || !pass[cand]) {
-      next.push_back(p);
+    // Its passing option, moving on first (reluctant).
+    const Option* chosen = nullptr;
+    for (; k < options_.size() && options_[k].partial == i; ++k)
+      if (!chosen && options_[k].pass) chosen = &options_[k];
+    if (!chosen) {
+      // A SEQUENCE is strict: an event that a started match cannot take ends it.
+      if (pattern_.sequence && !p.waiter)
+        store_.Free(p.slot);
+      else
+        next.push_back(p);
       continue;
     }
-    const plan::PatternStepPlan& step = pattern_.steps[p.step];
+    chosen_any = true;
+    size_t cand = static_cast<size_t>(chosen - options_.data());
+    const plan::PatternStepPlan& step = steps[chosen->step];
     if (step.absent) {
       if (p.waiter) {
         p.deadline = ts + step.for_ms;  // a NOT at the start waits for a silence afresh
@@ -200,16 +229,31 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
       }
       continue;
     }
-    if (p.waiter && pattern_.every == plan::PatternPlan::Every::kFirst) {
-      next.push_back(p);  // EVERY on the first element: it keeps waiting, a copy moves on
+    // EVERY on the first element: the waiter keeps waiting and a copy moves on, after the
+    // partial matches already under way (they are older).
+    bool spawn = p.waiter && pattern_.every == plan::PatternPlan::Every::kFirst;
+    if (spawn) {
+      next.push_back(p);
       p.slot = store_.Add(candidates_, cand, ts);
     } else {
       store_.Overwrite(p.slot, candidates_, cand, ts);
     }
-    Passed(p, ts, &next);
+    if (chosen->move_on) {
+      p.step = chosen->step;
+      p.count = 1;
+    } else {
+      ++p.count;
+    }
+    Settle(p, ts, spawn ? &spawned_ : &next);
   }
+  next.insert(next.end(), spawned_.begin(), spawned_.end());
+  spawned_.clear();
   partials_.swap(next);  // the old list's capacity is reused next time
-  if (pattern_.every == plan::PatternPlan::Every::kGroup && partials_.empty()) AddWaiter(ts);
+  if (pattern_.every == plan::PatternPlan::Every::kGroup && partials_.empty()) {
+    AddWaiter(ts);
+    // A SEQUENCE that this event broke starts again with it (the fresh waiter takes it or not).
+    if (pattern_.sequence && !chosen_any) Match(event, stream, row);
+  }
 }
 
 void PatternOp::Arrive(const plan::StreamDef* stream, const Batch& batch) {

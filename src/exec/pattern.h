@@ -34,6 +34,7 @@ class PatternOp final : public TimedWork {
   struct Partial {
     uint32_t slot;     // its row in store_
     size_t step;       // the step it waits at
+    int count;         // events taken at that step
     int64_t start;     // time of its first event; -1 before it has one
     int64_t deadline;  // at a NOT step: when it passes; kNever otherwise
     bool waiter;       // waits at the first step for a pattern that restarts (EVERY) or starts
@@ -54,9 +55,10 @@ class PatternOp final : public TimedWork {
   void AddWaiter(int64_t now);
   // Moves time to `now`: matches expire (WITHIN) and NOT steps pass, in deadline order.
   void AdvanceTo(int64_t now);
-  // Partial `p` (its row already updated) passed its step at `ts`: on to the next step (into
-  // `next`), or a match.
-  void Passed(Partial p, int64_t ts, std::vector<Partial>* next);
+  // Partial `p` (its row and count already updated at `ts`): a match if its last step has its
+  // minimum, else on to the next step when its current one is full; what still waits goes into
+  // `next`.
+  void Settle(Partial p, int64_t ts, std::vector<Partial>* next);
   void Match(const Batch& event, const plan::StreamDef* stream, size_t row);
   void Flush();
 
@@ -81,10 +83,16 @@ class PatternOp final : public TimedWork {
   Batch candidates_;  // waiting partials with the arriving event in their step's columns
   Batch matched_;     // rows for `rest`
   // Reused per event, so that matching allocates nothing in steady state.
-  std::vector<size_t> waiting_;
-  std::vector<uint8_t> pass_;
+  struct Option {
+    size_t partial;  // index in partials_
+    size_t step;     // the step that would take the event
+    bool move_on;    // to the partial's next step (else at its current one)
+    bool pass;       // the step's condition holds (set after evaluation)
+  };
+  std::vector<Option> options_;  // one per candidate row, in partial order
   std::vector<uint32_t> rows_;
   std::vector<Partial> next_;
+  std::vector<Partial> spawned_;
 };
 
 }  // namespace sluice::exec

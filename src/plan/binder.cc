@@ -485,6 +485,7 @@ class Binder {
                  const std::vector<sql::Annotation>& create_annotations, QueryPlan* qp) {
     bool supported = true;
     Scope scope;
+    counted_aliases_.clear();  // pattern aliases are per query
     std::vector<const StreamDef*> inputs;
     BoundExprPtr filter;
     switch (q.from.kind) {
@@ -1214,10 +1215,7 @@ class Binder {
                                          std::map<const sql::PatternNode*, BoundExprPtr>* filters) {
     using K = sql::PatternNode::Kind;
     PatternPlan plan;
-    if (spec.is_sequence) {
-      NotSupported(spec.loc, "SEQUENCE", 8);
-      return std::nullopt;
-    }
+    plan.sequence = spec.is_sequence;
     const sql::ExprPtr* within = spec.within ? &spec.within : nullptr;
     const sql::PatternNode* n = spec.root.get();
     std::vector<const sql::PatternNode*> elements;
@@ -1241,7 +1239,8 @@ class Binder {
       elements.push_back(n);
     }
     bool ok = true;
-    for (const sql::PatternNode* e : elements) {
+    for (size_t i = 0; i < elements.size(); ++i) {
+      const sql::PatternNode* e = elements[i];
       if (e->kind == K::kEvery) {
         NotSupported(e->loc, "EVERY inside a pattern (only on the first element or the whole)", 5);
         ok = false;
@@ -1251,28 +1250,44 @@ class Binder {
       } else if (e->kind == K::kFollowedBy) {
         NotSupported(e->loc, "a nested pattern group");
         ok = false;
-      } else if (e->kind == K::kElement && (e->min_count != 1 || e->max_count != 1)) {
-        NotSupported(e->stream_loc, "counted pattern elements ({n,m}, +, *, ?)",
-                     static_cast<int>(e->stream.size()));
-        ok = false;
       } else if (e->kind == K::kNot && !e->for_duration) {
         NotSupported(e->loc, "NOT without FOR in a pattern", 3);
+        ok = false;
+      } else if (e->kind == K::kNot && spec.is_sequence) {
+        NotSupported(e->loc, "NOT in a SEQUENCE", 3);
+        ok = false;
+      } else if (e->kind == K::kNot && i > 0 &&
+                 (elements[i - 1]->min_count != 1 || elements[i - 1]->max_count != 1)) {
+        NotSupported(e->loc, "NOT after an element that collects a count of events", 3);
+        ok = false;
+      } else if (e->kind == K::kElement && e->min_count == 0 && i + 1 < elements.size() &&
+                 elements[i + 1]->kind == K::kElement && elements[i + 1]->min_count == 0) {
+        NotSupported(elements[i + 1]->stream_loc, "two optional elements in a row",
+                     static_cast<int>(elements[i + 1]->stream.size()));
         ok = false;
       }
     }
     if (!ok) return std::nullopt;
-    if (elements.size() != scope.inputs.size()) return std::nullopt;  // reported while binding
-    for (size_t i = 0; i < elements.size(); ++i) {
-      const sql::PatternNode* e = elements[i];
+    size_t input = 0;
+    for (const sql::PatternNode* e : elements) {
+      if (input >= scope.inputs.size()) return std::nullopt;  // reported while binding
       PatternStepPlan step;
-      step.stream = plan_->catalog.Find(scope.inputs[i].stream);
-      if (!step.stream) step.stream = plan_->catalog.Find(e->stream);
+      step.stream = plan_->catalog.Find(scope.inputs[input].stream);
       step.alias = e->alias;
-      step.first_column = scope.inputs[i].offset;
+      step.first_column = scope.inputs[input].offset;
+      step.event_column = step.first_column;
       step.absent = e->kind == K::kNot;
       if (step.absent) step.for_ms = e->for_duration->literal.int_value();
+      if (e->kind == K::kElement) {
+        step.min_count = e->min_count;
+        step.max_count = e->max_count;
+      }
+      ++input;
+      if (e->kind == K::kElement && e->max_count != 1)
+        step.event_column = scope.inputs[input++].offset;
       auto f = filters->find(e);
       if (f != filters->end()) step.condition = std::move(f->second);
+      if (!step.stream) return std::nullopt;
       plan.steps.push_back(std::move(step));
     }
     if (within) plan.within_ms = (*within)->literal.int_value();
@@ -1335,6 +1350,16 @@ class Binder {
           offset =
               scope->inputs.back().offset + static_cast<int>(scope->inputs.back().schema->size());
         scope->inputs.push_back({def->name, n.alias, &def->schema, offset});
+        // An element that collects several events keeps its first (e[0], `alias`) and its last
+        // (e[last], `alias[last]`).
+        if (n.kind == sql::PatternNode::Kind::kElement && n.max_count != 1) {
+          if (n.alias.empty())
+            diags_->Error(n.stream_loc, "an element that collects several events needs an alias",
+                          "e.g. e1=" + n.stream + "{2,5}", static_cast<int>(n.stream.size()));
+          counted_aliases_.insert(n.alias);
+          scope->inputs.push_back({def->name, n.alias + "[last]", &def->schema,
+                                   offset + static_cast<int>(def->schema.size())});
+        }
       }
       if (n.for_duration) CheckDuration(*n.for_duration, "NOT ... FOR");
     }
@@ -1347,8 +1372,9 @@ class Binder {
     if (n.filter) {
       // An element's filter sees its own stream unqualified and earlier aliases qualified.
       Scope s = scope;
+      std::string self_alias = n.max_count != 1 ? n.alias + "[last]" : n.alias;
       for (auto& in : s.inputs)
-        if (in.stream == n.stream && in.alias == n.alias) {
+        if (in.stream == n.stream && in.alias == self_alias) {
           ScopeInput self = in;
           s.inputs.erase(std::remove_if(s.inputs.begin(), s.inputs.end(),
                                         [&](const ScopeInput& x) {
@@ -1540,12 +1566,26 @@ class Binder {
       }
       case Expr::Kind::kColumn:
         if (e.index) {
-          // Indexed pattern references are checked with patterns; bind to the alias's attribute.
+          // e[0] is the element's first event, e[last] its last (the same event for an element
+          // that takes one).
           Expr plain(Expr::Kind::kColumn, e.loc);
           plain.qualifier = e.qualifier;
           plain.name = e.name;
           plain.length = e.length;
+          bool counted = counted_aliases_.count(e.qualifier) > 0;
+          if (*e.index != 0) {
+            NotSupported(e.loc, "event indexes other than [0] and [last] ('" + e.ToSql() + "')",
+                         e.length);
+            return nullptr;
+          }
+          if (counted && e.index_last) plain.qualifier += "[last]";
           return ResolveColumn(plain, scope);
+        }
+        if (!e.qualifier.empty() && counted_aliases_.count(e.qualifier)) {
+          diags_->Error(e.loc, "'" + e.qualifier + "' collects several events: name one of them",
+                        e.qualifier + "[0]." + e.name + " or " + e.qualifier + "[last]." + e.name,
+                        e.length);
+          return nullptr;
         }
         return ResolveColumn(e, scope);
       case Expr::Kind::kStar:
@@ -2025,6 +2065,7 @@ class Binder {
 
   std::string_view source_;
   Diagnostics* diags_;
+  std::set<std::string> counted_aliases_;  // pattern elements that collect several events
   std::unique_ptr<AppPlan> plan_;
 };
 

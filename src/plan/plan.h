@@ -109,8 +109,10 @@ struct JoinPlan {
 struct PatternStepPlan {
   const StreamDef* stream = nullptr;
   std::string alias;
-  int first_column = 0;  // of its group in the matched row
-  bool absent = false;   // NOT Stream[...] FOR for_ms: matched when no such event comes in time
+  int first_column = 0;  // of its group in the matched row (its first event, e[0])
+  int event_column = 0;  // where an arriving event goes: e[last] of a counted element, else e
+  int min_count = 1, max_count = 1;  // events it takes: {n,m}, +, *, ?; max -1: no limit
+  bool absent = false;  // NOT Stream[...] FOR for_ms: matched when no such event comes in time
   int64_t for_ms = 0;
   // The element's filter AND the WHERE conjuncts whose aliases are all bound here; it reads the
   // matched row with the arriving event in this element's columns. Null: any event.
@@ -123,6 +125,8 @@ struct PatternPlan {
   // expires, ignoring other events meanwhile (Siddhi's `every (a -> b)`).
   enum class Every { kNone, kFirst, kGroup };
   Every every = Every::kNone;
+  // SEQUENCE: strict; an event of the pattern's streams that a partial match cannot take ends it.
+  bool sequence = false;
   int64_t within_ms = -1;  // first to last event; -1: unbounded
   std::vector<PatternStepPlan> steps;
   std::unique_ptr<StreamDef> matched;  // the matched row as a stream: the rest of the query's input
