@@ -46,8 +46,13 @@ Status PatternOp::Init() {
     auto port = std::make_unique<Port>();
     port->op = this;
     port->stream = stream;
+    for (const plan::PatternStepPlan& step : pattern_.steps)
+      if (step.stream == stream) port->key_columns = step.partition_columns;
     ports_.push_back(std::move(port));
   }
+  // Without PARTITION BY, one pattern; with it, one per key value, made when the key first comes.
+  partitioned_ = !pattern_.steps[0].partition_columns.empty();
+  if (!partitioned_) instances_.push_back(std::make_unique<Instance>());
   return Status::OK();
 }
 
@@ -93,8 +98,6 @@ void PatternOp::Settle(Partial p, int64_t ts, std::vector<Partial>* next) {
 
 void PatternOp::AdvanceTo(int64_t now) {
   StartIfNeeded(now);
-  if (now <= now_) return;
-  now_ = now;
   auto expire = [&](int64_t t) {
     if (pattern_.within_ms < 0) return;
     size_t kept = 0;
@@ -202,7 +205,7 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
   std::vector<Partial>& next = next_;
   next.clear();
   size_t k = 0;
-  bool chosen_any = false;
+  bool consumed = false;  // a partial match took the event (a NOT it broke does not count)
   for (size_t i = 0; i < partials_.size(); ++i) {
     Partial p = partials_[i];
     // Its passing option, moving on first (reluctant).
@@ -217,9 +220,9 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
         next.push_back(p);
       continue;
     }
-    chosen_any = true;
     size_t cand = static_cast<size_t>(chosen - options_.data());
     const plan::PatternStepPlan& step = steps[chosen->step];
+    consumed = consumed || !step.absent;
     if (step.absent) {
       if (p.waiter) {
         p.deadline = ts + step.for_ms;  // a NOT at the start waits for a silence afresh
@@ -251,16 +254,87 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
   partials_.swap(next);  // the old list's capacity is reused next time
   if (pattern_.every == plan::PatternPlan::Every::kGroup && partials_.empty()) {
     AddWaiter(ts);
-    // A SEQUENCE that this event broke starts again with it (the fresh waiter takes it or not).
-    if (pattern_.sequence && !chosen_any) Match(event, stream, row);
+    // The event broke the match (a SEQUENCE's strictness, a NOT) and took no part in one: the
+    // pattern starts again with it, if its first element takes it.
+    if (!consumed) Match(event, stream, row);
   }
 }
 
-void PatternOp::Arrive(const plan::StreamDef* stream, const Batch& batch) {
+void PatternOp::Enter(Instance* instance) {
+  partials_.swap(instance->partials);
+  std::swap(started_, instance->started);
+}
+
+void PatternOp::Leave(Instance* instance) {
+  instance->deadline = kNever;
+  for (const Partial& p : partials_) instance->deadline = std::min(instance->deadline, p.deadline);
+  // Partitioned, the earliest of all may be stale (too early): a sweep then recomputes it.
+  next_deadline_ = partitioned_ ? std::min(next_deadline_, instance->deadline) : instance->deadline;
+  Enter(instance);  // swaps back
+}
+
+void PatternOp::Sweep(int64_t now) {
+  if (now <= now_) return;
+  now_ = now;
+  if (!partitioned_) {
+    // One pattern: it starts the first time time is seen (a NOT at the start counts from then).
+    Enter(instances_[0].get());
+    AdvanceTo(now);
+    Leave(instances_[0].get());
+    return;
+  }
+  if (now < next_deadline_) return;
+  next_deadline_ = kNever;
+  for (auto& instance : instances_) {
+    if (instance->deadline > now) {
+      next_deadline_ = std::min(next_deadline_, instance->deadline);
+      continue;
+    }
+    Enter(instance.get());
+    AdvanceTo(now);
+    Leave(instance.get());
+  }
+}
+
+PatternOp::Instance* PatternOp::InstanceFor(const Port& port, const Batch& batch, size_t row) {
+  if (port.key_columns.empty()) return instances_[0].get();
+  key_.clear();
+  for (int c : port.key_columns) {
+    const Column& col = batch.column(static_cast<size_t>(c));
+    if (col.IsNull(row)) {
+      key_.push_back('\0');
+      continue;
+    }
+    key_.push_back('\1');
+    if (col.type().physical() == PhysicalType::kString) {
+      uint32_t n = col.strings()[row].size;
+      key_.append(reinterpret_cast<const char*>(&n), sizeof n);
+      key_.append(col.strings()[row].data, n);
+    } else {
+      // Both physical kinds are 8 bytes; a DOUBLE key compares by its bits.
+      const void* v = col.type().physical() == PhysicalType::kInt64
+                          ? static_cast<const void*>(&col.ints()[row])
+                          : static_cast<const void*>(&col.doubles()[row]);
+      key_.append(static_cast<const char*>(v), 8);
+    }
+  }
+  auto it = by_key_.find(key_);
+  if (it != by_key_.end()) return it->second;
+  instances_.push_back(std::make_unique<Instance>());
+  by_key_.emplace(key_, instances_.back().get());
+  return instances_.back().get();
+}
+
+void PatternOp::Arrive(const Port& port, const Batch& batch) {
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t r = 0; r < batch.num_rows(); ++r) {
-    AdvanceTo(batch.timestamp(r));
-    Match(batch, stream, r);
+    int64_t ts = batch.timestamp(r);
+    Instance* instance = InstanceFor(port, batch, r);
+    Sweep(ts);
+    Enter(instance);
+    AdvanceTo(ts);
+    Match(batch, port.stream, r);
+    Leave(instance);
   }
   Flush();
 }
@@ -274,7 +348,7 @@ void PatternOp::Flush() {
 void PatternOp::OnTime(int64_t now_ms) {
   if (driven_by_clock_) {
     std::lock_guard<std::mutex> lock(mu_);
-    AdvanceTo(now_ms);
+    Sweep(now_ms);
     Flush();
   }
   if (rest_timed_) rest_timed_->OnTime(now_ms);
@@ -285,8 +359,8 @@ int64_t PatternOp::NextDeadline() const {
   if (driven_by_clock_) {
     std::lock_guard<std::mutex> lock(mu_);
     // Not started: now, so that a NOT at the start counts from when the app starts.
-    if (!started_) return std::numeric_limits<int64_t>::min();
-    for (const Partial& p : partials_) d = std::min(d, p.deadline);
+    if (!partitioned_ && !instances_[0]->started) return std::numeric_limits<int64_t>::min();
+    d = next_deadline_;
   }
   if (rest_timed_) d = std::min(d, rest_timed_->NextDeadline());
   return d;

@@ -7,8 +7,10 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "exec/expression.h"
 #include "exec/operator.h"
 #include "exec/query_op.h"
@@ -41,19 +43,34 @@ class PatternOp final : public TimedWork {
   };
   class Port final : public BatchConsumer {
    public:
-    void Push(const Batch& batch) override { op->Arrive(stream, batch); }
+    void Push(const Batch& batch) override { op->Arrive(*this, batch); }
     PatternOp* op = nullptr;
     const plan::StreamDef* stream = nullptr;
+    std::vector<int> key_columns;  // PARTITION BY, in this stream
+  };
+  // One running pattern: all of it without PARTITION BY, else one per key value.
+  struct Instance {
+    std::vector<Partial> partials;
+    bool started = false;
+    int64_t deadline = kNever;  // its earliest NOT deadline
   };
 
   PatternOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
             TimedWork* rest_timed, bool driven_by_clock);
   Status Init();
-  void Arrive(const plan::StreamDef* stream, const Batch& batch);
+  void Arrive(const Port& port, const Batch& batch);
+  Instance* InstanceFor(const Port& port, const Batch& batch, size_t row);
+  // Makes `instance` the one that partials_ and started_ refer to (swapped in); Leave swaps it
+  // back out and notes its earliest deadline.
+  void Enter(Instance* instance);
+  void Leave(Instance* instance);
+  // Time moved to `now`: every instance with a NOT deadline due by then advances.
+  void Sweep(int64_t now);
   // Starts the pattern at `now` the first time time is seen.
   void StartIfNeeded(int64_t now);
   void AddWaiter(int64_t now);
-  // Moves time to `now`: matches expire (WITHIN) and NOT steps pass, in deadline order.
+  // Moves the current instance to `now`: matches expire (WITHIN), NOT steps pass, in deadline
+  // order.
   void AdvanceTo(int64_t now);
   // Partial `p` (its row and count already updated at `ts`): a match if its last step has its
   // minimum, else on to the next step when its current one is full; what still waits goes into
@@ -75,8 +92,13 @@ class PatternOp final : public TimedWork {
   // its stream) and a column of the row so far, checked in place before the condition runs.
   std::vector<std::vector<std::pair<int, int>>> equi_keys_;
   RowStore store_;
-  std::vector<Partial> partials_;  // in the order they started
-  bool started_ = false;
+  std::vector<Partial> partials_;  // the current instance's, in the order they started
+  bool started_ = false;           // the current instance's
+  bool partitioned_ = false;
+  std::vector<std::unique_ptr<Instance>> instances_;  // in the order their keys first came
+  absl::flat_hash_map<std::string, Instance*> by_key_;
+  std::string key_;
+  int64_t next_deadline_ = kNever;  // the earliest NOT deadline of any instance
   int64_t now_ = std::numeric_limits<int64_t>::min();
   EvalContext ctx_;
   Batch nulls_;       // one row of NULLs: a fresh partial

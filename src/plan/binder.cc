@@ -625,9 +625,40 @@ class Binder {
       }
     }
     for (const auto& p : q.from.partition_by) {
-      BindExpr(*p, scope);
-      NotSupported(p->loc, "PARTITION BY");
-      supported = false;
+      if (!qp->pattern) {
+        BindExpr(*p, scope);
+        NotSupported(p->loc, "PARTITION BY outside a pattern (use GROUP BY)");
+        supported = false;
+        continue;
+      }
+      // An attribute that every stream of the pattern has: each key value runs its own pattern.
+      if (p->kind != Expr::Kind::kColumn || !p->qualifier.empty() || p->index) {
+        diags_->Error(p->loc, "PARTITION BY of a pattern takes attribute names, got " + p->ToSql(),
+                      "name an attribute that every stream of the pattern has", p->length);
+        continue;
+      }
+      std::optional<DataType> type;
+      for (PatternStepPlan& step : qp->pattern->steps) {
+        int col = step.stream->schema.IndexOf(p->name);
+        if (col < 0) {
+          diags_->Error(p->loc,
+                        "PARTITION BY " + p->name + ": stream '" + step.stream->name +
+                            "' has no attribute '" + p->name + "'",
+                        "", p->length);
+          break;
+        }
+        DataType t = step.stream->schema.field(static_cast<size_t>(col)).type;
+        if (type && !(*type == t)) {
+          diags_->Error(p->loc,
+                        "PARTITION BY " + p->name + " is " + type->ToString() +
+                            " in one stream and " + t.ToString() + " in '" + step.stream->name +
+                            "'",
+                        "", p->length);
+          break;
+        }
+        type = t;
+        step.partition_columns.push_back(col);
+      }
     }
     if (q.where) {
       BoundExprPtr w = BindCondition(*q.where, scope, "WHERE");

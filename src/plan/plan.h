@@ -113,6 +113,7 @@ struct PatternStepPlan {
   int event_column = 0;  // where an arriving event goes: e[last] of a counted element, else e
   int min_count = 1, max_count = 1;  // events it takes: {n,m}, +, *, ?; max -1: no limit
   bool absent = false;  // NOT Stream[...] FOR for_ms: matched when no such event comes in time
+  std::vector<int> partition_columns;  // PARTITION BY: the key's attributes in this stream
   int64_t for_ms = 0;
   // The element's filter AND the WHERE conjuncts whose aliases are all bound here; it reads the
   // matched row with the arriving event in this element's columns. Null: any event.
