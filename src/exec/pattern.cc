@@ -41,6 +41,11 @@ Status PatternOp::Init() {
     }
     conditions_.push_back(std::move(condition));
     equi_keys_.push_back(std::move(keys));
+    std::unique_ptr<VecExpr> joint;
+    if (step.joint_condition) {
+      ASSIGN_OR_RETURN(joint, Compile(*step.joint_condition));
+    }
+    joint_conditions_.push_back(std::move(joint));
   }
   for (const plan::StreamDef* stream : plan_.Sources()) {
     auto port = std::make_unique<Port>();
@@ -80,6 +85,22 @@ void PatternOp::Settle(Partial p, int64_t ts, std::vector<Partial>* next) {
   if (p.start < 0) p.start = ts;
   for (;;) {
     const plan::PatternStepPlan& step = pattern_.steps[p.step];
+    if (step.joint != plan::PatternStepPlan::Joint::kNone) {
+      // Two steps as one; count has a bit per side taken.
+      bool done = step.joint == plan::PatternStepPlan::Joint::kAnd ? p.count == 3 : p.count != 0;
+      if (!done) break;
+      if (p.step + 2 == pattern_.steps.size()) {
+        size_t at = matched_.AddRow(ts);
+        store_.CopyTo(p.slot, &matched_, at);
+        store_.Free(p.slot);
+        return;
+      }
+      p.step += 2;
+      p.count = 0;
+      const plan::PatternStepPlan& next_step = pattern_.steps[p.step];
+      p.deadline = next_step.absent ? ts + next_step.for_ms : kNever;
+      continue;
+    }
     // Reluctant, as Siddhi's counts: the last element completes as soon as it has its minimum.
     if (p.count >= step.min_count && p.step + 1 == pattern_.steps.size()) {
       size_t at = matched_.AddRow(ts);
@@ -153,14 +174,15 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
   candidates_.Clear();
   options_.clear();
   size_t width = stream->schema.size();
-  auto offer = [&](size_t i, size_t target, bool move_on) {
+  auto offer = [&](size_t i, size_t target, bool move_on, int side_bit) {
     const Partial& p = partials_[i];
     for (auto [mine, earlier] : equi_keys_[target])
       if (!store_.ValueEquals(p.slot, earlier, event.column(mine), row)) return;
     const plan::PatternStepPlan& step = steps[target];
     size_t at = candidates_.AddRow(ts);
     store_.CopyTo(p.slot, &candidates_, at);
-    int count = move_on ? 0 : p.count;
+    // A counted step's first event is also its e[0].
+    int count = move_on || side_bit ? 0 : p.count;
     // The event is the step's latest; for a counted step's first event, also its e[0].
     int groups[2] = {step.event_column, -1};
     if (step.first_column != step.event_column && count == 0) groups[1] = step.first_column;
@@ -174,17 +196,30 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
           candidates_.SetString(at, first + c, src.strings()[row].view());
       }
     }
-    options_.push_back({i, target, move_on, 1});
+    options_.push_back({i, target, move_on, side_bit, true});
   };
+  using Joint = plan::PatternStepPlan::Joint;
   for (size_t i = 0; i < partials_.size(); ++i) {
     const Partial& p = partials_[i];
     const plan::PatternStepPlan& step = steps[p.step];
+    if (step.joint != Joint::kNone) {
+      for (int side = 0; side < 2; ++side)
+        if (!(p.count & (1 << side)) && steps[p.step + side].stream == stream)
+          offer(i, p.step + side, /*move_on=*/false, 1 << side);
+      continue;
+    }
     size_t next = p.step + 1;
-    if (!step.absent && p.count >= step.min_count && next < steps.size() &&
-        steps[next].stream == stream && !steps[next].absent)
-      offer(i, next, /*move_on=*/true);
+    if (!step.absent && p.count >= step.min_count && next < steps.size() && !steps[next].absent) {
+      if (steps[next].joint != Joint::kNone) {
+        for (int side = 0; side < 2; ++side)
+          if (steps[next + side].stream == stream)
+            offer(i, next + side, /*move_on=*/true, 1 << side);
+      } else if (steps[next].stream == stream) {
+        offer(i, next, /*move_on=*/true, 0);
+      }
+    }
     if (step.stream == stream && (step.max_count < 0 || p.count < step.max_count))
-      offer(i, p.step, /*move_on=*/false);
+      offer(i, p.step, /*move_on=*/false, 0);
   }
   // Every step's condition over the candidates aimed at it, a vectorised pass per step.
   for (size_t s = 0; s < steps.size(); ++s) {
@@ -197,6 +232,27 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
     ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : ts;
     const Column& keep =
         conditions_[s]->Eval(ctx_, candidates_, Selection{rows_.data(), rows_.size()});
+    for (size_t j = 0; j < rows_.size(); ++j)
+      options_[rows_[j]].pass = keep.valid()[j] && keep.ints()[j] != 0;
+    if (ctx_.has_errors())
+      env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+  }
+  // Conditions between the two sides of an AND / OR, once the partner is there.
+  for (size_t s = 0; s + 1 < steps.size(); ++s) {
+    if (!joint_conditions_[s]) continue;
+    rows_.clear();
+    for (size_t k = 0; k < options_.size(); ++k) {
+      const Option& o = options_[k];
+      int partner = o.side_bit == 1 ? 2 : 1;
+      if (o.pass && o.side_bit && o.step - (o.side_bit == 2) == s && !o.move_on &&
+          (partials_[o.partial].count & partner))
+        rows_.push_back(static_cast<uint32_t>(k));
+    }
+    if (rows_.empty()) continue;
+    ctx_.Reset(candidates_.num_rows());
+    ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : ts;
+    const Column& keep =
+        joint_conditions_[s]->Eval(ctx_, candidates_, Selection{rows_.data(), rows_.size()});
     for (size_t j = 0; j < rows_.size(); ++j)
       options_[rows_[j]].pass = keep.valid()[j] && keep.ints()[j] != 0;
     if (ctx_.has_errors())
@@ -241,7 +297,12 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
     } else {
       store_.Overwrite(p.slot, candidates_, cand, ts);
     }
-    if (chosen->move_on) {
+    if (chosen->side_bit) {
+      // One side of an AND / OR: the partial waits at the pair's first step.
+      if (chosen->move_on) p.count = 0;
+      p.step = chosen->step - (chosen->side_bit == 2 ? 1 : 0);
+      p.count |= chosen->side_bit;
+    } else if (chosen->move_on) {
       p.step = chosen->step;
       p.count = 1;
     } else {

@@ -91,6 +91,7 @@ class PatternOp final : public TimedWork {
   // Per step: its condition's equalities between an attribute of the arriving event (index in
   // its stream) and a column of the row so far, checked in place before the condition runs.
   std::vector<std::vector<std::pair<int, int>>> equi_keys_;
+  std::vector<std::unique_ptr<VecExpr>> joint_conditions_;  // per step; see PatternStepPlan
   RowStore store_;
   std::vector<Partial> partials_;  // the current instance's, in the order they started
   bool started_ = false;           // the current instance's
@@ -109,6 +110,7 @@ class PatternOp final : public TimedWork {
     size_t partial;  // index in partials_
     size_t step;     // the step that would take the event
     bool move_on;    // to the partial's next step (else at its current one)
+    int side_bit;    // a side of an AND / OR: 1 (its first step) or 2; 0 otherwise
     bool pass;       // the step's condition holds (set after evaluation)
   };
   std::vector<Option> options_;  // one per candidate row, in partial order

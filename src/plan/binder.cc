@@ -1269,14 +1269,36 @@ class Binder {
     } else {
       elements.push_back(n);
     }
+    // `a AND b` / `a OR b` of two single elements: two steps, the first marked as joint.
+    std::map<const sql::PatternNode*, PatternStepPlan::Joint> joints;
     bool ok = true;
+    {
+      std::vector<const sql::PatternNode*> flat;
+      for (const sql::PatternNode* e : elements) {
+        if ((e->kind == K::kAnd || e->kind == K::kOr) && e->children.size() == 2 &&
+            e->children[0]->kind == K::kElement && e->children[1]->kind == K::kElement &&
+            e->children[0]->min_count == 1 && e->children[0]->max_count == 1 &&
+            e->children[1]->min_count == 1 && e->children[1]->max_count == 1) {
+          joints[e->children[0].get()] =
+              e->kind == K::kAnd ? PatternStepPlan::Joint::kAnd : PatternStepPlan::Joint::kOr;
+          flat.push_back(e->children[0].get());
+          flat.push_back(e->children[1].get());
+          continue;
+        }
+        flat.push_back(e);
+      }
+      elements = std::move(flat);
+    }
     for (size_t i = 0; i < elements.size(); ++i) {
       const sql::PatternNode* e = elements[i];
       if (e->kind == K::kEvery) {
         NotSupported(e->loc, "EVERY inside a pattern (only on the first element or the whole)", 5);
         ok = false;
       } else if (e->kind == K::kAnd || e->kind == K::kOr) {
-        NotSupported(e->loc, std::string(e->kind == K::kAnd ? "AND" : "OR") + " in a pattern", 3);
+        NotSupported(e->loc,
+                     std::string(e->kind == K::kAnd ? "AND" : "OR") +
+                         " in a pattern other than between two single elements",
+                     3);
         ok = false;
       } else if (e->kind == K::kFollowedBy) {
         NotSupported(e->loc, "a nested pattern group");
@@ -1318,6 +1340,8 @@ class Binder {
         step.event_column = scope.inputs[input++].offset;
       auto f = filters->find(e);
       if (f != filters->end()) step.condition = std::move(f->second);
+      auto j = joints.find(e);
+      if (j != joints.end()) step.joint = j->second;
       if (!step.stream) return std::nullopt;
       plan.steps.push_back(std::move(step));
     }
@@ -1350,20 +1374,38 @@ class Binder {
       size_t at = 0;
       for (size_t i = 0; i < plan->steps.size(); ++i)
         if (plan->steps[i].first_column <= last_column) at = i;
-      PatternStepPlan& step = plan->steps[at];
-      if (!step.condition) {
-        step.condition = std::move(c);
-        continue;
+      // Naming both sides of an AND / OR: checked when the second of them comes.
+      bool spans_joint = false;
+      if (at > 0 && plan->steps[at - 1].joint != PatternStepPlan::Joint::kNone) {
+        int lo = plan->steps[at - 1].first_column, hi = plan->steps[at].first_column;
+        std::function<bool(const BoundExpr&)> names_partner = [&](const BoundExpr& x) {
+          if (x.kind == BoundExpr::Kind::kColumn && x.column >= lo && x.column < hi) return true;
+          for (const auto& a : x.args)
+            if (names_partner(*a)) return true;
+          return false;
+        };
+        spans_joint = names_partner(*c);
       }
-      auto both = std::make_unique<BoundExpr>();
-      both->kind = BoundExpr::Kind::kAnd;
-      both->type = DataType::Bool();
-      both->loc = step.condition->loc;
-      both->text = step.condition->text + " AND " + c->text;
-      both->args.push_back(std::move(step.condition));
-      both->args.push_back(std::move(c));
-      step.condition = std::move(both);
+      if (spans_joint)
+        AndInto(&plan->steps[at - 1].joint_condition, std::move(c));
+      else
+        AndInto(&plan->steps[at].condition, std::move(c));
     }
+  }
+
+  static void AndInto(BoundExprPtr* target, BoundExprPtr c) {
+    if (!*target) {
+      *target = std::move(c);
+      return;
+    }
+    auto both = std::make_unique<BoundExpr>();
+    both->kind = BoundExpr::Kind::kAnd;
+    both->type = DataType::Bool();
+    both->loc = (*target)->loc;
+    both->text = (*target)->text + " AND " + c->text;
+    both->args.push_back(std::move(*target));
+    both->args.push_back(std::move(c));
+    *target = std::move(both);
   }
 
   void BindPatternScope(const sql::PatternNode& n, Scope* scope) {

@@ -72,7 +72,8 @@ std::string AppPlan::Explain() const {
       }
     } else if (q.pattern) {
       static const char* kEvery[] = {"once", "EVERY first element", "EVERY whole pattern"};
-      out += std::string("  Pattern (") + kEvery[static_cast<int>(q.pattern->every)] +
+      out += std::string(q.pattern->sequence ? "  Sequence (" : "  Pattern (") +
+             kEvery[static_cast<int>(q.pattern->every)] +
              (q.pattern->within_ms >= 0 ? ", WITHIN " + std::to_string(q.pattern->within_ms) + " ms"
                                         : std::string()) +
              ")\n";
@@ -81,7 +82,13 @@ std::string AppPlan::Explain() const {
                (step.alias.empty() ? "" : step.alias + "=") + step.stream->name;
         if (step.condition) out += " [" + step.condition->text + "]";
         if (step.absent) out += " FOR " + std::to_string(step.for_ms) + " ms";
+        if (step.min_count != 1 || step.max_count != 1)
+          out += " {" + std::to_string(step.min_count) + "," +
+                 (step.max_count < 0 ? std::string() : std::to_string(step.max_count)) + "}";
         out += "\n";
+        if (step.joint != PatternStepPlan::Joint::kNone)
+          out += std::string(step.joint == PatternStepPlan::Joint::kAnd ? "    AND" : "    OR") +
+                 (step.joint_condition ? " [" + step.joint_condition->text + "]" : "") + "\n";
       }
     } else {
       out += "  Scan " + q.input->name + "\n";

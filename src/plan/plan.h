@@ -114,6 +114,11 @@ struct PatternStepPlan {
   int min_count = 1, max_count = 1;  // events it takes: {n,m}, +, *, ?; max -1: no limit
   bool absent = false;  // NOT Stream[...] FOR for_ms: matched when no such event comes in time
   std::vector<int> partition_columns;  // PARTITION BY: the key's attributes in this stream
+  // AND / OR: this step and the next form one (both in any order / either). Conditions between
+  // the two are checked when the second of them comes.
+  enum class Joint { kNone, kAnd, kOr };
+  Joint joint = Joint::kNone;
+  BoundExprPtr joint_condition;
   int64_t for_ms = 0;
   // The element's filter AND the WHERE conjuncts whose aliases are all bound here; it reads the
   // matched row with the arriving event in this element's columns. Null: any event.
