@@ -1,41 +1,8 @@
 #include "exec/distinct.h"
 
-#include <cstring>
+#include "common/row_key.h"
 
 namespace sluice::exec {
-
-namespace {
-
-// The row's values as bytes that are equal exactly when the rows are (NULLs included).
-void RowKey(const Batch& b, size_t row, std::string* key) {
-  key->clear();
-  for (size_t c = 0; c < b.num_columns(); ++c) {
-    const Column& col = b.column(c);
-    if (col.IsNull(row)) {
-      key->push_back('\0');
-      continue;
-    }
-    key->push_back('\1');
-    switch (col.type().physical()) {
-      case PhysicalType::kInt64:
-        key->append(reinterpret_cast<const char*>(&col.ints()[row]), sizeof(int64_t));
-        break;
-      case PhysicalType::kDouble: {
-        double d = col.doubles()[row] == 0 ? 0.0 : col.doubles()[row];  // -0.0 is 0.0
-        key->append(reinterpret_cast<const char*>(&d), sizeof d);
-        break;
-      }
-      case PhysicalType::kString: {
-        uint32_t n = col.strings()[row].size;
-        key->append(reinterpret_cast<const char*>(&n), sizeof n);
-        key->append(col.strings()[row].data, n);
-        break;
-      }
-    }
-  }
-}
-
-}  // namespace
 
 void DistinctOp::Push(const Batch& batch) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -47,7 +14,8 @@ void DistinctOp::Push(const Batch& batch) {
   out_.Clear();
   uint64_t repeated = 0;
   for (size_t r = 0; r < batch.num_rows(); ++r) {
-    RowKey(batch, r, &key_);
+    key_.clear();
+    for (size_t c = 0; c < batch.num_columns(); ++c) AppendValueKey(batch.column(c), r, &key_);
     if (seen_.insert(key_).second) {
       out_.AppendRow(batch, r);
     } else {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/row_key.h"
+
 namespace sluice::exec {
 
 Result<std::unique_ptr<PatternOp>> PatternOp::Make(const plan::QueryPlan& plan, QueryEnv env,
@@ -360,25 +362,7 @@ void PatternOp::Sweep(int64_t now) {
 PatternOp::Instance* PatternOp::InstanceFor(const Port& port, const Batch& batch, size_t row) {
   if (port.key_columns.empty()) return instances_[0].get();
   key_.clear();
-  for (int c : port.key_columns) {
-    const Column& col = batch.column(static_cast<size_t>(c));
-    if (col.IsNull(row)) {
-      key_.push_back('\0');
-      continue;
-    }
-    key_.push_back('\1');
-    if (col.type().physical() == PhysicalType::kString) {
-      uint32_t n = col.strings()[row].size;
-      key_.append(reinterpret_cast<const char*>(&n), sizeof n);
-      key_.append(col.strings()[row].data, n);
-    } else {
-      // Both physical kinds are 8 bytes; a DOUBLE key compares by its bits.
-      const void* v = col.type().physical() == PhysicalType::kInt64
-                          ? static_cast<const void*>(&col.ints()[row])
-                          : static_cast<const void*>(&col.doubles()[row]);
-      key_.append(static_cast<const char*>(v), 8);
-    }
-  }
+  for (int c : port.key_columns) AppendValueKey(batch.column(static_cast<size_t>(c)), row, &key_);
   auto it = by_key_.find(key_);
   if (it != by_key_.end()) return it->second;
   instances_.push_back(std::make_unique<Instance>());
