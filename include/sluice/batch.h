@@ -153,6 +153,9 @@ class Batch {
   size_t AppendRow(const Batch& src, size_t row);
   // Appends copies of rows [from, to) of `src` (same schema), strings into this batch's arena.
   void AppendRows(const Batch& src, size_t from, size_t to);
+  // Writes row `src_row` of `src` into existing row `row`, into columns from `first_column` on
+  // (src's columns must match them in type); strings into this batch's arena.
+  void CopyRowInto(const Batch& src, size_t src_row, size_t row, size_t first_column);
   // Sets field `col` of `row`, converting `v` to the column's type; false when it cannot.
   bool SetValue(size_t row, size_t col, const Value& v);
   // Copies a string into this batch's arena and stores it.

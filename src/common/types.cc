@@ -286,6 +286,15 @@ void Batch::AppendRows(const Batch& src, size_t from, size_t to) {
   }
 }
 
+void Batch::CopyRowInto(const Batch& src, size_t src_row, size_t row, size_t first_column) {
+  for (size_t c = 0; c < src.num_columns(); ++c) {
+    const Column& from = src.column(c);
+    columns_[first_column + c].CopyRow(from, src_row, row);
+    if (from.type().physical() == PhysicalType::kString && !from.IsNull(src_row))
+      SetString(row, first_column + c, from.strings()[src_row].view());
+  }
+}
+
 bool Batch::SetValue(size_t row, size_t col, const Value& v) {
   Column& c = columns_[col];
   if (v.is_null()) {

@@ -6,9 +6,12 @@ namespace sluice::exec {
 
 Result<std::unique_ptr<JoinOp>> JoinOp::Make(const plan::QueryPlan& plan, QueryEnv env,
                                              std::unique_ptr<BatchConsumer> rest,
-                                             TimedWork* rest_timed, bool driven_by_clock) {
+                                             TimedWork* rest_timed, bool driven_by_clock,
+                                             const Table* tables[2]) {
   std::unique_ptr<JoinOp> op(
       new JoinOp(plan, std::move(env), std::move(rest), rest_timed, driven_by_clock));
+  op->sides_[0].table = tables[0];
+  op->sides_[1].table = tables[1];
   RETURN_IF_ERROR(op->Init());
   return op;
 }
@@ -48,6 +51,20 @@ Status JoinOp::Init() {
     int total = static_cast<int>(join.joined->schema.size());
     for (auto [right, left] : EqualityPairs(*join.on, width, total))
       equi_keys_.push_back({left, right - width});
+    for (int s = 0; s < 2; ++s) {
+      const Table* table = sides_[1 - s].table;
+      if (!table || !table->has_key()) continue;
+      for (int k : table->def().primary_key) {
+        int from = -1;
+        for (auto [l, r] : equi_keys_)
+          if ((s == 0 ? r : l) == k) from = s == 0 ? l : r;
+        if (from < 0) {
+          table_key_from_[s].clear();
+          break;
+        }
+        table_key_from_[s].push_back(from);
+      }
+    }
   }
   return Status::OK();
 }
@@ -137,30 +154,27 @@ void JoinOp::Probe(int s, const Batch& from, size_t row) {
   const Side& mine = sides_[s];
   const Side& other = sides_[1 - s];
   int64_t ts = from.timestamp(row);
-  size_t width = mine.plan->stream->schema.size();
   auto copy_mine = [&](Batch* out, size_t at) {
-    for (size_t c = 0; c < width; ++c) {
-      Column& dst = out->column(mine.first_column + c);
-      const Column& src = from.column(c);
-      dst.CopyRow(src, row, at);
-      if (src.type().physical() == PhysicalType::kString && !src.IsNull(row))
-        out->SetString(at, mine.first_column + c, src.strings()[row].view());
-    }
+    out->CopyRowInto(from, row, at, mine.first_column);
   };
+  candidates_.Clear();
   size_t matched = 0;
-  if (other.window && !other.held.empty()) {
-    candidates_.Clear();
-    for (uint32_t slot : other.held) {
-      bool equal = true;
-      for (const auto& [l, r] : equi_keys_) {
-        int mine_col = s == 0 ? l : r, other_col = s == 0 ? r : l;
-        equal = equal && other.store->ValueEquals(slot, other_col, from.column(mine_col), row);
-      }
-      if (!equal) continue;
-      size_t at = candidates_.AddRow(ts);
-      copy_mine(&candidates_, at);
-      other.store->CopyTo(slot, &candidates_, at, other.first_column);
+  const RowStore* store = other.table ? &other.table->store() : other.store.get();
+  if (other.table) {
+    // A table: the row with the key, when ON gives the whole key; else every row.
+    std::lock_guard<std::mutex> lock(other.table->mu());
+    slots_.clear();
+    if (!table_key_from_[s].empty()) {
+      int64_t slot = other.table->Find(from, row, table_key_from_[s]);
+      if (slot >= 0) slots_.push_back(static_cast<uint32_t>(slot));
+    } else {
+      slots_ = other.table->rows();
     }
+    BuildCandidates(s, from, row, *store, slots_.begin(), slots_.end());
+  } else if (other.window) {
+    BuildCandidates(s, from, row, *store, other.held.begin(), other.held.end());
+  }
+  if (other.table || (other.window && !other.held.empty())) {
     size_t n = candidates_.num_rows();
     const Column* keep = nullptr;
     if (on_ && n > 0) {
@@ -179,6 +193,25 @@ void JoinOp::Probe(int s, const Batch& from, size_t row) {
   if (matched == 0 && mine.plan->outer) {
     size_t at = joined_.AddRow(ts);  // the other side's attributes stay NULL
     copy_mine(&joined_, at);
+  }
+}
+
+template <typename It>
+void JoinOp::BuildCandidates(int s, const Batch& from, size_t row, const RowStore& store, It begin,
+                             It end) {
+  const Side& mine = sides_[s];
+  const Side& other = sides_[1 - s];
+  for (It it = begin; it != end; ++it) {
+    uint32_t slot = *it;
+    bool equal = true;
+    for (const auto& [l, r] : equi_keys_) {
+      int mine_col = s == 0 ? l : r, other_col = s == 0 ? r : l;
+      equal = equal && store.ValueEquals(slot, other_col, from.column(mine_col), row);
+    }
+    if (!equal) continue;
+    size_t at = candidates_.AddRow(from.timestamp(row));
+    candidates_.CopyRowInto(from, row, at, mine.first_column);
+    store.CopyTo(slot, &candidates_, at, other.first_column);
   }
 }
 

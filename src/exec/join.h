@@ -3,7 +3,8 @@
 // an event that enters a side's window (or, without a window, arrives) probes what the other side
 // holds, and every pair that satisfies ON becomes a joined row (the left side's attributes, then
 // the right side's), timestamped with the arriving event. An outer side's arrival with no match
-// gives one row with NULLs for the other side. Joined rows go to `rest`: the query's WHERE,
+// gives one row with NULLs for the other side. A table side holds its table's rows and never
+// triggers (a stream-table join looks rows up). Joined rows go to `rest`: the query's WHERE,
 // grouping and projection, run by the usual operators over the joined row.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include "exec/expression.h"
 #include "exec/operator.h"
 #include "exec/query_op.h"
+#include "exec/table.h"
 #include "exec/window.h"
 #include "plan/plan.h"
 
@@ -23,9 +25,11 @@ class JoinOp final : public TimedWork {
  public:
   // `rest` reads joined rows (plan.input is the joined row); `rest_timed` is its time-driven
   // work, or null. `driven_by_clock`: OnTime moves the sides' windows.
+  // `tables`: per side, the table it looks up, or null for a stream.
   static Result<std::unique_ptr<JoinOp>> Make(const plan::QueryPlan& plan, QueryEnv env,
                                               std::unique_ptr<BatchConsumer> rest,
-                                              TimedWork* rest_timed, bool driven_by_clock);
+                                              TimedWork* rest_timed, bool driven_by_clock,
+                                              const Table* tables[2]);
   // What subscribes to each side's stream.
   BatchConsumer* left() { return &ports_[0]; }
   BatchConsumer* right() { return &ports_[1]; }
@@ -38,7 +42,8 @@ class JoinOp final : public TimedWork {
     const plan::JoinSidePlan* plan = nullptr;
     size_t first_column = 0;  // in the joined row
     std::unique_ptr<VecExpr> filter;
-    std::unique_ptr<Window> window;  // null: the side holds nothing
+    std::unique_ptr<Window> window;  // null: the side holds nothing (or is a table)
+    const Table* table = nullptr;    // a table side: its rows are what it holds
     std::unique_ptr<RowStore> store;
     std::deque<uint32_t> held;  // slots of what the window holds, oldest first
     EventChunk chunk;
@@ -59,6 +64,11 @@ class JoinOp final : public TimedWork {
   // Applies a window's output to its side: entries, expiries, resets; entries probe.
   void Apply(int side, const EventChunk& chunk);
   void Probe(int side, const Batch& from, size_t row);
+  // Pairs row `row` of `from` (arriving on side `s`) with the other side's rows `[begin, end)`
+  // of `store` whose equality keys match, into candidates_.
+  template <typename It>
+  void BuildCandidates(int s, const Batch& from, size_t row, const RowStore& store, It begin,
+                       It end);
   void Flush();
 
   mutable std::mutex mu_;  // one batch at a time, whichever side it comes from
@@ -73,6 +83,10 @@ class JoinOp final : public TimedWork {
   // ON's equalities between a left and a right attribute (side-local indices): a held event is
   // a candidate only if they hold, checked in place before the whole condition runs.
   std::vector<std::pair<int, int>> equi_keys_;
+  // Per side: when ON equates the other side (a table) to its whole primary key, this side's
+  // attributes that give the key, in key order: the row is found in the table's index.
+  std::vector<int> table_key_from_[2];
+  std::vector<uint32_t> slots_;
   EvalContext ctx_;
   Batch candidates_;  // an arriving event paired with everything the other side holds
   Batch joined_;      // rows for `rest`

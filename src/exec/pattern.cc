@@ -175,7 +175,6 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
   // candidate row per option, with the event in that step's columns.
   candidates_.Clear();
   options_.clear();
-  size_t width = stream->schema.size();
   auto offer = [&](size_t i, size_t target, bool move_on, int side_bit) {
     const Partial& p = partials_[i];
     for (auto [mine, earlier] : equi_keys_[target])
@@ -188,16 +187,8 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
     // The event is the step's latest; for a counted step's first event, also its e[0].
     int groups[2] = {step.event_column, -1};
     if (step.first_column != step.event_column && count == 0) groups[1] = step.first_column;
-    for (int group : groups) {
-      if (group < 0) continue;
-      size_t first = static_cast<size_t>(group);
-      for (size_t c = 0; c < width; ++c) {
-        const Column& src = event.column(c);
-        candidates_.column(first + c).CopyRow(src, row, at);
-        if (src.type().physical() == PhysicalType::kString && !src.IsNull(row))
-          candidates_.SetString(at, first + c, src.strings()[row].view());
-      }
-    }
+    for (int group : groups)
+      if (group >= 0) candidates_.CopyRowInto(event, row, at, static_cast<size_t>(group));
     options_.push_back({i, target, move_on, side_bit, true});
   };
   using Joint = plan::PatternStepPlan::Joint;

@@ -556,9 +556,18 @@ class Binder {
           JoinSidePlan& side = i == 0 ? join.left : join.right;
           side.stream = def;
           if (def->is_table) {
-            NotSupported(ref.loc, "a join with a table ('" + ref.name + "')",
-                         static_cast<int>(ref.name.size()));
-            supported = false;
+            // A table is looked up: it holds its rows itself and its writes trigger nothing.
+            side.triggers = false;
+            if (ref.window)
+              diags_->Error(ref.window->loc,
+                            "a table keeps its rows itself: no WINDOW on '" + ref.name + "'");
+            if (ref.filter) {
+              NotSupported(ref.loc, "a filter on a joined table (put it in ON)",
+                           static_cast<int>(ref.name.size()));
+              supported = false;
+            }
+            if (ref.unidirectional)
+              diags_->Error(ref.loc, "UNIDIRECTIONAL belongs to the stream side of a join");
           }
           if (ref.filter) {
             Scope own;
@@ -572,6 +581,8 @@ class Binder {
           }
         }
         // UNIDIRECTIONAL: only that side's arrivals probe. Outer sides emit unmatched arrivals.
+        if (l->is_table && r->is_table)
+          diags_->Error(j.loc, "a join needs a stream on one side: both sides are tables", "", 4);
         if (j.left.unidirectional && j.right.unidirectional)
           diags_->Error(j.right.loc, "only one side of a join can be UNIDIRECTIONAL");
         else if (j.left.unidirectional)
@@ -830,10 +841,33 @@ class Binder {
         def->schema.Add(it.name,
                         it.expr->type.id == TypeId::kNull ? DataType::String() : it.expr->type);
       }
+      if (create->is_table) {
+        // CTAS: one row per group, kept up to date; the GROUP BY attributes are the key.
+        for (const BoundExprPtr& g : qp->group_by) {
+          int found = -1;
+          for (size_t i = 0; i < items.size(); ++i)
+            if (items[i].expr && items[i].expr->kind == BoundExpr::Kind::kColumn &&
+                g->kind == BoundExpr::Kind::kColumn && items[i].expr->column == g->column)
+              found = static_cast<int>(i);
+          if (found < 0) {
+            def->primary_key.clear();
+            break;
+          }
+          def->primary_key.push_back(found);
+        }
+      }
       StreamDef* target = FinishDefinition(std::move(def), create_annotations, create->with);
       if (create->is_table) {
-        NotSupported(create->loc, "CREATE TABLE ... AS SELECT", 6);
-        return false;
+        TableWritePlan write;
+        write.table = target;
+        write.kind = target->primary_key.empty() ? sql::OutputClause::Kind::kInsert
+                                                 : sql::OutputClause::Kind::kUpsert;
+        write.key_from = target->primary_key;
+        write.output = std::make_unique<StreamDef>();
+        write.output->name = target->name;
+        write.output->schema = target->schema;
+        qp->table_write = std::move(write);
+        target = qp->table_write->output.get();
       }
       qp->target = target;
       qp->by_name = true;
@@ -850,29 +884,21 @@ class Binder {
     }
     const sql::OutputClause& out = *q.output;
     qp->events = out.events;
-    if (out.kind != sql::OutputClause::Kind::kInsert) {
-      const StreamDef* table = plan_->catalog.Find(out.target);
+    const StreamDef* table = plan_->catalog.Find(out.target);
+    if (out.kind != sql::OutputClause::Kind::kInsert || (table && table->is_table)) {
       if (!table) {
         diags_->Error(out.loc, "unknown table '" + out.target + "'", StreamSuggestion(out.target));
-      } else if (!table->is_table) {
-        diags_->Error(out.loc, "'" + out.target + "' is a stream; UPDATE and DELETE write tables");
-      } else {
-        Scope ws = scope;
-        ws.inputs.push_back({table->name, "", &table->schema, 1 << 20});
-        // Unqualified names are the query's (T.c names the table), as in DIALECT.md's examples.
-        ws.prefer_first = ws.inputs.size() == 2;
-        if (out.on) BindCondition(*out.on, ws, "ON");
-        for (const auto& s : out.sets) {
-          if (table->schema.IndexOf(s.column) < 0)
-            diags_->Error(s.loc, "table '" + table->name + "' has no column '" + s.column + "'");
-          BindExpr(*s.value, ws);
-        }
+        return false;
       }
-      const char* what = out.kind == sql::OutputClause::Kind::kUpdate   ? "UPDATE table"
-                         : out.kind == sql::OutputClause::Kind::kDelete ? "DELETE from table"
-                                                                        : "UPDATE OR INSERT";
-      NotSupported(out.loc, what, 6);
-      return false;
+      if (!table->is_table) {
+        diags_->Error(out.loc, "'" + out.target + "' is a stream; UPDATE and DELETE write tables");
+        return false;
+      }
+      if (qp->join || qp->pattern) {
+        NotSupported(out.loc, "a table write from a join or a pattern", 6);
+        return false;
+      }
+      return PlanTableWrite(out, table, &items, qp) && supported;
     }
     StreamDef* target = plan_->catalog.Find(out.target);
     if (target && target->is_fault_stream) {
@@ -911,13 +937,113 @@ class Binder {
       def->async.enabled = plan_->settings.async;
       if (!ok && def->schema.size() == 0) return false;
       target = plan_->catalog.Add(std::move(def));
-    } else if (target->is_table) {
-      NotSupported(out.loc, "INSERT INTO a table", 6);
-      return false;
     }
     qp->target = target;
     MapOutputs(&items, target, out.loc, qp);
     return supported;
+  }
+
+  // A query's rows into a table: INSERT INTO, UPDATE, DELETE, UPDATE OR INSERT INTO.
+  template <typename Items>
+  bool PlanTableWrite(const sql::OutputClause& out, const StreamDef* table, Items* items,
+                      QueryPlan* qp) {
+    using OK = sql::OutputClause::Kind;
+    int errors = diags_->error_count();
+    for (auto& it : *items) {
+      if (!it.expr) return false;
+      if (it.needs_name) {
+        diags_->Error(it.loc, "the expression '" + it.name + "' needs a name in a table write",
+                      "add AS name");
+        return false;
+      }
+    }
+    TableWritePlan write;
+    write.kind = out.kind;
+    write.table = table;
+    write.output = std::make_unique<StreamDef>();
+    write.output->name = table->name;
+    if (out.kind == OK::kInsert || out.kind == OK::kUpsert) {
+      // The rows become table rows: mapped onto its columns by name or position, with casts.
+      MapOutputs(items, table, out.loc, qp);
+      if (diags_->error_count() != errors) return false;
+      write.output->schema = table->schema;
+    } else {
+      for (auto& it : *items) {
+        write.output->schema.Add(
+            it.name, it.expr->type.id == TypeId::kNull ? DataType::String() : it.expr->type);
+        qp->outputs.push_back({it.name, std::move(it.expr)});
+      }
+      qp->by_name = true;
+    }
+    if (out.kind == OK::kUpdate && out.sets.empty()) {
+      diags_->Error(out.loc, "UPDATE " + table->name + " needs SET",
+                    "e.g. SET " + table->name + ".c = c", 6);
+      return false;
+    }
+    if (out.kind == OK::kInsert) {
+      if (out.on) diags_->Error(out.on->loc, "INSERT INTO a table takes no ON");
+    } else if (!out.on) {
+      diags_->Error(out.loc, "this table write needs ON to say which rows it writes",
+                    "e.g. ON " + table->name + ".k = k", 6);
+      return false;
+    }
+    // ON and SET read the output row (unqualified names) and the table (T.c).
+    const int width = static_cast<int>(write.output->schema.size());
+    Scope ws;
+    ws.inputs.push_back({qp->input ? qp->input->name : "", "", &write.output->schema, 0});
+    ws.inputs.push_back({table->name, "", &table->schema, width});
+    ws.prefer_first = true;
+    if (out.on) {
+      write.on = BindCondition(*out.on, ws, "ON");
+      if (!write.on) return false;
+      // ON T.k = k for every key column: rows are found by key.
+      std::map<int, int> equal;  // table column -> output attribute
+      std::vector<const BoundExpr*> todo = {write.on.get()};
+      while (!todo.empty()) {
+        const BoundExpr* e = todo.back();
+        todo.pop_back();
+        if (e->kind == BoundExpr::Kind::kAnd) {
+          for (const auto& a : e->args) todo.push_back(a.get());
+          continue;
+        }
+        if (e->kind != BoundExpr::Kind::kCompare || e->op != sql::BinaryOp::kEq) continue;
+        const BoundExpr& a = *e->args[0];
+        const BoundExpr& b = *e->args[1];
+        if (a.kind != BoundExpr::Kind::kColumn || b.kind != BoundExpr::Kind::kColumn ||
+            !(a.type == b.type))
+          continue;
+        if (a.column >= width && b.column < width) equal[a.column - width] = b.column;
+        if (b.column >= width && a.column < width) equal[b.column - width] = a.column;
+      }
+      for (int k : table->primary_key) {
+        if (!equal.count(k)) {
+          write.key_from.clear();
+          break;
+        }
+        write.key_from.push_back(equal[k]);
+      }
+    }
+    for (const auto& set : out.sets) {
+      int col = table->schema.IndexOf(set.column);
+      if (col < 0) {
+        diags_->Error(set.loc, "table '" + table->name + "' has no column '" + set.column + "'",
+                      "its columns: " + table->schema.ToString());
+        continue;
+      }
+      BoundExprPtr value = BindExpr(*set.value, ws);
+      if (!value) continue;
+      DataType to = table->schema.field(static_cast<size_t>(col)).type;
+      if (!CanAssign(value->type, to)) {
+        diags_->Error(set.value->loc, "cannot assign " + value->type.ToString() + " to " +
+                                          table->name + "." + set.column + " " + to.ToString());
+        continue;
+      }
+      write.sets.push_back({col, MakeCast(std::move(value), to)});
+    }
+    if (diags_->error_count() != errors) return false;
+    qp->table_write = std::move(write);
+    qp->target = qp->table_write->output.get();
+    return true;
   }
 
   template <typename Items>

@@ -138,6 +138,20 @@ struct PatternPlan {
   std::unique_ptr<StreamDef> matched;  // the matched row as a stream: the rest of the query's input
 };
 
+// A query's rows written into a table (DIALECT.md "Queries", table writes). `on` and the SET
+// values read a row that has the query's output attributes first, then the table's columns. For
+// INSERT and UPDATE OR INSERT the output row has the table's columns (mapped like INSERT INTO).
+struct TableWritePlan {
+  sql::OutputClause::Kind kind = sql::OutputClause::Kind::kInsert;
+  const StreamDef* table = nullptr;
+  BoundExprPtr on;  // null for INSERT INTO, and for CTAS (rows match by `key`)
+  std::vector<std::pair<int, BoundExprPtr>> sets;  // table column <- value
+  // Output attributes equal to the table's primary key, in key order, when ON says so (or a
+  // CTAS's GROUP BY): then a row's match is found by key, not by a scan.
+  std::vector<int> key_from;
+  std::unique_ptr<StreamDef> output;  // the query's output row
+};
+
 struct OrderPlan {
   BoundExprPtr expr;  // over the output row (input attributes + aggregates)
   bool descending = false;
@@ -162,9 +176,10 @@ struct QueryPlan {
   ErrorAction on_error = ErrorAction::kDefault;
 
   std::optional<WindowPlan> window;
-  std::optional<JoinPlan> join;        // then `input` is join->joined
-  std::optional<PatternPlan> pattern;  // then `input` is pattern->matched
-  std::vector<BoundExprPtr> group_by;  // over the input attributes
+  std::optional<JoinPlan> join;               // then `input` is join->joined
+  std::optional<PatternPlan> pattern;         // then `input` is pattern->matched
+  std::optional<TableWritePlan> table_write;  // then `target` is table_write->output
+  std::vector<BoundExprPtr> group_by;         // over the input attributes
   std::vector<AggregatePlan> aggregates;
   BoundExprPtr having;
   std::vector<OrderPlan> order_by;

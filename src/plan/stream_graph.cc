@@ -8,8 +8,12 @@ namespace sluice::plan {
 StreamGraph::StreamGraph(const AppPlan& plan) {
   for (const auto& def : plan.catalog.all()) streams_.push_back(def.get());
   edges_.resize(streams_.size());
-  for (const QueryPlan& q : plan.queries)
-    for (const StreamDef* source : q.Sources()) edges_[IndexOf(source)].push_back({q.target, &q});
+  // A table is written, and looked up by joins; it sends no events, so it closes no loop.
+  for (const QueryPlan& q : plan.queries) {
+    const StreamDef* target = q.table_write ? q.table_write->table : q.target;
+    for (const StreamDef* source : q.Sources())
+      if (!source->is_table) edges_[IndexOf(source)].push_back({target, &q});
+  }
   for (const QueryPlan& q : plan.queries) {
     if (q.join || q.pattern) continue;  // their failures are logged, not sent to a fault stream
     const StreamDef* fault =

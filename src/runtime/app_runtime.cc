@@ -21,6 +21,7 @@
 #include "exec/pattern.h"
 #include "exec/query_op.h"
 #include "exec/stateful_query_op.h"
+#include "exec/table.h"
 #include "plan/plan.h"
 #include "plan/stream_graph.h"
 #include "runtime/async_stream.h"
@@ -120,11 +121,23 @@ class AppRuntimeImpl final : public AppRuntime {
       for (const plan::StreamDef* def : component)
         if (async_.count(def->name)) drain_order_.back().streams.push_back(def->name);
     }
+    for (const auto& def : plan_->catalog.all())
+      if (def->is_table) tables_[def->name] = std::make_unique<exec::Table>(*def);
     for (const plan::QueryPlan& q : plan_->queries) {
       auto counters = std::make_unique<exec::QueryCounters>();
       exec::QueryEnv env;
       env.clock = clock_;
-      env.target = Entry(q.target->name);
+      env.counters = counters.get();
+      if (q.table_write) {
+        exec::QueryEnv write_env = env;
+        ASSIGN_OR_RETURN(std::unique_ptr<exec::TableWriteOp> writer,
+                         exec::TableWriteOp::Make(q, tables_.at(q.table_write->table->name).get(),
+                                                  std::move(write_env)));
+        env.target = writer.get();
+        table_writers_.push_back(std::move(writer));
+      } else {
+        env.target = Entry(q.target->name);
+      }
       if (q.distinct) {
         distinct_.push_back(std::make_unique<exec::DistinctOp>(env.target, counters.get()));
         env.target = distinct_.back().get();
@@ -149,9 +162,14 @@ class AppRuntimeImpl final : public AppRuntime {
         ASSIGN_OR_RETURN(op, exec::FilterProjectOp::Make(q, env));
       }
       if (q.join) {
+        const exec::Table* tables[2] = {nullptr, nullptr};
+        for (int side = 0; side < 2; ++side) {
+          const plan::StreamDef* def = side == 0 ? q.join->left.stream : q.join->right.stream;
+          if (def->is_table) tables[side] = tables_.at(def->name).get();
+        }
         ASSIGN_OR_RETURN(
             std::unique_ptr<exec::JoinOp> join,
-            exec::JoinOp::Make(q, std::move(env), std::move(op), timed, driven_by_clock));
+            exec::JoinOp::Make(q, std::move(env), std::move(op), timed, driven_by_clock, tables));
         junctions_.at(q.join->left.stream->name)->Subscribe(join->left());
         junctions_.at(q.join->right.stream->name)->Subscribe(join->right());
         timed_.push_back(join.get());
@@ -170,7 +188,7 @@ class AppRuntimeImpl final : public AppRuntime {
         operators_.push_back(std::move(op));
       }
       query_counters_.push_back(std::move(counters));
-      inserted_.push_back(q.target->name);
+      if (!q.table_write) inserted_.push_back(q.target->name);
     }
     for (const auto& def : plan_->catalog.all()) {
       if (def->is_fault_stream) inserted_.push_back(def->name);
@@ -530,6 +548,8 @@ class AppRuntimeImpl final : public AppRuntime {
   std::vector<std::unique_ptr<exec::BatchConsumer>> operators_;
   std::vector<std::unique_ptr<exec::TimedWork>> multi_input_;  // joins and patterns
   std::vector<std::unique_ptr<exec::DistinctOp>> distinct_;
+  std::map<std::string, std::unique_ptr<exec::Table>, std::less<>> tables_;
+  std::vector<std::unique_ptr<exec::TableWriteOp>> table_writers_;
   std::vector<exec::TimedWork*> timed_;  // in definition order
   std::thread timer_;
   std::mutex timer_mu_;

@@ -1,0 +1,179 @@
+#include "exec/table.h"
+
+#include "common/row_key.h"
+
+namespace sluice::exec {
+
+Table::Table(const plan::StreamDef& def) : def_(def), store_(def.schema), one_(def.schema) {
+  one_.Resize(1);
+}
+
+void Table::KeyOfSlot(uint32_t slot, std::string* key) const {
+  Batch& one = const_cast<Batch&>(one_);
+  one.Clear();
+  one.Resize(1);
+  store_.CopyTo(slot, &one, 0);
+  key->clear();
+  for (int c : def_.primary_key) AppendValueKey(one.column(static_cast<size_t>(c)), 0, key);
+}
+
+int64_t Table::Find(const Batch& in, size_t row, const std::vector<int>& columns) const {
+  key_.clear();
+  for (int c : columns) AppendValueKey(in.column(static_cast<size_t>(c)), row, &key_);
+  auto it = index_.find(key_);
+  return it == index_.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
+bool Table::Insert(const Batch& in, size_t row) {
+  std::string key;
+  if (has_key()) {
+    for (int c : def_.primary_key) AppendValueKey(in.column(static_cast<size_t>(c)), row, &key);
+    if (index_.contains(key)) return false;
+  }
+  uint32_t slot = store_.Add(in, row, in.timestamp(row));
+  if (position_.size() <= slot) position_.resize(slot + 1);
+  position_[slot] = static_cast<uint32_t>(live_.size());
+  live_.push_back(slot);
+  if (has_key()) index_.emplace(std::move(key), slot);
+  return true;
+}
+
+bool Table::Replace(uint32_t slot, const Batch& in, size_t row) {
+  if (has_key()) {
+    std::string old_key, new_key;
+    KeyOfSlot(slot, &old_key);
+    for (int c : def_.primary_key) AppendValueKey(in.column(static_cast<size_t>(c)), row, &new_key);
+    if (new_key != old_key) {
+      if (index_.contains(new_key)) return false;
+      index_.erase(old_key);
+      index_.emplace(std::move(new_key), slot);
+    }
+  }
+  store_.Overwrite(slot, in, row, in.timestamp(row));
+  return true;
+}
+
+void Table::Erase(uint32_t slot) {
+  if (has_key()) {
+    KeyOfSlot(slot, &key_);
+    index_.erase(key_);
+  }
+  uint32_t at = position_[slot];
+  uint32_t moved = live_.back();
+  live_[at] = moved;
+  position_[moved] = at;
+  live_.pop_back();
+  store_.Free(slot);
+}
+
+Result<std::unique_ptr<TableWriteOp>> TableWriteOp::Make(const plan::QueryPlan& plan,
+                                                         Table* table, QueryEnv env) {
+  std::unique_ptr<TableWriteOp> op(new TableWriteOp(plan, table, std::move(env)));
+  const plan::TableWritePlan& write = *plan.table_write;
+  if (write.on) {
+    ASSIGN_OR_RETURN(op->on_, Compile(*write.on));
+  }
+  for (const auto& [column, value] : write.sets) {
+    ASSIGN_OR_RETURN(std::unique_ptr<VecExpr> e, Compile(*value));
+    op->sets_.push_back(std::move(e));
+  }
+  Schema both = write.output->schema;
+  for (const Field& f : write.table->schema.fields()) both.Add(f.name, f.type);
+  op->candidates_.Reset(both);
+  op->row_.Reset(write.table->schema);
+  return op;
+}
+
+TableWriteOp::TableWriteOp(const plan::QueryPlan& plan, Table* table, QueryEnv env)
+    : plan_(plan), write_(*plan.table_write), table_(table), env_(std::move(env)) {}
+
+void TableWriteOp::Reject(const Batch& rows, size_t r, const std::string& why) {
+  // Counted as output by the query when it left it: a dropped row instead.
+  env_.counters->events_out.fetch_sub(1, std::memory_order_relaxed);
+  env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+  LogFailure(env_.counters, "query " + plan_.name + ": a row for table '" + table_->def().name +
+                                "' (ts " + std::to_string(rows.timestamp(r)) +
+                                ") was not written: " + why);
+}
+
+void TableWriteOp::InsertRow(const Batch& rows, size_t r) {
+  row_.Clear();
+  size_t at = row_.AddRow(rows.timestamp(r));
+  row_.CopyRowInto(rows, r, at, 0);  // the output row has the table's columns
+  if (!table_->Insert(row_, at)) Reject(rows, r, "its key is already in the table");
+}
+
+void TableWriteOp::Push(const Batch& rows) {
+  using K = sql::OutputClause::Kind;
+  std::lock_guard<std::mutex> lock(table_->mu());
+  const size_t width = write_.output->schema.size();
+  for (size_t r = 0; r < rows.num_rows(); ++r) {
+    if (write_.kind == K::kInsert) {
+      InsertRow(rows, r);
+      continue;
+    }
+    // The rows it may write: the one with its key, or all of them.
+    slots_.clear();
+    if (!write_.key_from.empty()) {
+      int64_t slot = table_->Find(rows, r, write_.key_from);
+      if (slot >= 0) slots_.push_back(static_cast<uint32_t>(slot));
+    } else {
+      slots_ = table_->rows();
+    }
+    candidates_.Clear();
+    for (uint32_t slot : slots_) {
+      size_t at = candidates_.AddRow(rows.timestamp(r));
+      candidates_.CopyRowInto(rows, r, at, 0);
+      table_->store().CopyTo(slot, &candidates_, at, width);
+    }
+    matched_.clear();
+    Selection all = Selection::All(candidates_.num_rows());
+    if (on_ && candidates_.num_rows() > 0) {
+      ctx_.Reset(candidates_.num_rows());
+      ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : rows.timestamp(r);
+      const Column& keep = on_->Eval(ctx_, candidates_, all);
+      for (size_t k = 0; k < candidates_.num_rows(); ++k)
+        if (keep.valid()[k] && keep.ints()[k] != 0) matched_.push_back(static_cast<uint32_t>(k));
+      if (ctx_.has_errors())
+        env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+    } else {
+      for (size_t k = 0; k < candidates_.num_rows(); ++k)
+        matched_.push_back(static_cast<uint32_t>(k));
+    }
+    if (matched_.empty()) {
+      if (write_.kind == K::kUpsert) InsertRow(rows, r);
+      continue;
+    }
+    if (write_.kind == K::kDelete) {
+      for (uint32_t k : matched_) table_->Erase(slots_[k]);
+      continue;
+    }
+    // UPDATE (OR INSERT): the SET values over the matched rows; without SET, the output row.
+    std::vector<const Column*>& values = values_;
+    values.clear();
+    Selection sel{matched_.data(), matched_.size()};
+    for (auto& set : sets_) {
+      ctx_.Reset(candidates_.num_rows());
+      values.push_back(&set->Eval(ctx_, candidates_, sel));
+    }
+    for (size_t j = 0; j < matched_.size(); ++j) {
+      uint32_t slot = slots_[matched_[j]];
+      row_.Clear();
+      size_t at = row_.AddRow(rows.timestamp(r));
+      if (sets_.empty()) {
+        row_.CopyRowInto(rows, r, at, 0);
+      } else {
+        table_->store().CopyTo(slot, &row_, at);
+        for (size_t s = 0; s < sets_.size(); ++s) {
+          size_t column = static_cast<size_t>(write_.sets[s].first);
+          row_.column(column).CopyRow(*values[s], j, at);
+          if (values[s]->type().physical() == PhysicalType::kString && !values[s]->IsNull(j))
+            row_.SetString(at, column, values[s]->strings()[j].view());
+        }
+      }
+      if (!table_->Replace(slot, row_, at)) Reject(rows, r, "its new key belongs to another row");
+    }
+  }
+}
+
+}  // namespace sluice::exec

@@ -1,0 +1,82 @@
+// A table (CREATE TABLE): rows that queries write (INSERT, UPDATE, DELETE, UPDATE OR INSERT) and
+// that joins look up. A table with a PRIMARY KEY holds one row per key, indexed by it; one without
+// keeps every row inserted. Callers lock mu() around each batch of reads or writes.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "exec/expression.h"
+#include "exec/query_op.h"
+#include "exec/window.h"
+#include "plan/plan.h"
+
+namespace sluice::exec {
+
+class Table {
+ public:
+  explicit Table(const plan::StreamDef& def);
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  const plan::StreamDef& def() const { return def_; }
+  std::mutex& mu() const { return mu_; }
+  bool has_key() const { return !def_.primary_key.empty(); }
+
+  // The rest requires mu().
+  // Adds row `row` of `in` (the table's schema); false, and nothing added, when a row with its
+  // key is already there.
+  bool Insert(const Batch& in, size_t row);
+  // Replaces the row in `slot`; false, and nothing changed, when its new key belongs to another.
+  bool Replace(uint32_t slot, const Batch& in, size_t row);
+  void Erase(uint32_t slot);
+  // The slot of the row whose key equals columns `columns` of row `row` of `in`; -1 if none.
+  int64_t Find(const Batch& in, size_t row, const std::vector<int>& columns) const;
+  // Live rows, in a deterministic order (insertion order, with erased rows' places reused).
+  const std::vector<uint32_t>& rows() const { return live_; }
+  const RowStore& store() const { return store_; }
+
+ private:
+  void KeyOfSlot(uint32_t slot, std::string* key) const;
+
+  const plan::StreamDef& def_;
+  mutable std::mutex mu_;
+  RowStore store_;
+  std::vector<uint32_t> live_;
+  std::vector<uint32_t> position_;  // slot -> index in live_
+  absl::flat_hash_map<std::string, uint32_t> index_;
+  mutable std::string key_;
+  Batch one_;  // a slot's row, to compute its key
+};
+
+// The end of a query that writes a table: each output row is inserted, or finds the rows it
+// writes (by key when ON names the whole primary key, else by evaluating ON over every row) and
+// updates or deletes them; UPDATE OR INSERT inserts when it finds none. A row that would give a
+// table two rows with one key is not written: counted as dropped, and logged.
+class TableWriteOp final : public BatchConsumer {
+ public:
+  static Result<std::unique_ptr<TableWriteOp>> Make(const plan::QueryPlan& plan, Table* table,
+                                                    QueryEnv env);
+  void Push(const Batch& rows) override;
+
+ private:
+  TableWriteOp(const plan::QueryPlan& plan, Table* table, QueryEnv env);
+  void InsertRow(const Batch& rows, size_t r);
+  void Reject(const Batch& rows, size_t r, const std::string& why);
+
+  const plan::QueryPlan& plan_;
+  const plan::TableWritePlan& write_;
+  Table* table_;
+  QueryEnv env_;
+  std::unique_ptr<VecExpr> on_;
+  std::vector<std::unique_ptr<VecExpr>> sets_;
+  EvalContext ctx_;
+  Batch candidates_;  // an output row beside each table row it may write
+  Batch row_;         // a table row being built
+  std::vector<uint32_t> slots_, matched_;
+  std::vector<const Column*> values_;  // SET results
+};
+
+}  // namespace sluice::exec
