@@ -7,6 +7,8 @@
 //
 // Seed apps: every app of the seed documents is checked against the expectation on its first line.
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <simdjson.h>
 #include <sys/wait.h>
 
@@ -362,6 +364,80 @@ TEST_F(CliTest, RunsAFeedbackLoopThroughATinyAsyncQueue) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("Done=2000"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("drop=0"), std::string::npos) << r.err;
+}
+
+// Kafka through the CLI against librdkafka's mock cluster: the real Kafka protocol on loopback,
+// consumer groups included. Trades from topic `trades` (one of them malformed) are filtered into
+// topic `big`, which the test then reads back.
+TEST_F(CliTest, KafkaSourceToKafkaSinkThroughTheMockCluster) {
+  char err[512];
+  rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
+  ASSERT_NE(host, nullptr) << err;
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(host, 1);
+  ASSERT_NE(cluster, nullptr);
+  std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);
+  ASSERT_EQ(rd_kafka_mock_topic_create(cluster, "trades", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(rd_kafka_mock_topic_create(cluster, "big", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+
+  rd_kafka_conf_t* pconf = rd_kafka_conf_new();
+  rd_kafka_conf_set(pconf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
+  ASSERT_NE(producer, nullptr) << err;
+  auto produce = [&](const std::string& value) {
+    ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("trades"),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  };
+  for (int i = 0; i < 100; ++i) {
+    produce("{\"sym\":\"S" + std::to_string(i % 3) + "\",\"qty\":" + std::to_string(i) + "}");
+    if (i == 10) produce("{\"sym\":\"S1\",\"qty\":\"lots\"}");
+  }
+  ASSERT_EQ(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy(producer);
+
+  Write("app.sql",
+        "CREATE STREAM Trades (sym STRING, qty INT) WITH ('type'='source', 'connector'='kafka', "
+        "'topic'='trades', 'bootstrap.servers'='" +
+            bootstraps +
+            "', 'group.id'='sluice-test');\n"
+            "CREATE STREAM Big (sym STRING, qty INT) WITH ('type'='sink', 'connector'='kafka', "
+            "'topic'='big', 'bootstrap.servers'='" +
+            bootstraps +
+            "');\n"
+            "INSERT INTO Big SELECT sym, qty FROM Trades WHERE qty >= 50;\n");
+  CommandResult r = RunIn(dir_, "run --duration 6 --stats app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("Trades=100(1 malformed)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'qty' is INT, got \"lots\""), std::string::npos) << r.err;
+
+  // Read `big` back from the start.
+  rd_kafka_conf_t* cconf = rd_kafka_conf_new();
+  rd_kafka_conf_set(cconf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
+  rd_kafka_conf_set(cconf, "group.id", "reader", err, sizeof err);
+  rd_kafka_conf_set(cconf, "auto.offset.reset", "earliest", err, sizeof err);
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
+  ASSERT_NE(consumer, nullptr) << err;
+  rd_kafka_poll_set_consumer(consumer);
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, "big", RD_KAFKA_PARTITION_UA);
+  rd_kafka_subscribe(consumer, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  std::vector<std::string> got;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (got.size() < 50 && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 200);
+    if (!m) continue;
+    if (!m->err) got.emplace_back(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(host);
+  ASSERT_EQ(got.size(), 50u);
+  EXPECT_EQ(got.front(), "{\"sym\":\"S2\",\"qty\":50}");
+  EXPECT_EQ(got.back(), "{\"sym\":\"S0\",\"qty\":99}");
 }
 
 TEST_F(CliTest, ExplainShowsThePlan) {

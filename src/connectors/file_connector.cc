@@ -219,12 +219,15 @@ class FileSink final : public Sink {
 }  // namespace
 
 Result<std::unique_ptr<Source>> MakeGeneratorSource(const plan::StreamDef& def);
+Result<std::unique_ptr<Source>> MakeKafkaSource(const plan::StreamDef& def);
+Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def);
 
 Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def) {
   const std::string& c = def.connector->connector;
   if (c == "file") return std::unique_ptr<Source>(new LineSource(def, Prop(def, "path", "")));
   if (c == "stdin") return std::unique_ptr<Source>(new LineSource(def, ""));
   if (c == "generator") return MakeGeneratorSource(def);
+  if (c == "kafka") return MakeKafkaSource(def);
   return Status::NotSupported("not supported yet: source connector '" + c + "'");
 }
 
@@ -235,6 +238,7 @@ Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def) {
     RETURN_IF_ERROR(sink->Open());
     return std::unique_ptr<Sink>(std::move(sink));
   }
+  if (c == "kafka") return MakeKafkaSink(def);
   return Status::NotSupported("not supported yet: sink connector '" + c + "'");
 }
 

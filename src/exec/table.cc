@@ -66,8 +66,8 @@ void Table::Erase(uint32_t slot) {
   store_.Free(slot);
 }
 
-Result<std::unique_ptr<TableWriteOp>> TableWriteOp::Make(const plan::QueryPlan& plan,
-                                                         Table* table, QueryEnv env) {
+Result<std::unique_ptr<TableWriteOp>> TableWriteOp::Make(const plan::QueryPlan& plan, Table* table,
+                                                         QueryEnv env) {
   std::unique_ptr<TableWriteOp> op(new TableWriteOp(plan, table, std::move(env)));
   const plan::TableWritePlan& write = *plan.table_write;
   if (write.on) {

@@ -237,7 +237,8 @@ bool IsKnownConnector(const std::string& name) {
 }
 
 bool IsImplementedConnector(const std::string& name) {
-  return name == "stdin" || name == "stdout" || name == "file" || name == "generator";
+  return name == "stdin" || name == "stdout" || name == "file" || name == "generator" ||
+         name == "kafka";
 }
 
 void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def,

@@ -1,0 +1,295 @@
+// Kafka sources and sinks (librdkafka), JSON or CSV values, one event per message.
+//
+// Source: a consumer in a consumer group ('group.id', default "sluice-<stream>") subscribed to
+// 'topic'; 'auto.offset.reset' earliest (default) or latest; 'topic.wait.timeout' waits for a topic
+// that does not exist yet, checking every 'topic.retry.interval'. Offsets are stored only after
+// the events reached the engine, so a restart re-reads what was not processed (at least once).
+// Sink: a producer to 'topic'; a message that cannot be delivered stops the app with the loss
+// counted. 'kafka.<name>' properties pass <name> to librdkafka.
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/format.h"
+#include "connectors/connector.h"
+#include "connectors/csv_codec.h"
+#include "connectors/json_codec.h"
+
+namespace sluice::connectors {
+
+namespace {
+
+std::string Prop(const plan::StreamDef& def, const std::string& key, const std::string& dflt) {
+  auto it = def.connector->properties.find(key);
+  return it == def.connector->properties.end() ? dflt : it->second;
+}
+
+// "60s", "500ms", "2m" or plain milliseconds.
+int64_t DurationMs(const std::string& text, int64_t dflt) {
+  if (text.empty()) return dflt;
+  size_t end = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &end);
+  } catch (...) {
+    return dflt;
+  }
+  std::string unit = text.substr(end);
+  if (unit == "ms" || unit.empty()) return v;
+  if (unit == "s") return v * 1000;
+  if (unit == "m") return v * 60'000;
+  return dflt;
+}
+
+struct KafkaDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
+
+// A librdkafka configuration from the stream's properties; the error names the property.
+Result<rd_kafka_conf_t*> MakeConf(const plan::StreamDef& def,
+                                  const std::vector<std::pair<std::string, std::string>>& base) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  auto set = [&](const std::string& k, const std::string& v) -> Status {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
+      return Status::InvalidArgument("stream '" + def.name + "': kafka property '" + k +
+                                     "': " + err);
+    return Status::OK();
+  };
+  Status st;
+  for (const auto& [k, v] : base)
+    if (st.ok()) st = set(k, v);
+  for (const auto& [k, v] : def.connector->properties)
+    if (st.ok() && k.rfind("kafka.", 0) == 0) st = set(k.substr(6), v);
+  if (!st.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return st;
+  }
+  return conf;
+}
+
+class KafkaSource final : public Source {
+ public:
+  explicit KafkaSource(const plan::StreamDef& def) : def_(def), json_(def.schema) {
+    csv_ = def.connector->format == "csv";
+  }
+
+  Status Run(SourceContext& ctx) override {
+    std::string topic = Prop(def_, "topic", def_.name);
+    ASSIGN_OR_RETURN(
+        rd_kafka_conf_t * conf,
+        MakeConf(def_, {{"bootstrap.servers", Prop(def_, "bootstrap.servers", "localhost:9092")},
+                        {"group.id", Prop(def_, "group.id", "sluice-" + def_.name)},
+                        {"auto.offset.reset", Prop(def_, "auto.offset.reset", "earliest")},
+                        {"enable.auto.offset.store", "false"},
+                        {"enable.partition.eof", "false"}}));
+    char err[512];
+    KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err));
+    if (!rk) {
+      rd_kafka_conf_destroy(conf);
+      return Status::IoError("stream '" + def_.name + "': kafka consumer: " + err);
+    }
+    rd_kafka_poll_set_consumer(rk.get());
+    RETURN_IF_ERROR(WaitForTopic(rk.get(), topic, ctx));
+    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk.get(), topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return Status::IoError("stream '" + def_.name + "': cannot subscribe to '" + topic +
+                             "': " + rd_kafka_err2str(e));
+    Batch batch(def_.schema);
+    std::vector<rd_kafka_message_t*> taken;
+    Status result;
+    while (!ctx.stopping() && result.ok()) {
+      // Up to a batch of messages, waiting at most 100 ms for the first.
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 100);
+      while (m) {
+        if (m->err) {
+          if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            ctx.malformed("kafka " + topic, rd_kafka_message_errstr(m));
+          rd_kafka_message_destroy(m);
+        } else {
+          Decode(m, &batch, ctx);
+          taken.push_back(m);
+        }
+        if (batch.num_rows() >= 1024) break;
+        m = rd_kafka_consumer_poll(rk.get(), 0);
+      }
+      if (batch.num_rows() > 0) {
+        Status st = ctx.emit(batch);
+        batch.Clear();
+        if (!st.ok() && st.code() == StatusCode::kInvalidArgument) {
+          ctx.malformed("kafka " + topic, st.message());
+          st = Status::OK();
+        }
+        result = st;
+      }
+      // Processed (or reported): their offsets may be committed.
+      for (rd_kafka_message_t* t : taken) {
+        if (result.ok()) rd_kafka_offset_store(t->rkt, t->partition, t->offset);
+        rd_kafka_message_destroy(t);
+      }
+      taken.clear();
+    }
+    rd_kafka_consumer_close(rk.get());
+    return result;
+  }
+
+ private:
+  Status WaitForTopic(rd_kafka_t* rk, const std::string& topic, SourceContext& ctx) {
+    int64_t timeout = DurationMs(Prop(def_, "topic.wait.timeout", ""), 0);
+    int64_t retry = DurationMs(Prop(def_, "topic.retry.interval", ""), 1000);
+    if (timeout <= 0) return Status::OK();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout);
+    while (!ctx.stopping()) {
+      const rd_kafka_metadata_t* md = nullptr;
+      bool found = false;
+      if (rd_kafka_metadata(rk, 1, nullptr, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < md->topic_cnt; ++i)
+          found = found || (topic == md->topics[i].topic && md->topics[i].err == 0);
+        rd_kafka_metadata_destroy(md);
+      }
+      if (found) return Status::OK();
+      if (std::chrono::steady_clock::now() >= deadline)
+        return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic +
+                               "' did not appear within " + std::to_string(timeout) + " ms");
+      std::this_thread::sleep_for(std::chrono::milliseconds(retry));
+    }
+    return Status::OK();
+  }
+
+  void Decode(const rd_kafka_message_t* m, Batch* batch, SourceContext& ctx) {
+    std::string_view value(static_cast<const char*>(m->payload), m->len);
+    size_t row = batch->AddRow(ctx.clock->NowMillis());
+    Status st;
+    if (csv_) {
+      if (!SplitCsv(value, ',', &fields_)) {
+        st = Status::InvalidArgument("unterminated quote");
+      } else {
+        st = DecodeCsvFields(fields_, columns_, def_.schema, batch, row);
+      }
+    } else {
+      st = json_.Decode(value, batch, row);
+    }
+    if (!st.ok()) {
+      batch->Resize(row);
+      ctx.malformed("kafka " + std::string(rd_kafka_topic_name(m->rkt)) + "[" +
+                        std::to_string(m->partition) + "]@" + std::to_string(m->offset),
+                    st.message());
+    }
+  }
+
+  const plan::StreamDef& def_;
+  JsonRowDecoder json_;
+  bool csv_ = false;
+  std::vector<std::string> fields_;
+  std::vector<int> columns_;
+};
+
+class KafkaSink final : public Sink {
+ public:
+  explicit KafkaSink(const plan::StreamDef& def) : def_(def) {
+    csv_ = def.connector->format == "csv";
+    topic_ = Prop(def, "topic", def.name);
+  }
+  ~KafkaSink() override { Close(); }
+  KafkaSink(const KafkaSink&) = delete;
+  KafkaSink& operator=(const KafkaSink&) = delete;
+
+  Status Open() {
+    ASSIGN_OR_RETURN(
+        rd_kafka_conf_t * conf,
+        MakeConf(def_, {{"bootstrap.servers", Prop(def_, "bootstrap.servers", "localhost:9092")}}));
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::OnDelivery);
+    char err[512];
+    rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
+    if (!rk_) {
+      rd_kafka_conf_destroy(conf);
+      return Status::IoError("stream '" + def_.name + "': kafka producer: " + err);
+    }
+    return Status::OK();
+  }
+
+  void Push(const Batch& batch) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!rk_ || !status_.ok()) return;
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      buf_.clear();
+      if (csv_)
+        AppendCsvRow(&buf_, def_.schema, batch, r, ',');
+      else
+        AppendJsonObject(&buf_, def_.schema, batch, r);
+      if (!buf_.empty() && buf_.back() == '\n') buf_.pop_back();
+      for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(buf_.data()), buf_.size()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+          rd_kafka_poll(rk_.get(), 100);  // backpressure: wait for deliveries
+          continue;
+        }
+        Failed(batch.num_rows() - r, std::string("cannot produce: ") + rd_kafka_err2str(e));
+        return;
+      }
+    }
+    rd_kafka_poll(rk_.get(), 0);
+  }
+
+  Status Close() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!rk_) return status_;
+    rd_kafka_flush(rk_.get(), 10'000);
+    int left = rd_kafka_outq_len(rk_.get());
+    if (left > 0) Failed(static_cast<size_t>(left), "not delivered within 10 s of shutdown");
+    rk_.reset();
+    return status_;
+  }
+
+  Status status() const override { return status_; }
+
+ private:
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    if (m->err)
+      static_cast<KafkaSink*>(opaque)->Failed(1, std::string("delivery failed: ") +
+                                                     rd_kafka_err2str(m->err));
+  }
+
+  // Called with mu_ held (Push, Close) or from a delivery callback inside rd_kafka_poll/flush,
+  // which only those call.
+  void Failed(size_t events, const std::string& why) {
+    if (!status_.ok()) return;
+    status_ = Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ + "': " + why +
+                              "; " + std::to_string(events) + " event(s) were lost");
+    if (on_failure_) on_failure_(status_);
+  }
+
+  const plan::StreamDef& def_;
+  bool csv_ = false;
+  std::string topic_;
+  std::mutex mu_;
+  KafkaHandle rk_;
+  std::string buf_;
+  Status status_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Source>> MakeKafkaSource(const plan::StreamDef& def) {
+  return std::unique_ptr<Source>(new KafkaSource(def));
+}
+
+Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def) {
+  auto sink = std::make_unique<KafkaSink>(def);
+  RETURN_IF_ERROR(sink->Open());
+  return std::unique_ptr<Sink>(std::move(sink));
+}
+
+}  // namespace sluice::connectors
