@@ -227,10 +227,10 @@ class KafkaSink final : public Sink {
         AppendJsonObject(&buf_, def_.schema, batch, r);
       if (!buf_.empty() && buf_.back() == '\n') buf_.pop_back();
       for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            rk_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
-            RD_KAFKA_V_VALUE(const_cast<char*>(buf_.data()), buf_.size()),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e =
+            rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(buf_.data()), buf_.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
           rd_kafka_poll(rk_.get(), 100);  // backpressure: wait for deliveries
@@ -258,8 +258,8 @@ class KafkaSink final : public Sink {
  private:
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     if (m->err)
-      static_cast<KafkaSink*>(opaque)->Failed(1, std::string("delivery failed: ") +
-                                                     rd_kafka_err2str(m->err));
+      static_cast<KafkaSink*>(opaque)->Failed(
+          1, std::string("delivery failed: ") + rd_kafka_err2str(m->err));
   }
 
   // Called with mu_ held (Push, Close) or from a delivery callback inside rd_kafka_poll/flush,
