@@ -440,6 +440,17 @@ TEST_F(CliTest, KafkaSourceToKafkaSinkThroughTheMockCluster) {
   EXPECT_EQ(got.back(), "{\"sym\":\"S0\",\"qty\":99}");
 }
 
+TEST_F(CliTest, RunServesMetricsWhenAsked) {
+  Write("app.sql",
+        "CREATE STREAM T (x INT) WITH ('type'='source', 'connector'='generator', 'count'='10');\n"
+        "INSERT INTO O SELECT x FROM T;\n");
+  CommandResult r = RunIn(dir_, "run --metrics-port 0 app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("sluice: metrics at http://127.0.0.1:"), std::string::npos) << r.err;
+  r = RunIn(dir_, "run --metrics-port 99999 app.sql");
+  EXPECT_NE(r.exit_code, 0);
+}
+
 TEST_F(CliTest, ExplainShowsThePlan) {
   Write("app.sql",
         "CREATE STREAM S (a INT);\n@name('doubler') INSERT INTO O SELECT a * 2 AS b FROM S WHERE a "

@@ -12,6 +12,7 @@
 
 #include "common/format.h"
 #include "connectors/json_codec.h"
+#include "server/metrics_server.h"
 #include "sluice/engine.h"
 
 namespace {
@@ -221,8 +222,8 @@ int Replay(const std::string& app_path, const std::string& events_path, bool sta
   return rc;
 }
 
-int Run(const std::string& app_path, bool print, bool stats, double stats_interval,
-        double duration) {
+int Run(const std::string& app_path, bool print, bool stats, double stats_interval, double duration,
+        int metrics_port) {
   std::string text;
   if (int rc = LoadText(app_path, &text)) return rc;
   sluice::AppOptions opts;
@@ -242,6 +243,18 @@ int Run(const std::string& app_path, bool print, bool stats, double stats_interv
   if (!st.ok()) {
     std::fprintf(stderr, "sluice: %s\n", st.message().c_str());
     return 1;
+  }
+  std::unique_ptr<sluice::server::MetricsServer> metrics;  // stops before the app goes
+  if (metrics_port >= 0) {
+    auto server = sluice::server::MetricsServer::Start(app.get(), metrics_port);
+    if (!server.ok()) {
+      std::fprintf(stderr, "sluice: %s\n", server.status().message().c_str());
+      app->Shutdown();
+      return 1;
+    }
+    metrics = std::move(server).value();
+    std::fprintf(stderr, "sluice: metrics at http://127.0.0.1:%d/metrics and /health\n",
+                 metrics->port());
   }
   std::atomic<bool> sources_done{false};
   std::thread waiter([&] {
@@ -296,6 +309,7 @@ int main(int argc, char** argv) {
   std::string app_path, events_path;
   bool quiet = false, print = false, stats = false;
   double stats_interval = 1.0, duration = 0;
+  int metrics_port = -1;
 
   CLI::App* check = cli.add_subcommand(
       "check", "Parse, resolve, type-check and plan an app without starting connectors");
@@ -315,7 +329,7 @@ int main(int argc, char** argv) {
   replay->add_flag("--stats", stats, "print per-stream and per-query counters at the end");
 
   CLI::App* run = cli.add_subcommand(
-      "run", "Run an app live with its connectors (files, stdin/stdout, generator)");
+      "run", "Run an app live with its connectors (files, stdin/stdout, generator, kafka)");
   run->add_option("APP", app_path, "the app's SQL file")->required();
   run->add_flag("--print", print, "also print every event that queries insert, as replay does");
   run->add_flag("--stats", stats, "print counters periodically to stderr");
@@ -323,11 +337,14 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run->add_option("--duration", duration, "stop after this many seconds (0: when sources end)")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--metrics-port", metrics_port,
+                  "serve /metrics (Prometheus) and /health on 127.0.0.1:PORT (0: any free port)")
+      ->check(CLI::Range(0, 65535));
 
   CLI11_PARSE(cli, argc, argv);
   if (check->parsed()) return Check(app_path, quiet);
   if (explain->parsed()) return Explain(app_path);
   if (replay->parsed()) return Replay(app_path, events_path, stats);
-  if (run->parsed()) return Run(app_path, print, stats, stats_interval, duration);
+  if (run->parsed()) return Run(app_path, print, stats, stats_interval, duration, metrics_port);
   return 2;
 }

@@ -1,0 +1,226 @@
+#include "server/metrics_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace sluice::server {
+
+namespace {
+
+std::string Label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string Number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// Writes one metric family: HELP, TYPE and a sample per item.
+template <typename Items, typename Value>
+void Family(std::string* out, const char* name, const char* type, const char* help,
+            const Items& items, const char* label, Value value) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  for (const auto& item : items) {
+    double v = 0;
+    if (!value(item, &v)) continue;
+    *out += std::string(name) + "{" + label + "=\"" + Label(item.name) + "\"} " + Number(v) + "\n";
+  }
+}
+
+}  // namespace
+
+std::string PrometheusText(const AppStats& stats) {
+  std::string out;
+  const auto& s = stats.streams;
+  const auto& q = stats.queries;
+  using SS = StreamStats;
+  using QS = QueryStats;
+  auto all = [](auto field) {
+    return [field](const auto& item, double* v) {
+      *v = static_cast<double>(item.*field);
+      return true;
+    };
+  };
+  auto async = [](auto field) {
+    return [field](const SS& item, double* v) {
+      *v = static_cast<double>(item.*field);
+      return item.async;
+    };
+  };
+  Family(&out, "sluice_stream_events_total", "counter",
+         "Events delivered to the stream's consumers.", s, "stream", all(&SS::events));
+  Family(&out, "sluice_stream_malformed_total", "counter",
+         "Input records rejected before entering the stream.", s, "stream", all(&SS::malformed));
+  Family(&out, "sluice_stream_queued_total", "counter",
+         "Events accepted into an async stream's queues.", s, "stream", async(&SS::queued));
+  Family(&out, "sluice_stream_dropped_total", "counter",
+         "Events dropped by the backpressure strategy.", s, "stream", async(&SS::dropped));
+  Family(&out, "sluice_stream_left_total", "counter", "Events still queued when a shutdown ended.",
+         s, "stream", async(&SS::left));
+  Family(&out, "sluice_stream_backpressure_total", "counter",
+         "Times a producer found a queue full.", s, "stream", async(&SS::backpressure));
+  Family(&out, "sluice_stream_overflowed_total", "counter",
+         "Events a feedback loop held beyond a full queue.", s, "stream", async(&SS::overflowed));
+  Family(&out, "sluice_stream_queue_depth", "gauge", "Events queued now.", s, "stream",
+         async(&SS::queue_depth));
+  Family(&out, "sluice_stream_queue_capacity", "gauge", "Events the queues can hold.", s, "stream",
+         async(&SS::queue_capacity));
+  Family(&out, "sluice_stream_queue_max_fill_ratio", "gauge", "Highest queue fill seen (0..1).", s,
+         "stream", async(&SS::queue_max_fill));
+  Family(&out, "sluice_stream_latency_p99_microseconds", "gauge",
+         "Enqueue-to-processed latency, 99th percentile.", s, "stream", async(&SS::p99_us));
+  Family(&out, "sluice_stream_health", "gauge", "Health score 0..100.", s, "stream",
+         async(&SS::health));
+  Family(&out, "sluice_query_events_in_total", "counter", "Events that entered the query.", q,
+         "query", all(&QS::events_in));
+  Family(&out, "sluice_query_events_out_total", "counter", "Rows the query produced.", q, "query",
+         all(&QS::events_out));
+  Family(&out, "sluice_query_filtered_total", "counter", "Events removed by WHERE or a filter.", q,
+         "query", all(&QS::filtered));
+  Family(&out, "sluice_query_faulted_total", "counter", "Events sent to the fault stream.", q,
+         "query", all(&QS::faulted));
+  Family(&out, "sluice_query_dropped_total", "counter", "Events that failed and were dropped.", q,
+         "query", all(&QS::dropped));
+  Family(&out, "sluice_query_errors_total", "counter", "Failed expressions that became NULL.", q,
+         "query", all(&QS::errors));
+  Family(&out, "sluice_query_late_total", "counter", "Events that came after their window closed.",
+         q, "query", all(&QS::late));
+  Family(&out, "sluice_query_latency_p50_microseconds", "gauge", "Time per input batch, median.", q,
+         "query", all(&QS::p50_us));
+  Family(&out, "sluice_query_latency_p99_microseconds", "gauge",
+         "Time per input batch, 99th percentile.", q, "query", all(&QS::p99_us));
+  Family(&out, "sluice_query_health", "gauge", "Health score 0..100.", q, "query",
+         all(&QS::health));
+  return out;
+}
+
+std::string HealthJson(const AppStats& stats, int* http_status) {
+  int lowest = 100;
+  std::string parts;
+  auto add = [&](const char* kind, const std::string& name, int health) {
+    lowest = std::min(lowest, health);
+    if (!parts.empty()) parts += ",";
+    parts += std::string("{\"") + kind + "\":\"" + Label(name) +
+             "\",\"health\":" + std::to_string(health) + "}";
+  };
+  for (const StreamStats& s : stats.streams)
+    if (s.async) add("stream", s.name, s.health);
+  for (const QueryStats& q : stats.queries) add("query", q.name, q.health);
+  // The seed's bands: below 50 unhealthy, below 80 degraded.
+  const char* status = lowest < 50 ? "unhealthy" : lowest < 80 ? "degraded" : "ok";
+  *http_status = lowest < 50 ? 503 : 200;
+  return std::string("{\"status\":\"") + status + "\",\"health\":" + std::to_string(lowest) +
+         ",\"parts\":[" + parts + "]}\n";
+}
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const AppRuntime* app, int port,
+                                                            const std::string& bind) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return Status::IoError(std::string("metrics server: socket: ") + std::strerror(errno));
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET, bind.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd);
+    return Status::InvalidArgument("metrics server: '" + bind + "' is not an IPv4 address");
+  }
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
+    std::string why = std::strerror(errno);
+    ::close(fd);
+    return Status::IoError("metrics server: cannot listen on " + bind + ":" + std::to_string(port) +
+                           ": " + why);
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::unique_ptr<MetricsServer> server(new MetricsServer(app, fd, ntohs(addr.sin_port)));
+  server->thread_ = std::thread([s = server.get()] { s->Loop(); });
+  return server;
+}
+
+MetricsServer::MetricsServer(const AppRuntime* app, int fd, int port)
+    : app_(app), fd_(fd), port_(port) {}
+
+MetricsServer::~MetricsServer() {
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+  ::close(fd_);
+}
+
+void MetricsServer::Loop() {
+  while (!stop_.load()) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;  // wakes every 100 ms to see stop_
+    int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    Answer(client);
+    ::close(client);
+  }
+}
+
+void MetricsServer::Answer(int client) {
+  // The request line and headers; a request without them within a second is dropped.
+  std::string request;
+  char buf[2048];
+  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 16384) {
+    pollfd p{client, POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) return;
+    ssize_t n = ::recv(client, buf, sizeof buf, 0);
+    if (n <= 0) return;
+    request.append(buf, static_cast<size_t>(n));
+  }
+  std::string line = request.substr(0, request.find("\r\n"));
+  std::string method = line.substr(0, line.find(' '));
+  std::string path = line.size() > method.size() + 1 ? line.substr(method.size() + 1) : "";
+  path = path.substr(0, path.find(' '));
+  int status = 200;
+  std::string type = "text/plain; version=0.0.4", body;
+  if (method != "GET") {
+    status = 405;
+    body = "only GET\n";
+  } else if (path == "/metrics") {
+    body = PrometheusText(app_->Stats());
+  } else if (path == "/health") {
+    type = "application/json";
+    body = HealthJson(app_->Stats(), &status);
+  } else {
+    status = 404;
+    body = "not found: try /metrics or /health\n";
+  }
+  const char* reason = status == 200   ? "OK"
+                       : status == 404 ? "Not Found"
+                       : status == 405 ? "Method Not Allowed"
+                                       : "Service Unavailable";
+  std::string response =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: " + type +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  size_t sent = 0;
+  while (sent < response.size()) {
+    ssize_t n = ::send(client, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace sluice::server
