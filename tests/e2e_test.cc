@@ -370,6 +370,11 @@ TEST_F(CliTest, RunsAFeedbackLoopThroughATinyAsyncQueue) {
 // consumer groups included. Trades from topic `trades` (one of them malformed) are filtered into
 // topic `big`, which the test then reads back.
 TEST_F(CliTest, KafkaSourceToKafkaSinkThroughTheMockCluster) {
+#if defined(__SANITIZE_THREAD__)
+  // librdkafka is not built with ThreadSanitizer: its own threads crash under TSan's runtime
+  // (SEGV in the mock cluster's thread). The test runs in the plain and ASan builds.
+  GTEST_SKIP() << "librdkafka is not instrumented for ThreadSanitizer";
+#endif
   char err[512];
   rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
   ASSERT_NE(host, nullptr) << err;
