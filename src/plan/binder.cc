@@ -898,7 +898,7 @@ class Binder {
         NotSupported(out.loc, "a table write from a join or a pattern", 6);
         return false;
       }
-      return PlanTableWrite(out, table, &items, qp) && supported;
+      return PlanTableWrite(out, table, &items, scope, qp) && supported;
     }
     StreamDef* target = plan_->catalog.Find(out.target);
     if (target && target->is_fault_stream) {
@@ -946,7 +946,7 @@ class Binder {
   // A query's rows into a table: INSERT INTO, UPDATE, DELETE, UPDATE OR INSERT INTO.
   template <typename Items>
   bool PlanTableWrite(const sql::OutputClause& out, const StreamDef* table, Items* items,
-                      QueryPlan* qp) {
+                      const Scope& query_scope, QueryPlan* qp) {
     using OK = sql::OutputClause::Kind;
     int errors = diags_->error_count();
     for (auto& it : *items) {
@@ -990,7 +990,12 @@ class Binder {
     // ON and SET read the output row (unqualified names) and the table (T.c).
     const int width = static_cast<int>(write.output->schema.size());
     Scope ws;
-    ws.inputs.push_back({qp->input ? qp->input->name : "", "", &write.output->schema, 0});
+    // The output row answers to the query's stream name and alias too (the seed forms
+    // `UPDATE T SET c = s.x FROM S AS s WHERE ...` select * and name it by its alias).
+    std::string stream = qp->input ? qp->input->name : "";
+    std::string alias = query_scope.inputs.size() == 1 ? query_scope.inputs[0].alias : "";
+    if (query_scope.inputs.size() == 1) stream = query_scope.inputs[0].stream;
+    ws.inputs.push_back({stream, alias, &write.output->schema, 0});
     ws.inputs.push_back({table->name, "", &table->schema, width});
     ws.prefer_first = true;
     if (out.on) {
