@@ -1099,6 +1099,15 @@ bool LikeMatch(std::string_view s, std::string_view p) {
   return pi == p.size();
 }
 
+const Column& EvalCondition(VecExpr& cond, EvalContext& ctx, int64_t now_ms, const Batch& batch,
+                            Selection sel, std::atomic<uint64_t>* errors) {
+  ctx.Reset(batch.num_rows());
+  ctx.now_ms = now_ms;
+  const Column& out = cond.Eval(ctx, batch, sel);
+  if (ctx.has_errors()) errors->fetch_add(ctx.errors().size(), std::memory_order_relaxed);
+  return out;
+}
+
 std::vector<std::pair<int, int>> EqualityPairs(const plan::BoundExpr& cond, int lo, int hi) {
   std::vector<std::pair<int, int>> pairs;
   std::vector<const plan::BoundExpr*> todo = {&cond};

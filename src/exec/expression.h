@@ -12,6 +12,7 @@
 //  4. A node is used by one thread at a time; a query compiles one tree per worker.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,6 +72,13 @@ class VecExpr {
   Column out_;
   StringArena arena_;  // string results
 };
+
+// Evaluates a condition over rows `sel` of `batch` at time `now_ms`: the column it returns holds
+// the outcome per selected row, in selection order (IsTrue says which pass). Rows that failed
+// (and so are not TRUE) are counted into `errors`.
+const Column& EvalCondition(VecExpr& cond, EvalContext& ctx, int64_t now_ms, const Batch& batch,
+                            Selection sel, std::atomic<uint64_t>* errors);
+inline bool IsTrue(const Column& c, size_t k) { return c.valid()[k] && c.ints()[k] != 0; }
 
 // The AND-ed conjuncts of `cond` of the form `x = y` where x and y are columns of one type, x in
 // [lo, hi) and y outside it: as (x, y) pairs. Joins and patterns check them in place, before

@@ -76,14 +76,11 @@ void JoinOp::Arrive(int s, const Batch& batch) {
   Side& side = sides_[s];
   Selection sel = Selection::All(n);
   if (side.filter) {
-    ctx_.Reset(n);
-    ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : 0;
-    const Column& keep = side.filter->Eval(ctx_, batch, sel);
+    const Column& keep =
+        EvalCondition(*side.filter, ctx_, Now(), batch, sel, &env_.counters->errors);
     passing_.clear();
     for (size_t k = 0; k < n; ++k)
-      if (keep.valid()[k] && keep.ints()[k] != 0) passing_.push_back(static_cast<uint32_t>(k));
-    if (ctx_.has_errors())
-      env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+      if (IsTrue(keep, k)) passing_.push_back(static_cast<uint32_t>(k));
     sel = Selection{passing_.data(), passing_.size()};
   }
   for (size_t k = 0; k < sel.size; ++k) {
@@ -177,15 +174,11 @@ void JoinOp::Probe(int s, const Batch& from, size_t row) {
   if (other.table || (other.window && !other.held.empty())) {
     size_t n = candidates_.num_rows();
     const Column* keep = nullptr;
-    if (on_ && n > 0) {
-      ctx_.Reset(n);
-      ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : 0;
-      keep = &on_->Eval(ctx_, candidates_, Selection::All(n));
-      if (ctx_.has_errors())
-        env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
-    }
+    if (on_ && n > 0)
+      keep =
+          &EvalCondition(*on_, ctx_, Now(), candidates_, Selection::All(n), &env_.counters->errors);
     for (size_t k = 0; k < n; ++k) {
-      if (keep && !(keep->valid()[k] && keep->ints()[k] != 0)) continue;
+      if (keep && !IsTrue(*keep, k)) continue;
       joined_.AppendRow(candidates_, k);
       ++matched;
     }

@@ -70,6 +70,7 @@ class JoinOp final : public TimedWork {
   void BuildCandidates(int s, const Batch& from, size_t row, const RowStore& store, It begin,
                        It end);
   void Flush();
+  int64_t Now() const { return env_.clock ? env_.clock->NowMillis() : 0; }
 
   mutable std::mutex mu_;  // one batch at a time, whichever side it comes from
   const plan::QueryPlan& plan_;

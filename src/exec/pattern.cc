@@ -215,20 +215,17 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
       offer(i, p.step, /*move_on=*/false, 0);
   }
   // Every step's condition over the candidates aimed at it, a vectorised pass per step.
+  const int64_t now = env_.clock ? env_.clock->NowMillis() : ts;
   for (size_t s = 0; s < steps.size(); ++s) {
     if (!conditions_[s]) continue;
     rows_.clear();
     for (size_t k = 0; k < options_.size(); ++k)
       if (options_[k].step == s) rows_.push_back(static_cast<uint32_t>(k));
     if (rows_.empty()) continue;
-    ctx_.Reset(candidates_.num_rows());
-    ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : ts;
     const Column& keep =
-        conditions_[s]->Eval(ctx_, candidates_, Selection{rows_.data(), rows_.size()});
-    for (size_t j = 0; j < rows_.size(); ++j)
-      options_[rows_[j]].pass = keep.valid()[j] && keep.ints()[j] != 0;
-    if (ctx_.has_errors())
-      env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+        EvalCondition(*conditions_[s], ctx_, now, candidates_,
+                      Selection{rows_.data(), rows_.size()}, &env_.counters->errors);
+    for (size_t j = 0; j < rows_.size(); ++j) options_[rows_[j]].pass = IsTrue(keep, j);
   }
   // Conditions between the two sides of an AND / OR, once the partner is there.
   for (size_t s = 0; s + 1 < steps.size(); ++s) {
@@ -242,14 +239,10 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
         rows_.push_back(static_cast<uint32_t>(k));
     }
     if (rows_.empty()) continue;
-    ctx_.Reset(candidates_.num_rows());
-    ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : ts;
     const Column& keep =
-        joint_conditions_[s]->Eval(ctx_, candidates_, Selection{rows_.data(), rows_.size()});
-    for (size_t j = 0; j < rows_.size(); ++j)
-      options_[rows_[j]].pass = keep.valid()[j] && keep.ints()[j] != 0;
-    if (ctx_.has_errors())
-      env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+        EvalCondition(*joint_conditions_[s], ctx_, now, candidates_,
+                      Selection{rows_.data(), rows_.size()}, &env_.counters->errors);
+    for (size_t j = 0; j < rows_.size(); ++j) options_[rows_[j]].pass = IsTrue(keep, j);
   }
   std::vector<Partial>& next = next_;
   next.clear();

@@ -129,13 +129,10 @@ void TableWriteOp::Push(const Batch& rows) {
     matched_.clear();
     Selection all = Selection::All(candidates_.num_rows());
     if (on_ && candidates_.num_rows() > 0) {
-      ctx_.Reset(candidates_.num_rows());
-      ctx_.now_ms = env_.clock ? env_.clock->NowMillis() : rows.timestamp(r);
-      const Column& keep = on_->Eval(ctx_, candidates_, all);
+      int64_t now = env_.clock ? env_.clock->NowMillis() : rows.timestamp(r);
+      const Column& keep = EvalCondition(*on_, ctx_, now, candidates_, all, &env_.counters->errors);
       for (size_t k = 0; k < candidates_.num_rows(); ++k)
-        if (keep.valid()[k] && keep.ints()[k] != 0) matched_.push_back(static_cast<uint32_t>(k));
-      if (ctx_.has_errors())
-        env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
+        if (IsTrue(keep, k)) matched_.push_back(static_cast<uint32_t>(k));
     } else {
       for (size_t k = 0; k < candidates_.num_rows(); ++k)
         matched_.push_back(static_cast<uint32_t>(k));
