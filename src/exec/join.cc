@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/row_key.h"
+
 namespace sluice::exec {
 
 Result<std::unique_ptr<JoinOp>> JoinOp::Make(const plan::QueryPlan& plan, QueryEnv env,
@@ -51,6 +53,10 @@ Status JoinOp::Init() {
     int total = static_cast<int>(join.joined->schema.size());
     for (auto [right, left] : EqualityPairs(*join.on, width, total))
       equi_keys_.push_back({left, right - width});
+    for (auto [left, right] : equi_keys_) {
+      sides_[0].key_columns.push_back(left);
+      sides_[1].key_columns.push_back(right);
+    }
     for (int s = 0; s < 2; ++s) {
       const Table* table = sides_[1 - s].table;
       if (!table || !table->has_key()) continue;
@@ -124,24 +130,35 @@ void JoinOp::Apply(int s, const EventChunk& chunk) {
   for (size_t i = 0; i < chunk.size(); ++i) {
     switch (chunk.kinds[i]) {
       case EventKind::kCurrent: {
-        side.held.push_back(side.store->Add(chunk.batch, i, chunk.batch.timestamp(i)));
+        uint32_t slot = side.store->Add(chunk.batch, i, chunk.batch.timestamp(i));
+        side.held.push_back(slot);
+        if (!side.key_columns.empty())
+          side.by_key[KeyOf(chunk.batch, i, side.key_columns)].push_back(slot);
         if (side.plan->triggers) Probe(s, chunk.batch, i);
         break;
       }
       case EventKind::kExpired: {
         // Most windows expire their oldest event; the others (sort, unique, ...) any of them.
-        auto it = std::find_if(side.held.begin(), side.held.end(), [&](uint32_t slot) {
-          return side.store->Equals(slot, chunk.batch, i);
-        });
-        if (it != side.held.end()) {
-          side.store->Free(*it);
-          side.held.erase(it);
+        auto same = [&](uint32_t slot) { return side.store->Equals(slot, chunk.batch, i); };
+        auto it = std::find_if(side.held.begin(), side.held.end(), same);
+        if (it == side.held.end()) break;
+        uint32_t slot = *it;
+        side.held.erase(it);
+        if (!side.key_columns.empty()) {
+          auto k = side.by_key.find(KeyOf(chunk.batch, i, side.key_columns));
+          if (k != side.by_key.end()) {
+            std::vector<uint32_t>& slots = k->second;
+            slots.erase(std::find(slots.begin(), slots.end(), slot));
+            if (slots.empty()) side.by_key.erase(k);
+          }
         }
+        side.store->Free(slot);
         break;
       }
       case EventKind::kReset:
         for (uint32_t slot : side.held) side.store->Free(slot);
         side.held.clear();
+        side.by_key.clear();
         break;
     }
   }
@@ -168,6 +185,10 @@ void JoinOp::Probe(int s, const Batch& from, size_t row) {
       slots_ = other.table->rows();
     }
     BuildCandidates(s, from, row, *store, slots_.begin(), slots_.end());
+  } else if (other.window && !other.key_columns.empty()) {
+    auto k = other.by_key.find(KeyOf(from, row, mine.key_columns));
+    if (k != other.by_key.end())
+      BuildCandidates(s, from, row, *store, k->second.begin(), k->second.end());
   } else if (other.window) {
     BuildCandidates(s, from, row, *store, other.held.begin(), other.held.end());
   }
@@ -187,6 +208,12 @@ void JoinOp::Probe(int s, const Batch& from, size_t row) {
     size_t at = joined_.AddRow(ts);  // the other side's attributes stay NULL
     copy_mine(&joined_, at);
   }
+}
+
+const std::string& JoinOp::KeyOf(const Batch& batch, size_t row, const std::vector<int>& columns) {
+  key_.clear();
+  for (int c : columns) AppendValueKey(batch.column(static_cast<size_t>(c)), row, &key_);
+  return key_;
 }
 
 template <typename It>

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 
+#include "absl/container/flat_hash_map.h"
 #include "exec/expression.h"
 #include "exec/operator.h"
 #include "exec/query_op.h"
@@ -46,6 +47,10 @@ class JoinOp final : public TimedWork {
     const Table* table = nullptr;    // a table side: its rows are what it holds
     std::unique_ptr<RowStore> store;
     std::deque<uint32_t> held;  // slots of what the window holds, oldest first
+    // With equality keys in ON: the held slots by their key values, oldest first per key, so that
+    // a probe touches only the rows that can match.
+    absl::flat_hash_map<std::string, std::vector<uint32_t>> by_key;
+    std::vector<int> key_columns;  // this side's attributes in the equality keys
     EventChunk chunk;
   };
   class Port final : public BatchConsumer {
@@ -88,6 +93,9 @@ class JoinOp final : public TimedWork {
   // attributes that give the key, in key order: the row is found in the table's index.
   std::vector<int> table_key_from_[2];
   std::vector<uint32_t> slots_;
+  std::string key_;
+  // Row `row` of `batch`'s values at `columns`, as a key (common/row_key.h) in key_.
+  const std::string& KeyOf(const Batch& batch, size_t row, const std::vector<int>& columns);
   EvalContext ctx_;
   Batch candidates_;  // an arriving event paired with everything the other side holds
   Batch joined_;      // rows for `rest`
