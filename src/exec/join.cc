@@ -20,17 +20,14 @@ Result<std::unique_ptr<JoinOp>> JoinOp::Make(const plan::QueryPlan& plan, QueryE
 
 JoinOp::JoinOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
                TimedWork* rest_timed, bool driven_by_clock)
-    : plan_(plan),
-      env_(std::move(env)),
-      rest_(std::move(rest)),
-      rest_timed_(rest_timed),
-      driven_by_clock_(driven_by_clock) {}
+    : MultiStreamOp(plan.join->joined->schema, std::move(rest), rest_timed, driven_by_clock),
+      plan_(plan),
+      env_(std::move(env)) {}
 
 Status JoinOp::Init() {
   const plan::JoinPlan& join = *plan_.join;
   const Schema& joined = join.joined->schema;
   candidates_.Reset(joined);
-  joined_.Reset(joined);
   for (int s = 0; s < 2; ++s) {
     Side& side = sides_[s];
     side.plan = s == 0 ? &join.left : &join.right;
@@ -92,7 +89,7 @@ void JoinOp::Arrive(int s, const Batch& batch) {
   for (size_t k = 0; k < sel.size; ++k) {
     uint32_t r = sel[k];
     int64_t ts = batch.timestamp(r);
-    AdvanceTo(ts);
+    AdvanceLocked(ts);
     if (!side.window) {
       // Nothing is kept: the arrival only probes.
       if (side.plan->triggers) Probe(s, batch, r);
@@ -113,7 +110,7 @@ void JoinOp::Arrive(int s, const Batch& batch) {
   Flush();
 }
 
-void JoinOp::AdvanceTo(int64_t now) {
+void JoinOp::AdvanceLocked(int64_t now) {
   if (now <= now_) return;
   now_ = now;
   for (int s = 0; s < 2; ++s) {
@@ -200,13 +197,13 @@ void JoinOp::Probe(int s, const Batch& from, size_t row) {
           &EvalCondition(*on_, ctx_, Now(), candidates_, Selection::All(n), &env_.counters->errors);
     for (size_t k = 0; k < n; ++k) {
       if (keep && !IsTrue(*keep, k)) continue;
-      joined_.AppendRow(candidates_, k);
+      out_.AppendRow(candidates_, k);
       ++matched;
     }
   }
   if (matched == 0 && mine.plan->outer) {
-    size_t at = joined_.AddRow(ts);  // the other side's attributes stay NULL
-    copy_mine(&joined_, at);
+    size_t at = out_.AddRow(ts);  // the other side's attributes stay NULL
+    copy_mine(&out_, at);
   }
 }
 
@@ -235,29 +232,10 @@ void JoinOp::BuildCandidates(int s, const Batch& from, size_t row, const RowStor
   }
 }
 
-void JoinOp::Flush() {
-  if (joined_.num_rows() == 0) return;
-  rest_->Push(joined_);
-  joined_.Clear();
-}
-
-void JoinOp::OnTime(int64_t now_ms) {
-  if (driven_by_clock_) {
-    std::lock_guard<std::mutex> lock(mu_);
-    AdvanceTo(now_ms);
-    Flush();
-  }
-  if (rest_timed_) rest_timed_->OnTime(now_ms);
-}
-
-int64_t JoinOp::NextDeadline() const {
+int64_t JoinOp::DeadlineLocked() const {
   int64_t d = kNever;
-  if (driven_by_clock_) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const Side& side : sides_)
-      if (side.window) d = std::min(d, side.window->NextDeadline());
-  }
-  if (rest_timed_) d = std::min(d, rest_timed_->NextDeadline());
+  for (const Side& side : sides_)
+    if (side.window) d = std::min(d, side.window->NextDeadline());
   return d;
 }
 

@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "exec/expression.h"
+#include "exec/multi_stream_op.h"
 #include "exec/operator.h"
 #include "exec/query_op.h"
 #include "exec/table.h"
@@ -22,7 +23,7 @@
 
 namespace sluice::exec {
 
-class JoinOp final : public TimedWork {
+class JoinOp final : public MultiStreamOp {
  public:
   // `rest` reads joined rows (plan.input is the joined row); `rest_timed` is its time-driven
   // work, or null. `driven_by_clock`: OnTime moves the sides' windows.
@@ -34,9 +35,6 @@ class JoinOp final : public TimedWork {
   // What subscribes to each side's stream.
   BatchConsumer* left() { return &ports_[0]; }
   BatchConsumer* right() { return &ports_[1]; }
-
-  void OnTime(int64_t now_ms) override;
-  int64_t NextDeadline() const override;
 
  private:
   struct Side {
@@ -65,7 +63,8 @@ class JoinOp final : public TimedWork {
   Status Init();
   void Arrive(int side, const Batch& batch);
   // Moves both windows to `now` and applies what they emit.
-  void AdvanceTo(int64_t now);
+  void AdvanceLocked(int64_t now) override;
+  int64_t DeadlineLocked() const override;
   // Applies a window's output to its side: entries, expiries, resets; entries probe.
   void Apply(int side, const EventChunk& chunk);
   void Probe(int side, const Batch& from, size_t row);
@@ -74,15 +73,10 @@ class JoinOp final : public TimedWork {
   template <typename It>
   void BuildCandidates(int s, const Batch& from, size_t row, const RowStore& store, It begin,
                        It end);
-  void Flush();
   int64_t Now() const { return env_.clock ? env_.clock->NowMillis() : 0; }
 
-  mutable std::mutex mu_;  // one batch at a time, whichever side it comes from
   const plan::QueryPlan& plan_;
   QueryEnv env_;
-  std::unique_ptr<BatchConsumer> rest_;
-  TimedWork* rest_timed_;
-  bool driven_by_clock_;
   Side sides_[2];
   Port ports_[2];
   std::unique_ptr<VecExpr> on_;
@@ -98,7 +92,6 @@ class JoinOp final : public TimedWork {
   const std::string& KeyOf(const Batch& batch, size_t row, const std::vector<int>& columns);
   EvalContext ctx_;
   Batch candidates_;  // an arriving event paired with everything the other side holds
-  Batch joined_;      // rows for `rest`
   std::vector<uint32_t> passing_;
   int64_t now_ = std::numeric_limits<int64_t>::min();
 };

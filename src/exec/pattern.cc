@@ -17,12 +17,10 @@ Result<std::unique_ptr<PatternOp>> PatternOp::Make(const plan::QueryPlan& plan, 
 
 PatternOp::PatternOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
                      TimedWork* rest_timed, bool driven_by_clock)
-    : plan_(plan),
+    : MultiStreamOp(plan.pattern->matched->schema, std::move(rest), rest_timed, driven_by_clock),
+      plan_(plan),
       pattern_(*plan.pattern),
       env_(std::move(env)),
-      rest_(std::move(rest)),
-      rest_timed_(rest_timed),
-      driven_by_clock_(driven_by_clock),
       store_(plan.pattern->matched->schema) {}
 
 Status PatternOp::Init() {
@@ -30,7 +28,6 @@ Status PatternOp::Init() {
   nulls_.Reset(schema);
   nulls_.AddRow(0);
   candidates_.Reset(schema);
-  matched_.Reset(schema);
   for (const plan::PatternStepPlan& step : pattern_.steps) {
     std::unique_ptr<VecExpr> condition;
     std::vector<std::pair<int, int>> keys;
@@ -92,8 +89,8 @@ void PatternOp::Settle(Partial p, int64_t ts, std::vector<Partial>* next) {
       bool done = step.joint == plan::PatternStepPlan::Joint::kAnd ? p.count == 3 : p.count != 0;
       if (!done) break;
       if (p.step + 2 == pattern_.steps.size()) {
-        size_t at = matched_.AddRow(ts);
-        store_.CopyTo(p.slot, &matched_, at);
+        size_t at = out_.AddRow(ts);
+        store_.CopyTo(p.slot, &out_, at);
         store_.Free(p.slot);
         return;
       }
@@ -105,8 +102,8 @@ void PatternOp::Settle(Partial p, int64_t ts, std::vector<Partial>* next) {
     }
     // Reluctant, as Siddhi's counts: the last element completes as soon as it has its minimum.
     if (p.count >= step.min_count && p.step + 1 == pattern_.steps.size()) {
-      size_t at = matched_.AddRow(ts);
-      store_.CopyTo(p.slot, &matched_, at);
+      size_t at = out_.AddRow(ts);
+      store_.CopyTo(p.slot, &out_, at);
       store_.Free(p.slot);
       return;
     }
@@ -320,7 +317,7 @@ void PatternOp::Leave(Instance* instance) {
   Enter(instance);  // swaps back
 }
 
-void PatternOp::Sweep(int64_t now) {
+void PatternOp::AdvanceLocked(int64_t now) {
   if (now <= now_) return;
   now_ = now;
   if (!partitioned_) {
@@ -359,7 +356,7 @@ void PatternOp::Arrive(const Port& port, const Batch& batch) {
   for (size_t r = 0; r < batch.num_rows(); ++r) {
     int64_t ts = batch.timestamp(r);
     Instance* instance = InstanceFor(port, batch, r);
-    Sweep(ts);
+    AdvanceLocked(ts);
     Enter(instance);
     AdvanceTo(ts);
     Match(batch, port.stream, r);
@@ -368,31 +365,10 @@ void PatternOp::Arrive(const Port& port, const Batch& batch) {
   Flush();
 }
 
-void PatternOp::Flush() {
-  if (matched_.num_rows() == 0) return;
-  rest_->Push(matched_);
-  matched_.Clear();
-}
-
-void PatternOp::OnTime(int64_t now_ms) {
-  if (driven_by_clock_) {
-    std::lock_guard<std::mutex> lock(mu_);
-    Sweep(now_ms);
-    Flush();
-  }
-  if (rest_timed_) rest_timed_->OnTime(now_ms);
-}
-
-int64_t PatternOp::NextDeadline() const {
-  int64_t d = kNever;
-  if (driven_by_clock_) {
-    std::lock_guard<std::mutex> lock(mu_);
-    // Not started: now, so that a NOT at the start counts from when the app starts.
-    if (!partitioned_ && !instances_[0]->started) return std::numeric_limits<int64_t>::min();
-    d = next_deadline_;
-  }
-  if (rest_timed_) d = std::min(d, rest_timed_->NextDeadline());
-  return d;
+int64_t PatternOp::DeadlineLocked() const {
+  // Not started: now, so that a NOT at the start counts from when the app starts.
+  if (!partitioned_ && !instances_[0]->started) return std::numeric_limits<int64_t>::min();
+  return next_deadline_;
 }
 
 }  // namespace sluice::exec

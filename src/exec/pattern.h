@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "exec/expression.h"
+#include "exec/multi_stream_op.h"
 #include "exec/operator.h"
 #include "exec/query_op.h"
 #include "exec/window.h"
@@ -19,7 +20,7 @@
 
 namespace sluice::exec {
 
-class PatternOp final : public TimedWork {
+class PatternOp final : public MultiStreamOp {
  public:
   // `rest` reads matched rows (plan.input is the matched row); `rest_timed` is its time-driven
   // work, or null. `driven_by_clock`: OnTime moves time (NOT ... FOR deadlines).
@@ -28,9 +29,6 @@ class PatternOp final : public TimedWork {
                                                  TimedWork* rest_timed, bool driven_by_clock);
   // What subscribes to `stream` (one of plan.Sources()).
   BatchConsumer* port(const plan::StreamDef* stream);
-
-  void OnTime(int64_t now_ms) override;
-  int64_t NextDeadline() const override;
 
  private:
   struct Partial {
@@ -65,7 +63,8 @@ class PatternOp final : public TimedWork {
   void Enter(Instance* instance);
   void Leave(Instance* instance);
   // Time moved to `now`: every instance with a NOT deadline due by then advances.
-  void Sweep(int64_t now);
+  void AdvanceLocked(int64_t now) override;
+  int64_t DeadlineLocked() const override;
   // Starts the pattern at `now` the first time time is seen.
   void StartIfNeeded(int64_t now);
   void AddWaiter(int64_t now);
@@ -77,15 +76,10 @@ class PatternOp final : public TimedWork {
   // `next`.
   void Settle(Partial p, int64_t ts, std::vector<Partial>* next);
   void Match(const Batch& event, const plan::StreamDef* stream, size_t row);
-  void Flush();
 
-  mutable std::mutex mu_;
   const plan::QueryPlan& plan_;
   const plan::PatternPlan& pattern_;
   QueryEnv env_;
-  std::unique_ptr<BatchConsumer> rest_;
-  TimedWork* rest_timed_;
-  bool driven_by_clock_;
   std::vector<std::unique_ptr<Port>> ports_;
   std::vector<std::unique_ptr<VecExpr>> conditions_;  // per step; null: any event
   // Per step: its condition's equalities between an attribute of the arriving event (index in
@@ -104,7 +98,6 @@ class PatternOp final : public TimedWork {
   EvalContext ctx_;
   Batch nulls_;       // one row of NULLs: a fresh partial
   Batch candidates_;  // waiting partials with the arriving event in their step's columns
-  Batch matched_;     // rows for `rest`
   // Reused per event, so that matching allocates nothing in steady state.
   struct Option {
     size_t partial;  // index in partials_

@@ -1,0 +1,32 @@
+#include "exec/multi_stream_op.h"
+
+#include <algorithm>
+
+namespace sluice::exec {
+
+void MultiStreamOp::Flush() {
+  if (out_.num_rows() == 0) return;
+  rest_->Push(out_);
+  out_.Clear();
+}
+
+void MultiStreamOp::OnTime(int64_t now_ms) {
+  if (driven_by_clock_) {
+    std::lock_guard<std::mutex> lock(mu_);
+    AdvanceLocked(now_ms);
+    Flush();
+  }
+  if (rest_timed_) rest_timed_->OnTime(now_ms);
+}
+
+int64_t MultiStreamOp::NextDeadline() const {
+  int64_t d = kNever;
+  if (driven_by_clock_) {
+    std::lock_guard<std::mutex> lock(mu_);
+    d = DeadlineLocked();
+  }
+  if (rest_timed_) d = std::min(d, rest_timed_->NextDeadline());
+  return d;
+}
+
+}  // namespace sluice::exec

@@ -1,0 +1,46 @@
+// The front of a query that reads several streams (a join, a pattern): it turns their arrivals
+// into rows (gathered in out_) that `rest`, the usual operator for the rest of the query, carries
+// on with. It owns the time-driven part both share: OnTime moves its own time under mu_, hands on
+// what that produced, then lets `rest` do its own time-driven work.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "exec/operator.h"
+#include "sluice/batch.h"
+
+namespace sluice::exec {
+
+class MultiStreamOp : public TimedWork {
+ public:
+  void OnTime(int64_t now_ms) final;
+  int64_t NextDeadline() const final;
+
+ protected:
+  // `row_schema`: the rows handed to `rest`. `rest_timed`: rest's time-driven work, or null.
+  // `driven_by_clock`: OnTime moves this operator's time (else only its events do).
+  MultiStreamOp(const Schema& row_schema, std::unique_ptr<BatchConsumer> rest,
+                TimedWork* rest_timed, bool driven_by_clock)
+      : out_(row_schema),
+        rest_(std::move(rest)),
+        rest_timed_(rest_timed),
+        driven_by_clock_(driven_by_clock) {}
+
+  // Moves time to `now`. Requires mu_.
+  virtual void AdvanceLocked(int64_t now) = 0;
+  // When AdvanceLocked next has work; kNever when none. Requires mu_.
+  virtual int64_t DeadlineLocked() const = 0;
+  // Hands the rows in out_ to `rest`. Requires mu_.
+  void Flush();
+
+  mutable std::mutex mu_;  // one batch at a time, whichever stream it comes from
+  Batch out_;
+
+ private:
+  std::unique_ptr<BatchConsumer> rest_;
+  TimedWork* rest_timed_;
+  bool driven_by_clock_;
+};
+
+}  // namespace sluice::exec
