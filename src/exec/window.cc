@@ -182,21 +182,28 @@ constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 // Floor division for window ids of times before the start.
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
+// Adds an event to a FIFO window that holds at most `limit` events: when full, the oldest expires
+// first (timestamped with the arrival), then the event enters.
+void AddToBoundedFifo(const Batch& in, size_t row, int64_t ts, size_t limit, RowStore* store,
+                      std::deque<uint32_t>* fifo, EventChunk* out) {
+  if (fifo->size() >= limit) {
+    uint32_t old = fifo->front();
+    fifo->pop_front();
+    store->AppendTo(old, EventKind::kExpired, ts, out);
+    store->Free(old);
+  }
+  uint32_t slot = store->Add(in, row, ts);
+  fifo->push_back(slot);
+  store->AppendTo(slot, EventKind::kCurrent, ts, out);
+}
+
 // length(n): the last n events; each arrival beyond n expires the oldest (before the arrival, as
 // Siddhi's LengthWindowProcessor inserts it).
 class LengthWindow final : public Window {
  public:
   LengthWindow(const Schema& s, int64_t n) : store_(s), n_(static_cast<size_t>(n)) {}
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
-    if (fifo_.size() >= n_) {
-      uint32_t old = fifo_.front();
-      fifo_.pop_front();
-      store_.AppendTo(old, EventKind::kExpired, ts, out);
-      store_.Free(old);
-    }
-    uint32_t slot = store_.Add(in, row, ts);
-    fifo_.push_back(slot);
-    store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+    AddToBoundedFifo(in, row, ts, n_, &store_, &fifo_, out);
   }
 
  private:
@@ -218,15 +225,8 @@ class TimeWindow final : public Window {
       fifo_.push_back(store_.Add(in, row, ts));
       return;
     }
-    if (n_ > 0 && static_cast<int64_t>(fifo_.size()) >= n_) {
-      uint32_t old = fifo_.front();
-      fifo_.pop_front();
-      store_.AppendTo(old, EventKind::kExpired, ts, out);
-      store_.Free(old);
-    }
-    uint32_t slot = store_.Add(in, row, ts);
-    fifo_.push_back(slot);
-    store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+    size_t limit = n_ > 0 ? static_cast<size_t>(n_) : std::numeric_limits<size_t>::max();
+    AddToBoundedFifo(in, row, ts, limit, &store_, &fifo_, out);
   }
   void Advance(int64_t now, EventChunk* out) override {
     now_ = std::max(now_, now);
