@@ -1,6 +1,7 @@
 #include "exec/join.h"
 
 #include <algorithm>
+#include <span>
 
 #include "common/row_key.h"
 
@@ -181,13 +182,14 @@ void JoinOp::Probe(int s, const Batch& from, size_t row) {
     } else {
       slots_ = other.table->rows();
     }
-    BuildCandidates(s, from, row, *store, slots_.begin(), slots_.end());
+    BuildCandidates(s, from, row, *store, slots_.begin(), slots_.end(), false);
   } else if (other.window && !other.key_columns.empty()) {
     auto k = other.by_key.find(KeyOf(from, row, mine.key_columns));
     if (k != other.by_key.end())
-      BuildCandidates(s, from, row, *store, k->second.begin(), k->second.end());
+      BuildCandidates(s, from, row, *store, k->second.begin(), k->second.end(),
+                      /*keys_equal=*/true);
   } else if (other.window) {
-    BuildCandidates(s, from, row, *store, other.held.begin(), other.held.end());
+    BuildCandidates(s, from, row, *store, other.held.begin(), other.held.end(), false);
   }
   if (other.table || (other.window && !other.held.empty())) {
     size_t n = candidates_.num_rows();
@@ -215,13 +217,14 @@ const std::string& JoinOp::KeyOf(const Batch& batch, size_t row, const std::vect
 
 template <typename It>
 void JoinOp::BuildCandidates(int s, const Batch& from, size_t row, const RowStore& store, It begin,
-                             It end) {
+                             It end, bool keys_equal) {
   const Side& mine = sides_[s];
   const Side& other = sides_[1 - s];
   for (It it = begin; it != end; ++it) {
     uint32_t slot = *it;
     bool equal = true;
-    for (const auto& [l, r] : equi_keys_) {
+    for (const auto& [l, r] : keys_equal ? std::span<const std::pair<int, int>>()
+                                         : std::span<const std::pair<int, int>>(equi_keys_)) {
       int mine_col = s == 0 ? l : r, other_col = s == 0 ? r : l;
       equal = equal && store.ValueEquals(slot, other_col, from.column(mine_col), row);
     }

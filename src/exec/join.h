@@ -69,10 +69,11 @@ class JoinOp final : public MultiStreamOp {
   void Apply(int side, const EventChunk& chunk);
   void Probe(int side, const Batch& from, size_t row);
   // Pairs row `row` of `from` (arriving on side `s`) with the other side's rows `[begin, end)`
-  // of `store` whose equality keys match, into candidates_.
+  // of `store` whose equality keys match (`keys_equal`: known to, from the key index), into
+  // candidates_.
   template <typename It>
   void BuildCandidates(int s, const Batch& from, size_t row, const RowStore& store, It begin,
-                       It end);
+                       It end, bool keys_equal);
   int64_t Now() const { return env_.clock ? env_.clock->NowMillis() : 0; }
 
   const plan::QueryPlan& plan_;
