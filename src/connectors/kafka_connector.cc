@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/format.h"
+#include "common/log.h"
 #include "connectors/connector.h"
 #include "connectors/csv_codec.h"
 #include "connectors/json_codec.h"
@@ -110,8 +111,11 @@ class KafkaSource final : public Source {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 100);
       while (m) {
         if (m->err) {
+          // A consumer error (brokers down, a topic that went away), not a bad record: reported,
+          // not counted as malformed; librdkafka retries on its own.
           if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-            ctx.malformed("kafka " + topic, rd_kafka_message_errstr(m));
+            Log(LogLevel::kWarn, "stream '" + def_.name + "': kafka topic '" + topic +
+                                     "': " + rd_kafka_message_errstr(m));
           rd_kafka_message_destroy(m);
         } else {
           Decode(m, &batch, ctx);
