@@ -110,20 +110,43 @@ static std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool ParseInt64(std::string_view s, int64_t* out) {
+NumberParse ParseInt64Checked(std::string_view s, int64_t* out) {
   s = Trim(s);
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return false;
+  if (s.empty()) return NumberParse::kSyntax;
   auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+  if (r.ptr != s.data() + s.size()) return NumberParse::kSyntax;
+  if (r.ec == std::errc::result_out_of_range) return NumberParse::kOutOfRange;
+  return r.ec == std::errc() ? NumberParse::kOk : NumberParse::kSyntax;
+}
+
+bool ParseInt64(std::string_view s, int64_t* out) {
+  return ParseInt64Checked(s, out) == NumberParse::kOk;
+}
+
+NumberParse ParseDoubleChecked(std::string_view s, double* out) {
+  s = Trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return NumberParse::kSyntax;
+  // from_chars also reads "inf" and "nan": numbers are digits here.
+  char first = s.front() == '-' && s.size() > 1 ? s[1] : s.front();
+  if (!(first >= '0' && first <= '9') && first != '.') return NumberParse::kSyntax;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  if (r.ptr != s.data() + s.size()) return NumberParse::kSyntax;
+  if (r.ec == std::errc::result_out_of_range) {
+    // Too large in magnitude is out of range; too small underflows to zero.
+    size_t e = s.find_first_of("eE");
+    bool tiny = e != std::string_view::npos && e + 1 < s.size() && s[e + 1] == '-';
+    if (!tiny) return NumberParse::kOutOfRange;
+    *out = s.front() == '-' ? -0.0 : 0.0;
+    return NumberParse::kOk;
+  }
+  if (r.ec != std::errc()) return NumberParse::kSyntax;
+  return std::isfinite(*out) ? NumberParse::kOk : NumberParse::kOutOfRange;
 }
 
 bool ParseDouble(std::string_view s, double* out) {
-  s = Trim(s);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return false;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(*out);
+  return ParseDoubleChecked(s, out) == NumberParse::kOk;
 }
 
 bool ParseBool(std::string_view s, bool* out) {

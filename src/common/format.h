@@ -21,6 +21,11 @@ void AppendJsonString(std::string* out, std::string_view s);
 // Whole-string parses; leading/trailing spaces are allowed, nothing else.
 bool ParseInt64(std::string_view s, int64_t* out);
 bool ParseDouble(std::string_view s, double* out);
+// The same, saying why a parse failed: the text is not a number, or its value does not fit (for
+// doubles: beyond the largest finite value; a value too small to represent reads as 0).
+enum class NumberParse { kOk, kSyntax, kOutOfRange };
+NumberParse ParseInt64Checked(std::string_view s, int64_t* out);
+NumberParse ParseDoubleChecked(std::string_view s, double* out);
 bool ParseBool(std::string_view s, bool* out);
 // Parses "12.5" into the unscaled value at `scale` (12.5 at scale 2 is 1250), rounding half away
 // from zero; false on bad text or overflow of 18 digits.

@@ -492,38 +492,43 @@ struct SubSelection {
   Selection AsSelection() const { return {rows.data(), rows.size()}; }
 };
 
-// AND / OR with three-valued logic. The right side is evaluated only on rows that the left side
-// does not decide, so `x <> 0 AND 10 / x > 1` never divides by zero.
+// AND / OR of any number of operands, with three-valued logic. Each operand is evaluated only on
+// the rows that the operands before it did not decide, so `x <> 0 AND 10 / x > 1` never divides
+// by zero, and a chain of n operands costs one pass per operand, not a tree of depth n.
 class LogicExpr final : public VecExpr {
  public:
-  LogicExpr(bool is_and, std::unique_ptr<VecExpr> a, std::unique_ptr<VecExpr> b)
-      : VecExpr(DataType::Bool()), is_and_(is_and), a_(std::move(a)), b_(std::move(b)) {}
+  LogicExpr(bool is_and, std::vector<std::unique_ptr<VecExpr>> operands)
+      : VecExpr(DataType::Bool()), is_and_(is_and), operands_(std::move(operands)) {}
 
   const Column& Eval(EvalContext& ctx, const Batch& in, Selection sel) override {
-    const Column& a = a_->Eval(ctx, in, sel);
     size_t n = sel.size;
     Column& out = Output(n);
     const int64_t decided = is_and_ ? 0 : 1;  // FALSE decides AND, TRUE decides OR
-    sub_.Clear();
-    for (size_t k = 0; k < n; ++k) {
-      bool known = a.valid()[k] && a.ints()[k] == decided;
-      if (known) {
-        out.SetInt(k, decided);
-      } else {
-        sub_.Add(static_cast<uint32_t>(k), sel[k]);
+    // Rows not decided yet: their dense positions, input rows, and whether a NULL was seen.
+    pending_.Clear();
+    saw_null_.clear();
+    for (size_t k = 0; k < n; ++k) pending_.Add(static_cast<uint32_t>(k), sel[k]);
+    saw_null_.assign(n, 0);
+    for (size_t i = 0; i < operands_.size() && !pending_.rows.empty(); ++i) {
+      Selection osel = pending_.rows.size() == n ? sel : pending_.AsSelection();
+      const Column& v = operands_[i]->Eval(ctx, in, osel);
+      size_t kept = 0;
+      for (size_t j = 0; j < pending_.positions.size(); ++j) {
+        uint32_t k = pending_.positions[j];
+        if (v.valid()[j] && v.ints()[j] == decided) {
+          out.SetInt(k, decided);
+          continue;
+        }
+        saw_null_[k] |= !v.valid()[j];
+        pending_.positions[kept] = k;
+        pending_.rows[kept] = pending_.rows[j];
+        ++kept;
       }
+      pending_.positions.resize(kept);
+      pending_.rows.resize(kept);
     }
-    if (sub_.rows.empty()) return out;
-    Selection bsel = sub_.rows.size() == n ? sel : sub_.AsSelection();
-    const Column& b = b_->Eval(ctx, in, bsel);
-    for (size_t j = 0; j < sub_.positions.size(); ++j) {
-      uint32_t k = sub_.positions[j];
-      bool a_null = !a.valid()[k];
-      bool b_null = !b.valid()[j];
-      int64_t bv = b.ints()[j];
-      if (!b_null && bv == decided) {
-        out.SetInt(k, decided);
-      } else if (a_null || b_null) {
+    for (uint32_t k : pending_.positions) {
+      if (saw_null_[k]) {
         out.SetNull(k);
       } else {
         out.SetInt(k, 1 - decided);
@@ -534,8 +539,9 @@ class LogicExpr final : public VecExpr {
 
  private:
   bool is_and_;
-  std::unique_ptr<VecExpr> a_, b_;
-  SubSelection sub_;
+  std::vector<std::unique_ptr<VecExpr>> operands_;
+  SubSelection pending_;
+  std::vector<uint8_t> saw_null_;
 };
 
 class NotExpr final : public VecExpr {
@@ -867,7 +873,7 @@ Result<std::unique_ptr<VecExpr>> CompileNode(const BoundExpr& e) {
     case K::kAnd:
     case K::kOr:
       return std::unique_ptr<VecExpr>(
-          std::make_unique<LogicExpr>(e.kind == K::kAnd, std::move(args[0]), std::move(args[1])));
+          std::make_unique<LogicExpr>(e.kind == K::kAnd, std::move(args)));
     case K::kIsNull:
       return std::unique_ptr<VecExpr>(std::make_unique<IsNullExpr>(e.negated, std::move(args[0])));
     case K::kLike:

@@ -910,7 +910,7 @@ class Binder {
       auto def = std::make_unique<StreamDef>();
       def->name = out.target;
       def->auto_defined = true;
-      def->loc = out.loc;
+      def->loc = out.target_loc.line > 0 ? out.target_loc : out.loc;
       std::set<std::string> seen;
       bool ok = true;
       for (Item& it : items) {
@@ -1819,27 +1819,30 @@ class Binder {
         return b;
       }
       case Expr::Kind::kBinary: {
-        BoundExprPtr l = BindExpr(*e.args[0], scope);
-        BoundExprPtr r = BindExpr(*e.args[1], scope);
-        if (!l || !r) return nullptr;
         BinaryOp op = e.binary_op;
         if (op == BinaryOp::kAnd || op == BinaryOp::kOr) {
-          for (auto* side : {&l, &r}) {
-            if ((*side)->type.id != TypeId::kBool && (*side)->type.id != TypeId::kNull) {
-              const Expr& se = side == &l ? *e.args[0] : *e.args[1];
+          // A flat chain of any number of operands.
+          std::vector<BoundExprPtr> operands;
+          if (!BindArgs(e, scope, &operands)) return nullptr;
+          for (size_t i = 0; i < operands.size(); ++i) {
+            if (operands[i]->type.id != TypeId::kBool && operands[i]->type.id != TypeId::kNull) {
+              const Expr& se = *e.args[i];
               diags_->Error(se.loc,
                             std::string(sql::BinaryOpText(op)) + " needs BOOL operands, but '" +
-                                se.ToSql() + "' is " + (*side)->type.ToString(),
+                                se.ToSql() + "' is " + operands[i]->type.ToString(),
                             "", se.length);
               return nullptr;
             }
           }
           auto b = Node(op == BinaryOp::kAnd ? BoundExpr::Kind::kAnd : BoundExpr::Kind::kOr,
                         DataType::Bool(), e);
-          b->args.push_back(MakeCast(std::move(l), DataType::Bool()));
-          b->args.push_back(MakeCast(std::move(r), DataType::Bool()));
+          for (BoundExprPtr& operand : operands)
+            b->args.push_back(MakeCast(std::move(operand), DataType::Bool()));
           return b;
         }
+        BoundExprPtr l = BindExpr(*e.args[0], scope);
+        BoundExprPtr r = BindExpr(*e.args[1], scope);
+        if (!l || !r) return nullptr;
         if (op >= BinaryOp::kEq && op <= BinaryOp::kGe)
           return BindComparison(op, std::move(l), std::move(r), e, *e.args[0], *e.args[1]);
         MakeLiteralExact(l, *r);

@@ -179,5 +179,49 @@ TEST(BinderTest, ALoopMustPassThroughAnAsyncStream) {
   EXPECT_NE(fault.errors.find("synchronous loop: T -> !T -> T"), std::string::npos) << fault.errors;
 }
 
+TEST(BinderTest, LongOrChainsBindInLinearTime) {
+  // 10,000 ORs took quadratic time (and 100,000 overflowed the stack) when chains were binary.
+  std::string text = "CREATE STREAM S (a INT);\nINSERT INTO O SELECT a FROM S WHERE a = 0";
+  for (int i = 1; i < 10000; ++i) text += " OR a = " + std::to_string(i);
+  Bound b = BindText(text + ";");
+  ASSERT_TRUE(b.errors.empty()) << b.errors;
+  const BoundExpr& f = *b.plan->queries[0].filter;
+  EXPECT_EQ(f.kind, BoundExpr::Kind::kOr);
+  EXPECT_EQ(f.args.size(), 10000u);
+}
+
+TEST(BinderTest, AMisspeltInsertTargetWarnsAtCheck) {
+  std::string text =
+      "CREATE STREAM S (a INT);\n"
+      "CREATE STREAM Alerts (a INT) WITH ('type'='sink', 'connector'='stdout');\n"
+      "INSERT INTO Alrts SELECT a FROM S;\n"
+      "INSERT INTO Used SELECT a FROM S;\n"
+      "INSERT INTO Alerts SELECT a FROM Used;\n";
+  sql::Diagnostics d;
+  sql::AppAst ast = sql::Parse(text, &d);
+  std::unique_ptr<AppPlan> plan = BindApp(ast, text, &d);
+  ASSERT_FALSE(d.has_errors()) << d.Format(text, "t.sql");
+  sql::Diagnostics w;
+  WarnUnreadOutputs(*plan, &w);
+  std::string out = w.Format(text, "t.sql");
+  EXPECT_NE(out.find("t.sql:3:13: warning: stream 'Alrts' is written but never read"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("did you mean 'Alerts'?"), std::string::npos) << out;
+  EXPECT_EQ(out.find("'Used'"), std::string::npos) << out;  // read by a query
+  EXPECT_EQ(w.all().size(), 1u) << out;
+}
+
+TEST(BinderTest, ATableWithAConnectorIsRejectedAtItsLine) {
+  // It passed check and then aborted `run` with std::out_of_range.
+  Bound b = BindText(
+      "CREATE TABLE T (k STRING PRIMARY KEY, v INT)\n"
+      "  WITH ('type'='source', 'connector'='file', 'path'='t.jsonl');\n");
+  EXPECT_NE(b.errors.find("t.sql:2:26: error: not supported yet: a table loaded from connector "
+                          "'file'"),
+            std::string::npos)
+      << b.errors;
+}
+
 }  // namespace
 }  // namespace sluice::plan

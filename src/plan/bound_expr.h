@@ -68,7 +68,7 @@ struct BoundExpr {
     kNot,      // NOT args[0]
     kArith,    // args[0] op args[1], both of the result type (DECIMAL: scales may differ)
     kCompare,  // args[0] op args[1], both of one type
-    kAnd,
+    kAnd,      // args[0] AND args[1] AND ...: two or more
     kOr,
     kFunction,  // fn(args)
     kCase,      // (when, then)* [else]

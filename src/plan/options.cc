@@ -327,6 +327,18 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
                      sql::DidYouMean(f->value, {"json", "csv"}));
     }
     for (const Property& p : properties) cfg->properties[p.key] = p.value;
+    // A table is filled by the queries that write it; loading one from a connector, or writing
+    // its changes to one, needs change kinds and table loading (not built yet).
+    if (def->is_table)
+      diags->Error(get("connector")->loc,
+                   std::string("not supported yet: a table ") +
+                       (cfg->is_source ? "loaded from" : "written to") + " connector '" +
+                       connector + "'",
+                   cfg->is_source ? "fill the table from a stream that has the connector, e.g. "
+                                    "UPDATE OR INSERT INTO " +
+                                        def->name + " SELECT ... FROM that_stream"
+                                  : "insert the rows into a stream that has the connector as well",
+                   static_cast<int>(get("connector")->key.size()) + 2);
     def->connector = std::move(cfg);
   } else if (type && !connector_given) {
     diags->Error(type->loc, "'type' is set but no 'connector' says what to attach",

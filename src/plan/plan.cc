@@ -1,5 +1,7 @@
 #include "plan/plan.h"
 
+#include <set>
+
 namespace sluice::plan {
 
 static const char* BackpressureName(Backpressure b) {
@@ -35,6 +37,12 @@ std::string AppPlan::Explain() const {
   for (const auto& d : catalog.all()) {
     out += d->is_table ? "table " : "stream ";
     out += d->name + " " + d->schema.ToString();
+    if (!d->primary_key.empty()) {
+      out += " PRIMARY KEY (";
+      for (size_t i = 0; i < d->primary_key.size(); ++i)
+        out += (i ? ", " : "") + d->schema.field(static_cast<size_t>(d->primary_key[i])).name;
+      out += ")";
+    }
     if (d->auto_defined) out += " [defined by INSERT INTO]";
     if (d->is_fault_stream) out += " [fault stream]";
     out += "\n";
@@ -46,8 +54,13 @@ std::string AppPlan::Explain() const {
     }
     if (d->on_error != ErrorAction::kDefault)
       out += std::string("  on error: ") + ErrorActionName(d->on_error) + "\n";
-    if (d->event_time.field >= 0)
-      out += "  event time: " + d->schema.field(d->event_time.field).name + "\n";
+    if (d->event_time.field >= 0) {
+      static const char* kLate[] = {"the fault stream if any, else logged", "drop", "fault",
+                                    "update"};
+      out += "  event time: " + d->schema.field(d->event_time.field).name + ", allowed lateness " +
+             std::to_string(d->event_time.allowed_lateness_ms) +
+             " ms, late data: " + kLate[static_cast<int>(d->event_time.late_data)] + "\n";
+    }
     if (d->connector) {
       out += std::string("  ") + (d->connector->is_source ? "source" : "sink") + ": " +
              d->connector->connector + " (" + d->connector->format + ")";
@@ -77,6 +90,17 @@ std::string AppPlan::Explain() const {
              (q.pattern->within_ms >= 0 ? ", WITHIN " + std::to_string(q.pattern->within_ms) + " ms"
                                         : std::string()) +
              ")\n";
+      if (!q.pattern->steps.empty() && !q.pattern->steps[0].partition_columns.empty()) {
+        out += "    Partition by";
+        for (const PatternStepPlan& step : q.pattern->steps) {
+          out += " " + step.stream->name + "(";
+          for (size_t i = 0; i < step.partition_columns.size(); ++i)
+            out += (i ? ", " : "") +
+                   step.stream->schema.field(static_cast<size_t>(step.partition_columns[i])).name;
+          out += ")";
+        }
+        out += "\n";
+      }
       for (const PatternStepPlan& step : q.pattern->steps) {
         out += "    " + std::string(step.absent ? "NOT " : "") +
                (step.alias.empty() ? "" : step.alias + "=") + step.stream->name;
@@ -138,6 +162,24 @@ std::string AppPlan::Explain() const {
            (q.by_name ? " (by name)" : " (by position)") + "\n";
   }
   return out;
+}
+
+void WarnUnreadOutputs(const AppPlan& plan, sql::Diagnostics* diags) {
+  std::set<const StreamDef*> read;
+  for (const QueryPlan& q : plan.queries)
+    for (const StreamDef* s : q.Sources()) read.insert(s);
+  std::vector<std::string> candidates;
+  for (const auto& d : plan.catalog.all())
+    if (!d->auto_defined && !d->is_fault_stream) candidates.push_back(d->name);
+  for (const auto& d : plan.catalog.all()) {
+    if (!d->auto_defined || d->is_table || read.count(d.get()) ||
+        (d->connector && !d->connector->is_source))
+      continue;
+    diags->Warning(
+        d->loc,
+        "stream '" + d->name + "' is written but never read: no query reads it and it has no sink",
+        sql::DidYouMean(d->name, candidates), static_cast<int>(d->name.size()));
+  }
 }
 
 }  // namespace sluice::plan

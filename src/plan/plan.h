@@ -225,6 +225,11 @@ struct AppPlan {
   std::string Explain() const;
 };
 
+// Warns about streams that INSERT INTO defined (no CREATE) and that nothing reads: no query and no
+// sink. Usually a misspelt target; an embedding app may still observe it with AddCallback, so
+// `check` reports it and the runtime does not.
+void WarnUnreadOutputs(const AppPlan& plan, sql::Diagnostics* diags);
+
 // Resolves names and types, validates options and plans every query of `ast`. Every problem goes
 // to `diags`; the plan is usable only when diags has no errors. `source` is the app's text.
 std::unique_ptr<AppPlan> BindApp(const sql::AppAst& ast, std::string_view source,

@@ -707,6 +707,9 @@ Result<std::unique_ptr<AppRuntime>> AppRuntime::Load(std::string_view app,
 
 Status AppRuntime::Check(std::string_view app, const AppOptions& options, std::string* warnings) {
   ASSIGN_OR_RETURN(Loaded loaded, ParseAndPlan(app, options));
+  sql::Diagnostics unread;
+  plan::WarnUnreadOutputs(*loaded.plan, &unread);
+  loaded.warnings += unread.Format(app, options.file_name);
   sql::Diagnostics d;
   for (const auto& def : loaded.plan->catalog.all())
     if (def->connector && !plan::IsImplementedConnector(def->connector->connector))

@@ -62,8 +62,14 @@ std::string Expr::ToSql() const {
       return qualifier.empty() ? "*" : qualifier + ".*";
     case Kind::kUnary:
       return unary_op == UnaryOp::kNeg ? "-" + args[0]->ToSql() : "NOT " + args[0]->ToSql();
-    case Kind::kBinary:
-      return "(" + args[0]->ToSql() + " " + BinaryOpText(binary_op) + " " + args[1]->ToSql() + ")";
+    case Kind::kBinary: {
+      std::string s = "(";
+      for (size_t i = 0; i < args.size(); ++i) {
+        if (i) s += std::string(" ") + BinaryOpText(binary_op) + " ";
+        s += args[i]->ToSql();
+      }
+      return s + ")";
+    }
     case Kind::kFunction: {
       std::string s = name + "(" + (distinct ? "DISTINCT " : "");
       for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i]->ToSql();

@@ -40,7 +40,7 @@ struct Expr {
     kColumn,    // [qualifier.]name, with an optional pattern index qualifier[index]
     kStar,      // * or qualifier.* (select list, count(*))
     kUnary,     // unary_op args[0]
-    kBinary,    // args[0] binary_op args[1]
+    kBinary,    // args[0] binary_op args[1]; AND and OR take two or more args (a flat chain)
     kFunction,  // name(args); distinct for count(DISTINCT x)
     kCase,      // CASE [operand] WHEN.. THEN.. [ELSE]: args = [operand?] (when, then)* [else?]
     kCast,      // CAST(args[0] AS cast_type)
@@ -193,6 +193,7 @@ struct OutputClause {
   OutputEvents events = OutputEvents::kCurrent;
   std::string target;
   Loc loc;
+  Loc target_loc;  // of the target's name (INSERT INTO clauses)
   struct Set {
     std::string column;  // without the table qualifier
     Loc loc;

@@ -6,17 +6,19 @@
 namespace sluice::sql {
 
 void Diagnostics::Error(Loc loc, std::string message, std::string suggestion, int length) {
-  items_.push_back({Diagnostic::Severity::kError, loc, std::max(1, length), std::move(message),
-                    std::move(suggestion)});
-  ++errors_;
+  if (errors_++ < kMaxDiagnosticsShown)
+    items_.push_back({Diagnostic::Severity::kError, loc, std::max(1, length), std::move(message),
+                      std::move(suggestion)});
 }
 
 void Diagnostics::Warning(Loc loc, std::string message, std::string suggestion, int length) {
-  items_.push_back({Diagnostic::Severity::kWarning, loc, std::max(1, length), std::move(message),
-                    std::move(suggestion)});
+  if (warnings_++ < kMaxDiagnosticsShown)
+    items_.push_back({Diagnostic::Severity::kWarning, loc, std::max(1, length), std::move(message),
+                      std::move(suggestion)});
 }
 
 static std::string_view LineOf(std::string_view source, int line) {
+  if (source.substr(0, 3) == "\xEF\xBB\xBF") source.remove_prefix(3);  // the byte-order mark
   int current = 1;
   size_t start = 0;
   while (current < line) {
@@ -26,8 +28,38 @@ static std::string_view LineOf(std::string_view source, int line) {
     ++current;
   }
   size_t end = source.find('\n', start);
-  return source.substr(start, end == std::string_view::npos ? source.size() - start : end - start);
+  std::string_view text =
+      source.substr(start, end == std::string_view::npos ? source.size() - start : end - start);
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  return text;
 }
+
+namespace {
+
+// A source line as shown under a message: its characters (a UTF-8 sequence is one), with control
+// characters shown as '?' so that a NUL or an escape cannot cut off or garble the listing.
+struct ShownLine {
+  std::vector<std::string> chars;
+
+  explicit ShownLine(std::string_view text) {
+    for (size_t i = 0; i < text.size();) {
+      unsigned char c = static_cast<unsigned char>(text[i]);
+      size_t n = 1;
+      if (c >= 0xC0)
+        while (i + n < text.size() && (static_cast<unsigned char>(text[i + n]) & 0xC0) == 0x80) ++n;
+      if (c == '\t') {
+        chars.emplace_back("\t");
+      } else if (c < 0x20 || c == 0x7F || (c >= 0x80 && n == 1)) {
+        chars.emplace_back("?");
+      } else {
+        chars.emplace_back(text.substr(i, n));
+      }
+      i += n;
+    }
+  }
+};
+
+}  // namespace
 
 std::string Diagnostics::Format(std::string_view source, std::string_view file_name,
                                 bool include_warnings) const {
@@ -43,18 +75,37 @@ std::string Diagnostics::Format(std::string_view source, std::string_view file_n
            std::to_string(d->loc.col) + ": ";
     out += d->severity == Diagnostic::Severity::kError ? "error: " : "warning: ";
     out += d->message + "\n";
-    std::string_view text = LineOf(source, d->loc.line);
-    if (d->loc.line > 0 && !text.empty()) {
-      out += "  " + std::string(text) + "\n  ";
-      for (int i = 1; i < d->loc.col && i - 1 < static_cast<int>(text.size()); ++i)
-        out += text[i - 1] == '\t' ? '\t' : ' ';
-      out += '^';
-      int avail = static_cast<int>(text.size()) - d->loc.col;
-      for (int i = 1; i < d->length && i <= avail; ++i) out += '~';
-      out += "\n";
+    ShownLine line(LineOf(source, d->loc.line));
+    int size = static_cast<int>(line.chars.size());
+    if (d->loc.line > 0 && size > 0) {
+      // The caret's character, and a window around it when the line is long.
+      int caret = std::clamp(d->loc.col - 1, 0, size);
+      int from = 0, to = size;
+      if (size > kMaxLineShown) {
+        from = std::clamp(caret - kMaxLineShown / 2, 0, size - kMaxLineShown);
+        to = from + kMaxLineShown;
+      }
+      std::string shown = "  ", marks = "  ";
+      if (from > 0) shown += "...", marks += "   ";
+      for (int i = from; i < to; ++i) {
+        shown += line.chars[static_cast<size_t>(i)];
+        if (i < caret) marks += line.chars[static_cast<size_t>(i)] == "\t" ? '\t' : ' ';
+      }
+      if (to < size) shown += "...";
+      marks += '^';
+      for (int i = 1; i < d->length && caret + i < to; ++i) marks += '~';
+      out += shown + "\n" + marks + "\n";
     }
     if (!d->suggestion.empty()) out += "  " + d->suggestion + "\n";
   }
+  int hidden_errors = std::max(0, errors_ - kMaxDiagnosticsShown);
+  int hidden_warnings = include_warnings ? std::max(0, warnings_ - kMaxDiagnosticsShown) : 0;
+  if (hidden_errors > 0)
+    out += std::string(file_name) + ": stopped after " + std::to_string(kMaxDiagnosticsShown) +
+           " errors; " + std::to_string(hidden_errors) + " more not shown\n";
+  if (hidden_warnings > 0)
+    out += std::string(file_name) + ": " + std::to_string(hidden_warnings) +
+           " more warnings not shown\n";
   return out;
 }
 

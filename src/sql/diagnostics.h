@@ -23,13 +23,21 @@ struct Diagnostic {
   std::string suggestion;  // "did you mean 'price'?" or a rewritten form; may be empty
 };
 
+// At most this many errors (and as many warnings) of an app are kept and shown; the parser stops
+// once it has found this many, and the listing ends with how many more there were.
+inline constexpr int kMaxDiagnosticsShown = 50;
+// A source line longer than this is shown as a window of this many characters around the caret.
+inline constexpr int kMaxLineShown = 120;
+
 class Diagnostics {
  public:
   void Error(Loc loc, std::string message, std::string suggestion = "", int length = 1);
   void Warning(Loc loc, std::string message, std::string suggestion = "", int length = 1);
 
   bool has_errors() const { return errors_ > 0; }
+  // Every error found, also those beyond kMaxDiagnosticsShown.
   int error_count() const { return errors_; }
+  bool error_limit_reached() const { return errors_ >= kMaxDiagnosticsShown; }
   const std::vector<Diagnostic>& all() const { return items_; }
   // Every diagnostic in source order, each with its line and caret.
   std::string Format(std::string_view source, std::string_view file_name,
@@ -38,6 +46,7 @@ class Diagnostics {
  private:
   std::vector<Diagnostic> items_;
   int errors_ = 0;
+  int warnings_ = 0;
 };
 
 // The candidate closest to `word` by edit distance (case-insensitive), if close enough to be a

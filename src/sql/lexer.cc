@@ -1,6 +1,7 @@
 #include "sql/lexer.h"
 
 #include <cctype>
+#include <cstdio>
 
 namespace sluice::sql {
 
@@ -81,6 +82,8 @@ const char* TokName(Tok kind) {
       return "'#'";
     case Tok::kQuestion:
       return "'?'";
+    case Tok::kInvalid:
+      return "an invalid character";
   }
   return "?";
 }
@@ -93,6 +96,8 @@ class Lexer {
 
   std::vector<Token> Run() {
     std::vector<Token> out;
+    // A UTF-8 byte-order mark (as some editors write) is not part of the app.
+    if (src_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
     while (true) {
       SkipSpaceAndComments();
       Token t;
@@ -124,11 +129,13 @@ class Lexer {
   }
 
  private:
+  // Columns count characters: the continuation bytes of a UTF-8 sequence take no column.
   void Advance() {
-    if (src_[pos_] == '\n') {
+    unsigned char c = static_cast<unsigned char>(src_[pos_]);
+    if (c == '\n') {
       ++line_;
       col_ = 1;
-    } else {
+    } else if ((c & 0xC0) != 0x80) {
       ++col_;
     }
     ++pos_;
@@ -282,9 +289,28 @@ class Lexer {
       default:
         break;
     }
-    diags_->Error({line_, col_}, std::string("unexpected character '") + c + "'");
+    diags_->Error({line_, col_}, "unexpected character " + DescribeChar());
+    // A multi-byte character is one error, not one per byte.
     Advance();
-    t->kind = Tok::kQuestion;  // placeholder the parser will reject
+    while (pos_ < src_.size() && (static_cast<unsigned char>(src_[pos_]) & 0xC0) == 0x80) Advance();
+    t->kind = Tok::kInvalid;
+  }
+
+  // The character at pos_ for a message: 'x', or its code when it would not print.
+  std::string DescribeChar() const {
+    unsigned char c = static_cast<unsigned char>(src_[pos_]);
+    char hex[16];
+    if (c < 0x20 || c == 0x7F) {
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      return std::string(hex) + (c == 0 ? " (a NUL byte)" : " (a control character)");
+    }
+    if (c < 0x80) return std::string("'") + static_cast<char>(c) + "'";
+    size_t n = 1;
+    while (pos_ + n < src_.size() && (static_cast<unsigned char>(src_[pos_ + n]) & 0xC0) == 0x80)
+      ++n;
+    std::snprintf(hex, sizeof hex, "0x%02X", c);
+    if (n == 1 || (c & 0xC0) != 0xC0) return std::string(hex) + " (not UTF-8 text)";
+    return "'" + std::string(src_.substr(pos_, n)) + "'";
   }
 
   std::string_view src_;

@@ -46,6 +46,7 @@ enum class Tok {
   kArrow,
   kHash,
   kQuestion,
+  kInvalid,  // a character the lexer reported; the parser rejects it without a second message
 };
 
 struct Token {

@@ -48,7 +48,7 @@ class Parser {
 
   AppAst ParseApp() {
     AppAst app;
-    while (!At(Tok::kEnd)) {
+    while (!At(Tok::kEnd) && !diags_->error_limit_reached()) {
       if (Accept(Tok::kSemicolon)) continue;
       size_t start = pos_;
       try {
@@ -89,15 +89,44 @@ class Parser {
   }
   const Token& Next() { return toks_[pos_ < toks_.size() - 1 ? pos_++ : pos_]; }
 
+  // A token for a message: quoted, control characters shown as '?', a long one cut short.
   std::string Describe(const Token& t) const {
     if (t.kind == Tok::kEnd) return "end of input";
-    return "'" + std::string(t.text) + "'";
+    std::string text(t.text.substr(0, 40));
+    for (char& c : text)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+    return "'" + text + (t.text.size() > 40 ? "...'" : "'");
   }
 
   [[noreturn]] void ErrorAt(const Token& t, std::string msg, std::string suggestion = "") {
-    diags_->Error(t.loc, std::move(msg), std::move(suggestion), t.length());
+    // The lexer has reported an invalid character already.
+    if (t.kind != Tok::kInvalid)
+      diags_->Error(t.loc, std::move(msg), std::move(suggestion), t.length());
     throw ParseAbort{};
   }
+
+  // Counts levels of nesting on the way down (see kMaxNesting); gives them back on the way up,
+  // also when an error unwinds the parse.
+  class Nesting {
+   public:
+    explicit Nesting(Parser* p) : p_(p) {}
+    ~Nesting() { p_->depth_ -= levels_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+    void Enter(const Token& at) {
+      ++levels_;
+      if (++p_->depth_ > kMaxNesting)
+        p_->ErrorAt(at,
+                    "nested too deeply: expressions and patterns may nest at most " +
+                        std::to_string(kMaxNesting) +
+                        " levels (parentheses, calls, NOT, and each operator of a chain)",
+                    "split it into simpler expressions, or use IN (...) for a long list of values");
+    }
+
+   private:
+    Parser* p_;
+    int levels_ = 0;
+  };
 
   void Expect(Tok k, const char* context) {
     if (Accept(k)) return;
@@ -404,6 +433,7 @@ class Parser {
       ExpectWord("EVENTS", "after INSERT CURRENT");
     }
     ExpectWord("INTO", "after INSERT");
+    o.target_loc = Cur().loc;
     o.target = ExpectIdent("a stream or table name after INSERT INTO");
     return o;
   }
@@ -822,8 +852,10 @@ class Parser {
   }
 
   std::unique_ptr<PatternNode> ParsePatternLogical() {
+    Nesting nesting(this);
     auto left = ParsePatternUnary();
     while (AtWord("AND") || AtWord("OR")) {
+      nesting.Enter(Cur());
       auto node = std::make_unique<PatternNode>();
       node->kind = AtWord("AND") ? PatternNode::Kind::kAnd : PatternNode::Kind::kOr;
       node->loc = Cur().loc;
@@ -857,7 +889,9 @@ class Parser {
   }
 
   std::unique_ptr<PatternNode> ParsePatternAtom() {
+    Nesting nesting(this);
     if (At(Tok::kLParen)) {
+      nesting.Enter(Cur());
       Loc l = Cur().loc;
       Next();
       auto inner = ParsePatternSeq();
@@ -918,29 +952,30 @@ class Parser {
   }
 
  public:
-  ExprPtr ParseExpr() { return ParseOr(); }
+  ExprPtr ParseExpr() {
+    Nesting nesting(this);
+    nesting.Enter(Cur());
+    return ParseOr();
+  }
 
  private:
-  ExprPtr ParseOr() {
-    ExprPtr l = ParseAnd();
-    while (AtWord("OR")) {
-      Loc loc = Cur().loc;
-      Next();
-      l = MakeBinary(BinaryOp::kOr, std::move(l), ParseAnd(), loc);
-    }
-    return l;
-  }
-  ExprPtr ParseAnd() {
-    ExprPtr l = ParseNot();
-    while (AtWord("AND")) {
-      Loc loc = Cur().loc;
-      Next();
-      l = MakeBinary(BinaryOp::kAnd, std::move(l), ParseNot(), loc);
-    }
-    return l;
+  // AND and OR chains become one node with every operand, so that a long chain is as deep as one
+  // operator (and is parsed, bound and compiled in linear time).
+  ExprPtr ParseOr() { return ParseChain("OR", BinaryOp::kOr, &Parser::ParseAnd); }
+  ExprPtr ParseAnd() { return ParseChain("AND", BinaryOp::kAnd, &Parser::ParseNot); }
+  ExprPtr ParseChain(std::string_view word, BinaryOp op, ExprPtr (Parser::*operand)()) {
+    ExprPtr first = (this->*operand)();
+    if (!AtWord(word)) return first;
+    auto e = std::make_unique<Expr>(Expr::Kind::kBinary, Cur().loc);
+    e->binary_op = op;
+    e->args.push_back(std::move(first));
+    while (AcceptWord(word)) e->args.push_back((this->*operand)());
+    return e;
   }
   ExprPtr ParseNot() {
     if (AtWord("NOT")) {
+      Nesting nesting(this);
+      nesting.Enter(Cur());
       auto e = std::make_unique<Expr>(Expr::Kind::kUnary, Cur().loc);
       Next();
       e->unary_op = UnaryOp::kNot;
@@ -950,8 +985,10 @@ class Parser {
     return ParseComparison();
   }
   ExprPtr ParseComparison() {
+    Nesting nesting(this);
     ExprPtr l = ParseAdditive();
     while (true) {
+      nesting.Enter(Cur());
       Loc loc = Cur().loc;
       BinaryOp op;
       switch (Cur().kind) {
@@ -1028,8 +1065,10 @@ class Parser {
     }
   }
   ExprPtr ParseAdditive() {
+    Nesting nesting(this);
     ExprPtr l = ParseMultiplicative();
     while (At(Tok::kPlus) || At(Tok::kMinus)) {
+      nesting.Enter(Cur());
       Loc loc = Cur().loc;
       BinaryOp op = At(Tok::kPlus) ? BinaryOp::kAdd : BinaryOp::kSub;
       Next();
@@ -1038,8 +1077,10 @@ class Parser {
     return l;
   }
   ExprPtr ParseMultiplicative() {
+    Nesting nesting(this);
     ExprPtr l = ParseUnary();
     while (At(Tok::kStar) || At(Tok::kSlash) || At(Tok::kPercent)) {
+      nesting.Enter(Cur());
       Loc loc = Cur().loc;
       BinaryOp op = At(Tok::kStar)    ? BinaryOp::kMul
                     : At(Tok::kSlash) ? BinaryOp::kDiv
@@ -1050,27 +1091,43 @@ class Parser {
     return l;
   }
   ExprPtr ParseUnary() {
+    Nesting nesting(this);
+    if (At(Tok::kMinus) || At(Tok::kPlus)) nesting.Enter(Cur());
     if (At(Tok::kMinus)) {
       Loc loc = Cur().loc;
       Next();
+      // A negative number literal is read whole, so that -9223372036854775808 is a BIGINT and
+      // -1 SECOND keeps its sign when it is shown.
+      if (At(Tok::kInteger) || At(Tok::kNumber)) {
+        ExprPtr e = ParseNumber(/*negative=*/true);
+        e->loc = loc;
+        return e;
+      }
       ExprPtr operand = ParseUnary();
-      // Fold "-5" into a literal so that INT_MIN-style literals and durations work.
+      // -(literal) is folded into a literal of the same type, unless that would overflow (the
+      // minimum of INT or BIGINT), which the evaluator then reports as it does at run time.
       if (operand->kind == Expr::Kind::kLiteral && !operand->literal.is_null() &&
           operand->literal.type() != TypeId::kString && operand->literal.type() != TypeId::kBool) {
         Value& v = operand->literal;
+        bool folded = true;
         if (v.type() == TypeId::kDouble) {
           v = Value(-v.double_value());
         } else if (v.type() == TypeId::kFloat) {
           v = Value::Float(static_cast<float>(-v.double_value()));
-        } else if (v.type() == TypeId::kInt) {
+        } else if (v.type() == TypeId::kInt && v.int_value() != INT32_MIN) {
           v = Value(static_cast<int32_t>(-v.int_value()));
-        } else if (v.type() == TypeId::kBigint) {
-          int64_t x = -v.int_value();
-          v = x >= INT32_MIN ? Value(static_cast<int32_t>(x)) : Value(x);
-          if (operand->is_duration) v = Value(x);
+        } else if (v.type() == TypeId::kBigint && v.int_value() != INT64_MIN) {
+          v = Value(static_cast<int64_t>(-v.int_value()));
+        } else {
+          folded = false;
         }
-        operand->loc = loc;
-        return operand;
+        if (folded) {
+          if (operand->is_duration)
+            operand->name =
+                operand->name.rfind('-', 0) == 0 ? operand->name.substr(1) : "-" + operand->name;
+          operand->loc = loc;
+          return operand;
+        }
       }
       auto e = std::make_unique<Expr>(Expr::Kind::kUnary, loc);
       e->unary_op = UnaryOp::kNeg;
@@ -1081,10 +1138,12 @@ class Parser {
     return ParsePrimary();
   }
 
-  ExprPtr ParseNumber() {
+  // A number literal, negated when `negative` (the '-' before it was consumed): INT when it fits,
+  // else BIGINT; DOUBLE with a fraction or exponent; "5 SECONDS" is a duration in milliseconds.
+  ExprPtr ParseNumber(bool negative = false) {
     const Token& t = Next();
     auto e = std::make_unique<Expr>(Expr::Kind::kLiteral, t.loc);
-    e->length = t.length();
+    e->length = t.length() + (negative ? 1 : 0);
     std::string_view text = t.text;
     char suffix = 0;
     if (!text.empty() && std::isalpha(static_cast<unsigned char>(text.back())) &&
@@ -1092,21 +1151,24 @@ class Parser {
       suffix = static_cast<char>(std::tolower(static_cast<unsigned char>(text.back())));
       text.remove_suffix(1);
     }
+    std::string digits = (negative ? "-" : "") + std::string(text);
+    std::string written = (negative ? "-" : "") + std::string(t.text);
     if (t.kind == Tok::kInteger && suffix != 'f' && suffix != 'd') {
       int64_t v;
-      if (!ParseInt64(text, &v)) {
-        // Too large for BIGINT: keep it as a DOUBLE.
-        double d;
-        ParseDouble(text, &d);
-        e->literal = Value(d);
-      } else if (suffix == 'l' || v > INT32_MAX) {
+      if (ParseInt64Checked(digits, &v) != NumberParse::kOk)
+        ErrorAt(t, "integer literal " + written + " is out of range for BIGINT",
+                "write " + written + ".0 for a DOUBLE");
+      if (suffix == 'l' || v > INT32_MAX || v < INT32_MIN) {
         e->literal = Value(v);
       } else {
         e->literal = Value(static_cast<int32_t>(v));
       }
     } else {
       double d = 0;
-      if (!ParseDouble(text, &d)) ErrorAt(t, "malformed number '" + std::string(t.text) + "'");
+      NumberParse r = ParseDoubleChecked(digits, &d);
+      if (r == NumberParse::kOutOfRange)
+        ErrorAt(t, "number literal " + written + " is out of range for DOUBLE");
+      if (r != NumberParse::kOk) ErrorAt(t, "malformed number '" + written + "'");
       e->literal = suffix == 'f' ? Value::Float(static_cast<float>(d)) : Value(d);
     }
     // "5 SECONDS": a duration, in milliseconds.
@@ -1114,11 +1176,17 @@ class Parser {
       int64_t unit = DurationUnitMillis(Cur().text);
       if (unit > 0) {
         const Token& u = Next();
-        e->length = static_cast<int>(u.text.data() + u.text.size() - t.text.data());
-        double amount = e->literal.AsDouble();
-        e->literal = Value(static_cast<int64_t>(std::llround(amount * static_cast<double>(unit))));
+        e->length =
+            static_cast<int>(u.text.data() + u.text.size() - t.text.data()) + (negative ? 1 : 0);
+        std::string as_written = written + " " + std::string(u.text);
+        double ms = e->literal.AsDouble() * static_cast<double>(unit);
+        // The milliseconds must fit in BIGINT (doubles above 2^63 do not convert).
+        if (!(std::fabs(ms) < 9.2e18))
+          ErrorAt(t, "duration " + as_written +
+                         " is out of range: its milliseconds do not fit in BIGINT");
+        e->literal = Value(static_cast<int64_t>(std::llround(ms)));
         e->is_duration = true;
-        e->name = std::string(t.text) + " " + std::string(u.text);  // as written, for messages
+        e->name = as_written;  // as written, for messages
       }
     }
     return e;
@@ -1263,6 +1331,7 @@ class Parser {
   std::vector<Token> toks_;
   size_t pos_ = 0;
   bool in_sequence_ = false;
+  int depth_ = 0;  // levels of nesting at the current position (see kMaxNesting)
 };
 
 }  // namespace

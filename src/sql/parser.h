@@ -16,6 +16,12 @@ AppAst Parse(std::string_view source, Diagnostics* diags);
 // Parses one standalone expression (for tests and tools).
 ExprPtr ParseExpression(std::string_view source, Diagnostics* diags);
 
+// How deep expressions and patterns may nest: parentheses, function calls, CASE, CAST, NOT, unary
+// minus, pattern groups, and each operator of a chain other than AND / OR (which take any number of
+// operands) count one level each. Deeper input is an error at its line and column, so that no
+// input can exhaust the stack of the parser or of what walks the tree after it.
+inline constexpr int kMaxNesting = 256;
+
 // Duration units: "SECONDS" -> 1000 (ms per unit); 0 when `word` is not a unit.
 int64_t DurationUnitMillis(std::string_view word);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 namespace sluice::sql {
 namespace {
 
@@ -134,6 +136,127 @@ TEST(ParserTest, UnterminatedStringIsReported) {
 TEST(ParserTest, DottedAnnotationKeysParseForABetterError) {
   AppAst ast = ParseOk("@Async(buffer.size='1024') CREATE STREAM S (d STRING);");
   EXPECT_EQ(ast.statements[0].annotations[0].options[0].key, "buffer.size");
+}
+
+// Deep input is an error at its place, not a stack overflow (fuzzing found each of these).
+TEST(ParserTest, NestingBeyondTheLimitIsAnErrorNotACrash) {
+  auto repeat = [](const std::string& s, int n) {
+    std::string r;
+    for (int i = 0; i < n; ++i) r += s;
+    return r;
+  };
+  const std::string head = "INSERT INTO O SELECT a FROM S WHERE ";
+  const std::vector<std::string> deep = {
+      head + repeat("(", 20000) + "b" + repeat(")", 20000) + ";",
+      head + repeat("NOT ", 50000) + "b;",
+      head + "a" + repeat(" + a", 100000) + " > 0;",
+      head + repeat("abs(", 10000) + "a" + repeat(")", 10000) + " > 0;",
+      head + repeat("- ", 30000) + "a > 0;",
+      "INSERT INTO O SELECT x.a FROM PATTERN " + repeat("(", 20000) + "x=S" + repeat(")", 20000) +
+          ";",
+      "INSERT INTO O SELECT x.a FROM PATTERN x=S" + repeat(" AND y=S", 20000) + ";",
+  };
+  for (const std::string& text : deep) {
+    std::string out = Errors(text);
+    EXPECT_NE(out.find("nested too deeply"), std::string::npos) << out.substr(0, 300);
+    EXPECT_NE(out.find("t.sql:1:"), std::string::npos) << out.substr(0, 300);
+  }
+  // Just inside the limit parses.
+  ParseOk(head + repeat("(", kMaxNesting - 2) + "b" + repeat(")", kMaxNesting - 2) + ";");
+}
+
+TEST(ParserTest, AndOrChainsAreOneNodeWithEveryOperand) {
+  std::string text = "INSERT INTO O SELECT a FROM S WHERE a = 0";
+  for (int i = 1; i < 10000; ++i) text += " OR a = " + std::to_string(i);
+  AppAst ast = ParseOk(text + ";");
+  const Expr& where = *ast.statements[0].query->where;
+  EXPECT_EQ(where.kind, Expr::Kind::kBinary);
+  EXPECT_EQ(where.binary_op, BinaryOp::kOr);
+  EXPECT_EQ(where.args.size(), 10000u);
+  Diagnostics d;
+  EXPECT_EQ(ParseExpression("a AND b AND (c OR d OR e)", &d)->ToSql(),
+            "(a AND b AND (c OR d OR e))");
+}
+
+TEST(ParserTest, NumberLiteralsOutOfRangeAreErrorsThatSaySo) {
+  Diagnostics d;
+  ExprPtr min = ParseExpression("-9223372036854775808", &d);
+  ASSERT_TRUE(min);
+  EXPECT_EQ(min->literal.type(), TypeId::kBigint);
+  EXPECT_EQ(min->literal.int_value(), INT64_MIN);
+  ExprPtr int_min = ParseExpression("-2147483648", &d);
+  EXPECT_EQ(int_min->literal.type(), TypeId::kInt);
+  EXPECT_FALSE(d.has_errors());
+  EXPECT_NE(Errors("INSERT INTO O SELECT 9223372036854775808 AS x FROM S;")
+                .find("integer literal 9223372036854775808 is out of range for BIGINT"),
+            std::string::npos);
+  EXPECT_NE(Errors("INSERT INTO O SELECT 1e400 AS x FROM S;")
+                .find("number literal 1e400 is out of range for DOUBLE"),
+            std::string::npos);
+  EXPECT_NE(Errors("INSERT INTO O SELECT a FROM S WINDOW('time', 99999999999999 DAYS);")
+                .find("duration 99999999999999 DAYS is out of range"),
+            std::string::npos);
+  // -(INT's minimum) is not folded into a wrong constant: it is left to the evaluator.
+  ExprPtr neg = ParseExpression("-(-2147483648)", &d);
+  EXPECT_EQ(neg->kind, Expr::Kind::kUnary);
+}
+
+TEST(ParserTest, NegativeDurationsKeepTheirSign) {
+  Diagnostics d;
+  ExprPtr e = ParseExpression("-1 SECOND", &d);
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->is_duration);
+  EXPECT_EQ(e->literal.int_value(), -1000);
+  EXPECT_EQ(e->ToSql(), "-1 SECOND");
+  EXPECT_EQ(ParseExpression("-(5 SECONDS)", &d)->ToSql(), "-5 SECONDS");
+}
+
+TEST(DiagnosticsTest, ALongLineIsShownAsAWindowAroundTheCaret) {
+  std::string text = "CREATE STREAM S (a INT);\n";
+  for (int i = 0; i < 400; ++i) text += "INSERT INTO O SELECT a FROM S; ";
+  text += "INSERT INTO O SELECT a FORM S;\n";
+  std::string out = Errors(text);
+  std::istringstream lines(out);
+  std::string line;
+  size_t longest = 0;
+  while (std::getline(lines, line)) longest = std::max(longest, line.size());
+  EXPECT_LT(longest, static_cast<size_t>(kMaxLineShown + 20)) << out;
+  EXPECT_NE(out.find("..."), std::string::npos) << out;
+  EXPECT_NE(out.find("FORM"), std::string::npos) << out;
+}
+
+TEST(DiagnosticsTest, ListingStopsAfterTheLimitAndSaysHowManyMore) {
+  std::string text;
+  for (int i = 0; i < 500; ++i) text += "CREATE STREM S" + std::to_string(i) + " (a INT);\n";
+  Diagnostics d;
+  Parse(text, &d);
+  EXPECT_EQ(d.error_count(), kMaxDiagnosticsShown);  // the parser stops at the limit
+  std::string many;
+  for (int i = 0; i < 70; ++i) many += "x";
+  Diagnostics e;
+  for (int i = 0; i < 70; ++i) e.Error({1, 1}, "bad");
+  std::string out = e.Format(many, "t.sql");
+  EXPECT_NE(out.find("stopped after 50 errors; 20 more not shown"), std::string::npos) << out;
+}
+
+TEST(DiagnosticsTest, NulBytesAndControlCharactersDoNotCutTheListing) {
+  std::string text = "CREATE STREAM S (a INT);\nINSERT INTO O SELECT a FROM S WHERE ";
+  text.push_back('\0');
+  text += " a > 1;\nINSERT INTO P SELECT nope( FROM S;\n";
+  std::string out = Errors(text);
+  EXPECT_EQ(out.find('\0'), std::string::npos);
+  EXPECT_NE(out.find("unexpected character 0x00 (a NUL byte)"), std::string::npos) << out;
+  EXPECT_NE(out.find("t.sql:3:"), std::string::npos) << out;  // what follows is still reported
+}
+
+TEST(DiagnosticsTest, AByteOrderMarkIsAccepted) {
+  ParseOk(
+      "\xEF\xBB\xBF"
+      "CREATE STREAM S (a INT);");
+  std::string out = Errors(
+      "\xEF\xBB\xBF"
+      "CREATE STREAM S (a INTT);");
+  EXPECT_NE(out.find("t.sql:1:20:"), std::string::npos) << out;  // columns after the mark
 }
 
 }  // namespace
