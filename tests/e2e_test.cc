@@ -41,11 +41,18 @@ struct CommandResult {
   std::string err;
 };
 
+// The binary under test; SLUICE_TEST_BIN overrides it (to run these tests against another build,
+// e.g. to see a regression test fail on the code before its fix).
+std::string SluiceBin() {
+  const char* bin = std::getenv("SLUICE_TEST_BIN");
+  return bin && *bin ? bin : SLUICE_BIN;
+}
+
 CommandResult RunIn(const fs::path& dir, const std::string& args) {
   fs::path err_file = fs::temp_directory_path() /
                       ("sluice_e2e_" + std::to_string(::getpid()) + "_" +
                        std::to_string(std::hash<std::string>{}(dir.string() + args)) + ".err");
-  std::string cmd = "cd '" + dir.string() + "' && '" + SLUICE_BIN + "' " + args + " 2> '" +
+  std::string cmd = "cd '" + dir.string() + "' && '" + SluiceBin() + "' " + args + " 2> '" +
                     err_file.string() + "'";
   CommandResult r;
   FILE* p = popen(cmd.c_str(), "r");
@@ -483,6 +490,79 @@ TEST_F(CliTest, ReplayReadsStdin) {
   Write("in.jsonl", "{\"stream\":\"S\",\"ts\":7,\"values\":[1]}\n");
   CommandResult r = RunIn(dir_, "replay app.sql - < in.jsonl");
   EXPECT_EQ(r.out, "{\"stream\":\"O\",\"ts\":7,\"data\":{\"a\":1}}\n");
+}
+
+// One event whose time cannot be read used to reject its whole batch (1,024 good events lost,
+// reported as "2 malformed" without a line number).
+TEST_F(CliTest, RunRejectsOnlyTheEventWhoseTimeCannotBeRead) {
+  Write("app.sql",
+        "CREATE STREAM S (id INT, t STRING) WITH ('type'='source', 'connector'='file', "
+        "'path'='in.jsonl', 'event.time.field'='t', 'event.time.format'='iso8601');\n"
+        "CREATE STREAM O (id INT) WITH ('type'='sink', 'connector'='stdout');\n"
+        "INSERT INTO O SELECT id FROM S;\n");
+  std::string in;
+  for (int i = 1; i <= 3000; ++i)
+    in += "{\"id\":" + std::to_string(i) + ",\"t\":\"" +
+          (i == 1500 ? std::string("not a time") : "2026-01-01T00:00:00Z") + "\"}\n";
+  Write("in.jsonl", in);
+  CommandResult r = RunIn(dir_, "run app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(NonEmptyLines(r.out).size(), 2999u);
+  EXPECT_NE(r.err.find("in.jsonl:1500: cannot read the event time from 'not a time'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("1 malformed input record(s)"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, AFileSourceReportsReplayLinesAndWhatJsonDoesNotAllow) {
+  Write("app.sql",
+        "CREATE STREAM S (a BIGINT, d DOUBLE) WITH ('type'='source', 'connector'='file', "
+        "'path'='in.jsonl');\n"
+        "CREATE STREAM O (a BIGINT, d DOUBLE) WITH ('type'='sink', 'connector'='stdout');\n"
+        "INSERT INTO O SELECT a, d FROM S;\n");
+  Write("in.jsonl",
+        "{\"stream\":\"S\",\"ts\":1,\"values\":[1,2.0]}\n"
+        "{\"a\":1,\"d\":NaN}\n"
+        "{\"a\":01,\"d\":1}\n"
+        "{\"a\":9223372036854775808}\n"
+        "{\"a\":2,\"d\":1e400}\n"
+        "{\"a\":3,\"a\":4}\n"
+        "{\"a\":5,\"d\":0.5}\n");
+  CommandResult r = RunIn(dir_, "run app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"a\":5,\"d\":0.5}\n");
+  EXPECT_NE(r.err.find("in.jsonl:1: this is a replay line"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("in.jsonl:2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("in.jsonl:3:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("in.jsonl:4: 'a' is BIGINT, got 9223372036854775808 (out of range for "
+                       "BIGINT)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("in.jsonl:5: 'd' is DOUBLE, got 1e400 (out of range for DOUBLE)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("in.jsonl:6: key \"a\" appears twice"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("6 malformed input record(s)"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, CsvHeadersAreCheckedAsRowsWithoutAHeaderAre) {
+  Write("app.sql",
+        "CREATE STREAM S (a BIGINT, price DOUBLE) WITH ('type'='source', 'connector'='file', "
+        "'path'='in.csv', 'format'='csv', 'header'='true');\n"
+        "CREATE STREAM O (a BIGINT, price DOUBLE) WITH ('type'='sink', 'connector'='stdout');\n"
+        "INSERT INTO O SELECT a, price FROM S;\n");
+  Write("in.csv", "a,prise\n1,2.5\n");
+  CommandResult r = RunIn(dir_, "run app.sql");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("in.csv:1: header column 'prise' is not an attribute"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("did you mean 'price'?"), std::string::npos) << r.err;
+  Write("in.csv", "price,a\n2.5,1\n3.5\n4.5,2,extra\n5.5,3\n");
+  r = RunIn(dir_, "run app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"a\":1,\"price\":2.5}\n{\"a\":3,\"price\":5.5}\n");
+  EXPECT_NE(r.err.find("in.csv:3: expected 2 fields"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("in.csv:4: expected 2 fields"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -187,15 +187,17 @@ int Replay(const std::string& app_path, const std::string& events_path, bool sta
         d.json = std::make_unique<sluice::connectors::JsonRowDecoder>(input->schema());
         d.batch = std::make_unique<sluice::Batch>(input->schema());
       }
+      if (!rl.has_ts && input->event_time_attribute() < 0) {
+        bad("stream '" + rl.stream +
+            "' has no event-time attribute, so the line needs \"ts\" (milliseconds)");
+        continue;
+      }
       d.batch->Clear();
       d.batch->AddRow(rl.ts);
       st = d.json->Decode(rl.payload, d.batch.get(), 0);
       if (!st.ok()) {
         bad("stream '" + rl.stream + "': " + st.message());
         continue;
-      }
-      if (!rl.has_ts && input->schema().size() > 0 && app->status().ok()) {
-        // Without "ts", the stream's event-time attribute must give the time.
       }
       st = input->SendBatch(*d.batch);
     }

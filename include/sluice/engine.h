@@ -57,6 +57,9 @@ class InputHandler {
   virtual ~InputHandler() = default;
   virtual const std::string& stream() const = 0;
   virtual const Schema& schema() const = 0;
+  // The attribute that gives each event its time (WITH ('event.time.field'=...)), or -1 when
+  // events take the time they are sent with.
+  virtual int event_time_attribute() const = 0;
   // One event at `timestamp` (ms) with values in attribute order, converted to the attributes'
   // types as SQL assignment does. Returns InvalidArgument (and counts the event as malformed)
   // when a value cannot be converted or the count is wrong; the event is not processed.
@@ -64,7 +67,9 @@ class InputHandler {
   Status Send(int64_t timestamp, std::initializer_list<Value> values) {
     return Send(timestamp, std::span<const Value>(values.begin(), values.size()));
   }
-  // A batch whose columns have the stream's types (Batch(schema()) makes one).
+  // A batch whose columns have the stream's types (Batch(schema()) makes one). With an
+  // event-time attribute, an event whose attribute gives no time is not processed and is counted
+  // as malformed; the others are, and the result is InvalidArgument naming the first rejected row.
   virtual Status SendBatch(const Batch& batch) = 0;
 };
 

@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/convert.h"
 #include "common/format.h"
 #include "sluice/batch.h"
 #include "sluice/types.h"
@@ -295,6 +296,16 @@ void Batch::CopyRowInto(const Batch& src, size_t src_row, size_t row, size_t fir
   }
 }
 
+namespace {
+
+// Whether an unscaled decimal fits DECIMAL(precision, scale): fewer than `precision` digits.
+bool FitsPrecision(int64_t unscaled, int precision) {
+  return precision <= 0 || precision >= 19 ||
+         (unscaled > -Pow10(precision) && unscaled < Pow10(precision));
+}
+
+}  // namespace
+
 bool Batch::SetValue(size_t row, size_t col, const Value& v) {
   Column& c = columns_[col];
   if (v.is_null()) {
@@ -331,13 +342,17 @@ bool Batch::SetValue(size_t row, size_t col, const Value& v) {
           x = v.int_value();
           break;
         case TypeId::kFloat:
-        case TypeId::kDouble:
-          if (!std::isfinite(v.double_value()) || std::fabs(v.double_value()) >= 9.2e18)
-            return false;
-          x = static_cast<int64_t>(v.double_value());
+        case TypeId::kDouble: {
+          // Only whole numbers: an event's 1.5 does not silently become 1.
+          double d = v.double_value();
+          if (!std::isfinite(d) || std::fabs(d) >= 9.2e18 || d != std::floor(d)) return false;
+          x = static_cast<int64_t>(d);
           break;
+        }
         case TypeId::kDecimal:
-          RescaleDecimal(v.int_value(), v.scale(), 0, &x);
+          if (!RescaleDecimal(v.int_value(), v.scale(), 0, &x) ||
+              x * Pow10(v.scale()) != v.int_value())
+            return false;
           break;
         case TypeId::kString:
           if (t.id == TypeId::kTimestamp && ParseIso8601(v.string_value(), &x)) break;
@@ -359,7 +374,11 @@ bool Batch::SetValue(size_t row, size_t col, const Value& v) {
       } else {
         d = v.AsDouble();
       }
-      if (t.id == TypeId::kFloat) d = static_cast<float>(d);
+      if (!std::isfinite(d)) return false;
+      if (t.id == TypeId::kFloat) {
+        if (std::fabs(d) > 3.4028234663852886e38) return false;
+        d = static_cast<float>(d);
+      }
       return c.SetDouble(row, d), true;
     }
     case TypeId::kDecimal: {
@@ -385,12 +404,53 @@ bool Batch::SetValue(size_t row, size_t col, const Value& v) {
         default:
           return false;
       }
+      if (!FitsPrecision(x, t.precision)) return false;
       return c.SetInt(row, x), true;
     }
     case TypeId::kNull:
       return false;
   }
   return false;
+}
+
+std::string ConversionProblem(const Value& v, DataType to) {
+  std::string type = to.ToString();
+  std::string text = v.type() == TypeId::kString ? v.string_value() : v.ToString();
+  bool from_text = v.type() == TypeId::kString;
+  if (to.is_integer() || to.id == TypeId::kTimestamp) {
+    int64_t x;
+    double d;
+    if (from_text) {
+      NumberParse r = ParseInt64Checked(text, &x);
+      if (r == NumberParse::kOutOfRange) return "out of range for " + type;
+      if (r == NumberParse::kOk) return "out of range for " + type;  // an INT beyond 32 bits
+      if (ParseDouble(text, &d)) return "not an integer";
+      return to.id == TypeId::kTimestamp ? "not a time (ms since the epoch, or ISO 8601)"
+                                         : "not a number";
+    }
+    if (v.type() == TypeId::kDouble || v.type() == TypeId::kFloat) {
+      d = v.double_value();
+      if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) return "out of range for " + type;
+      return "not an integer";
+    }
+    if (v.type() == TypeId::kDecimal) return "not an integer";
+    if (v.type() == TypeId::kBool) return "a BOOL, not a number";
+    return "out of range for " + type;
+  }
+  if (to.is_floating()) {
+    double d;
+    if (v.type() == TypeId::kBool) return "a BOOL, not a number";
+    if (from_text && ParseDoubleChecked(text, &d) == NumberParse::kSyntax) return "not a number";
+    return "out of range for " + type;
+  }
+  if (to.id == TypeId::kDecimal) {
+    double d;
+    if (v.type() == TypeId::kBool) return "a BOOL, not a number";
+    if (from_text && !ParseDouble(text, &d)) return "not a number";
+    return "more digits than " + type + " holds";
+  }
+  if (to.id == TypeId::kBool) return "not true or false";
+  return "not a " + type;
 }
 
 }  // namespace sluice

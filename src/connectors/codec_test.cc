@@ -94,5 +94,90 @@ TEST(CsvCodecTest, RoundTrip) {
             std::string::npos);
 }
 
+// Input must not be silently changed: what JSON does not allow is malformed, not accepted.
+TEST(JsonCodecTest, WhatJsonDoesNotAllowIsMalformed) {
+  Schema s({{"a", DataType::Bigint()}, {"t", DataType::String()}, {"d", DataType::Double()}});
+  JsonRowDecoder d(s);
+  Batch b(s);
+  b.AddRow(0);
+  for (const char* line :
+       {R"({"d":NaN})", R"({"d":Infinity})", R"({"a":01})", R"({"t":01})", R"({"t":nul})",
+        R"({"a":-})", R"({"d":1.})", "{'a':1}", R"({"t":'x'})", R"({"a":1}{"a":2})", R"({"a":1} x)",
+        R"({"zz":NaN,"a":1})", R"({"a":tru})", R"([1,"x",NaN])"}) {
+    EXPECT_FALSE(d.Decode(line, &b, 0).ok()) << line;
+  }
+  ASSERT_TRUE(d.Decode(R"({"a":-0,"t":12.5,"d":1e-400,"zz":[1,{"y":null}]})", &b, 0).ok());
+  EXPECT_EQ(b.column(1).GetValue(0), Value("12.5"));
+}
+
+TEST(JsonCodecTest, DuplicateKeysAreReported) {
+  Schema s({{"a", DataType::Bigint()}});
+  JsonRowDecoder d(s);
+  Batch b(s);
+  b.AddRow(0);
+  Status st = d.Decode(R"({"a":1,"a":2})", &b, 0);
+  EXPECT_NE(st.message().find("key \"a\" appears twice"), std::string::npos) << st.message();
+  st = d.Decode(R"({"a":1,"x":2,"x":3})", &b, 0);
+  EXPECT_NE(st.message().find("key \"x\" appears twice"), std::string::npos) << st.message();
+}
+
+TEST(JsonCodecTest, OutOfRangeNumbersSaySo) {
+  Schema s({{"a", DataType::Bigint()},
+            {"i", DataType::Int()},
+            {"d", DataType::Double()},
+            {"f", DataType::Float()}});
+  JsonRowDecoder d(s);
+  Batch b(s);
+  b.AddRow(0);
+  auto message = [&](const char* line) { return d.Decode(line, &b, 0).message(); };
+  EXPECT_NE(message(R"({"d":1e400})").find("1e400 (out of range for DOUBLE)"), std::string::npos)
+      << message(R"({"d":1e400})");
+  EXPECT_NE(
+      message(R"({"a":9223372036854775808})").find("9223372036854775808 (out of range for BIGINT)"),
+      std::string::npos)
+      << message(R"({"a":9223372036854775808})");
+  EXPECT_NE(message(R"({"i":2147483648})").find("(out of range for INT)"), std::string::npos);
+  EXPECT_NE(message(R"({"f":1e300})").find("(out of range for FLOAT)"), std::string::npos);
+  EXPECT_NE(message(R"({"a":"9223372036854775808"})").find("(out of range for BIGINT)"),
+            std::string::npos)
+      << message(R"({"a":"9223372036854775808"})");
+  EXPECT_NE(message(R"({"a":1.5})").find("(not an integer)"), std::string::npos);
+  EXPECT_TRUE(d.Decode(R"({"a":-9223372036854775808,"i":2e3})", &b, 0).ok());
+  EXPECT_EQ(b.column(0).GetValue(0), Value(int64_t{INT64_MIN}));
+  EXPECT_EQ(b.column(1).GetValue(0), Value(int32_t{2000}));
+}
+
+TEST(JsonCodecTest, AReplayEnvelopeIsNotAnEvent) {
+  Schema s({{"a", DataType::Bigint()}});
+  JsonRowDecoder d(s);
+  Batch b(s);
+  b.AddRow(0);
+  Status st = d.Decode(R"({"stream":"S","ts":1,"values":[1]})", &b, 0);
+  EXPECT_NE(st.message().find("this is a replay line"), std::string::npos) << st.message();
+  st = d.Decode(R"({"x":1,"y":2})", &b, 0);
+  EXPECT_NE(st.message().find("none of its keys (x, y) is an attribute of (a BIGINT)"),
+            std::string::npos)
+      << st.message();
+  EXPECT_TRUE(d.Decode("{}", &b, 0).ok());  // explicitly all NULL
+}
+
+TEST(CsvCodecTest, AHeaderMustNameAttributesAndRowsMustMatchIt) {
+  Schema s({{"a", DataType::Bigint()}, {"price", DataType::Double()}});
+  std::vector<int> columns;
+  Status st = CsvHeaderColumns({"a", "prise"}, s, &columns);
+  EXPECT_NE(st.message().find("header column 'prise' is not an attribute"), std::string::npos);
+  EXPECT_NE(st.message().find("did you mean 'price'?"), std::string::npos) << st.message();
+  EXPECT_FALSE(CsvHeaderColumns({"a", "a"}, s, &columns).ok());
+  ASSERT_TRUE(CsvHeaderColumns({"price", "a"}, s, &columns).ok());
+  Batch b(s);
+  b.AddRow(0);
+  EXPECT_TRUE(DecodeCsvFields({"1.5", "7"}, columns, s, &b, 0).ok());
+  EXPECT_EQ(b.column(0).GetValue(0), Value(int64_t{7}));
+  EXPECT_FALSE(DecodeCsvFields({"1.5"}, columns, s, &b, 0).ok());
+  EXPECT_FALSE(DecodeCsvFields({"1.5", "7", "extra"}, columns, s, &b, 0).ok());
+  st = DecodeCsvFields({"9223372036854775808", "1"}, {}, s, &b, 0);
+  EXPECT_NE(st.message().find("(out of range for BIGINT)"), std::string::npos) << st.message();
+}
+
 }  // namespace
 }  // namespace sluice::connectors

@@ -18,15 +18,15 @@
 namespace sluice::connectors {
 
 struct SourceContext {
-  // Sends a batch of the stream's schema into the engine; an error stops the source.
+  // Sends a batch of the stream's schema into the engine; an error stops the source. Each row's
+  // time is set: from the event-time attribute (exec::StampEventTime, rows without one reported
+  // as malformed by the source), else the arrival time from `clock`.
   std::function<Status(const Batch&)> emit;
   // True once the app is shutting down; sources return promptly.
   std::function<bool()> stopping;
   // Counts and reports one malformed input record.
   std::function<void(const std::string& where, const std::string& problem)> malformed;
   const Clock* clock = nullptr;
-  // Where the time of an event comes from: its event-time attribute, else the clock.
-  bool event_time_from_field = false;
 };
 
 class Source {

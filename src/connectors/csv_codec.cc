@@ -1,6 +1,10 @@
 #include "connectors/csv_codec.h"
 
+#include <algorithm>
+
+#include "common/convert.h"
 #include "common/format.h"
+#include "sql/diagnostics.h"
 
 namespace sluice::connectors {
 
@@ -36,19 +40,41 @@ bool SplitCsv(std::string_view line, char delimiter, std::vector<std::string>* f
   return true;
 }
 
+Status CsvHeaderColumns(const std::vector<std::string>& header, const Schema& schema,
+                        std::vector<int>* columns) {
+  columns->clear();
+  std::vector<std::string> names;
+  for (const Field& f : schema.fields()) names.push_back(f.name);
+  for (const std::string& h : header) {
+    int idx = schema.IndexOf(h);
+    if (idx < 0) {
+      std::string hint = sql::DidYouMean(h, names);
+      return Status::InvalidArgument("header column '" + h + "' is not an attribute of " +
+                                     schema.ToString() + (hint.empty() ? "" : "; " + hint));
+    }
+    if (std::find(columns->begin(), columns->end(), idx) != columns->end())
+      return Status::InvalidArgument("header column '" + h + "' appears twice");
+    columns->push_back(idx);
+  }
+  return Status::OK();
+}
+
 Status DecodeCsvFields(const std::vector<std::string>& fields, const std::vector<int>& columns,
                        const Schema& schema, Batch* batch, size_t row) {
-  if (columns.empty() && fields.size() != schema.size())
-    return Status::InvalidArgument("expected " + std::to_string(schema.size()) + " fields " +
-                                   schema.ToString() + ", got " + std::to_string(fields.size()));
+  size_t want = columns.empty() ? schema.size() : columns.size();
+  if (fields.size() != want)
+    return Status::InvalidArgument(
+        "expected " + std::to_string(want) + " fields " +
+        (columns.empty() ? schema.ToString() : std::string("(as the header names)")) + ", got " +
+        std::to_string(fields.size()));
   for (size_t i = 0; i < fields.size(); ++i) {
-    int col = columns.empty() ? static_cast<int>(i) : (i < columns.size() ? columns[i] : -1);
-    if (col < 0) continue;
+    int col = columns.empty() ? static_cast<int>(i) : columns[i];
     if (fields[i].empty()) continue;  // NULL
-    if (!batch->SetValue(row, col, Value(std::string_view(fields[i]))))
+    Value text{std::string_view(fields[i])};
+    if (!batch->SetValue(row, col, text))
       return Status::InvalidArgument("'" + schema.field(col).name + "' is " +
                                      schema.field(col).type.ToString() + ", got '" + fields[i] +
-                                     "'");
+                                     "' (" + ConversionProblem(text, schema.field(col).type) + ")");
   }
   return Status::OK();
 }

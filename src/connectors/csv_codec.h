@@ -14,8 +14,13 @@ namespace sluice::connectors {
 // Splits one CSV line into fields (unquoted). False on an unterminated quote.
 bool SplitCsv(std::string_view line, char delimiter, std::vector<std::string>* fields);
 
-// Decodes the fields of one line into row `row`; `columns[i]` is the attribute of field i (-1:
-// ignored), or positional when `columns` is empty.
+// The attribute of each column of a header line; an error when a name is not an attribute or
+// appears twice (a header may name a subset of the attributes, in any order).
+Status CsvHeaderColumns(const std::vector<std::string>& header, const Schema& schema,
+                        std::vector<int>* columns);
+
+// Decodes the fields of one line into row `row`; `columns[i]` is the attribute of field i (from
+// the header), or positional when `columns` is empty. The count of fields must match.
 Status DecodeCsvFields(const std::vector<std::string>& fields, const std::vector<int>& columns,
                        const Schema& schema, Batch* batch, size_t row);
 

@@ -1,5 +1,7 @@
 // Files and the standard streams, in JSON lines or CSV.
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +13,7 @@
 #include "connectors/connector.h"
 #include "connectors/csv_codec.h"
 #include "connectors/json_codec.h"
+#include "exec/event_time.h"
 
 namespace sluice::connectors {
 
@@ -41,6 +44,12 @@ class LineSource final : public Source {
       if (fd < 0)
         return Status::IoError("stream '" + def_.name + "': cannot open '" + path_ +
                                "': " + std::strerror(errno));
+      struct stat st;
+      if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        return Status::IoError("stream '" + def_.name + "': '" + path_ +
+                               "' is a directory, not a file");
+      }
     }
     Batch batch(def_.schema);
     std::string pending;
@@ -48,6 +57,14 @@ class LineSource final : public Source {
     int64_t line_no = 0;
     Status result;
     while (!ctx.stopping()) {
+      // Wait for input a little at a time, so that a stop is seen while stdin or a pipe is idle.
+      struct pollfd p = {fd, POLLIN, 0};
+      int ready = ::poll(&p, 1, 100);
+      if (ready < 0 && errno != EINTR) {
+        result = Status::IoError("stream '" + def_.name + "': read error: " + std::strerror(errno));
+        break;
+      }
+      if (ready <= 0) continue;
       ssize_t n = ::read(fd, buf.data(), buf.size());
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -61,7 +78,8 @@ class LineSource final : public Source {
         size_t nl = pending.find('\n', start);
         if (nl == std::string::npos) break;
         ++line_no;
-        Line(std::string_view(pending).substr(start, nl - start), line_no, &batch, ctx);
+        result = Line(std::string_view(pending).substr(start, nl - start), line_no, &batch, ctx);
+        if (!result.ok()) break;
         start = nl + 1;
         if (batch.num_rows() >= kMaxBatch) {
           result = Flush(&batch, ctx);
@@ -75,51 +93,54 @@ class LineSource final : public Source {
       if (!result.ok()) break;
     }
     if (result.ok() && !pending.empty() && !ctx.stopping()) {
-      Line(pending, ++line_no, &batch, ctx);
-      result = Flush(&batch, ctx);
+      result = Line(pending, ++line_no, &batch, ctx);
+      if (result.ok()) result = Flush(&batch, ctx);
     }
     if (fd > 0) ::close(fd);
     return result;
   }
 
  private:
-  void Line(std::string_view line, int64_t line_no, Batch* batch, SourceContext& ctx) {
+  // Decodes one line into `batch`, or reports it (with its line number) and leaves it out. A bad
+  // header stops the source: every row after it would be read wrongly.
+  Status Line(std::string_view line, int64_t line_no, Batch* batch, SourceContext& ctx) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     bool blank = true;
     for (char c : line) blank = blank && (c == ' ' || c == '\t');
-    if (blank) return;
+    if (blank) return Status::OK();
     std::string where =
         (path_.empty() ? std::string("stdin") : path_) + ":" + std::to_string(line_no);
     if (csv_) {
       if (!SplitCsv(line, delimiter_, &fields_)) {
         ctx.malformed(where, "unterminated quote");
-        return;
+        return Status::OK();
       }
       if (header_ && !header_seen_) {
         header_seen_ = true;
-        columns_.clear();
-        for (const std::string& f : fields_) columns_.push_back(def_.schema.IndexOf(f));
-        return;
+        Status st = CsvHeaderColumns(fields_, def_.schema, &columns_);
+        if (!st.ok())
+          return Status::InvalidArgument("stream '" + def_.name + "': " + where + ": " +
+                                         st.message());
+        return Status::OK();
       }
     }
     size_t row = batch->AddRow(ctx.clock->NowMillis());
     Status st = csv_ ? DecodeCsvFields(fields_, columns_, def_.schema, batch, row)
                      : json_.Decode(line, batch, row);
+    std::string problem;
+    if (st.ok() && !exec::StampEventTime(def_.event_time, batch, row, &problem))
+      st = Status::InvalidArgument(problem);
     if (!st.ok()) {
       batch->Resize(row);
       ctx.malformed(where, st.message());
     }
+    return Status::OK();
   }
 
   Status Flush(Batch* batch, SourceContext& ctx) {
     if (batch->num_rows() == 0) return Status::OK();
     Status st = ctx.emit(*batch);
     batch->Clear();
-    // A rejected batch (a bad event time) is reported; the source goes on.
-    if (!st.ok() && st.code() == StatusCode::kInvalidArgument) {
-      ctx.malformed(path_.empty() ? "stdin" : path_, st.message());
-      return Status::OK();
-    }
     return st;
   }
 

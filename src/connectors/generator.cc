@@ -10,6 +10,7 @@
 
 #include "common/format.h"
 #include "connectors/connector.h"
+#include "exec/event_time.h"
 
 namespace sluice::connectors {
 
@@ -149,7 +150,15 @@ class GeneratorSource final : public Source {
       int64_t n = count_ == 0 ? batch_size : std::min(batch_size, count_ - produced);
       batch.Clear();
       int64_t now = ctx.clock->NowMillis();
-      for (int64_t i = 0; i < n; ++i) Fill(&batch, batch.AddRow(now), now);
+      std::string problem;
+      for (int64_t i = 0; i < n; ++i) {
+        size_t row = batch.AddRow(now);
+        Fill(&batch, row, now);
+        if (!exec::StampEventTime(def_.event_time, &batch, row, &problem)) {
+          batch.Resize(row);
+          ctx.malformed("generator event " + std::to_string(produced + i + 1), problem);
+        }
+      }
       Status st = ctx.emit(batch);
       if (!st.ok()) return st;
       produced += n;

@@ -22,8 +22,10 @@ class JsonRowDecoder {
   JsonRowDecoder& operator=(const JsonRowDecoder&) = delete;
 
   // Decodes `json` (an object by attribute name, or an array in attribute order) into row `row`
-  // of `batch`. Missing attributes are NULL; unknown keys are ignored. On error the row is left
-  // partly filled and the message names the attribute and the problem.
+  // of `batch`. Missing attributes are NULL; unknown keys are ignored, but an object none of whose
+  // keys is an attribute, a duplicate key, text after the value and anything JSON does not allow
+  // (NaN, 01, 'x') are errors. On error the row is left partly filled and the message names the
+  // attribute and the problem.
   Status Decode(std::string_view json, Batch* batch, size_t row);
 
  private:

@@ -18,6 +18,7 @@
 #include "connectors/connector.h"
 #include "connectors/csv_codec.h"
 #include "connectors/json_codec.h"
+#include "exec/event_time.h"
 
 namespace sluice::connectors {
 
@@ -125,13 +126,8 @@ class KafkaSource final : public Source {
         m = rd_kafka_consumer_poll(rk.get(), 0);
       }
       if (batch.num_rows() > 0) {
-        Status st = ctx.emit(batch);
+        result = ctx.emit(batch);
         batch.Clear();
-        if (!st.ok() && st.code() == StatusCode::kInvalidArgument) {
-          ctx.malformed("kafka " + topic, st.message());
-          st = Status::OK();
-        }
-        result = st;
       }
       // Processed (or reported): their offsets may be committed.
       for (rd_kafka_message_t* t : taken) {
@@ -180,6 +176,9 @@ class KafkaSource final : public Source {
     } else {
       st = json_.Decode(value, batch, row);
     }
+    std::string problem;
+    if (st.ok() && !exec::StampEventTime(def_.event_time, batch, row, &problem))
+      st = Status::InvalidArgument(problem);
     if (!st.ok()) {
       batch->Resize(row);
       ctx.malformed("kafka " + std::string(rd_kafka_topic_name(m->rkt)) + "[" +

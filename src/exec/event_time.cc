@@ -17,14 +17,22 @@ bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row
     case PhysicalType::kInt64: {
       int64_t v = col.ints()[row];
       if (t.id == TypeId::kDecimal) v /= Pow10(t.scale);
-      *ts = (cfg.format == plan::TimeFormat::kEpochSeconds && t.id != TypeId::kTimestamp) ? v * 1000
-                                                                                          : v;
+      bool seconds = cfg.format == plan::TimeFormat::kEpochSeconds && t.id != TypeId::kTimestamp;
+      if (seconds && __builtin_mul_overflow(v, int64_t{1000}, ts)) {
+        *problem = "the event time " + std::to_string(v) + " s is out of range (ms beyond BIGINT)";
+        return false;
+      }
+      if (!seconds) *ts = v;
       return true;
     }
     case PhysicalType::kDouble: {
       double v = col.doubles()[row];
-      *ts =
-          cfg.format == plan::TimeFormat::kEpochSeconds ? std::llround(v * 1000) : std::llround(v);
+      if (cfg.format == plan::TimeFormat::kEpochSeconds) v *= 1000;
+      if (!(std::fabs(v) < 9.2e18)) {
+        *problem = "the event time " + std::to_string(col.doubles()[row]) + " is out of range";
+        return false;
+      }
+      *ts = std::llround(v);
       return true;
     }
     case PhysicalType::kString: {
@@ -41,8 +49,7 @@ bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row
           ok = ParseInt64(s, ts);
           break;
         case plan::TimeFormat::kEpochSeconds:
-          ok = ParseInt64(s, ts);
-          *ts *= 1000;
+          ok = ParseInt64(s, ts) && !__builtin_mul_overflow(*ts, int64_t{1000}, ts);
           break;
       }
       if (!ok) *problem = "cannot read the event time from '" + std::string(s) + "'";
@@ -50,6 +57,13 @@ bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row
     }
   }
   return false;
+}
+
+bool StampEventTime(const plan::EventTimeConfig& cfg, Batch* batch, size_t row,
+                    std::string* problem) {
+  if (cfg.field < 0) return true;
+  return EventTimeOf(cfg, batch->column(static_cast<size_t>(cfg.field)), row,
+                     &batch->timestamps()[row], problem);
 }
 
 }  // namespace sluice::exec

@@ -13,4 +13,10 @@ namespace sluice::exec {
 bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row, int64_t* ts,
                  std::string* problem);
 
+// Sets the time of row `row` of `batch` from its event-time attribute, when the stream has one
+// (cfg.field >= 0); otherwise leaves it (the arrival time). False, with the problem, when the
+// attribute gives no time: the event is malformed.
+bool StampEventTime(const plan::EventTimeConfig& cfg, Batch* batch, size_t row,
+                    std::string* problem);
+
 }  // namespace sluice::exec

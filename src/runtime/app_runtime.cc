@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/convert.h"
 #include "common/format.h"
 #include "common/log.h"
 #include "connectors/connector.h"
@@ -54,10 +55,13 @@ class StreamInput final : public InputHandler {
 
   const std::string& stream() const override { return def_.name; }
   const Schema& schema() const override { return def_.schema; }
+  int event_time_attribute() const override { return def_.event_time.field; }
   Status Send(int64_t timestamp, std::span<const Value> values) override;
   Status SendBatch(const Batch& batch) override;
   Status SendLocked(int64_t timestamp, std::span<const Value> values);
   Status SendBatchInner(const Batch& batch);
+  // A batch from a source: its times are set already (see SourceContext::emit).
+  Status SendStamped(const Batch& batch);
 
  private:
   friend class AppRuntimeImpl;
@@ -74,8 +78,9 @@ class StreamInput final : public InputHandler {
     AppRuntimeImpl* app_;
     std::string stream_;
   };
-  // Fills event times from the event-time attribute; rows that have none are reported.
-  Status ApplyEventTime(Batch* batch);
+  // Copies the rows of `batch` whose event-time attribute gives a time into staging_, with that
+  // time. Each row without one is counted as malformed; the first is described in *rejected.
+  void StageWithEventTime(const Batch& batch, std::string* rejected);
 
   AppRuntimeImpl* app_;
   runtime::StreamJunction* junction_;
@@ -310,8 +315,7 @@ class AppRuntimeImpl final : public AppRuntime {
       source_threads_.emplace_back([this, s, in] {
         connectors::SourceContext ctx;
         ctx.clock = clock_;
-        ctx.event_time_from_field = in->def_.event_time.field >= 0;
-        ctx.emit = [in](const Batch& b) { return in->SendBatch(b); };
+        ctx.emit = [in](const Batch& b) { return in->SendStamped(b); };
         ctx.stopping = [this] { return stopping_.load() || failed_.load(); };
         ctx.malformed = [in](const std::string& where, const std::string& problem) {
           in->junction_->CountMalformed();
@@ -609,17 +613,29 @@ Status StreamInput::SendLocked(int64_t timestamp, std::span<const Value> values)
   for (size_t i = 0; i < values.size(); ++i) {
     if (!one_.SetValue(0, i, values[i])) {
       junction_->CountMalformed();
-      return Status::InvalidArgument("cannot convert " + values[i].ToString() + " to " +
-                                     def_.schema.field(i).type.ToString() + " for '" + def_.name +
-                                     "." + def_.schema.field(i).name + "'");
+      return Status::InvalidArgument(
+          "cannot convert " + values[i].ToString() + " to " + def_.schema.field(i).type.ToString() +
+          " for '" + def_.name + "." + def_.schema.field(i).name +
+          "': " + ConversionProblem(values[i], def_.schema.field(i).type));
     }
   }
-  RETURN_IF_ERROR(ApplyEventTime(&one_));
+  std::string problem;
+  if (!exec::StampEventTime(def_.event_time, &one_, 0, &problem)) {
+    junction_->CountMalformed();
+    return Status::InvalidArgument("stream '" + def_.name + "', event time from '" +
+                                   def_.schema.field(def_.event_time.field).name + "': " + problem);
+  }
   return app_->Publish(entry_, one_);
 }
 
 Status StreamInput::SendBatch(const Batch& batch) {
   Status st = SendBatchInner(batch);
+  runtime::AsyncStream::FlushOutbox();  // queued now that no lock is held
+  return st;
+}
+
+Status StreamInput::SendStamped(const Batch& batch) {
+  Status st = app_->Publish(entry_, batch);
   runtime::AsyncStream::FlushOutbox();  // queued now that no lock is held
   return st;
 }
@@ -635,34 +651,37 @@ Status StreamInput::SendBatchInner(const Batch& batch) {
                                      "' is " + batch.column(i).type().ToString() + ", expected " +
                                      def_.schema.field(i).type.ToString());
   if (def_.event_time.field < 0) return app_->Publish(entry_, batch);
+  // Times come from an attribute: the rows that give one go on; each that does not is rejected
+  // alone, and counted once.
   std::lock_guard<std::mutex> lock(app_->input_mu());
-  // Times come from an attribute: copy, then fill the times in.
-  staging_.Reset(def_.schema);
-  staging_.Resize(batch.num_rows());
-  for (size_t r = 0; r < batch.num_rows(); ++r) {
-    staging_.timestamps()[r] = batch.timestamp(r);
-    for (size_t c = 0; c < batch.num_columns(); ++c)
-      staging_.column(c).CopyRow(batch.column(c), r, r);
-  }
-  RETURN_IF_ERROR(ApplyEventTime(&staging_));
-  return app_->Publish(entry_, staging_);
+  std::string rejected;
+  StageWithEventTime(batch, &rejected);
+  Status st = app_->Publish(entry_, staging_);
+  if (!st.ok() || rejected.empty()) return st;
+  return Status::InvalidArgument(rejected);
 }
 
-Status StreamInput::ApplyEventTime(Batch* batch) {
-  const plan::EventTimeConfig& cfg = def_.event_time;
-  if (cfg.field < 0) return Status::OK();
-  const Column& col = batch->column(cfg.field);
-  std::string problem;
-  for (size_t r = 0; r < batch->num_rows(); ++r) {
-    int64_t ts;
-    if (!exec::EventTimeOf(cfg, col, r, &ts, &problem)) {
-      junction_->CountMalformed();
-      return Status::InvalidArgument("stream '" + def_.name + "', event time from '" +
-                                     def_.schema.field(cfg.field).name + "': " + problem);
+void StreamInput::StageWithEventTime(const Batch& batch, std::string* rejected) {
+  staging_.Reset(def_.schema);
+  staging_.Resize(batch.num_rows());
+  size_t kept = 0, bad = 0;
+  std::string problem, first;
+  for (size_t r = 0; r < batch.num_rows(); ++r) {
+    for (size_t c = 0; c < batch.num_columns(); ++c)
+      staging_.column(c).CopyRow(batch.column(c), r, kept);
+    if (!exec::StampEventTime(def_.event_time, &staging_, kept, &problem)) {
+      if (bad++ == 0) first = "row " + std::to_string(r) + ": " + problem;
+      continue;
     }
-    batch->timestamps()[r] = ts;
+    ++kept;
   }
-  return Status::OK();
+  staging_.Resize(kept);
+  if (bad == 0) return;
+  junction_->CountMalformed(bad);
+  *rejected = "stream '" + def_.name + "': " + std::to_string(bad) + " of " +
+              std::to_string(batch.num_rows()) + " events have no event time from '" +
+              def_.schema.field(def_.event_time.field).name + "' and were not taken (" + first +
+              ")";
 }
 
 struct Loaded {
