@@ -8,6 +8,7 @@
 
 #include "absl/strings/string_view.h"
 #include "common/log.h"
+#include "common/row_key.h"
 
 namespace sluice::exec {
 
@@ -342,14 +343,26 @@ void StatefulQueryOp::Push(const Batch& in) {
     PushBatchDirect(in, sel);
   } else if (!window_) {
     for (size_t k = 0; k < sel.size; ++k) max_ts_ = std::max(max_ts_, in.timestamp(sel[k]));
-    Consume(in, sel, nullptr, nullptr);
+    Consume(in, sel, nullptr, nullptr, nullptr);
   } else {
     // Every event's window output goes into one chunk, a segment per event (and per closing), so
     // that grouping and aggregate arguments are evaluated once per input batch.
     chunk_.Clear();
+    // A session per group: the window keys its events by the GROUP BY values.
+    if (plan_.window->session_per_group) {
+      window_ctx_.Reset(n);
+      window_ctx_.now_ms = ctx_.now_ms;
+      key_cols_.clear();
+      for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(window_ctx_, in, sel));
+    }
     for (size_t k = 0; k < sel.size; ++k) {
       uint32_t r = sel[k];
       int64_t ts = in.timestamp(r);
+      if (plan_.window->session_per_group) {
+        key_.clear();
+        for (const Column* c : key_cols_) AppendValueKey(*c, k, &key_);
+        window_->SetKey(key_);
+      }
       if (window_->IsLate(ts)) {
         HandleLate(in, r);
         continue;
@@ -429,7 +442,8 @@ void StatefulQueryOp::AdvanceWindow(int64_t watermark) {
 
 void StatefulQueryOp::ConsumeChunk(const EventChunk& chunk) {
   if (chunk.size() == 0) return;
-  Consume(chunk.batch, Selection::All(chunk.size()), chunk.kinds.data(), &chunk.breaks);
+  Consume(chunk.batch, Selection::All(chunk.size()), chunk.kinds.data(), chunk.emit_ts.data(),
+          &chunk.breaks);
 }
 
 void StatefulQueryOp::EvaluateKeysAndArguments(const Batch& in, Selection sel) {
@@ -706,20 +720,19 @@ void StatefulQueryOp::ResetGroups() {
 }
 
 void StatefulQueryOp::WriteEvalRow(size_t pos, const Batch& b, size_t row, uint32_t group,
-                                   size_t dense) {
-  eval_.timestamps()[pos] = b.timestamp(row);
+                                   int64_t ts) {
+  eval_.timestamps()[pos] = ts;
   size_t nin = b.num_columns();
   for (size_t c = 0; c < nin; ++c)
     CopyCell(b.column(c), row, &eval_.column(c), pos, &eval_.arena());
   for (size_t a = 0; a < aggs_.size(); ++a)
     aggs_[a]->Get(group, &eval_.column(nin + a), pos, &eval_.arena());
-  (void)dense;
 }
 
 size_t StatefulQueryOp::AppendEvalRow(const Batch& b, size_t row, uint32_t group, EventKind kind,
-                                      size_t dense) {
-  size_t pos = eval_.AddRow(b.timestamp(row));
-  WriteEvalRow(pos, b, row, group, dense);
+                                      int64_t ts) {
+  size_t pos = eval_.AddRow(ts);
+  WriteEvalRow(pos, b, row, group, ts);
   eval_kinds_.push_back(kind);
   eval_chunk_.push_back(chunk_id_);
   eval_group_.push_back(group);
@@ -727,7 +740,9 @@ size_t StatefulQueryOp::AppendEvalRow(const Batch& b, size_t row, uint32_t group
 }
 
 void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* kinds,
-                              const std::vector<size_t>* breaks) {
+                              const int64_t* emit_ts, const std::vector<size_t>* breaks) {
+  // What a row is emitted at: its window's (expiry, close), else its own time.
+  auto emit_time = [&](uint32_t r) { return emit_ts ? emit_ts[r] : b.timestamp(r); };
   size_t m = sel.size;
   if (m == 0) return;
   chunk_ctx_.Reset(b.num_rows());
@@ -774,7 +789,7 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
     }
     EventKind kind = kinds ? kinds[sel[k]] : EventKind::kCurrent;
     if (kind == EventKind::kReset) {
-      reset_ts = std::max(reset_ts, b.timestamp(sel[k]));
+      reset_ts = std::max(reset_ts, emit_time(sel[k]));
       ResetGroups();
       continue;
     }
@@ -790,19 +805,19 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
     }
     if (!collapse) {
       (void)0;
-      AppendEvalRow(b, sel[k], g, kind, k);
+      AppendEvalRow(b, sel[k], g, kind, emit_time(sel[k]));
       continue;
     }
     // One row per group and kind: the group's first position, with its latest values.
     auto& pos = kind == EventKind::kCurrent ? cur_pos_ : exp_pos_;
     auto& gen = kind == EventKind::kCurrent ? cur_gen_ : exp_gen_;
     // The group's rows of this closing (current and expired) share the latest time among them.
-    int64_t ts = b.timestamp(sel[k]);
+    int64_t ts = emit_time(sel[k]);
     if (gen[g] == generation_) {
-      WriteEvalRow(pos[g], b, sel[k], g, k);
+      WriteEvalRow(pos[g], b, sel[k], g, ts);
     } else {
       gen[g] = generation_;
-      pos[g] = static_cast<uint32_t>(AppendEvalRow(b, sel[k], g, kind, k));
+      pos[g] = static_cast<uint32_t>(AppendEvalRow(b, sel[k], g, kind, ts));
       group_max_ts_.resize(std::max<size_t>(group_max_ts_.size(), g + 1));
       if (group_gen_.size() <= g) group_gen_.resize(g + 1, 0);
       if (group_gen_[g] != generation_) group_gen_[g] = generation_, group_max_ts_[g] = ts;

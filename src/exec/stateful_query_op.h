@@ -45,14 +45,16 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork {
   // Feeds rows `sel` of `b` (kinds: per row of b, or null for all current) to grouping and
   // aggregation, appending output candidates to eval_.
   // `breaks`: where segments (one event's output, one closing) end, in dense positions.
-  void Consume(const Batch& b, Selection sel, const EventKind* kinds,
+  // `emit_ts`: when each row of b is emitted (null: at its own time).
+  void Consume(const Batch& b, Selection sel, const EventKind* kinds, const int64_t* emit_ts,
                const std::vector<size_t>* breaks);
   // Consumes a window's chunk, each closing in it on its own.
   void ConsumeChunk(const EventChunk& chunk);
   uint32_t GroupOf(size_t k);
   void ResetGroups();
-  void WriteEvalRow(size_t pos, const Batch& b, size_t row, uint32_t group, size_t dense);
-  size_t AppendEvalRow(const Batch& b, size_t row, uint32_t group, EventKind kind, size_t dense);
+  // An output candidate from row `row` of `b`, emitted at `ts`, with its group's aggregates.
+  void WriteEvalRow(size_t pos, const Batch& b, size_t row, uint32_t group, int64_t ts);
+  size_t AppendEvalRow(const Batch& b, size_t row, uint32_t group, EventKind kind, int64_t ts);
   // Turns the candidates in eval_ into output rows and pushes them.
   void Finish();
   void HandleLate(const Batch& in, uint32_t row);
@@ -123,8 +125,9 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork {
   std::vector<std::unique_ptr<VecExpr>> order_exprs_;
   std::vector<std::unique_ptr<VecExpr>> projections_;
 
-  EvalContext ctx_;        // over the input batch
-  EvalContext chunk_ctx_;  // over window chunks
+  EvalContext ctx_;         // over the input batch
+  EvalContext chunk_ctx_;   // over window chunks
+  EvalContext window_ctx_;  // keys for a window kept per group
   std::vector<uint32_t> selected_;
   EventChunk chunk_;
   Column no_arg_;  // the "argument" of count()

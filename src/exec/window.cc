@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "common/time_math.h"
 #include "exec/aggregate.h"
 #include "exec/expression.h"
 
@@ -17,6 +19,7 @@ using plan::WindowPlan;
 void EventChunk::AddReset(int64_t ts) {
   batch.AddRow(ts);
   kinds.push_back(EventKind::kReset);
+  emit_ts.push_back(ts);
 }
 
 RowStore::RowStore(const Schema& schema) {
@@ -124,9 +127,10 @@ void RowStore::Free(uint32_t slot) {
   --live_;
 }
 
-void RowStore::AppendTo(uint32_t slot, EventKind kind, int64_t ts, EventChunk* out) const {
-  size_t row = out->batch.AddRow(ts);
+void RowStore::AppendTo(uint32_t slot, EventKind kind, int64_t emit_ts, EventChunk* out) const {
+  size_t row = out->batch.AddRow(ts_[slot]);
   out->kinds.push_back(kind);
+  out->emit_ts.push_back(emit_ts);
   CopyTo(slot, &out->batch, row);
 }
 
@@ -179,9 +183,6 @@ namespace {
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
-// Floor division for window ids of times before the start.
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 // Adds an event to a FIFO window that holds at most `limit` events: when full, the oldest expires
 // first (timestamped with the arrival), then the event enters.
 void AddToBoundedFifo(const Batch& in, size_t row, int64_t ts, size_t limit, RowStore* store,
@@ -230,18 +231,18 @@ class TimeWindow final : public Window {
   }
   void Advance(int64_t now, EventChunk* out) override {
     now_ = std::max(now_, now);
-    while (!fifo_.empty() && store_.ts(fifo_.front()) + t_ <= now_) {
+    while (!fifo_.empty() && TimeAdd(store_.ts(fifo_.front()), t_) <= now_) {
       uint32_t old = fifo_.front();
       fifo_.pop_front();
-      store_.AppendTo(old, delay_ ? EventKind::kCurrent : EventKind::kExpired, store_.ts(old) + t_,
-                      out);
+      store_.AppendTo(old, delay_ ? EventKind::kCurrent : EventKind::kExpired,
+                      TimeAdd(store_.ts(old), t_), out);
       store_.Free(old);
     }
   }
   int64_t NextDeadline() const override {
-    return fifo_.empty() ? kNever : store_.ts(fifo_.front()) + t_;
+    return fifo_.empty() ? kNever : TimeAdd(store_.ts(fifo_.front()), t_);
   }
-  bool IsLate(int64_t ts) const override { return ts + t_ <= now_; }
+  bool IsLate(int64_t ts) const override { return TimeAdd(ts, t_) <= now_; }
 
  private:
   RowStore store_;
@@ -262,10 +263,10 @@ class ExternalTimeWindow final : public Window {
     wtime_.resize(std::max<size_t>(wtime_.size(), slot + 1));
     wtime_[slot] = at;
     now_ = std::max(now_, at);
-    while (!fifo_.empty() && wtime_[fifo_.front()] + t_ <= now_) {
+    while (!fifo_.empty() && TimeAdd(wtime_[fifo_.front()], t_) <= now_) {
       uint32_t old = fifo_.front();
       fifo_.pop_front();
-      store_.AppendTo(old, EventKind::kExpired, wtime_[old] + t_, out);
+      store_.AppendTo(old, EventKind::kExpired, TimeAdd(wtime_[old], t_), out);
       store_.Free(old);
     }
     fifo_.push_back(slot);
@@ -361,7 +362,7 @@ class TimeBatchWindow final : public Window {
       if (!has_start_) start_ = at;
     }
     if (col_ >= 0) Advance(at, out);  // the attribute is the clock
-    int64_t id = FloorDiv(at - start_, t_);
+    int64_t id = IdOf(at);
     if (has_closed_ && id <= closed_through_) id = closed_through_ + 1;  // externalTimeBatch
     open_[id].push_back(slot);
     emitter_.Arrive(slot, ts, out);
@@ -372,7 +373,7 @@ class TimeBatchWindow final : public Window {
     if (!started_) return;
     // Every batch before the one holding the watermark is due, empty ones included: closing an
     // empty batch still expires the previous one.
-    int64_t current = FloorDiv(now_ - start_, t_);
+    int64_t current = IdOf(now_);
     int64_t next = NextToClose();
     while (next < current) {
       std::vector<uint32_t> batch;
@@ -381,7 +382,7 @@ class TimeBatchWindow final : public Window {
         batch = std::move(it->second);
         open_.erase(it);
       }
-      emitter_.Close(batch, start_ + (next + 1) * t_, out);
+      emitter_.Close(batch, EndOf(next), out);
       closed_through_ = next;
       has_closed_ = true;
       if (batch.empty() && !emitter_.HasPrevious()) {
@@ -397,17 +398,18 @@ class TimeBatchWindow final : public Window {
 
   int64_t NextDeadline() const override {
     if (!started_ || (open_.empty() && !emitter_.HasPrevious())) return kNever;
-    return start_ + (NextToClose() + 1) * t_;
+    return EndOf(NextToClose());
   }
 
   bool IsLate(int64_t ts) const override {
-    return col_ < 0 && started_ && has_closed_ && FloorDiv(ts - start_, t_) <= closed_through_;
-  }
-  int64_t BatchEndOf(int64_t ts) const override {
-    return started_ ? start_ + (FloorDiv(ts - start_, t_) + 1) * t_ : -1;
+    return col_ < 0 && started_ && has_closed_ && IdOf(ts) <= closed_through_;
   }
 
  private:
+  // The batch holding time `at`, and the end of batch `id` (saturated at the largest time).
+  int64_t IdOf(int64_t at) const { return FloorDiv(TimeSub(at, start_), t_); }
+  int64_t EndOf(int64_t id) const { return TimeAdd(start_ + id * t_, t_); }
+
   int64_t NextToClose() const {
     if (has_closed_) return closed_through_ + 1;
     return open_.empty() ? std::numeric_limits<int64_t>::max() / 2 : open_.begin()->first;
@@ -425,20 +427,22 @@ class TimeBatchWindow final : public Window {
   int64_t now_ = std::numeric_limits<int64_t>::min();
 };
 
-// SLIDING(size, slide): hopping windows [b - size, b) at every boundary b = start + k*slide
-// (start: the first event's time). At each boundary the window emits its events afresh
-// (reset, then each as current), so an aggregate emits one row per group per boundary.
+// SLIDING(size, slide): hopping windows [k*slide, k*slide + size), aligned to the epoch as in
+// Flink SQL's HOP and ksqlDB's HOPPING; each closes at its end b (a boundary) when the watermark
+// reaches it. At each boundary the window emits its events afresh (reset, then each as current),
+// so an aggregate emits one row per group per window. Boundaries with nothing to show are skipped.
 class HoppingWindow final : public Window {
  public:
   HoppingWindow(const Schema& s, int64_t size, int64_t slide)
       : store_(s), size_(size), slide_(slide) {}
 
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
+    uint32_t slot = store_.Add(in, row, ts);
     if (!started_) {
       started_ = true;
-      next_ = ts + slide_;
+      next_ = FirstEndAfter(ts);
+      if (last_closed_ != kMinTime) next_ = std::max(next_, TimeAdd(last_closed_, slide_));
     }
-    uint32_t slot = store_.Add(in, row, ts);
     // Kept in time order, so that membership of [b - size, b) is a prefix test.
     auto pos = std::upper_bound(events_.begin(), events_.end(), ts,
                                 [&](int64_t t, uint32_t s) { return t < store_.ts(s); });
@@ -449,10 +453,10 @@ class HoppingWindow final : public Window {
     now_ = std::max(now_, now);
     while (started_ && next_ <= now_) {
       int64_t b = next_;
-      while (!events_.empty() && store_.ts(events_.front()) < b - size_) {
+      while (!events_.empty() && store_.ts(events_.front()) < TimeSub(b, size_)) {
         uint32_t old = events_.front();
         events_.pop_front();
-        store_.AppendTo(old, EventKind::kExpired, store_.ts(old) + size_, out);
+        store_.AppendTo(old, EventKind::kExpired, TimeAdd(store_.ts(old), size_), out);
         store_.Free(old);
       }
       bool any = !events_.empty() && store_.ts(events_.front()) < b;
@@ -463,25 +467,35 @@ class HoppingWindow final : public Window {
       }
       out->Break();
       emitted_last_ = any;
-      if (events_.empty()) {
-        // Skip boundaries with nothing to show.
-        int64_t k = FloorDiv(now_ - b, slide_);
-        next_ = b + std::max<int64_t>(1, k + 1) * slide_;
+      last_closed_ = b;
+      if (events_.empty() || b == kMaxTime) {
+        started_ = false;  // nothing to show until an event comes
       } else {
-        next_ = b + slide_;
+        // The next window that holds an event: boundaries between show nothing.
+        next_ = std::max(TimeAdd(b, slide_), FirstEndAfter(store_.ts(events_.front())));
       }
     }
   }
 
   int64_t NextDeadline() const override { return started_ ? next_ : kNever; }
-  bool IsLate(int64_t ts) const override { return started_ && ts < next_ - size_; }
+  // Late: every window that holds `ts` has closed.
+  bool IsLate(int64_t ts) const override {
+    return last_closed_ != kMinTime &&
+           TimeAdd(FloorDiv(ts, slide_) * slide_, size_) <= last_closed_;
+  }
 
  private:
+  // The end of the first window [k*slide, k*slide + size) that holds `ts`.
+  int64_t FirstEndAfter(int64_t ts) const {
+    return TimeAdd((FloorDiv(TimeSub(ts, size_), slide_) + 1) * slide_, size_);
+  }
+
   RowStore store_;
   int64_t size_, slide_;
   bool started_ = false;
   bool emitted_last_ = false;
   int64_t next_ = 0;
+  int64_t last_closed_ = kMinTime;
   std::deque<uint32_t> events_;
   int64_t now_ = std::numeric_limits<int64_t>::min();
 };
@@ -489,44 +503,47 @@ class HoppingWindow final : public Window {
 // session(gap[, key]): events are current on arrival; a session (per key) closes when no event
 // came for `gap`, and its events expire then (at last + gap). With emit_on_arrival false (EMIT
 // FINAL) a session's events are emitted when it closes: each as current, then each as expired.
+// Sessions are found by key and closed through an index by deadline, so that many keys cost
+// O(log n) per event, not a scan.
 class SessionWindow final : public Window {
  public:
   SessionWindow(const Schema& s, int64_t gap, int key, bool on_arrival)
       : store_(s), gap_(gap), key_(key), on_arrival_(on_arrival) {}
+
+  void SetKey(std::string_view key) override { given_key_.assign(key); }
 
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
     uint32_t slot = store_.Add(in, row, ts);
     if (key_ >= 0) {
       store_.KeyBytes(slot, key_, &scratch_);
     } else {
-      scratch_.clear();
+      scratch_ = given_key_;  // per GROUP BY key, or one session when no key is given
     }
     auto [it, inserted] = sessions_.try_emplace(scratch_);
     Session& session = it->second;
-    if (inserted) order_.push_back(scratch_);
+    if (inserted) {
+      session.seq = next_seq_++;
+      keys_.emplace(session.seq, scratch_);
+    } else {
+      by_deadline_.erase({TimeAdd(session.last, gap_), session.seq});
+    }
     session.events.push_back(slot);
     session.last = std::max(session.last, ts);
+    by_deadline_.insert({TimeAdd(session.last, gap_), session.seq});
     if (on_arrival_) store_.AppendTo(slot, EventKind::kCurrent, ts, out);
   }
 
   void Advance(int64_t now, EventChunk* out) override {
     now_ = std::max(now_, now);
     // Sessions close in the order of their deadlines; ties in order of creation.
-    while (true) {
-      const std::string* due = nullptr;
-      int64_t due_at = kNever;
-      for (const std::string& k : order_) {
-        const Session& s = sessions_.at(k);
-        if (s.last + gap_ <= now_ && s.last + gap_ < due_at) {
-          due_at = s.last + gap_;
-          due = &k;
-        }
-      }
-      if (!due) return;
-      std::string key = *due;
-      Session session = std::move(sessions_.at(key));
-      sessions_.erase(key);
-      order_.erase(std::find(order_.begin(), order_.end(), key));
+    while (!by_deadline_.empty() && by_deadline_.begin()->first <= now_) {
+      auto [due_at, seq] = *by_deadline_.begin();
+      by_deadline_.erase(by_deadline_.begin());
+      auto k = keys_.find(seq);
+      auto it = sessions_.find(k->second);
+      Session session = std::move(it->second);
+      sessions_.erase(it);
+      keys_.erase(k);
       if (!on_arrival_)
         for (uint32_t s : session.events)
           store_.AppendTo(s, EventKind::kCurrent, store_.ts(s), out);
@@ -539,23 +556,25 @@ class SessionWindow final : public Window {
   }
 
   int64_t NextDeadline() const override {
-    int64_t d = kNever;
-    for (const auto& [k, s] : sessions_) d = std::min(d, s.last + gap_);
-    return d;
+    return by_deadline_.empty() ? kNever : by_deadline_.begin()->first;
   }
 
  private:
   struct Session {
     std::vector<uint32_t> events;
     int64_t last = std::numeric_limits<int64_t>::min();
+    uint64_t seq = 0;  // creation order
   };
   RowStore store_;
   int64_t gap_;
   int key_;
   bool on_arrival_;
   absl::flat_hash_map<std::string, Session> sessions_;
-  std::vector<std::string> order_;
+  std::set<std::pair<int64_t, uint64_t>> by_deadline_;  // (last + gap, seq)
+  std::map<uint64_t, std::string> keys_;                // seq -> key
+  uint64_t next_seq_ = 0;
   std::string scratch_;
+  std::string given_key_;
   int64_t now_ = std::numeric_limits<int64_t>::min();
 };
 

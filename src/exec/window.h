@@ -22,22 +22,26 @@ namespace sluice::exec {
 enum class EventKind : uint8_t { kCurrent, kExpired, kReset };
 
 // Events in order, each with its kind. Rows have the input stream's schema; strings are copied
-// into the chunk's arena, so a chunk does not depend on the window's storage.
+// into the chunk's arena, so a chunk does not depend on the window's storage. A row's timestamp is
+// the event's own time (so that what aggregates read of it, eventTimestamp() included, is the
+// same when it leaves as when it came); `emit_ts` is the time it is emitted at: its expiry for
+// an expired event, the close time for a batch that closes.
 // A window that closes several times at once (a batch per period, a session per key) marks the end
 // of each closing with Break(), so that each closing is aggregated on its own.
 struct EventChunk {
   Batch batch;
   std::vector<EventKind> kinds;
+  std::vector<int64_t> emit_ts;
   std::vector<size_t> breaks;  // ends of closings, ascending
 
   void Reset(const Schema& schema) {
     batch.Reset(schema);
-    kinds.clear();
-    breaks.clear();
+    Clear();
   }
   void Clear() {
     batch.Clear();
     kinds.clear();
+    emit_ts.clear();
     breaks.clear();
   }
   size_t size() const { return kinds.size(); }
@@ -56,7 +60,8 @@ class RowStore {
   void Free(uint32_t slot);
   int64_t ts(uint32_t slot) const { return ts_[slot]; }
   size_t live() const { return live_; }
-  void AppendTo(uint32_t slot, EventKind kind, int64_t ts, EventChunk* out) const;
+  // Appends the event in `slot` to `out` as `kind`, emitted at `emit_ts`.
+  void AppendTo(uint32_t slot, EventKind kind, int64_t emit_ts, EventChunk* out) const;
   // The value of attribute `col` of `slot`, as bytes that are equal exactly when values are.
   void KeyBytes(uint32_t slot, int col, std::string* out) const;
   // Orders two slots by attribute `col` (NULL first); <0, 0, >0.
@@ -101,11 +106,11 @@ class Window {
   virtual int64_t NextDeadline() const { return std::numeric_limits<int64_t>::max(); }
   // True when an event of time `ts` belongs to a part of the window that has already closed.
   virtual bool IsLate(int64_t ts) const { return false; }
-  // For a time-batch window: the end of the batch that an event of time `ts` belongs to; -1 when
-  // the window has no batches yet, or is of another kind.
-  virtual int64_t BatchEndOf(int64_t ts) const { return -1; }
   // True when the event was not taken (firstUnique drops repeats).
   virtual bool Rejected() const { return false; }
+  // Windows kept per key of the query (SESSION per GROUP BY key): the key of the event that the
+  // next Add gets, as bytes (common/row_key.h). Others ignore it.
+  virtual void SetKey(std::string_view key) {}
 };
 
 // `emit_on_arrival`: batch windows emit each event as it arrives (EMIT CHANGES) instead of when

@@ -184,6 +184,9 @@ struct Scope {
   bool saw_aggregate = false;
   // A pattern element's filter: unqualified names are the element's own stream (inputs[0]) first.
   bool prefer_first = false;
+  // The query whose SELECT, HAVING or ORDER BY this is: window_start / window_end refer to its
+  // window.
+  const QueryPlan* query = nullptr;
 };
 
 BoundExprPtr MakeCast(BoundExprPtr e, DataType to) {
@@ -698,9 +701,11 @@ class Binder {
       bool needs_name = false;
     };
     std::vector<Item> items;
+    qp->emit = q.emit;
     Scope select_scope = scope;
     select_scope.allow_aggregates = true;
     select_scope.clause = "SELECT";
+    select_scope.query = qp;
     for (const sql::SelectItem& si : q.select) {
       if (si.expr->kind == Expr::Kind::kStar) {
         bool matched = false;
@@ -741,6 +746,9 @@ class Binder {
       BoundExprPtr b = BindExpr(*g, scope);
       if (b) qp->group_by.push_back(std::move(b));
     }
+    if (qp->window && qp->window->kind == WindowPlan::Kind::kSession &&
+        q.from.stream.window->keyword_form && qp->window->key_column < 0 && !qp->group_by.empty())
+      qp->window->session_per_group = true;
     std::vector<std::pair<std::string, const BoundExpr*>> aliases;
     for (const Item& it : items)
       if (it.expr) aliases.push_back({it.name, it.expr.get()});
@@ -749,12 +757,14 @@ class Binder {
       hs.select_aliases = &aliases;
       hs.allow_aggregates = true;
       hs.clause = "HAVING";
+      hs.query = qp;
       qp->having = BindCondition(*q.having, hs, "HAVING");
     }
     for (const auto& o : q.order_by) {
       Scope os = scope;
       os.select_aliases = &aliases;
       os.allow_aggregates = true;
+      os.query = qp;
       BoundExprPtr b = BindExpr(*o.expr, os);
       if (b) qp->order_by.push_back({std::move(b), o.descending});
     }
@@ -1177,6 +1187,9 @@ class Binder {
           p.has_start = true;
           p.start_ms = num(*a[1]);
         }
+        // TUMBLING(size[, offset]) is aligned to the epoch (plus the offset), as in Flink SQL and
+        // ksqlDB; WINDOW('timeBatch', t) starts at its first event, as in Siddhi.
+        if (w.kind == "tumbling") p.has_start = true;
         break;
       case K::kTimeLength:
         p.time_ms = num(*a[0]);
@@ -1303,7 +1316,21 @@ class Binder {
     if (k == "length" || k == "lengthBatch") {
       if (need(1, 2)) CheckCount(*w.args[0], "WINDOW('" + k + "', n)");
     } else if (k == "time" || k == "timeBatch" || k == "tumbling" || k == "delay") {
-      if (need(1, 2)) CheckDuration(*w.args[0], w.ToSql());
+      if (need(1, k == "timeBatch" || k == "tumbling" ? 2 : 1)) {
+        CheckDuration(*w.args[0], w.ToSql());
+        if (w.args.size() == 2) {
+          const Expr& start = *w.args[1];
+          if (start.kind != Expr::Kind::kLiteral ||
+              !(start.is_duration || start.literal.type() == TypeId::kInt ||
+                start.literal.type() == TypeId::kBigint))
+            diags_->Error(start.loc,
+                          w.ToSql() +
+                              (k == "tumbling" ? " takes an offset such as 2 HOURS"
+                                               : " takes a start time in ms") +
+                              " as its second argument, got " + start.ToSql(),
+                          "", start.length);
+        }
+      }
     } else if (k == "sliding") {
       if (need(2, 2)) {
         CheckDuration(*w.args[0], w.ToSql());
@@ -1623,6 +1650,61 @@ class Binder {
     return b;
   }
 
+  // window_start / window_end (TIMESTAMP) of the window that produced an aggregate row
+  // (DIALECT.md "Windows"). A row of a window that closes carries the close time, so the end is
+  // the row's time; per event (EMIT CHANGES) a tumbling window's bounds follow from the event's
+  // time, a session's from its events so far.
+  BoundExprPtr WindowBound(const Expr& e, Scope& scope) {
+    const QueryPlan* q = scope.query;
+    bool end = e.name == "window_end";
+    if (!q || !q->window) {
+      diags_->Error(e.loc,
+                    e.name +
+                        " is the bound of a window: it needs a windowed aggregate and is "
+                        "known in SELECT, HAVING and ORDER BY",
+                    "", e.length);
+      return nullptr;
+    }
+    const WindowPlan& w = *q->window;
+    using K = WindowPlan::Kind;
+    std::string size = std::to_string(w.time_ms);
+    std::string text;
+    bool on_close = q->EmitsOnClose();
+    if (w.kind == K::kSession) {
+      text = end ? (on_close ? "eventTimestamp()" : "max(eventTimestamp()) + " + size)
+                 : "min(eventTimestamp())";
+    } else if ((w.kind == K::kTimeBatch || w.kind == K::kSliding ||
+                w.kind == K::kExternalTimeBatch) &&
+               on_close) {
+      text = end ? "eventTimestamp()" : "eventTimestamp() - " + size;
+    } else if (w.kind == K::kTimeBatch && w.has_start) {
+      // Per event: the aligned window that holds the event's time (a floor modulo).
+      std::string start = "eventTimestamp() - mod(mod(eventTimestamp() - " +
+                          std::to_string(w.start_ms) + ", " + size + ") + " + size + ", " + size +
+                          ")";
+      text = end ? start + " + " + size : start;
+    } else {
+      diags_->Error(e.loc,
+                    e.name +
+                        " is defined for the windows that close: TUMBLING, SLIDING, SESSION, "
+                        "timeBatch and externalTimeBatch (per event only for TUMBLING and "
+                        "SESSION); this query has " +
+                        w.sql,
+                    "", e.length);
+      return nullptr;
+    }
+    sql::Diagnostics inner;
+    sql::ExprPtr expr = sql::ParseExpression("CAST(" + text + " AS TIMESTAMP)", &inner);
+    BoundExprPtr b = expr ? BindExpr(*expr, scope) : nullptr;
+    if (!b) {
+      diags_->Error(e.loc, "internal: cannot compute " + e.name + " for " + w.sql);
+      return nullptr;
+    }
+    b->text = e.name;
+    b->loc = e.loc;
+    return b;
+  }
+
   BoundExprPtr ResolveColumn(const Expr& e, Scope& scope) {
     std::vector<std::string> candidates;
     const ScopeInput* found = nullptr;
@@ -1689,6 +1771,7 @@ class Binder {
           }
           for (const auto& [name, expr] : *scope.select_aliases) candidates.push_back(name);
         }
+        if (e.name == "window_start" || e.name == "window_end") return WindowBound(e, scope);
         std::string where;
         if (scope.inputs.size() == 1) where = " of '" + scope.inputs[0].stream + "'";
         diags_->Error(e.loc, "unknown attribute '" + e.name + "'" + where,

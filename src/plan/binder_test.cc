@@ -223,5 +223,18 @@ TEST(BinderTest, ATableWithAConnectorIsRejectedAtItsLine) {
       << b.errors;
 }
 
+TEST(BinderTest, WindowBoundsNeedAWindowThatCloses) {
+  Bound b = BindText(
+      "CREATE STREAM S (k STRING);\n"
+      "INSERT INTO O SELECT k, count() AS n, window_start FROM S WINDOW('length', 5) GROUP BY k;\n"
+      "INSERT INTO P SELECT k FROM S WINDOW TUMBLING(1 SECOND) WHERE window_end > 0;\n");
+  EXPECT_NE(b.errors.find("t.sql:2:39: error: window_start is defined for the windows that close"),
+            std::string::npos)
+      << b.errors;
+  EXPECT_NE(b.errors.find("t.sql:3:63: error: window_end is the bound of a window"),
+            std::string::npos)
+      << b.errors;
+}
+
 }  // namespace
 }  // namespace sluice::plan

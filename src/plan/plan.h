@@ -56,8 +56,11 @@ struct WindowPlan {
   int64_t slide_ms = 0;  // sliding
   int64_t start_ms = 0;  // timeBatch / externalTimeBatch start, when has_start
   bool has_start = false;
-  int time_column = -1;           // externalTime*: the attribute that gives time
-  int key_column = -1;            // session key, unique / firstUnique key, sort attribute
+  int time_column = -1;  // externalTime*: the attribute that gives time
+  int key_column = -1;   // session key, unique / firstUnique key, sort attribute
+  // SESSION(gap) (the SQL form) in a query with GROUP BY: a session per group (Flink, ksqlDB); the
+  // Siddhi form WINDOW('session', gap) keeps one session unless it names a key.
+  bool session_per_group = false;
   bool descending = false;        // sort
   std::vector<int> key_columns;   // frequent / lossyFrequent: the key (empty: every attribute)
   double support = 0, error = 0;  // lossyFrequent

@@ -1,6 +1,6 @@
--- timeBatch / TUMBLING: batches start at the first event's time (as Siddhi's timeBatch); when one
--- closes, one row per group with its final aggregates, carrying the close time. A batch that closes
--- with no events emits nothing.
+-- TUMBLING: batches aligned to the epoch ([1000, 2000), [2000, 3000), ...); when one closes, one
+-- row per group with its final aggregates, carrying the close time. A batch that closes with no
+-- events emits nothing.
 CREATE STREAM Trades (symbol STRING, price DOUBLE, volume BIGINT);
 INSERT INTO PerSecond
 SELECT symbol, avg(price) AS avg_price, sum(volume) AS volume, count() AS trades
