@@ -565,4 +565,32 @@ TEST_F(CliTest, CsvHeadersAreCheckedAsRowsWithoutAHeaderAre) {
   EXPECT_NE(r.err.find("in.csv:4: expected 2 fields"), std::string::npos) << r.err;
 }
 
+// 25 generated events into TUMBLING(1 SECOND) gave two rows of 10: the last 5 were never emitted.
+// At the end of bounded input every open window now fires (Flink's final watermark).
+TEST_F(CliTest, RunFiresOpenWindowsWhenTheSourcesEnd) {
+  Write("app.sql",
+        "CREATE STREAM T (ts BIGINT, v INT) WITH ('type'='source', 'connector'='generator', "
+        "'count'='25', 'fields.ts'='sequence:0,100', 'fields.v'='constant:1', "
+        "'event.time.field'='ts');\n"
+        "CREATE STREAM O (n BIGINT) WITH ('type'='sink', 'connector'='stdout');\n"
+        "INSERT INTO O SELECT count() AS n FROM T WINDOW TUMBLING(1 SECOND);\n");
+  CommandResult r = RunIn(dir_, "run app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"n\":10}\n{\"n\":10}\n{\"n\":5}\n");
+  r = RunIn(dir_, "run --no-final-flush app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"n\":10}\n{\"n\":10}\n");
+  // Processing time: the window that is open when the generator ends fires too.
+  Write("app.sql",
+        "CREATE STREAM T (v INT) WITH ('type'='source', 'connector'='generator', 'count'='25', "
+        "'fields.v'='constant:1');\n"
+        "CREATE STREAM O (n BIGINT) WITH ('type'='sink', 'connector'='stdout');\n"
+        "INSERT INTO O SELECT count() AS n FROM T WINDOW TUMBLING(10 SECONDS);\n");
+  r = RunIn(dir_, "run app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  int total = 0;
+  for (const std::string& line : NonEmptyLines(r.out)) total += std::stoi(line.substr(5));
+  EXPECT_EQ(total, 25) << r.out;
+}
+
 }  // namespace

@@ -126,7 +126,8 @@ int Explain(const std::string& app_path) {
   return 0;
 }
 
-int Replay(const std::string& app_path, const std::string& events_path, bool stats) {
+int Replay(const std::string& app_path, const std::string& events_path, bool stats,
+           bool final_flush) {
   std::string text;
   if (int rc = LoadText(app_path, &text)) return rc;
   sluice::AppOptions opts;
@@ -211,8 +212,12 @@ int Replay(const std::string& app_path, const std::string& events_path, bool sta
       break;
     }
   }
+  // The end of the file is the end of the input: every open window fires (Flink's final
+  // watermark), unless --no-final-flush.
+  sluice::Status st;
+  if (rc == 0 && final_flush) st = app->FinishInput();
   std::fflush(stdout);
-  sluice::Status st = app->Shutdown();
+  if (st.ok()) st = app->Shutdown();
   if (!st.ok() && rc == 0) {
     std::fprintf(stderr, "sluice: %s\n", st.message().c_str());
     rc = 1;
@@ -225,12 +230,13 @@ int Replay(const std::string& app_path, const std::string& events_path, bool sta
 }
 
 int Run(const std::string& app_path, bool print, bool stats, double stats_interval, double duration,
-        int metrics_port) {
+        int metrics_port, bool final_flush) {
   std::string text;
   if (int rc = LoadText(app_path, &text)) return rc;
   sluice::AppOptions opts;
   opts.file_name = app_path;
   opts.start_connectors = true;
+  opts.final_flush = final_flush;
   auto loaded = sluice::AppRuntime::Load(text, opts);
   if (!loaded.ok()) {
     std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
@@ -309,7 +315,7 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", "sluice 0.1.0");
 
   std::string app_path, events_path;
-  bool quiet = false, print = false, stats = false;
+  bool quiet = false, print = false, stats = false, no_final_flush = false;
   double stats_interval = 1.0, duration = 0;
   int metrics_port = -1;
 
@@ -329,6 +335,9 @@ int main(int argc, char** argv) {
   replay->add_option("APP", app_path, "the app's SQL file")->required();
   replay->add_option("EVENTS", events_path, "events as JSON lines ('-' for stdin)")->required();
   replay->add_flag("--stats", stats, "print per-stream and per-query counters at the end");
+  replay->add_flag("--no-final-flush", no_final_flush,
+                   "at the end of the file, leave open windows, sessions and pattern deadlines "
+                   "as they are instead of firing them");
 
   CLI::App* run = cli.add_subcommand(
       "run", "Run an app live with its connectors (files, stdin/stdout, generator, kafka)");
@@ -342,11 +351,15 @@ int main(int argc, char** argv) {
   run->add_option("--metrics-port", metrics_port,
                   "serve /metrics (Prometheus) and /health on 127.0.0.1:PORT (0: any free port)")
       ->check(CLI::Range(0, 65535));
+  run->add_flag("--no-final-flush", no_final_flush,
+                "when the sources end, leave open windows, sessions and pattern deadlines as they "
+                "are instead of firing them");
 
   CLI11_PARSE(cli, argc, argv);
   if (check->parsed()) return Check(app_path, quiet);
   if (explain->parsed()) return Explain(app_path);
-  if (replay->parsed()) return Replay(app_path, events_path, stats);
-  if (run->parsed()) return Run(app_path, print, stats, stats_interval, duration, metrics_port);
+  if (replay->parsed()) return Replay(app_path, events_path, stats, !no_final_flush);
+  if (run->parsed())
+    return Run(app_path, print, stats, stats_interval, duration, metrics_port, !no_final_flush);
   return 2;
 }

@@ -37,6 +37,10 @@ struct AppOptions {
   const Clock* clock = nullptr;
   // Shutdown waits this long for async queues to drain; what is left is counted and reported.
   int64_t shutdown_timeout_ms = 5000;
+  // When every finite source (a file, stdin, a generator with a count) has ended, the input is
+  // over: FinishInput() runs, so that every open window fires and the results are complete.
+  // False keeps what has not closed open until shutdown (`--no-final-flush`).
+  bool final_flush = true;
 };
 
 // What a query inserted into a stream: one batch of rows of `schema`, with their timestamps.
@@ -97,8 +101,14 @@ class AppRuntime {
   virtual Status Start() = 0;
   // Playback: moves event time to `ms` with no event. Earlier times are ignored.
   virtual Status AdvanceTime(int64_t ms) = 0;
+  // Declares the end of the input, as Flink's final watermark does at the end of bounded input:
+  // event time advances to the end, so that every open window, session, NOT ... FOR, pending
+  // pattern deadline and output-rate period fires and the results are complete. Events sent
+  // afterwards are refused. Idempotent; returns the app's status.
+  virtual Status FinishInput() = 0;
   // Blocks until every finite source (files, generators with a count) has finished and its events
-  // are processed, or until the app fails. Returns the app's status.
+  // are processed, or until the app fails; then, when they all ended by themselves and
+  // AppOptions::final_flush is set, finishes the input (FinishInput). Returns the app's status.
   virtual Status WaitForSources() = 0;
   // Stops sources, drains async queues (upstream first, within shutdown_timeout_ms), flushes sinks
   // and stops the app. Idempotent. Returns the app's status.

@@ -28,4 +28,22 @@ inline int64_t FloorDiv(int64_t a, int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
 }
 
+// A wide value as a time: the largest or smallest time when it is beyond BIGINT.
+inline int64_t ClampTime(__int128 v) {
+  return v > kMaxTime ? kMaxTime : v < kMinTime ? kMinTime : static_cast<int64_t>(v);
+}
+
+// Windows of `size` aligned to `origin`, [origin + k*size, origin + (k+1)*size): the start of the
+// one that holds `t`, and its index k. Exact for any two times (in 128 bits); a start below the
+// smallest time is the smallest time.
+inline __int128 WindowIndexOf(int64_t t, int64_t origin, int64_t size) {
+  __int128 d = static_cast<__int128>(t) - origin;
+  __int128 k = d / size;
+  if (d % size < 0) --k;
+  return k;
+}
+inline int64_t WindowStartOf(int64_t t, int64_t origin, int64_t size) {
+  return ClampTime(static_cast<__int128>(origin) + WindowIndexOf(t, origin, size) * size);
+}
+
 }  // namespace sluice

@@ -11,22 +11,33 @@ void MultiStreamOp::Flush() {
 }
 
 void MultiStreamOp::OnTime(int64_t now_ms) {
-  if (driven_by_clock_) {
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    AdvanceLocked(now_ms);
-    Flush();
+    if (driven_by_clock_) {
+      AdvanceLocked(now_ms);
+      Flush();
+    }
   }
   if (rest_timed_) rest_timed_->OnTime(now_ms);
 }
 
 int64_t MultiStreamOp::NextDeadline() const {
   int64_t d = kNever;
-  if (driven_by_clock_) {
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    d = DeadlineLocked();
+    if (driven_by_clock_) d = DeadlineLocked();
   }
   if (rest_timed_) d = std::min(d, rest_timed_->NextDeadline());
   return d;
+}
+
+void MultiStreamOp::EndInput() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    driven_by_clock_ = true;
+    EndInputLocked();
+  }
+  if (rest_timed_) rest_timed_->EndInput();
 }
 
 }  // namespace sluice::exec

@@ -16,6 +16,7 @@ class MultiStreamOp : public TimedWork {
  public:
   void OnTime(int64_t now_ms) final;
   int64_t NextDeadline() const final;
+  void EndInput() final;
 
  protected:
   // `row_schema`: the rows handed to `rest`. `rest_timed`: rest's time-driven work, or null.
@@ -33,6 +34,8 @@ class MultiStreamOp : public TimedWork {
   virtual int64_t DeadlineLocked() const = 0;
   // Hands the rows in out_ to `rest`. Requires mu_.
   void Flush();
+  // The input has ended (see TimedWork::EndInput). Requires mu_.
+  virtual void EndInputLocked() {}
 
   mutable std::mutex mu_;  // one batch at a time, whichever stream it comes from
   Batch out_;
@@ -40,7 +43,7 @@ class MultiStreamOp : public TimedWork {
  private:
   std::unique_ptr<BatchConsumer> rest_;
   TimedWork* rest_timed_;
-  bool driven_by_clock_;
+  bool driven_by_clock_;  // guarded by mu_ (EndInput changes it)
 };
 
 }  // namespace sluice::exec

@@ -34,6 +34,11 @@ class TimedWork {
   virtual void OnTime(int64_t now_ms) = 0;
   // The next clock time at which OnTime has work; kNever when none.
   virtual int64_t NextDeadline() const = 0;
+  // The input has ended (Flink's final watermark): from now on OnTime moves this operator's time
+  // whatever drove it before (the clock, or its events' own times), and NextDeadline names only
+  // work that would still emit something, so that the runtime can step time to the end and every
+  // open window, session, pattern deadline and output period fires once.
+  virtual void EndInput() = 0;
 };
 
 }  // namespace sluice::exec

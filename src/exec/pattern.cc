@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/row_key.h"
+#include "common/time_math.h"
 
 namespace sluice::exec {
 
@@ -50,13 +51,17 @@ Status PatternOp::Init() {
     auto port = std::make_unique<Port>();
     port->op = this;
     port->stream = stream;
+    port->index = ports_.size();
     for (const plan::PatternStepPlan& step : pattern_.steps)
       if (step.stream == stream) port->key_columns = step.partition_columns;
     ports_.push_back(std::move(port));
   }
   // Without PARTITION BY, one pattern; with it, one per key value, made when the key first comes.
   partitioned_ = !pattern_.steps[0].partition_columns.empty();
-  if (!partitioned_) instances_.push_back(std::make_unique<Instance>());
+  if (!partitioned_) {
+    instances_.push_back(std::make_unique<Instance>());
+    instances_.back()->by_port.resize(ports_.size());
+  }
   return Status::OK();
 }
 
@@ -67,21 +72,70 @@ BatchConsumer* PatternOp::port(const plan::StreamDef* stream) {
 }
 
 void PatternOp::StartIfNeeded(int64_t now) {
-  if (started_) return;
-  started_ = true;
+  if (cur_->started) return;
+  cur_->started = true;
   AddWaiter(now);
 }
 
 void PatternOp::AddWaiter(int64_t now) {
   const plan::PatternStepPlan& first = pattern_.steps[0];
-  partials_.push_back({store_.Add(nulls_, 0, now), 0, 0, -1,
-                       first.absent ? now + first.for_ms : kNever,
-                       /*waiter=*/true});
+  // After the end of input a NOT at the start waits for no more silences.
+  int64_t deadline = first.absent && !input_ended_ ? TimeAdd(now, first.for_ms) : kNever;
+  Insert({store_.Add(nulls_, 0, now), 0, 0, 0, deadline, /*waiter=*/true, next_seq_++,
+          /*has_start=*/false});
+}
+
+void PatternOp::PortsOf(const Partial& p, std::vector<size_t>* ports) const {
+  ports->clear();
+  const std::vector<plan::PatternStepPlan>& steps = pattern_.steps;
+  auto add = [&](const plan::StreamDef* stream) {
+    for (const auto& port : ports_)
+      if (port->stream == stream &&
+          std::find(ports->begin(), ports->end(), port->index) == ports->end())
+        ports->push_back(port->index);
+  };
+  using Joint = plan::PatternStepPlan::Joint;
+  const plan::PatternStepPlan& step = steps[p.step];
+  if (step.joint != Joint::kNone) {
+    for (int side = 0; side < 2; ++side)
+      if (!(p.count & (1 << side))) add(steps[p.step + side].stream);
+    return;
+  }
+  size_t next = p.step + 1;
+  if (!step.absent && p.count >= step.min_count && next < steps.size() && !steps[next].absent) {
+    add(steps[next].stream);
+    if (steps[next].joint != Joint::kNone) add(steps[next + 1].stream);
+  }
+  if (step.max_count < 0 || p.count < step.max_count) add(step.stream);
+}
+
+void PatternOp::Insert(const Partial& p) {
+  Instance& in = *cur_;
+  in.by_seq.emplace(p.seq, p);
+  PortsOf(p, &ports_scratch_);
+  for (size_t port : ports_scratch_) in.by_port[port].insert(p.seq);
+  if (p.deadline != kNever) in.by_deadline.insert({p.deadline, p.seq});
+  if (pattern_.within_ms >= 0 && p.has_start) in.by_start.insert({p.start, p.seq});
+}
+
+PatternOp::Partial PatternOp::Take(uint64_t seq) {
+  Instance& in = *cur_;
+  auto it = in.by_seq.find(seq);
+  Partial p = it->second;
+  in.by_seq.erase(it);
+  PortsOf(p, &ports_scratch_);
+  for (size_t port : ports_scratch_) in.by_port[port].erase(seq);
+  if (p.deadline != kNever) in.by_deadline.erase({p.deadline, seq});
+  if (pattern_.within_ms >= 0 && p.has_start) in.by_start.erase({p.start, seq});
+  return p;
 }
 
 void PatternOp::Settle(Partial p, int64_t ts, std::vector<Partial>* next) {
   p.waiter = false;
-  if (p.start < 0) p.start = ts;
+  if (!p.has_start) {
+    p.start = ts;
+    p.has_start = true;
+  }
   for (;;) {
     const plan::PatternStepPlan& step = pattern_.steps[p.step];
     if (step.joint != plan::PatternStepPlan::Joint::kNone) {
@@ -97,7 +151,7 @@ void PatternOp::Settle(Partial p, int64_t ts, std::vector<Partial>* next) {
       p.step += 2;
       p.count = 0;
       const plan::PatternStepPlan& next_step = pattern_.steps[p.step];
-      p.deadline = next_step.absent ? ts + next_step.for_ms : kNever;
+      p.deadline = next_step.absent ? TimeAdd(ts, next_step.for_ms) : kNever;
       continue;
     }
     // Reluctant, as Siddhi's counts: the last element completes as soon as it has its minimum.
@@ -111,62 +165,68 @@ void PatternOp::Settle(Partial p, int64_t ts, std::vector<Partial>* next) {
     ++p.step;
     p.count = 0;
     const plan::PatternStepPlan& next_step = pattern_.steps[p.step];
-    p.deadline = next_step.absent ? ts + next_step.for_ms : kNever;
+    p.deadline = next_step.absent ? TimeAdd(ts, next_step.for_ms) : kNever;
   }
   next->push_back(p);
 }
 
+void PatternOp::Expire(int64_t now) {
+  if (pattern_.within_ms < 0) return;
+  Instance& in = *cur_;
+  bool any = false;
+  while (!in.by_start.empty() && TimeSub(now, in.by_start.begin()->first) > pattern_.within_ms) {
+    store_.Free(Take(in.by_start.begin()->second).slot);
+    any = true;
+  }
+  if (any && pattern_.every == plan::PatternPlan::Every::kGroup && in.by_seq.empty())
+    AddWaiter(now);
+}
+
 void PatternOp::AdvanceTo(int64_t now) {
   StartIfNeeded(now);
-  auto expire = [&](int64_t t) {
-    if (pattern_.within_ms < 0) return;
-    size_t kept = 0;
-    for (const Partial& p : partials_) {
-      if (p.start >= 0 && t - p.start > pattern_.within_ms) {
-        store_.Free(p.slot);
-        continue;
-      }
-      partials_[kept++] = p;
-    }
-    partials_.resize(kept);
-    if (pattern_.every == plan::PatternPlan::Every::kGroup && partials_.empty()) AddWaiter(t);
-  };
+  Instance& in = *cur_;
   // NOT steps pass in the order of their deadlines; a match that WITHIN ends first expires.
-  for (;;) {
-    size_t best = partials_.size();
-    for (size_t i = 0; i < partials_.size(); ++i)
-      if (partials_[i].deadline <= now &&
-          (best == partials_.size() || partials_[i].deadline < partials_[best].deadline))
-        best = i;
-    if (best == partials_.size()) break;
-    int64_t t = partials_[best].deadline;
-    size_t before = partials_.size();
-    expire(t);
-    if (partials_.size() != before) continue;  // indices moved: look again
-    Partial p = partials_[best];
+  while (!in.by_deadline.empty() && in.by_deadline.begin()->first <= now) {
+    auto [t, seq] = *in.by_deadline.begin();
+    Expire(t);
+    if (!in.by_deadline.count({t, seq})) continue;  // it expired
+    Partial p = Take(seq);
     std::vector<Partial> next;
     if (p.waiter && pattern_.every == plan::PatternPlan::Every::kFirst) {
-      // The waiter stays, waiting for the next silence; a copy moves on.
-      partials_[best].deadline = t + pattern_.steps[0].for_ms;
+      // The waiter stays, waiting for the next silence (none after the end of input); a copy
+      // moves on.
+      Partial waiter = p;
+      waiter.deadline = input_ended_ ? kNever : TimeAdd(t, pattern_.steps[0].for_ms);
+      Insert(waiter);
       candidates_.Clear();
       size_t at = candidates_.AddRow(t);
       store_.CopyTo(p.slot, &candidates_, at);
       p.slot = store_.Add(candidates_, at, t);
-    } else {
-      partials_.erase(partials_.begin() + static_cast<long>(best));
+      p.seq = next_seq_++;
     }
     p.count = 1;  // the NOT step is done
     Settle(p, t, &next);
-    partials_.insert(partials_.begin() + static_cast<long>(std::min(best, partials_.size())),
-                     next.begin(), next.end());
-    if (pattern_.every == plan::PatternPlan::Every::kGroup && partials_.empty()) AddWaiter(t);
+    for (const Partial& q : next) Insert(q);
+    if (pattern_.every == plan::PatternPlan::Every::kGroup && in.by_seq.empty()) AddWaiter(t);
   }
-  expire(now);
+  Expire(now);
 }
 
-void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t row) {
+void PatternOp::Match(const Batch& event, const Port& port, size_t row) {
   int64_t ts = event.timestamp(row);
+  const plan::StreamDef* stream = port.stream;
   const std::vector<plan::PatternStepPlan>& steps = pattern_.steps;
+  Instance& in = *cur_;
+  // The partials this event may move, taken out in start order: those of its port; in a
+  // SEQUENCE every partial (an event that one cannot take ends it).
+  seqs_.clear();
+  if (pattern_.sequence) {
+    for (const auto& [seq, p] : in.by_seq) seqs_.push_back(seq);
+  } else {
+    seqs_.assign(in.by_port[port.index].begin(), in.by_port[port.index].end());
+  }
+  partials_.clear();
+  for (uint64_t seq : seqs_) partials_.push_back(Take(seq));
   // What each partial could do with the event: move on to its next step (it has the minimum of
   // its current one), or take it at its current step (a count not full yet, or a NOT). One
   // candidate row per option, with the event in that step's columns.
@@ -264,7 +324,7 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
     consumed = consumed || !step.absent;
     if (step.absent) {
       if (p.waiter) {
-        p.deadline = ts + step.for_ms;  // a NOT at the start waits for a silence afresh
+        p.deadline = TimeAdd(ts, step.for_ms);  // a NOT at the start waits for a silence afresh
         next.push_back(p);
       } else {
         store_.Free(p.slot);  // what must not come came
@@ -277,6 +337,7 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
     if (spawn) {
       next.push_back(p);
       p.slot = store_.Add(candidates_, cand, ts);
+      p.seq = next_seq_++;
     } else {
       store_.Overwrite(p.slot, candidates_, cand, ts);
     }
@@ -295,26 +356,21 @@ void PatternOp::Match(const Batch& event, const plan::StreamDef* stream, size_t 
   }
   next.insert(next.end(), spawned_.begin(), spawned_.end());
   spawned_.clear();
-  partials_.swap(next);  // the old list's capacity is reused next time
-  if (pattern_.every == plan::PatternPlan::Every::kGroup && partials_.empty()) {
+  for (const Partial& p : next) Insert(p);
+  if (pattern_.every == plan::PatternPlan::Every::kGroup && in.by_seq.empty()) {
     AddWaiter(ts);
     // The event broke the match (a SEQUENCE's strictness, a NOT) and took no part in one: the
     // pattern starts again with it, if its first element takes it.
-    if (!consumed) Match(event, stream, row);
+    if (!consumed) Match(event, port, row);
   }
 }
 
-void PatternOp::Enter(Instance* instance) {
-  partials_.swap(instance->partials);
-  std::swap(started_, instance->started);
-}
-
 void PatternOp::Leave(Instance* instance) {
-  instance->deadline = kNever;
-  for (const Partial& p : partials_) instance->deadline = std::min(instance->deadline, p.deadline);
+  instance->deadline =
+      instance->by_deadline.empty() ? kNever : instance->by_deadline.begin()->first;
   // Partitioned, the earliest of all may be stale (too early): a sweep then recomputes it.
   next_deadline_ = partitioned_ ? std::min(next_deadline_, instance->deadline) : instance->deadline;
-  Enter(instance);  // swaps back
+  cur_ = nullptr;
 }
 
 void PatternOp::AdvanceLocked(int64_t now) {
@@ -347,6 +403,7 @@ PatternOp::Instance* PatternOp::InstanceFor(const Port& port, const Batch& batch
   auto it = by_key_.find(key_);
   if (it != by_key_.end()) return it->second;
   instances_.push_back(std::make_unique<Instance>());
+  instances_.back()->by_port.resize(ports_.size());
   by_key_.emplace(key_, instances_.back().get());
   return instances_.back().get();
 }
@@ -359,7 +416,7 @@ void PatternOp::Arrive(const Port& port, const Batch& batch) {
     AdvanceLocked(ts);
     Enter(instance);
     AdvanceTo(ts);
-    Match(batch, port.stream, r);
+    Match(batch, port, r);
     Leave(instance);
   }
   Flush();

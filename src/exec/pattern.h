@@ -5,8 +5,10 @@
 // and the operators after it). A NOT step passes when no such event comes within its FOR time.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,20 +37,28 @@ class PatternOp final : public MultiStreamOp {
     uint32_t slot;     // its row in store_
     size_t step;       // the step it waits at
     int count;         // events taken at that step
-    int64_t start;     // time of its first event; -1 before it has one
+    int64_t start;     // time of its first event, when has_start
     int64_t deadline;  // at a NOT step: when it passes; kNever otherwise
     bool waiter;       // waits at the first step for a pattern that restarts (EVERY) or starts
+    uint64_t seq;      // when it started: partials are tried, and matches emitted, in this order
+    bool has_start;    // it has taken an event (times may be negative: no sentinel value)
   };
   class Port final : public BatchConsumer {
    public:
     void Push(const Batch& batch) override { op->Arrive(*this, batch); }
     PatternOp* op = nullptr;
     const plan::StreamDef* stream = nullptr;
+    size_t index = 0;              // in ports_
     std::vector<int> key_columns;  // PARTITION BY, in this stream
   };
-  // One running pattern: all of it without PARTITION BY, else one per key value.
+  // One running pattern (all of it without PARTITION BY, else one per key value): its partial
+  // matches, indexed so that an event, a NOT deadline or a WITHIN expiry touches only the partials
+  // it can change, never all of them.
   struct Instance {
-    std::vector<Partial> partials;
+    std::map<uint64_t, Partial> by_seq;                  // every partial, in start order
+    std::vector<std::set<uint64_t>> by_port;             // per port: partials its events may move
+    std::set<std::pair<int64_t, uint64_t>> by_deadline;  // NOT steps: (deadline, seq)
+    std::set<std::pair<int64_t, uint64_t>> by_start;     // with WITHIN: (start, seq)
     bool started = false;
     int64_t deadline = kNever;  // its earliest NOT deadline
   };
@@ -58,24 +68,30 @@ class PatternOp final : public MultiStreamOp {
   Status Init();
   void Arrive(const Port& port, const Batch& batch);
   Instance* InstanceFor(const Port& port, const Batch& batch, size_t row);
-  // Makes `instance` the one that partials_ and started_ refer to (swapped in); Leave swaps it
-  // back out and notes its earliest deadline.
-  void Enter(Instance* instance);
+  // Makes `instance` the one that the steps below work on; Leave notes its earliest deadline.
+  void Enter(Instance* instance) { cur_ = instance; }
   void Leave(Instance* instance);
   // Time moved to `now`: every instance with a NOT deadline due by then advances.
   void AdvanceLocked(int64_t now) override;
   int64_t DeadlineLocked() const override;
+  void EndInputLocked() override { input_ended_ = true; }
   // Starts the pattern at `now` the first time time is seen.
   void StartIfNeeded(int64_t now);
   void AddWaiter(int64_t now);
+  // The ports whose events may move `p` on (usually one).
+  void PortsOf(const Partial& p, std::vector<size_t>* ports) const;
+  // Puts `p` into the current instance's indexes, or takes the partial `seq` out of them.
+  void Insert(const Partial& p);
+  Partial Take(uint64_t seq);
   // Moves the current instance to `now`: matches expire (WITHIN), NOT steps pass, in deadline
   // order.
   void AdvanceTo(int64_t now);
+  void Expire(int64_t now);
   // Partial `p` (its row and count already updated at `ts`): a match if its last step has its
   // minimum, else on to the next step when its current one is full; what still waits goes into
   // `next`.
   void Settle(Partial p, int64_t ts, std::vector<Partial>* next);
-  void Match(const Batch& event, const plan::StreamDef* stream, size_t row);
+  void Match(const Batch& event, const Port& port, size_t row);
 
   const plan::QueryPlan& plan_;
   const plan::PatternPlan& pattern_;
@@ -87,14 +103,15 @@ class PatternOp final : public MultiStreamOp {
   std::vector<std::vector<std::pair<int, int>>> equi_keys_;
   std::vector<std::unique_ptr<VecExpr>> joint_conditions_;  // per step; see PatternStepPlan
   RowStore store_;
-  std::vector<Partial> partials_;  // the current instance's, in the order they started
-  bool started_ = false;           // the current instance's
+  Instance* cur_ = nullptr;  // the instance being worked on
   bool partitioned_ = false;
   std::vector<std::unique_ptr<Instance>> instances_;  // in the order their keys first came
   absl::flat_hash_map<std::string, Instance*> by_key_;
   std::string key_;
+  uint64_t next_seq_ = 1;
   int64_t next_deadline_ = kNever;  // the earliest NOT deadline of any instance
   int64_t now_ = std::numeric_limits<int64_t>::min();
+  bool input_ended_ = false;  // NOT steps at the start wait for no more silences
   EvalContext ctx_;
   Batch nulls_;       // one row of NULLs: a fresh partial
   Batch candidates_;  // waiting partials with the arriving event in their step's columns
@@ -108,8 +125,11 @@ class PatternOp final : public MultiStreamOp {
   };
   std::vector<Option> options_;  // one per candidate row, in partial order
   std::vector<uint32_t> rows_;
+  std::vector<Partial> partials_;  // the partials an event may move, taken out, in start order
   std::vector<Partial> next_;
   std::vector<Partial> spawned_;
+  std::vector<uint64_t> seqs_;
+  std::vector<size_t> ports_scratch_;
 };
 
 }  // namespace sluice::exec

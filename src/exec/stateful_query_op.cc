@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "common/log.h"
 #include "common/row_key.h"
+#include "common/time_math.h"
 
 namespace sluice::exec {
 
@@ -86,9 +87,10 @@ class RateLimiter {
       int64_t ts = rows.timestamp(r);
       if (!started_) {
         started_ = true;
-        end_ = ts + plan_.period_ms;
+        end_ = TimeAdd(ts, plan_.period_ms);
       }
       Advance(ts, live, emit);
+      offered_ = true;
       switch (plan_.kind) {
         case K::kAll:
           AppendRow(rows, r, &pending_);
@@ -107,16 +109,42 @@ class RateLimiter {
   // The clock reached `now`: every period that ended by then goes out.
   void Advance(int64_t now, const std::vector<int64_t>& live, Batch* emit) {
     if (plan_.by_events || !started_) return;
-    while (now >= end_) {
+    bool snapshot = plan_.kind == sql::OutputRate::Kind::kSnapshot;
+    while (now >= end_ && end_ != kMaxTime) {
       bool idle = pending_.num_rows() == 0 && order_.empty();
-      EndPeriod(live, emit, end_);
-      end_ += plan_.period_ms;
-      if (idle && plan_.kind != sql::OutputRate::Kind::kSnapshot && now >= end_)
-        end_ += ((now - end_) / plan_.period_ms + 1) * plan_.period_ms;
+      // After the end of input a snapshot shows its state once more only if it changed.
+      bool quiet = idle || (snapshot && ended_ && !offered_);
+      if (!quiet) EndPeriod(live, emit, end_);
+      offered_ = false;
+      end_ = TimeAdd(end_, plan_.period_ms);
+      // Periods that show nothing are skipped to the one that holds `now`.
+      if (quiet && now >= end_) {
+        int64_t skip = (now - end_) / plan_.period_ms + 1;
+        int64_t by;
+        end_ = __builtin_mul_overflow(skip, plan_.period_ms, &by) ? kMaxTime : TimeAdd(end_, by);
+      }
     }
   }
 
-  int64_t NextDeadline() const { return plan_.by_events || !started_ ? kNever : end_; }
+  // When a period next ends with something to show. Periods of ALL and LAST with nothing pending,
+  // and of FIRST, show nothing at their end (FIRST starts afresh lazily, at the next row); a
+  // SNAPSHOT shows its state every period, and at the end of input once more if it changed.
+  int64_t NextDeadline() const {
+    if (plan_.by_events || !started_) return kNever;
+    switch (plan_.kind) {
+      case sql::OutputRate::Kind::kAll:
+        return pending_.num_rows() > 0 ? end_ : kNever;
+      case sql::OutputRate::Kind::kFirst:
+        return kNever;
+      case sql::OutputRate::Kind::kLast:
+        return order_.empty() ? kNever : end_;
+      case sql::OutputRate::Kind::kSnapshot:
+        return ended_ && !offered_ ? kNever : end_;
+    }
+    return end_;
+  }
+
+  void EndInput() { ended_ = true; }
 
  private:
   // FIRST: true for the first row of the group in this period.
@@ -171,6 +199,8 @@ class RateLimiter {
   int64_t count_ = 0;
   bool started_ = false;
   int64_t end_ = 0;
+  bool offered_ = false;  // rows came in the current period
+  bool ended_ = false;    // the input has ended (see TimedWork::EndInput)
   std::vector<Batch> latest_;
   std::vector<uint8_t> has_, sent_;
   std::vector<uint32_t> order_;  // groups seen this period, in first-seen order
@@ -369,7 +399,7 @@ void StatefulQueryOp::Push(const Batch& in) {
       }
       if (ts > max_ts_) {
         max_ts_ = ts;
-        window_->Advance(max_ts_ - lateness_, &chunk_);
+        window_->Advance(Watermark(), &chunk_);
         chunk_.Break();
       }
       window_->Add(in, r, ts, &chunk_);
@@ -387,24 +417,24 @@ void StatefulQueryOp::Push(const Batch& in) {
 }
 
 void StatefulQueryOp::OnTime(int64_t now_ms) {
-  if (!driven_by_clock_) return;
   std::lock_guard<std::mutex> lock(mu_);
+  if (!driven_by_clock_) return;
   eval_.Clear();
   eval_kinds_.clear();
   eval_chunk_.clear();
   eval_group_.clear();
   if (window_ && now_ms > max_ts_) {
     max_ts_ = now_ms;
-    AdvanceWindow(max_ts_ - lateness_);
+    AdvanceWindow(Watermark());
   }
   if (batch_direct_ && plan_.window->kind == plan::WindowPlan::Kind::kTimeBatch && batch_open_ &&
-      now_ms >= batch_start_ + plan_.window->time_ms) {
+      now_ms >= batch_end_) {
     max_ts_ = std::max(max_ts_, now_ms);
-    CloseBatchDirect(batch_start_ + plan_.window->time_ms);
+    CloseBatchDirect(batch_end_);
   }
   if (direct_ && ring_time_ > 0 && now_ms > max_ts_) {
     max_ts_ = now_ms;
-    ExpireDirect(max_ts_ - lateness_);  // expired events are not output: only state changes
+    ExpireDirect(Watermark());  // expired events are not output: only state changes
   }
   Finish();
   if (rate_) {
@@ -417,18 +447,31 @@ void StatefulQueryOp::OnTime(int64_t now_ms) {
   }
 }
 
-int64_t StatefulQueryOp::NextDeadline() const {
-  if (!driven_by_clock_) return kNever;
+void StatefulQueryOp::EndInput() {
   std::lock_guard<std::mutex> lock(mu_);
+  driven_by_clock_ = true;
+  input_ended_ = true;
+  if (rate_) rate_->EndInput();
+}
+
+int64_t StatefulQueryOp::Watermark() const {
+  // At the end of input time is the end: what waited for the allowed lateness is due too.
+  if (input_ended_ && max_ts_ == kNever) return kNever;
+  return TimeSub(max_ts_, lateness_);
+}
+
+int64_t StatefulQueryOp::NextDeadline() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!driven_by_clock_) return kNever;
   int64_t d = kNever;
   if (window_) {
     int64_t w = window_->NextDeadline();
-    if (w != kNever) d = w + lateness_;
+    if (w != kNever) d = TimeAdd(w, lateness_);
   }
   if (direct_ && ring_time_ > 0 && ring_.size > 0)
-    d = ring_.ts[ring_.head] + ring_time_ + lateness_;
+    d = TimeAdd(TimeAdd(ring_.ts[ring_.head], ring_time_), lateness_);
   if (batch_direct_ && batch_open_ && plan_.window->kind == plan::WindowPlan::Kind::kTimeBatch)
-    d = std::min(d, batch_start_ + plan_.window->time_ms);
+    d = std::min(d, batch_end_);
   if (rate_) d = std::min(d, rate_->NextDeadline());
   return d;
 }
@@ -491,19 +534,19 @@ void StatefulQueryOp::PushBatchDirect(const Batch& in, Selection sel) {
     int64_t ts = in.timestamp(r);
     if (timed) {
       if (!started_batches_) {
-        // Batches start at the first event's time (Siddhi's timeBatch), or at the given start.
+        // Batches start at the first event's time (Siddhi's timeBatch), or at the given start
+        // (TUMBLING: the epoch plus its offset).
         started_batches_ = true;
-        int64_t off = ts - w.start_ms;
-        int64_t id = off / w.time_ms - (off % w.time_ms < 0 ? 1 : 0);
-        batch_start_ = w.has_start ? w.start_ms + id * w.time_ms : ts;
+        batch_origin_ = w.has_start ? w.start_ms : ts;
+        OpenBatchAt(ts);
       }
       if (ts < batch_start_) {  // its batch has closed
         HandleLate(in, r);
         continue;
       }
-      if (ts >= batch_start_ + w.time_ms) {
-        CloseBatchDirect(batch_start_ + w.time_ms);
-        batch_start_ += (ts - batch_start_) / w.time_ms * w.time_ms;
+      if (ts >= batch_end_) {
+        CloseBatchDirect(batch_end_);
+        OpenBatchAt(ts);
       }
       max_ts_ = std::max(max_ts_, ts);
     }
@@ -526,6 +569,13 @@ void StatefulQueryOp::PushBatchDirect(const Batch& in, Selection sel) {
   }
 }
 
+void StatefulQueryOp::OpenBatchAt(int64_t ts) {
+  const int64_t size = plan_.window->time_ms;
+  __int128 k = WindowIndexOf(ts, batch_origin_, size);
+  batch_start_ = ClampTime(batch_origin_ + k * size);
+  batch_end_ = ClampTime(batch_origin_ + (k + 1) * size);
+}
+
 void StatefulQueryOp::RingPop() {
   size_t i = ring_.head;
   uint32_t g = ring_.group[i];
@@ -536,7 +586,7 @@ void StatefulQueryOp::RingPop() {
 }
 
 void StatefulQueryOp::ExpireDirect(int64_t watermark) {
-  while (ring_.size > 0 && ring_.ts[ring_.head] + ring_time_ <= watermark) RingPop();
+  while (ring_.size > 0 && TimeAdd(ring_.ts[ring_.head], ring_time_) <= watermark) RingPop();
 }
 
 void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
@@ -575,13 +625,13 @@ void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
   for (size_t k = 0; k < m && windowed; ++k) {
     int64_t ts = in.timestamp(sel[k]);
     if (ring_time_ > 0) {
-      if (ts + ring_time_ <= max_ts_ - lateness_) {
+      if (TimeAdd(ts, ring_time_) <= Watermark()) {
         HandleLate(in, sel[k]);
         continue;
       }
       if (ts > max_ts_) {
         max_ts_ = ts;
-        ExpireDirect(max_ts_ - lateness_);
+        ExpireDirect(Watermark());
       }
     }
     if (ring_length_ > 0 && ring_.size >= static_cast<size_t>(ring_length_)) RingPop();
@@ -928,16 +978,16 @@ void StatefulQueryOp::RetainClosing(const Batch& b, Selection sel, const EventKi
     if (b.timestamp(r) >= end || b.timestamp(r) < end - plan_.window->time_ms) continue;
     kept.AppendRow(b, r);
   }
-  DropRetained(max_ts_ - lateness_);
+  DropRetained(Watermark());
 }
 
 void StatefulQueryOp::DropRetained(int64_t watermark) {
-  while (!retained_.empty() && retained_.begin()->first + retention_ <= watermark)
+  while (!retained_.empty() && TimeAdd(retained_.begin()->first, retention_) <= watermark)
     retained_.erase(retained_.begin());
 }
 
 bool StatefulQueryOp::UpdateLate(const Batch& in, uint32_t row) {
-  DropRetained(max_ts_ - lateness_);
+  DropRetained(Watermark());
   int64_t ts = in.timestamp(row);
   bool merged = false;
   // A tumbling batch, or every hopping window, that held the event's time and is still kept.
@@ -1021,7 +1071,7 @@ void StatefulQueryOp::HandleLate(const Batch& in, uint32_t row) {
   if (update_late_ && UpdateLate(in, row)) return;
   std::string why = "late event: its window " + (plan_.window ? plan_.window->sql : "") +
                     " has closed (event time " + std::to_string(in.timestamp(row)) +
-                    ", watermark " + std::to_string(max_ts_ - lateness_) + ")";
+                    ", watermark " + std::to_string(Watermark()) + ")";
   plan::LateData policy = plan_.input->event_time.late_data;
   if (policy == plan::LateData::kDrop) {
     env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);

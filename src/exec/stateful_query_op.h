@@ -37,6 +37,7 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork {
   void Push(const Batch& in) override;
   void OnTime(int64_t now_ms) override;
   int64_t NextDeadline() const override;
+  void EndInput() override;
 
  private:
   StatefulQueryOp(const plan::QueryPlan& plan, QueryEnv env, bool driven_by_clock);
@@ -99,7 +100,9 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork {
   void CloseBatchDirect(int64_t close_ts);
   bool batch_direct_ = false;
   bool batch_open_ = false;
-  int64_t batch_start_ = 0;           // timeBatch: the open batch's start
+  // timeBatch: the open batch [start, end) (saturated at the limits of BIGINT), aligned to origin.
+  int64_t batch_start_ = 0, batch_end_ = 0, batch_origin_ = 0;
+  void OpenBatchAt(int64_t ts);
   int64_t batch_count_ = 0;           // lengthBatch: events in the open batch
   std::unique_ptr<RowStore> latest_;  // a slot per group: its latest event
   std::vector<int64_t> latest_slot_;  // per group, -1 when none yet
@@ -111,7 +114,10 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork {
   mutable std::mutex mu_;  // Push and OnTime come from producer, worker and timer threads
   const plan::QueryPlan& plan_;
   QueryEnv env_;
-  bool driven_by_clock_;
+  bool driven_by_clock_;      // guarded by mu_ (EndInput changes it)
+  bool input_ended_ = false;  // EndInput was called
+  // The time up to which windows may close: the latest event time less the allowed lateness.
+  int64_t Watermark() const;
   bool per_event_;    // every event gives a row (vs one row per group when a window closes)
   bool aggregating_;  // aggregates or GROUP BY
   int64_t lateness_ = 0;

@@ -407,8 +407,10 @@ class TimeBatchWindow final : public Window {
 
  private:
   // The batch holding time `at`, and the end of batch `id` (saturated at the largest time).
-  int64_t IdOf(int64_t at) const { return FloorDiv(TimeSub(at, start_), t_); }
-  int64_t EndOf(int64_t id) const { return TimeAdd(start_ + id * t_, t_); }
+  int64_t IdOf(int64_t at) const { return ClampTime(WindowIndexOf(at, start_, t_)); }
+  int64_t EndOf(int64_t id) const {
+    return ClampTime(static_cast<__int128>(start_) + (static_cast<__int128>(id) + 1) * t_);
+  }
 
   int64_t NextToClose() const {
     if (has_closed_) return closed_through_ + 1;
@@ -481,13 +483,14 @@ class HoppingWindow final : public Window {
   // Late: every window that holds `ts` has closed.
   bool IsLate(int64_t ts) const override {
     return last_closed_ != kMinTime &&
-           TimeAdd(FloorDiv(ts, slide_) * slide_, size_) <= last_closed_;
+           ClampTime(WindowIndexOf(ts, 0, slide_) * slide_ + size_) <= last_closed_;
   }
 
  private:
   // The end of the first window [k*slide, k*slide + size) that holds `ts`.
   int64_t FirstEndAfter(int64_t ts) const {
-    return TimeAdd((FloorDiv(TimeSub(ts, size_), slide_) + 1) * slide_, size_);
+    __int128 k = WindowIndexOf(TimeSub(ts, size_), 0, slide_) + 1;
+    return ClampTime(k * slide_ + size_);
   }
 
   RowStore store_;

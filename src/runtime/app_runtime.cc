@@ -15,6 +15,7 @@
 #include "common/convert.h"
 #include "common/format.h"
 #include "common/log.h"
+#include "common/time_math.h"
 #include "connectors/connector.h"
 #include "exec/distinct.h"
 #include "exec/event_time.h"
@@ -371,6 +372,10 @@ class AppRuntimeImpl final : public AppRuntime {
   void TimerLoop() {
     std::unique_lock<std::mutex> lock(timer_mu_);
     while (!stopping_.load()) {
+      if (input_ended_.load()) {  // FinishInput moves time from now on
+        timer_cv_.wait_for(lock, std::chrono::milliseconds(50));
+        continue;
+      }
       int64_t now = clock_->NowMillis();
       int64_t next = std::numeric_limits<int64_t>::max();
       for (exec::TimedWork* op : timed_) next = std::min(next, op->NextDeadline());
@@ -389,7 +394,55 @@ class AppRuntimeImpl final : public AppRuntime {
 
   Status WaitForSources() override {
     JoinSources();
+    if (options_.final_flush && !source_threads_.empty() && !stopping_.load() && !failed_.load())
+      return FinishInput();
     return status();
+  }
+
+  Status FinishInput() override {
+    std::lock_guard<std::mutex> finish(finish_mu_);
+    if (input_ended_.load()) return status();
+    input_ended_.store(true);
+    if (options_.playback) {
+      std::lock_guard<std::mutex> lock(process_mu_);
+      for (exec::TimedWork* op : timed_) op->EndInput();
+      TickThrough(kMaxTime);
+      RunDeferred();
+    } else {
+      FinishInputLive();
+    }
+    runtime::AsyncStream::FlushOutbox();
+    return status();
+  }
+
+  // Live: the clock is the wall clock, so time is stepped by hand from deadline to deadline, each
+  // time after the async streams have delivered what is in flight (what a window emits may open
+  // windows downstream), until nothing is due; then to the end.
+  void FinishInputLive() {
+    for (exec::TimedWork* op : timed_) op->EndInput();
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_timeout_ms);
+    auto wait_idle = [&] {
+      for (auto& [name, a] : async_)
+        if (!a->WaitIdle(deadline)) return false;
+      return true;
+    };
+    int64_t last = kMinTime;
+    while (!stopping_.load() && !failed_.load() && wait_idle()) {
+      int64_t next = exec::TimedWork::kNever;
+      for (exec::TimedWork* op : timed_) next = std::min(next, op->NextDeadline());
+      if (next == exec::TimedWork::kNever) break;
+      // A deadline in the past (or one that did not move: an operator whose time is already
+      // beyond it) is stepped over.
+      next = std::max(next, last == kMinTime ? next : last + 1);
+      Tick(next);
+      runtime::AsyncStream::FlushOutbox();
+      last = next;
+    }
+    if (stopping_.load() || failed_.load()) return;
+    Tick(kMaxTime);
+    runtime::AsyncStream::FlushOutbox();
+    wait_idle();
   }
 
   // Several threads may wait for the sources (WaitForSources, Shutdown): one joins, the others
@@ -509,6 +562,8 @@ class AppRuntimeImpl final : public AppRuntime {
     if (failed_.load(std::memory_order_relaxed)) return status();
     if (stopping_.load(std::memory_order_relaxed))
       return Status::RuntimeError("the app is shutting down: the event was not taken");
+    if (input_ended_.load(std::memory_order_relaxed))
+      return Status::RuntimeError("the input has ended (FinishInput): the event was not taken");
     if (!options_.playback || batch.num_rows() == 0) {
       // Live: operators lock themselves, per batch; nothing app-wide is held.
       junction->Push(batch);
@@ -588,6 +643,8 @@ class AppRuntimeImpl final : public AppRuntime {
   Status status_;
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> input_ended_{false};  // FinishInput has begun
+  std::mutex finish_mu_;                  // one FinishInput at a time
   bool started_ = false;
   bool shut_down_ = false;
 };

@@ -176,6 +176,7 @@ void AsyncStream::Enqueue(Lane& lane, Batch* b) {
           lane.queued_events.fetch_sub(n, std::memory_order_relaxed);
           dropped_.fetch_add(n, std::memory_order_relaxed);
           if (loop_) loop_->in_flight_.fetch_sub(1, std::memory_order_release);
+          in_flight_.fetch_sub(1, std::memory_order_release);
           Release(old.batch);
         }
         break;
@@ -203,6 +204,7 @@ void AsyncStream::Overflow(Lane& lane, const Item& item) {
 
 void AsyncStream::Accepted(Lane& lane, uint64_t events) {
   if (loop_) loop_->in_flight_.fetch_add(1, std::memory_order_release);
+  in_flight_.fetch_add(1, std::memory_order_release);
   queued_.fetch_add(events, std::memory_order_relaxed);
   lane.queued_events.fetch_add(events, std::memory_order_relaxed);
   // Fill is measured in slots: a full queue of single events is full.
@@ -249,6 +251,7 @@ void AsyncStream::WorkerLoop(Lane& lane) {
       Release(item.batch);
       // Only now: what this batch fed back is already counted.
       if (loop_) loop_->in_flight_.fetch_sub(1, std::memory_order_release);
+      in_flight_.fetch_sub(1, std::memory_order_release);
       continue;
     }
     if (state_.load(std::memory_order_acquire) != kRunning) return;  // drained
@@ -291,6 +294,14 @@ void AsyncStream::Drain(std::chrono::steady_clock::time_point deadline) {
                              " event(s) still queued at shutdown were not processed" +
                              (started_ ? " (the shutdown timed out)" : " (never started)"));
   }
+}
+
+bool AsyncStream::WaitIdle(std::chrono::steady_clock::time_point deadline) const {
+  while (in_flight_.load(std::memory_order_acquire) > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 AsyncStats AsyncStream::Stats() {

@@ -84,6 +84,9 @@ class AsyncStream final : public exec::BatchConsumer {
   // Stops taking work once the queues are empty, or at `deadline`: then what is left is counted
   // as left behind. Joins the workers. Idempotent.
   void Drain(std::chrono::steady_clock::time_point deadline);
+  // Waits until nothing is queued in the stream or being processed by its workers, or until
+  // `deadline`; true if idle.
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline) const;
   // Counters now. Not const: it also tracks how long the queues have stayed over 80% full.
   AsyncStats Stats();
   const plan::StreamDef& def() const { return def_; }
@@ -138,6 +141,7 @@ class AsyncStream final : public exec::BatchConsumer {
 
   std::atomic<uint64_t> queued_{0}, processed_{0}, dropped_{0}, left_{0}, backpressure_{0},
       overflowed_{0};
+  std::atomic<int64_t> in_flight_{0};  // batches queued or being processed
   std::atomic<uint64_t> max_fill_permille_{0};
   // When the queues were first seen over 80% full in this stretch (steady-clock ns; 0: not over).
   std::atomic<int64_t> over_since_ns_{0};
