@@ -86,6 +86,7 @@ std::string StatsLine(const sluice::AppStats& stats) {
          " out=" + std::to_string(q.events_out) + " filtered=" + std::to_string(q.filtered);
     if (q.faulted) s += " faulted=" + std::to_string(q.faulted);
     if (q.dropped) s += " dropped=" + std::to_string(q.dropped);
+    s += " rows=" + std::to_string(q.rows_out);
     if (q.errors) s += " errors=" + std::to_string(q.errors);
     if (q.late) s += " late=" + std::to_string(q.late);
     std::snprintf(buf, sizeof buf, " p99=%.1fus", q.p99_us);

@@ -1,7 +1,7 @@
-// Counters of a running app, as a snapshot. Every event that enters a query is accounted for:
-// for a stateless query events_in = events_out + filtered + faulted + dropped; for a query with a
-// window or aggregates, events_out counts the rows it produced, and every input event is either
-// filtered, faulted, dropped or taken into its window or aggregate.
+// Counters of a running app, as a snapshot. Every event that enters a query is accounted for, in
+// every kind of query: events_in = events_out + filtered + faulted + dropped, where events_out
+// counts the events it took (into its output, or into its window, aggregate, join side or pattern).
+// rows_out counts the rows it inserted into its target.
 #pragma once
 
 #include <cstdint>
@@ -31,12 +31,15 @@ struct StreamStats {
 struct QueryStats {
   std::string name;
   uint64_t events_in = 0;
-  uint64_t events_out = 0;
-  uint64_t filtered = 0;  // removed by WHERE or a stream filter
-  uint64_t faulted = 0;   // failed and sent to the fault stream
-  uint64_t dropped = 0;   // failed and dropped (@onError log/drop/fail)
-  uint64_t errors = 0;    // failed expressions that became NULL (no @onError)
-  uint64_t late = 0;      // arrived after their window closed (counted in faulted or dropped)
+  uint64_t events_out = 0;  // taken: into the output, or the window, aggregate, join or pattern
+  uint64_t filtered = 0;    // removed by WHERE, a stream filter, DISTINCT, or matched by nothing
+  uint64_t faulted = 0;     // failed and sent to the fault stream
+  uint64_t dropped = 0;     // failed, late or refused, and dropped (@onError log/drop/fail)
+  uint64_t rows_out = 0;    // rows inserted into the target
+  // Failed expressions whose value became NULL (no @onError), and rows dropped after a join or a
+  // pattern (they are not input events).
+  uint64_t errors = 0;
+  uint64_t late = 0;  // arrived after their window closed (counted in faulted or dropped)
   double p50_us = 0, p95_us = 0, p99_us = 0;  // time to process one input batch
   int health = 100;                           // 0..100: more than 5% of events failing lowers it
 };

@@ -23,8 +23,11 @@ void DistinctOp::Push(const Batch& batch) {
     }
   }
   if (repeated) {
-    counters_->events_out.fetch_sub(repeated, std::memory_order_relaxed);
-    counters_->filtered.fetch_add(repeated, std::memory_order_relaxed);
+    counters_->rows_out.fetch_sub(repeated, std::memory_order_relaxed);
+    if (rows_are_events_) {
+      counters_->events_out.fetch_sub(repeated, std::memory_order_relaxed);
+      counters_->filtered.fetch_add(repeated, std::memory_order_relaxed);
+    }
   }
   if (out_.num_rows() > 0) target_->Push(out_);
 }

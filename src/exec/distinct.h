@@ -1,6 +1,7 @@
 // SELECT DISTINCT on a stream: a query's output row goes on only the first time it is seen (as
 // Flink's unbounded DISTINCT; the set of rows seen grows with the distinct rows). Sits between a
-// query operator and its target; a repeated row counts as filtered, not as output.
+// query operator and its target; a repeated row is not output (and, where each row is one input
+// event, that event counts as filtered).
 #pragma once
 
 #include <mutex>
@@ -14,14 +15,15 @@ namespace sluice::exec {
 
 class DistinctOp final : public BatchConsumer {
  public:
-  DistinctOp(BatchConsumer* target, QueryCounters* counters)
-      : target_(target), counters_(counters) {}
+  DistinctOp(BatchConsumer* target, QueryCounters* counters, bool rows_are_events)
+      : target_(target), counters_(counters), rows_are_events_(rows_are_events) {}
   void Push(const Batch& batch) override;
 
  private:
   std::mutex mu_;
   BatchConsumer* target_;
   QueryCounters* counters_;
+  bool rows_are_events_;
   absl::flat_hash_set<std::string> seen_;
   std::string key_;
   Batch out_;

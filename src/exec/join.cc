@@ -78,6 +78,7 @@ void JoinOp::Arrive(int s, const Batch& batch) {
   if (n == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   Side& side = sides_[s];
+  env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
   Selection sel = Selection::All(n);
   if (side.filter) {
     const Column& keep =
@@ -86,7 +87,9 @@ void JoinOp::Arrive(int s, const Batch& batch) {
     for (size_t k = 0; k < n; ++k)
       if (IsTrue(keep, k)) passing_.push_back(static_cast<uint32_t>(k));
     sel = Selection{passing_.data(), passing_.size()};
+    env_.counters->filtered.fetch_add(n - sel.size, std::memory_order_relaxed);
   }
+  size_t taken = sel.size;
   for (size_t k = 0; k < sel.size; ++k) {
     uint32_t r = sel[k];
     int64_t ts = batch.timestamp(r);
@@ -97,6 +100,7 @@ void JoinOp::Arrive(int s, const Batch& batch) {
       continue;
     }
     if (side.window->IsLate(ts)) {
+      --taken;
       env_.counters->late.fetch_add(1, std::memory_order_relaxed);
       env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
       LogFailure(env_.counters, "query " + plan_.name + ": dropped a late event of '" +
@@ -108,6 +112,7 @@ void JoinOp::Arrive(int s, const Batch& batch) {
     side.window->Add(batch, r, ts, &side.chunk);
     Apply(s, side.chunk);
   }
+  env_.counters->events_out.fetch_add(taken, std::memory_order_relaxed);
   Flush();
 }
 

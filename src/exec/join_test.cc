@@ -47,7 +47,10 @@ TEST(JoinTest, AsyncSidesMeetEveryPairExactlyOnce) {
   uint64_t expected = 0;
   for (int k = 0; k < kKeys; ++k) expected += per_key[0][k] * per_key[1][k];
   EXPECT_EQ(joined.load(), expected);
-  EXPECT_EQ(app->Stats().queries[0].events_out, expected);
+  const QueryStats q = app->Stats().queries[0];
+  EXPECT_EQ(q.rows_out, expected);
+  EXPECT_EQ(q.events_in, 4u * kPerProducer);  // every event of both sides, once
+  EXPECT_EQ(q.events_out, 4u * kPerProducer);
 }
 
 }  // namespace

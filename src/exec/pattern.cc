@@ -301,6 +301,7 @@ void PatternOp::Match(const Batch& event, const Port& port, size_t row) {
                       Selection{rows_.data(), rows_.size()}, &env_.counters->errors);
     for (size_t j = 0; j < rows_.size(); ++j) options_[rows_[j]].pass = IsTrue(keep, j);
   }
+  for (const Option& o : options_) event_taken_ = event_taken_ || o.pass;
   std::vector<Partial>& next = next_;
   next.clear();
   size_t k = 0;
@@ -410,15 +411,22 @@ PatternOp::Instance* PatternOp::InstanceFor(const Port& port, const Batch& batch
 
 void PatternOp::Arrive(const Port& port, const Batch& batch) {
   std::lock_guard<std::mutex> lock(mu_);
+  env_.counters->events_in.fetch_add(batch.num_rows(), std::memory_order_relaxed);
+  taken_ = 0;
   for (size_t r = 0; r < batch.num_rows(); ++r) {
     int64_t ts = batch.timestamp(r);
     Instance* instance = InstanceFor(port, batch, r);
     AdvanceLocked(ts);
     Enter(instance);
     AdvanceTo(ts);
+    event_taken_ = false;
     Match(batch, port, r);
+    taken_ += event_taken_;
     Leave(instance);
   }
+  // An event that no element's condition took (for any partial match) is filtered.
+  env_.counters->events_out.fetch_add(taken_, std::memory_order_relaxed);
+  env_.counters->filtered.fetch_add(batch.num_rows() - taken_, std::memory_order_relaxed);
   Flush();
 }
 

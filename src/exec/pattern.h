@@ -112,6 +112,8 @@ class PatternOp final : public MultiStreamOp {
   int64_t next_deadline_ = kNever;  // the earliest NOT deadline of any instance
   int64_t now_ = std::numeric_limits<int64_t>::min();
   bool input_ended_ = false;  // NOT steps at the start wait for no more silences
+  bool event_taken_ = false;  // an element's condition took the event being matched
+  size_t taken_ = 0;          // events of the batch being matched that were taken
   EvalContext ctx_;
   Batch nulls_;       // one row of NULLs: a fresh partial
   Batch candidates_;  // waiting partials with the arriving event in their step's columns

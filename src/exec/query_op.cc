@@ -101,7 +101,7 @@ void FilterProjectOp::Push(const Batch& in) {
   // the work.
   std::optional<LatencyScope> timing;
   if (n >= 64 || (++pushes_ & 63) == 0) timing.emplace(&env_.counters->latency);
-  env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
+  if (env_.counts_events) env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
   ctx_.Reset(n);
   if (uses_clock_) ctx_.now_ms = env_.clock->NowMillis();
 
@@ -120,7 +120,8 @@ void FilterProjectOp::Push(const Batch& in) {
     size_t failed_in_filter = 0;
     if (ctx_.has_errors() && action_ != plan::ErrorAction::kDefault)
       for (const auto& e : ctx_.errors()) failed_in_filter += !valid[e.first];
-    env_.counters->filtered.fetch_add(n - m - failed_in_filter, std::memory_order_relaxed);
+    if (env_.counts_events)
+      env_.counters->filtered.fetch_add(n - m - failed_in_filter, std::memory_order_relaxed);
     if (m < n) sel = Selection{selected_.data(), m};
   }
   if (sel.size > 0)  // nothing to project otherwise (and no node resizes to zero and back)
@@ -154,32 +155,34 @@ void FilterProjectOp::Push(const Batch& in) {
     int64_t* ts = out_.timestamps();
     for (size_t k = 0; k < rows; ++k) ts[k] = in.timestamp(sel[kept_[k]]);
   }
-  if (plan_.target->event_time.field >= 0 && !Restamp()) return;
-  env_.counters->events_out.fetch_add(out_.num_rows(), std::memory_order_relaxed);
+  if (plan_.target->event_time.field >= 0 && !RestampFromAttribute(plan_, env_, &out_)) return;
+  if (env_.counts_events)
+    env_.counters->events_out.fetch_add(out_.num_rows(), std::memory_order_relaxed);
+  env_.counters->rows_out.fetch_add(out_.num_rows(), std::memory_order_relaxed);
   env_.target->Push(out_);
 }
 
-// The target takes its event time from an attribute: rows get that time; a row without one is
-// dropped, counted and logged. False when no row is left.
-bool FilterProjectOp::Restamp() {
-  const plan::EventTimeConfig& cfg = plan_.target->event_time;
-  const Column& col = out_.column(cfg.field);
+bool RestampFromAttribute(const plan::QueryPlan& plan, const QueryEnv& env, Batch* rows) {
+  const plan::EventTimeConfig& cfg = plan.target->event_time;
+  const Column& col = rows->column(cfg.field);
   std::string problem;
   size_t kept = 0;
-  for (size_t r = 0; r < out_.num_rows(); ++r) {
+  for (size_t r = 0; r < rows->num_rows(); ++r) {
     int64_t ts;
     if (!EventTimeOf(cfg, col, r, &ts, &problem)) {
-      env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
-      Log(LogLevel::kWarn, "query " + plan_.name + ": dropped an event for '" + plan_.target->name +
-                               "': " + problem);
+      (env.rows_are_events ? env.counters->dropped : env.counters->errors)
+          .fetch_add(1, std::memory_order_relaxed);
+      LogFailure(env.counters, "query " + plan.name + ": dropped a row for '" + plan.target->name +
+                                   "', whose event time comes from '" +
+                                   plan.target->schema.field(cfg.field).name + "': " + problem);
       continue;
     }
     if (kept != r)
-      for (size_t c = 0; c < out_.num_columns(); ++c)
-        out_.column(c).CopyRow(out_.column(c), r, kept);
-    out_.timestamps()[kept++] = ts;
+      for (size_t c = 0; c < rows->num_columns(); ++c)
+        rows->column(c).CopyRow(rows->column(c), r, kept);
+    rows->timestamps()[kept++] = ts;
   }
-  out_.Resize(kept);
+  rows->Resize(kept);
   return kept > 0;
 }
 
@@ -196,6 +199,14 @@ void RouteFailures(const plan::QueryPlan& plan, const QueryEnv& env,
                    const std::vector<std::pair<uint32_t, std::string>>& failures, const Batch& in,
                    const Schema& fault_schema, Batch* faults) {
   if (failures.empty()) return;
+  if (!env.counts_events) {
+    // A joined or matched row is no stream's event: its failure is logged and counted as an error.
+    for (const auto& [row, message] : failures)
+      LogFailure(env.counters, "query " + plan.name + ": dropped a row (ts " +
+                                   std::to_string(in.timestamp(row)) + "): " + message);
+    env.counters->errors.fetch_add(failures.size(), std::memory_order_relaxed);
+    return;
+  }
   switch (plan.on_error) {
     case plan::ErrorAction::kStream: {
       faults->Reset(fault_schema);

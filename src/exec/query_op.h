@@ -17,9 +17,13 @@
 
 namespace sluice::exec {
 
+// Every event that reaches a query is counted in events_in and then exactly once more: taken
+// (events_out: into its output, or into its window, aggregate, join side or pattern), filtered,
+// faulted (sent to the fault stream) or dropped. rows_out counts what the query inserted.
 struct QueryCounters {
-  std::atomic<uint64_t> events_in{0}, events_out{0}, filtered{0}, faulted{0}, dropped{0}, errors{0},
-      late{0};
+  std::atomic<uint64_t> events_in{0}, events_out{0}, filtered{0}, faulted{0}, dropped{0};
+  std::atomic<uint64_t> rows_out{0};
+  std::atomic<uint64_t> errors{0}, late{0};
   std::atomic<uint64_t> log_lines{0};  // failures logged so far (logging is rate-limited)
   LatencyHistogram latency;            // time to process one input batch
 };
@@ -32,6 +36,13 @@ struct QueryEnv {
   BatchConsumer* target = nullptr;
   BatchConsumer* fault_target = nullptr;  // !S, when the input has @onError(action='stream')
   QueryCounters* counters = nullptr;
+  // The operator reads the query's input events and counts them; false for the part of a query
+  // after a join or a pattern, whose input rows are not events (it counts rows only, and its
+  // failed rows as errors).
+  bool counts_events = true;
+  // Each output row is one input event (a query without state, join or pattern): a row dropped
+  // after it left the operator (a DISTINCT repeat, a rejected table write) is that event's fate.
+  bool rows_are_events = false;
   std::function<void(const Status&)> fail;  // @onError(action='fail')
 };
 
@@ -42,6 +53,11 @@ void RouteFailures(const plan::QueryPlan& plan, const QueryEnv& env,
                    const std::vector<std::pair<uint32_t, std::string>>& failures, const Batch& in,
                    const Schema& fault_schema, Batch* faults);
 
+// The query's target takes its event time from an attribute (WITH ('event.time.field'=...)):
+// every row gets that time, whether the query aggregates or not; a row without one is dropped,
+// counted and logged. False when no row is left.
+bool RestampFromAttribute(const plan::QueryPlan& plan, const QueryEnv& env, Batch* rows);
+
 class FilterProjectOp final : public BatchConsumer {
  public:
   static Result<std::unique_ptr<FilterProjectOp>> Make(const plan::QueryPlan& plan, QueryEnv env);
@@ -49,7 +65,6 @@ class FilterProjectOp final : public BatchConsumer {
 
  private:
   FilterProjectOp(const plan::QueryPlan& plan, QueryEnv env);
-  bool Restamp();
 
   std::mutex mu_;  // one batch at a time: the input may have several producer threads
   const plan::QueryPlan& plan_;

@@ -341,7 +341,10 @@ void StatefulQueryOp::Push(const Batch& in) {
   // Latency is sampled for small batches (two clock reads per event would cost more than the work).
   bool timed = n >= 64 || (++pushes_ & 63) == 0;
   auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
-  env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
+  if (env_.counts_events) env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
+  // What this batch's events became besides taken: measured around the work, so that every path
+  // (filters, late events, refused ones) is accounted for.
+  const uint64_t not_taken_before = NotTaken();
   ctx_.Reset(n);
   ctx_.now_ms = Now();
   Selection sel = Selection::All(n);
@@ -360,7 +363,8 @@ void StatefulQueryOp::Push(const Batch& in) {
     } else if (ctx_.has_errors()) {
       env_.counters->errors.fetch_add(ctx_.errors().size(), std::memory_order_relaxed);
     }
-    env_.counters->filtered.fetch_add(n - m - failed, std::memory_order_relaxed);
+    if (env_.counts_events)
+      env_.counters->filtered.fetch_add(n - m - failed, std::memory_order_relaxed);
     sel = Selection{selected_.data(), m};
   }
   eval_.Clear();
@@ -404,11 +408,15 @@ void StatefulQueryOp::Push(const Batch& in) {
       }
       window_->Add(in, r, ts, &chunk_);
       chunk_.Break();
-      if (window_->Rejected()) env_.counters->filtered.fetch_add(1, std::memory_order_relaxed);
+      if (window_->Rejected() && env_.counts_events)
+        env_.counters->filtered.fetch_add(1, std::memory_order_relaxed);
     }
     ConsumeChunk(chunk_);
   }
   Finish();
+  if (env_.counts_events)
+    env_.counters->events_out.fetch_add(n - (NotTaken() - not_taken_before),
+                                        std::memory_order_relaxed);
   if (timed)
     env_.counters->latency.Record(
         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -440,11 +448,21 @@ void StatefulQueryOp::OnTime(int64_t now_ms) {
   if (rate_) {
     rated_.Clear();
     rate_->Advance(now_ms, group_live_, &rated_);
-    if (rated_.num_rows() > 0) {
-      env_.counters->events_out.fetch_add(rated_.num_rows(), std::memory_order_relaxed);
-      env_.target->Push(rated_);
-    }
+    Emit(&rated_);
   }
+}
+
+uint64_t StatefulQueryOp::NotTaken() const {
+  const QueryCounters& c = *env_.counters;
+  return c.filtered.load(std::memory_order_relaxed) + c.faulted.load(std::memory_order_relaxed) +
+         c.dropped.load(std::memory_order_relaxed);
+}
+
+void StatefulQueryOp::Emit(Batch* rows) {
+  if (rows->num_rows() == 0) return;
+  if (plan_.target->event_time.field >= 0 && !RestampFromAttribute(plan_, env_, rows)) return;
+  env_.counters->rows_out.fetch_add(rows->num_rows(), std::memory_order_relaxed);
+  env_.target->Push(*rows);
 }
 
 void StatefulQueryOp::EndInput() {
@@ -958,13 +976,10 @@ void StatefulQueryOp::Finish() {
     std::vector<uint32_t> groups;
     for (size_t k = 0; k < sel.size; ++k) groups.push_back(eval_group_[sel[k]]);
     rate_->Offer(out_, groups, group_live_, &rated_);
-    if (rated_.num_rows() == 0) return;
-    env_.counters->events_out.fetch_add(rated_.num_rows(), std::memory_order_relaxed);
-    env_.target->Push(rated_);
+    Emit(&rated_);
     return;
   }
-  env_.counters->events_out.fetch_add(sel.size, std::memory_order_relaxed);
-  env_.target->Push(out_);
+  Emit(&out_);
 }
 
 void StatefulQueryOp::RetainClosing(const Batch& b, Selection sel, const EventKind* kinds,

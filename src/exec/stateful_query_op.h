@@ -58,6 +58,10 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork {
   size_t AppendEvalRow(const Batch& b, size_t row, uint32_t group, EventKind kind, int64_t ts);
   // Turns the candidates in eval_ into output rows and pushes them.
   void Finish();
+  // Pushes output rows into the target (stamped from the target's event-time attribute, if any).
+  void Emit(Batch* rows);
+  // Events the query did not take so far: filtered + faulted + dropped.
+  uint64_t NotTaken() const;
   void HandleLate(const Batch& in, uint32_t row);
 
   // 'late.data'='update': the events of closed batches are kept for a while, keyed by the batch's

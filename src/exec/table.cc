@@ -89,8 +89,13 @@ TableWriteOp::TableWriteOp(const plan::QueryPlan& plan, Table* table, QueryEnv e
 
 void TableWriteOp::Reject(const Batch& rows, size_t r, const std::string& why) {
   // Counted as output by the query when it left it: a dropped row instead.
-  env_.counters->events_out.fetch_sub(1, std::memory_order_relaxed);
-  env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+  env_.counters->rows_out.fetch_sub(1, std::memory_order_relaxed);
+  if (env_.rows_are_events) {
+    env_.counters->events_out.fetch_sub(1, std::memory_order_relaxed);
+    env_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    env_.counters->errors.fetch_add(1, std::memory_order_relaxed);
+  }
   LogFailure(env_.counters, "query " + plan_.name + ": a row for table '" + table_->def().name +
                                 "' (ts " + std::to_string(rows.timestamp(r)) +
                                 ") was not written: " + why);

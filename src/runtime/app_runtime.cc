@@ -134,6 +134,7 @@ class AppRuntimeImpl final : public AppRuntime {
       exec::QueryEnv env;
       env.clock = clock_;
       env.counters = counters.get();
+      env.rows_are_events = !q.NeedsState() && !q.join && !q.pattern;
       if (q.table_write) {
         exec::QueryEnv write_env = env;
         ASSIGN_OR_RETURN(std::unique_ptr<exec::TableWriteOp> writer,
@@ -145,7 +146,8 @@ class AppRuntimeImpl final : public AppRuntime {
         env.target = Entry(q.target->name);
       }
       if (q.distinct) {
-        distinct_.push_back(std::make_unique<exec::DistinctOp>(env.target, counters.get()));
+        distinct_.push_back(
+            std::make_unique<exec::DistinctOp>(env.target, counters.get(), env.rows_are_events));
         env.target = distinct_.back().get();
       }
       if (!q.input->fault_stream.empty()) env.fault_target = Entry(q.input->fault_stream);
@@ -159,13 +161,17 @@ class AppRuntimeImpl final : public AppRuntime {
         for (const plan::StreamDef* source : q.Sources())
           driven_by_clock = driven_by_clock && source->event_time.field < 0;
       }
+      // After a join or a pattern, the rest of the query reads rows, not events: the join or
+      // pattern counts the events.
+      exec::QueryEnv rest_env = env;
+      rest_env.counts_events = !q.join && !q.pattern;
       if (q.NeedsState()) {
         ASSIGN_OR_RETURN(std::unique_ptr<exec::StatefulQueryOp> s,
-                         exec::StatefulQueryOp::Make(q, env, driven_by_clock));
+                         exec::StatefulQueryOp::Make(q, rest_env, driven_by_clock));
         timed = s.get();
         op = std::move(s);
       } else {
-        ASSIGN_OR_RETURN(op, exec::FilterProjectOp::Make(q, env));
+        ASSIGN_OR_RETURN(op, exec::FilterProjectOp::Make(q, rest_env));
       }
       if (q.join) {
         const exec::Table* tables[2] = {nullptr, nullptr};
@@ -531,6 +537,7 @@ class AppRuntimeImpl final : public AppRuntime {
       q.name = plan_->queries[i].name;
       q.events_in = c.events_in.load();
       q.events_out = c.events_out.load();
+      q.rows_out = c.rows_out.load();
       q.filtered = c.filtered.load();
       q.faulted = c.faulted.load();
       q.dropped = c.dropped.load();

@@ -94,6 +94,57 @@ TEST(AppRuntimeTest, CountersAddUp) {
   EXPECT_EQ(q.faulted, 2u);  // a = 3 and 6
 }
 
+// in = out + filtered + faulted + dropped held only for stateless queries: aggregates and
+// patterns counted result rows as out, and a pattern query reported in=0.
+TEST(AppRuntimeTest, EveryQueryAccountsForEveryEvent) {
+  AppOptions opts;
+  opts.playback = true;
+  auto app = LoadOk(
+      "@onError(action='stream') CREATE STREAM S (k STRING, v INT);\n"
+      "CREATE STREAM T (k STRING, w INT);\n"
+      "CREATE TABLE Tab (k STRING PRIMARY KEY, v INT);\n"
+      "@info(name='stateless') INSERT INTO A SELECT k, 10 / v AS x FROM S WHERE v < 5;\n"
+      "@info(name='grouped') INSERT INTO B SELECT k, sum(v) AS s FROM S WHERE v > 0 GROUP BY k;\n"
+      "@info(name='tumbling') INSERT INTO C SELECT k, count() AS n FROM S WINDOW TUMBLING(10 ms) "
+      "GROUP BY k;\n"
+      "@info(name='first') INSERT INTO D SELECT k, v FROM S WINDOW('firstUnique', k);\n"
+      "@info(name='distinct') INSERT INTO E SELECT DISTINCT k FROM S;\n"
+      "@info(name='table') INSERT INTO Tab SELECT k, v FROM S;\n"
+      "@info(name='join') INSERT INTO F SELECT s.k, s.v, t.w FROM S[v > 1] WINDOW('length', 10) "
+      "AS s JOIN T WINDOW('length', 10) AS t ON s.k = t.k;\n"
+      "@info(name='pattern') INSERT INTO G SELECT a.v AS a, b.w AS b FROM PATTERN EVERY "
+      "a=S[v > 2] -> b=T[w > a.v];\n",
+      opts);
+  ASSERT_TRUE(app->Start().ok());
+  InputHandler* s = app->GetInputHandler("S");
+  InputHandler* t = app->GetInputHandler("T");
+  const int v[] = {1, 0, 3, 4, 7, 2, 0, 5};
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(s->Send(i * 5, {i % 2 ? "a" : "b", int32_t{v[i]}}).ok());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(t->Send(40 + i, {"a", int32_t{i * 3}}).ok());
+  ASSERT_TRUE(app->FinishInput().ok());
+  std::map<std::string, QueryStats> by_name;
+  for (const QueryStats& q : app->Stats().queries) by_name[q.name] = q;
+  for (const auto& [name, q] : by_name) {
+    EXPECT_EQ(q.events_in, q.events_out + q.filtered + q.faulted + q.dropped) << name;
+    EXPECT_GT(q.events_in, 0u) << name;
+  }
+  EXPECT_EQ(by_name["stateless"].faulted, 2u);   // v = 0 twice: division by zero
+  EXPECT_EQ(by_name["stateless"].filtered, 2u);  // v = 7 and 5
+  EXPECT_EQ(by_name["stateless"].rows_out, 4u);
+  EXPECT_EQ(by_name["grouped"].events_out, 6u);
+  EXPECT_EQ(by_name["grouped"].rows_out, 6u);
+  EXPECT_EQ(by_name["tumbling"].events_out, 8u);
+  EXPECT_EQ(by_name["tumbling"].rows_out, 8u);  // a and b in each of four windows
+  EXPECT_EQ(by_name["first"].filtered, 6u);
+  EXPECT_EQ(by_name["distinct"].filtered, 6u);
+  EXPECT_EQ(by_name["distinct"].rows_out, 2u);
+  EXPECT_EQ(by_name["table"].dropped, 6u);  // a key already in the table
+  EXPECT_EQ(by_name["join"].events_in, 12u);
+  EXPECT_EQ(by_name["join"].filtered, 3u);  // S[v > 1]
+  EXPECT_EQ(by_name["pattern"].events_in, 12u);
+  EXPECT_GT(by_name["pattern"].rows_out, 0u);
+}
+
 TEST(AppRuntimeTest, PlaybackClockFollowsEventTime) {
   AppOptions opts;
   opts.playback = true;

@@ -92,8 +92,11 @@ std::string PrometheusText(const AppStats& stats) {
          async(&SS::health));
   Family(&out, "sluice_query_events_in_total", "counter", "Events that entered the query.", q,
          "query", all(&QS::events_in));
-  Family(&out, "sluice_query_events_out_total", "counter", "Rows the query produced.", q, "query",
+  Family(&out, "sluice_query_events_out_total", "counter",
+         "Events the query took (into its output, window, aggregate, join or pattern).", q, "query",
          all(&QS::events_out));
+  Family(&out, "sluice_query_rows_out_total", "counter", "Rows the query inserted.", q, "query",
+         all(&QS::rows_out));
   Family(&out, "sluice_query_filtered_total", "counter", "Events removed by WHERE or a filter.", q,
          "query", all(&QS::filtered));
   Family(&out, "sluice_query_faulted_total", "counter", "Events sent to the fault stream.", q,
