@@ -28,6 +28,9 @@ namespace sluice {
 struct AppOptions {
   // Name of the app's source in error messages ("app.sql:3:7: ...").
   std::string file_name = "<app>";
+  // Relative paths in WITH ('path'=...) resolve against this directory (the CLI gives the app
+  // file's); empty: the working directory.
+  std::string base_dir;
   // Event-time (playback) mode: the clock is driven by the events' timestamps and AdvanceTime,
   // so that results are identical on every run. Otherwise the clock is `clock` (wall time).
   bool playback = false;
@@ -71,6 +74,9 @@ class InputHandler {
   Status Send(int64_t timestamp, std::initializer_list<Value> values) {
     return Send(timestamp, std::span<const Value>(values.begin(), values.size()));
   }
+  // Counts `n` inputs meant for this stream that were rejected before they could be sent (a line
+  // that does not decode), so that Stats() shows them as malformed with every other input error.
+  virtual void CountMalformed(uint64_t n = 1) = 0;
   // A batch whose columns have the stream's types (Batch(schema()) makes one). With an
   // event-time attribute, an event whose attribute gives no time is not processed and is counted
   // as malformed; the others are, and the result is InvalidArgument naming the first rejected row.
@@ -92,10 +98,12 @@ class AppRuntime {
   // The input of `stream`, or null when the app has no such stream.
   virtual InputHandler* GetInputHandler(std::string_view stream) = 0;
   // Calls `callback` with every batch inserted into `stream`, before the queries that read it see
-  // the batch. Must be called before Start(). Callbacks run on the thread that processes the batch
-  // (a worker, for an @Async stream), one batch at a time per stream.
+  // the batch. Callbacks run on the thread that processes the batch (a worker, for an @Async
+  // stream), one batch at a time per stream. After Start() it is refused (InvalidArgument): the
+  // threads that call the callbacks are running.
   virtual Status AddCallback(std::string_view stream, OutputCallback callback) = 0;
   // Like AddCallback, for every stream that queries (or the engine, for fault streams) insert into.
+  // Also refused after Start().
   virtual Status AddOutputCallback(OutputCallback callback) = 0;
   // Starts connectors (when AppOptions::start_connectors). Idempotent.
   virtual Status Start() = 0;

@@ -44,9 +44,32 @@ struct QueryStats {
   int health = 100;                           // 0..100: more than 5% of events failing lowers it
 };
 
+// A source attached by WITH ('type'='source', ...): how far it has read.
+struct SourceStats {
+  std::string stream;
+  std::string connector;       // file, stdin, generator, kafka
+  std::string where;           // the file's path, the topic; empty for stdin and the generator
+  uint64_t records = 0;        // lines, messages or generated events read so far
+  uint64_t bytes = 0;          // bytes read (files, stdin, Kafka values)
+  uint64_t total_bytes = 0;    // a file's size (0: unknown, or not a file)
+  uint64_t total_records = 0;  // a generator's count (0: no count)
+  bool finished = false;       // it reached the end of its input
+};
+
+// A sink attached by WITH ('type'='sink', ...).
+struct SinkStats {
+  std::string stream;
+  std::string connector;  // file, stdout, kafka
+  std::string where;      // the file's path, "stdout", the topic
+  uint64_t written = 0;   // rows written
+};
+
 struct AppStats {
   std::vector<StreamStats> streams;
   std::vector<QueryStats> queries;
+  // When connectors are started, once Start() has returned.
+  std::vector<SourceStats> sources;
+  std::vector<SinkStats> sinks;
 };
 
 }  // namespace sluice

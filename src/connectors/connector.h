@@ -4,12 +4,15 @@
 // counted and reported with its line number.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "exec/operator.h"
+#include "exec/staged_work.h"
 #include "plan/catalog.h"
 #include "sluice/batch.h"
 #include "sluice/clock.h"
@@ -29,11 +32,26 @@ struct SourceContext {
   const Clock* clock = nullptr;
 };
 
+// How far a source has read; written by its thread, read by any (Stats(), progress lines).
+struct SourceProgress {
+  std::atomic<uint64_t> records{0};        // lines, messages or generated events read so far
+  std::atomic<uint64_t> bytes{0};          // bytes read (files and stdin)
+  std::atomic<uint64_t> total_bytes{0};    // a file's size, when known
+  std::atomic<uint64_t> total_records{0};  // a generator's count, when it has one
+  std::atomic<bool> finished{false};       // it reached the end of its input
+};
+
 class Source {
  public:
   virtual ~Source() = default;
   // Reads until the input ends (files, generators with a count) or stopping() turns true.
   virtual Status Run(SourceContext& ctx) = 0;
+  // What it reads, for messages: a file's path, a topic; empty for stdin and the generator.
+  virtual std::string where() const { return ""; }
+  const SourceProgress& progress() const { return progress_; }
+
+ protected:
+  SourceProgress progress_;
 };
 
 class Sink : public exec::BatchConsumer {
@@ -45,11 +63,49 @@ class Sink : public exec::BatchConsumer {
   }
   // Writes what is buffered; called at shutdown.
   virtual Status Close() = 0;
-  // The first write error, if any.
+  // The first write error, if any. Thread-safe.
   virtual Status status() const = 0;
+  // Rows written so far. Thread-safe.
+  uint64_t written() const { return written_.load(std::memory_order_relaxed); }
+  // What it writes to, for messages: a file's path, a topic, "stdout".
+  virtual std::string where() const = 0;
 
  protected:
   std::function<void(const Status&)> on_failure_;
+  std::atomic<uint64_t> written_{0};
+};
+
+// A sink whose writes may block (a file or a pipe, a broker's full queue). Push only encodes the
+// rows into a pending buffer, under a short lock, and stages the write; the write runs from the
+// thread's staged work (exec/staged_work.h), holding only this sink's write lock, so no operator
+// lock is held while it waits. Rows keep the order of the pushes, whatever thread writes them.
+class StagedSink : public Sink, public exec::StagedWork {
+ public:
+  void Push(const Batch& batch) final;
+  void RunStaged() final;
+  // Writes what is pending, then closes the output (CloseOutput). Idempotent.
+  Status Close() final;
+  Status status() const final;
+
+ protected:
+  // Appends row `row` of `batch`, encoded as one message, to `out`.
+  virtual void Encode(const Batch& batch, size_t row, std::string* out) = 0;
+  // Writes `messages` (ends[i] is where message i ends in `bytes`); may block. An error loses
+  // them all: the sink fails.
+  virtual Status Write(std::string_view bytes, const std::vector<uint32_t>& ends) = 0;
+  virtual Status CloseOutput() = 0;
+  // Records the first failure and tells the app; later writes are dropped.
+  void Fail(const Status& st);
+
+ private:
+  mutable std::mutex pending_mu_;  // pending_, ends_, status_: held only briefly
+  std::string pending_;
+  std::vector<uint32_t> ends_;
+  Status status_;
+  std::mutex write_mu_;  // one writer at a time, in order; never taken inside Push
+  std::string writing_;
+  std::vector<uint32_t> writing_ends_;
+  bool closed_ = false;  // guarded by write_mu_
 };
 
 Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def);

@@ -37,6 +37,8 @@ class LineSource final : public Source {
     header_ = ParseBool(Prop(def, "header", "false"), &b) && b;
   }
 
+  std::string where() const override { return path_; }
+
   Status Run(SourceContext& ctx) override {
     int fd = 0;
     if (!path_.empty()) {
@@ -50,6 +52,7 @@ class LineSource final : public Source {
         return Status::IoError("stream '" + def_.name + "': '" + path_ +
                                "' is a directory, not a file");
       }
+      if (S_ISREG(st.st_mode)) progress_.total_bytes.store(static_cast<uint64_t>(st.st_size));
     }
     Batch batch(def_.schema);
     std::string pending;
@@ -71,13 +74,18 @@ class LineSource final : public Source {
         result = Status::IoError("stream '" + def_.name + "': read error: " + std::strerror(errno));
         break;
       }
-      if (n == 0) break;
+      if (n == 0) {
+        progress_.finished.store(true);
+        break;
+      }
+      progress_.bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
       pending.append(buf.data(), static_cast<size_t>(n));
       size_t start = 0;
       while (true) {
         size_t nl = pending.find('\n', start);
         if (nl == std::string::npos) break;
         ++line_no;
+        progress_.records.store(static_cast<uint64_t>(line_no), std::memory_order_relaxed);
         result = Line(std::string_view(pending).substr(start, nl - start), line_no, &batch, ctx);
         if (!result.ok()) break;
         start = nl + 1;
@@ -93,6 +101,7 @@ class LineSource final : public Source {
       if (!result.ok()) break;
     }
     if (result.ok() && !pending.empty() && !ctx.stopping()) {
+      progress_.records.store(static_cast<uint64_t>(line_no + 1), std::memory_order_relaxed);
       result = Line(pending, ++line_no, &batch, ctx);
       if (result.ok()) result = Flush(&batch, ctx);
     }
@@ -155,7 +164,7 @@ class LineSource final : public Source {
   std::vector<int> columns_;
 };
 
-class FileSink final : public Sink {
+class FileSink final : public StagedSink {
  public:
   FileSink(const plan::StreamDef& def, std::string path) : def_(def), path_(std::move(path)) {
     csv_ = def.connector->format == "csv";
@@ -168,6 +177,8 @@ class FileSink final : public Sink {
   FileSink(const FileSink&) = delete;
   FileSink& operator=(const FileSink&) = delete;
 
+  std::string where() const override { return path_.empty() ? "stdout" : path_; }
+
   Status Open() {
     if (path_.empty()) {
       file_ = stdout;
@@ -178,52 +189,41 @@ class FileSink final : public Sink {
                                "': " + std::strerror(errno));
     }
     if (csv_ && header_) {
-      buf_.clear();
-      AppendCsvHeader(&buf_, def_.schema, delimiter_);
-      Write();
+      std::string header;
+      AppendCsvHeader(&header, def_.schema, delimiter_);
+      RETURN_IF_ERROR(Write(header, {static_cast<uint32_t>(header.size())}));
     }
     return Status::OK();
   }
 
-  void Push(const Batch& batch) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!file_) return;
-    buf_.clear();
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      if (csv_) {
-        AppendCsvRow(&buf_, def_.schema, batch, r, delimiter_);
-      } else {
-        AppendJsonObject(&buf_, def_.schema, batch, r);
-        buf_.push_back('\n');
-      }
+ private:
+  void Encode(const Batch& batch, size_t row, std::string* out) override {
+    if (csv_) {
+      AppendCsvRow(out, def_.schema, batch, row, delimiter_);
+    } else {
+      AppendJsonObject(out, def_.schema, batch, row);
+      out->push_back('\n');
     }
-    Write(batch.num_rows());
   }
 
-  Status Close() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!file_) return status_;
-    if (std::fflush(file_) != 0 && status_.ok())
-      status_ =
-          Status::IoError("stream '" + def_.name + "': write failed: " + std::strerror(errno));
+  Status Write(std::string_view bytes, const std::vector<uint32_t>&) override {
+    if (!file_) return Status::OK();
+    if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size() ||
+        std::fflush(file_) != 0)
+      return Status::IoError("stream '" + def_.name + "': write to '" + where() +
+                             "' failed: " + std::strerror(errno));
+    return Status::OK();
+  }
+
+  Status CloseOutput() override {
+    if (!file_) return Status::OK();
+    Status st;
+    if (std::fflush(file_) != 0)
+      st = Status::IoError("stream '" + def_.name + "': write to '" + where() +
+                           "' failed: " + std::strerror(errno));
     if (file_ != stdout) std::fclose(file_);
     file_ = nullptr;
-    return status_;
-  }
-
-  Status status() const override { return status_; }
-
- private:
-  void Write(size_t events = 0) {
-    if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size() || std::fflush(file_) != 0) {
-      if (status_.ok()) {
-        status_ = Status::IoError("stream '" + def_.name + "': write to '" +
-                                  (path_.empty() ? std::string("stdout") : path_) +
-                                  "' failed: " + std::strerror(errno) + "; " +
-                                  std::to_string(events) + " event(s) of this batch were lost");
-        if (on_failure_) on_failure_(status_);
-      }
-    }
+    return st;
   }
 
   const plan::StreamDef& def_;
@@ -231,10 +231,7 @@ class FileSink final : public Sink {
   bool csv_ = false;
   char delimiter_ = ',';
   bool header_ = false;
-  std::mutex mu_;  // an async stream with several workers writes from each of them
-  FILE* file_ = nullptr;
-  std::string buf_;
-  Status status_;
+  FILE* file_ = nullptr;  // used under the write lock only (StagedSink)
 };
 
 }  // namespace

@@ -143,6 +143,7 @@ class GeneratorSource final : public Source {
 
   Status Run(SourceContext& ctx) override {
     Batch batch(def_.schema);
+    progress_.total_records.store(static_cast<uint64_t>(count_));
     int64_t batch_size = rate_ > 0 ? std::clamp<int64_t>(rate_ / 100, 1, 1024) : 1024;
     auto start = std::chrono::steady_clock::now();
     int64_t produced = 0;
@@ -162,6 +163,7 @@ class GeneratorSource final : public Source {
       Status st = ctx.emit(batch);
       if (!st.ok()) return st;
       produced += n;
+      progress_.records.store(static_cast<uint64_t>(produced), std::memory_order_relaxed);
       if (rate_ > 0) {
         auto due = start + std::chrono::microseconds(produced * 1'000'000 / rate_);
         while (!ctx.stopping() && std::chrono::steady_clock::now() < due)
@@ -169,6 +171,7 @@ class GeneratorSource final : public Source {
               due - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
       }
     }
+    progress_.finished.store(count_ > 0 && produced >= count_);
     return Status::OK();
   }
 

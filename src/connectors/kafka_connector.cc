@@ -80,6 +80,8 @@ class KafkaSource final : public Source {
     csv_ = def.connector->format == "csv";
   }
 
+  std::string where() const override { return "topic " + Prop(def_, "topic", def_.name); }
+
   Status Run(SourceContext& ctx) override {
     std::string topic = Prop(def_, "topic", def_.name);
     ASSIGN_OR_RETURN(
@@ -120,6 +122,8 @@ class KafkaSource final : public Source {
           rd_kafka_message_destroy(m);
         } else {
           Decode(m, &batch, ctx);
+          progress_.records.fetch_add(1, std::memory_order_relaxed);
+          progress_.bytes.fetch_add(m->len, std::memory_order_relaxed);
           taken.push_back(m);
         }
         if (batch.num_rows() >= 1024) break;
@@ -194,7 +198,7 @@ class KafkaSource final : public Source {
   std::vector<int> columns_;
 };
 
-class KafkaSink final : public Sink {
+class KafkaSink final : public StagedSink {
  public:
   explicit KafkaSink(const plan::StreamDef& def) : def_(def) {
     csv_ = def.connector->format == "csv";
@@ -203,6 +207,8 @@ class KafkaSink final : public Sink {
   ~KafkaSink() override { Close(); }
   KafkaSink(const KafkaSink&) = delete;
   KafkaSink& operator=(const KafkaSink&) = delete;
+
+  std::string where() const override { return "topic " + topic_; }
 
   Status Open() {
     ASSIGN_OR_RETURN(
@@ -219,68 +225,66 @@ class KafkaSink final : public Sink {
     return Status::OK();
   }
 
-  void Push(const Batch& batch) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!rk_ || !status_.ok()) return;
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      buf_.clear();
-      if (csv_)
-        AppendCsvRow(&buf_, def_.schema, batch, r, ',');
-      else
-        AppendJsonObject(&buf_, def_.schema, batch, r);
-      if (!buf_.empty() && buf_.back() == '\n') buf_.pop_back();
+ private:
+  void Encode(const Batch& batch, size_t row, std::string* out) override {
+    size_t start = out->size();
+    if (csv_)
+      AppendCsvRow(out, def_.schema, batch, row, ',');
+    else
+      AppendJsonObject(out, def_.schema, batch, row);
+    if (out->size() > start && out->back() == '\n') out->pop_back();
+  }
+
+  // Produces each message; a full local queue is backpressure: it waits for deliveries here,
+  // where no operator lock is held.
+  Status Write(std::string_view bytes, const std::vector<uint32_t>& ends) override {
+    if (!rk_) return Status::OK();
+    uint32_t from = 0;
+    for (size_t i = 0; i < ends.size(); ++i) {
+      std::string_view message = bytes.substr(from, ends[i] - from);
       for (;;) {
         rd_kafka_resp_err_t e =
             rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
-                              RD_KAFKA_V_VALUE(const_cast<char*>(buf_.data()), buf_.size()),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(message.data()), message.size()),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-          rd_kafka_poll(rk_.get(), 100);  // backpressure: wait for deliveries
+          rd_kafka_poll(rk_.get(), 100);
           continue;
         }
-        Failed(batch.num_rows() - r, std::string("cannot produce: ") + rd_kafka_err2str(e));
-        return;
+        return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ +
+                               "': cannot produce: " + rd_kafka_err2str(e));
       }
+      from = ends[i];
     }
     rd_kafka_poll(rk_.get(), 0);
+    return Status::OK();
   }
 
-  Status Close() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!rk_) return status_;
+  Status CloseOutput() override {
+    if (!rk_) return Status::OK();
     rd_kafka_flush(rk_.get(), 10'000);
     int left = rd_kafka_outq_len(rk_.get());
-    if (left > 0) Failed(static_cast<size_t>(left), "not delivered within 10 s of shutdown");
     rk_.reset();
-    return status_;
+    if (left > 0)
+      return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ +
+                             "': " + std::to_string(left) +
+                             " event(s) were not delivered within 10 s of shutdown");
+    return Status::OK();
   }
 
-  Status status() const override { return status_; }
-
- private:
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    if (m->err)
-      static_cast<KafkaSink*>(opaque)->Failed(
-          1, std::string("delivery failed: ") + rd_kafka_err2str(m->err));
-  }
-
-  // Called with mu_ held (Push, Close) or from a delivery callback inside rd_kafka_poll/flush,
-  // which only those call.
-  void Failed(size_t events, const std::string& why) {
-    if (!status_.ok()) return;
-    status_ = Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ + "': " + why +
-                              "; " + std::to_string(events) + " event(s) were lost");
-    if (on_failure_) on_failure_(status_);
+    if (!m->err) return;
+    auto* sink = static_cast<KafkaSink*>(opaque);
+    sink->Fail(Status::IoError("stream '" + sink->def_.name + "': kafka topic '" + sink->topic_ +
+                               "': delivery failed: " + rd_kafka_err2str(m->err) +
+                               "; the event was lost"));
   }
 
   const plan::StreamDef& def_;
   bool csv_ = false;
   std::string topic_;
-  std::mutex mu_;
-  KafkaHandle rk_;
-  std::string buf_;
-  Status status_;
+  KafkaHandle rk_;  // produced to under the write lock only (StagedSink)
 };
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "exec/join.h"
 #include "exec/pattern.h"
 #include "exec/query_op.h"
+#include "exec/staged_work.h"
 #include "exec/stateful_query_op.h"
 #include "exec/table.h"
 #include "plan/plan.h"
@@ -57,6 +58,7 @@ class StreamInput final : public InputHandler {
   const std::string& stream() const override { return def_.name; }
   const Schema& schema() const override { return def_.schema; }
   int event_time_attribute() const override { return def_.event_time.field; }
+  void CountMalformed(uint64_t n) override { junction_->CountMalformed(n); }
   Status Send(int64_t timestamp, std::span<const Value> values) override;
   Status SendBatch(const Batch& batch) override;
   Status SendLocked(int64_t timestamp, std::span<const Value> values);
@@ -279,6 +281,9 @@ class AppRuntimeImpl final : public AppRuntime {
   }
 
   Status AddCallback(std::string_view stream, OutputCallback callback) override {
+    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    if (started_)
+      return Status::InvalidArgument("AddCallback after Start(): add callbacks before starting");
     auto it = junctions_.find(std::string(stream));
     if (it == junctions_.end()) return Status::NotFound("no stream '" + std::string(stream) + "'");
     it->second->AddObserver(std::move(callback));
@@ -286,6 +291,10 @@ class AppRuntimeImpl final : public AppRuntime {
   }
 
   Status AddOutputCallback(OutputCallback callback) override {
+    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    if (started_)
+      return Status::InvalidArgument(
+          "AddOutputCallback after Start(): add callbacks before starting");
     std::map<std::string, bool> done;
     for (const std::string& name : inserted_) {
       if (done[name]) continue;
@@ -308,6 +317,7 @@ class AppRuntimeImpl final : public AppRuntime {
       sink->SetFailureHandler([this](const Status& st) { Fail(st); });
       junctions_.at(def->name)->Subscribe(sink.get());
       sinks_.push_back(std::move(sink));
+      sink_defs_.push_back(def.get());
     }
     std::vector<std::pair<std::unique_ptr<connectors::Source>, StreamInput*>> sources;
     for (const auto& def : plan_->catalog.all()) {
@@ -319,6 +329,7 @@ class AppRuntimeImpl final : public AppRuntime {
       connectors::Source* s = src.get();
       StreamInput* in = input;
       source_objects_.push_back(std::move(src));
+      source_defs_.push_back(&in->def_);
       source_threads_.emplace_back([this, s, in] {
         connectors::SourceContext ctx;
         ctx.clock = clock_;
@@ -345,7 +356,7 @@ class AppRuntimeImpl final : public AppRuntime {
       }
       RunDeferred();
     }
-    runtime::AsyncStream::FlushOutbox();
+    exec::RunStagedWork();
     return status();
   }
 
@@ -389,7 +400,7 @@ class AppRuntimeImpl final : public AppRuntime {
         // Operators lock themselves; the timer holds nothing else while they run.
         lock.unlock();
         Tick(now);
-        runtime::AsyncStream::FlushOutbox();
+        exec::RunStagedWork();
         lock.lock();
         continue;
       }
@@ -417,7 +428,7 @@ class AppRuntimeImpl final : public AppRuntime {
     } else {
       FinishInputLive();
     }
-    runtime::AsyncStream::FlushOutbox();
+    exec::RunStagedWork();
     return status();
   }
 
@@ -442,12 +453,12 @@ class AppRuntimeImpl final : public AppRuntime {
       // beyond it) is stepped over.
       next = std::max(next, last == kMinTime ? next : last + 1);
       Tick(next);
-      runtime::AsyncStream::FlushOutbox();
+      exec::RunStagedWork();
       last = next;
     }
     if (stopping_.load() || failed_.load()) return;
     Tick(kMaxTime);
-    runtime::AsyncStream::FlushOutbox();
+    exec::RunStagedWork();
     wait_idle();
   }
 
@@ -551,6 +562,22 @@ class AppRuntimeImpl final : public AppRuntime {
       q.health = q.events_in && failed * 20 > q.events_in ? 50 : 100;
       s.queries.push_back(q);
     }
+    for (size_t i = 0; i < source_objects_.size(); ++i) {
+      const connectors::SourceProgress& p = source_objects_[i]->progress();
+      SourceStats src;
+      src.stream = source_defs_[i]->name;
+      src.connector = source_defs_[i]->connector->connector;
+      src.where = source_objects_[i]->where();
+      src.records = p.records.load(std::memory_order_relaxed);
+      src.bytes = p.bytes.load(std::memory_order_relaxed);
+      src.total_bytes = p.total_bytes.load(std::memory_order_relaxed);
+      src.total_records = p.total_records.load(std::memory_order_relaxed);
+      src.finished = p.finished.load(std::memory_order_relaxed);
+      s.sources.push_back(src);
+    }
+    for (size_t i = 0; i < sinks_.size(); ++i)
+      s.sinks.push_back({sink_defs_[i]->name, sink_defs_[i]->connector->connector,
+                         sinks_[i]->where(), sinks_[i]->written()});
     return s;
   }
 
@@ -639,7 +666,9 @@ class AppRuntimeImpl final : public AppRuntime {
   std::vector<std::string> inserted_;  // streams that queries or the engine insert into
 
   std::vector<std::unique_ptr<connectors::Sink>> sinks_;
+  std::vector<const plan::StreamDef*> sink_defs_;  // of each sink
   std::vector<std::unique_ptr<connectors::Source>> source_objects_;
+  std::vector<const plan::StreamDef*> source_defs_;  // of each source object
   std::vector<std::thread> source_threads_;
 
   std::mutex process_mu_;    // serialises synchronous processing of batches
@@ -660,7 +689,7 @@ void DeferredEntry::Push(const Batch& batch) { app_->Defer(stream_, batch); }
 
 Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
   Status st = SendLocked(timestamp, values);
-  runtime::AsyncStream::FlushOutbox();  // queued now that no lock is held
+  exec::RunStagedWork();  // queued now that no lock is held
   return st;
 }
 
@@ -694,13 +723,13 @@ Status StreamInput::SendLocked(int64_t timestamp, std::span<const Value> values)
 
 Status StreamInput::SendBatch(const Batch& batch) {
   Status st = SendBatchInner(batch);
-  runtime::AsyncStream::FlushOutbox();  // queued now that no lock is held
+  exec::RunStagedWork();  // queued now that no lock is held
   return st;
 }
 
 Status StreamInput::SendStamped(const Batch& batch) {
   Status st = app_->Publish(entry_, batch);
-  runtime::AsyncStream::FlushOutbox();  // queued now that no lock is held
+  exec::RunStagedWork();  // queued now that no lock is held
   return st;
 }
 
@@ -781,6 +810,16 @@ Result<std::unique_ptr<AppRuntime>> AppRuntime::Load(std::string_view app,
       d.Error(def->connector->loc,
               "not supported yet: connector '" + def->connector->connector + "'");
       return Status::NotSupported(d.Format(app, options.file_name));
+    }
+  }
+  // Relative paths in WITH resolve against the app's directory.
+  if (!options.base_dir.empty()) {
+    for (const auto& def : loaded.plan->catalog.all()) {
+      if (!def->connector) continue;
+      auto path = def->connector->properties.find("path");
+      if (path != def->connector->properties.end() && !path->second.empty() &&
+          path->second[0] != '/')
+        path->second = options.base_dir + "/" + path->second;
     }
   }
   auto rt = std::make_unique<AppRuntimeImpl>(options, std::move(loaded.plan), loaded.warnings);

@@ -145,6 +145,16 @@ TEST(AppRuntimeTest, EveryQueryAccountsForEveryEvent) {
   EXPECT_GT(by_name["pattern"].rows_out, 0u);
 }
 
+// AddCallback after Start() raced with the workers that iterate the callbacks: it is refused.
+TEST(AppRuntimeTest, CallbacksAreAddedBeforeStart) {
+  auto app = LoadOk("@Async(workers='2') CREATE STREAM S (a INT);\nINSERT INTO O SELECT a FROM S;");
+  ASSERT_TRUE(app->AddCallback("O", [](const OutputBatch&) {}).ok());
+  ASSERT_TRUE(app->Start().ok());
+  EXPECT_EQ(app->AddCallback("O", [](const OutputBatch&) {}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(app->AddOutputCallback([](const OutputBatch&) {}).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(app->Shutdown().ok());
+}
+
 TEST(AppRuntimeTest, PlaybackClockFollowsEventTime) {
   AppOptions opts;
   opts.playback = true;

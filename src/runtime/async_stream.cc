@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "exec/staged_work.h"
 
 namespace sluice::runtime {
 
@@ -41,6 +42,14 @@ thread_local std::vector<Staged> t_outbox;
 thread_local const FeedbackLoop* t_worker_loop = nullptr;
 
 }  // namespace
+
+// Queues every async stream's staged batches when the thread's entry point runs its staged work.
+class AsyncStream::Outbox final : public exec::StagedWork {
+ public:
+  void RunStaged() override { AsyncStream::FlushOutbox(); }
+};
+
+AsyncStream::Outbox AsyncStream::outbox_;
 
 void AsyncStream::FlushOutbox() {
   // Enqueue calls no operator, so nothing is staged while this runs; still, take the list first.
@@ -119,6 +128,7 @@ void AsyncStream::Push(const Batch& batch) {
       size_t lane = lanes_.size() == 1 ? 0 : round_robin_.fetch_add(1) % lanes_.size();
       t_outbox.push_back({this, lane, b});
     }
+    exec::StageWork(&outbox_);
     return;
   }
   // Partitioned: each key always goes to the same worker, so its order is kept.
@@ -135,6 +145,7 @@ void AsyncStream::Push(const Batch& batch) {
   }
   for (size_t lane = 0; lane < staged.size(); ++lane)
     if (staged[lane]) t_outbox.push_back({this, lane, staged[lane]});
+  exec::StageWork(&outbox_);
 }
 
 void AsyncStream::Enqueue(Lane& lane, Batch* b) {
@@ -245,7 +256,7 @@ void AsyncStream::WorkerLoop(Lane& lane) {
     if (TryPop(lane, &item)) {
       uint64_t n = item.batch->num_rows();
       junction_->Push(*item.batch);
-      FlushOutbox();  // what the consumers produced for other async streams; no lock is held
+      exec::RunStagedWork();  // what the consumers staged (async streams, sinks); no lock is held
       processed_.fetch_add(n, std::memory_order_relaxed);
       latency_.Record(static_cast<uint64_t>(std::max<int64_t>(0, NowNs() - item.enqueued_ns)));
       Release(item.batch);

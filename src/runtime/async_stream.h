@@ -76,11 +76,8 @@ class AsyncStream final : public exec::BatchConsumer {
 
   void Start();
   // Producer side; thread-safe. Stages the events in the calling thread's outbox: they are queued
-  // by FlushOutbox().
+  // by the thread's exec::RunStagedWork(), once it holds no lock (exec/staged_work.h).
   void Push(const Batch& batch) override;
-  // Queues what this thread staged, in order, applying each stream's backpressure strategy (this
-  // is where a producer may wait). Call only while holding no lock.
-  static void FlushOutbox();
   // Stops taking work once the queues are empty, or at `deadline`: then what is left is counted
   // as left behind. Joins the workers. Idempotent.
   void Drain(std::chrono::steady_clock::time_point deadline);
@@ -109,6 +106,9 @@ class AsyncStream final : public exec::BatchConsumer {
     std::thread worker;
   };
 
+  // Queues what this thread staged for any async stream, in order, applying each stream's
+  // backpressure strategy (this is where a producer may wait).
+  static void FlushOutbox();
   Batch* Acquire();
   void Release(Batch* b);
   // Queues a batch per the backpressure strategy; may wait. Called by FlushOutbox only.
@@ -119,6 +119,9 @@ class AsyncStream final : public exec::BatchConsumer {
   void Accepted(Lane& lane, uint64_t events);
   void WorkerLoop(Lane& lane);
   static int64_t NowNs();
+
+  class Outbox;
+  static Outbox outbox_;
 
   const plan::StreamDef& def_;
   StreamJunction* junction_;
