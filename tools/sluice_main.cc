@@ -1,9 +1,15 @@
 // The `sluice` command: check, explain, replay and run apps.
+//
+// Exit codes (docs/cli.md): 0 success; 1 the app is invalid, failed while running, or (with
+// --strict) had malformed input; 2 a usage error or a file that cannot be read.
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -14,51 +20,155 @@
 #include "connectors/json_codec.h"
 #include "server/metrics_server.h"
 #include "sluice/engine.h"
+#include "sql/diagnostics.h"
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+namespace fs = std::filesystem;
 
-void OnSignal(int) { g_interrupted.store(true); }
+constexpr int kOk = 0, kFailed = 1, kUsage = 2;
 
-bool ReadFile(const std::string& path, std::string* out) {
+std::atomic<int> g_signal{0};              // the SIGINT or SIGTERM that asked us to stop
+std::atomic<bool> g_output_failed{false};  // stdout could not be written (a closed pipe)
+
+void OnSignal(int signo) {
+  g_signal.store(signo);
+  std::signal(signo, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+// Writes `text` to stderr whole: messages may quote input bytes, NULs included.
+void Err(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  if (text.empty() || text.back() != '\n') std::fputc('\n', stderr);
+}
+
+// Reads an app or events file; "-" is stdin. 0, or the exit code after saying what is wrong.
+int ReadFile(const std::string& path, const char* what, std::string* out) {
   if (path == "-") {
     std::ostringstream ss;
     ss << std::cin.rdbuf();
     *out = ss.str();
-    return true;
+    return kOk;
+  }
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    Err("sluice: '" + path + "' is a directory, not " + what);
+    return kUsage;
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
+  if (!in) {
+    Err("sluice: cannot read '" + path + "': " + std::strerror(errno));
+    return kUsage;
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   *out = ss.str();
-  return true;
+  return kOk;
 }
 
-int LoadText(const std::string& path, std::string* text) {
-  if (!ReadFile(path, text)) {
-    std::fprintf(stderr, "sluice: cannot read '%s'\n", path.c_str());
-    return 2;
+// The options every command that loads an app shares: the name in messages, and the directory
+// that relative paths in WITH resolve against.
+sluice::AppOptions OptionsFor(const std::string& app_path) {
+  sluice::AppOptions opts;
+  opts.file_name = app_path;
+  if (app_path != "-") opts.base_dir = fs::path(app_path).parent_path().string();
+  return opts;
+}
+
+std::string HumanBytes(uint64_t b) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1000 && u < 4) v /= 1000, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string Elapsed(std::chrono::steady_clock::duration d) {
+  int64_t s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02lld:%02lld", static_cast<long long>(s / 60),
+                static_cast<long long>(s % 60));
+  return buf;
+}
+
+// A progress line on stderr, rewritten in place: for terminals (or when asked with --progress).
+class Progress {
+ public:
+  Progress(bool forced, bool quiet)
+      : on_(!quiet && (forced || ::isatty(STDERR_FILENO))),
+        start_(std::chrono::steady_clock::now()) {}
+  bool on() const { return on_; }
+  // Shows `what` (events so far, bytes of a file) at most 4 times a second.
+  void Show(uint64_t events, const std::string& detail) {
+    if (!on_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(250)) return;
+    double secs = std::chrono::duration<double>(now - last_).count();
+    double rate = last_events_ <= events && secs > 0 && secs < 5
+                      ? static_cast<double>(events - last_events_) / secs
+                      : 0;
+    last_ = now;
+    last_events_ = events;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "\r\x1b[Ksluice: %llu events (%.0f/s)",
+                  static_cast<unsigned long long>(events), rate);
+    std::string line = buf + (detail.empty() ? "" : "  " + detail) + "  " + Elapsed(now - start_);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    shown_ = true;
   }
-  return 0;
+  void Clear() {
+    if (shown_) std::fputs("\r\x1b[K", stderr);
+    shown_ = false;
+  }
+
+ private:
+  bool on_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+  uint64_t last_events_ = 0;
+};
+
+// How far each source has read, for the progress line and for a run stopped before the end.
+std::string SourcesSummary(const std::vector<sluice::SourceStats>& sources, bool unfinished_only) {
+  std::string out;
+  for (const sluice::SourceStats& s : sources) {
+    if (unfinished_only && s.finished) continue;
+    if (!out.empty()) out += "; ";
+    out += s.stream + " ";
+    if (s.connector == "generator") {
+      out += "generated " + std::to_string(s.records) +
+             (s.total_records ? " of " + std::to_string(s.total_records) : "") + " events";
+      continue;
+    }
+    out += "read " + std::to_string(s.records) + (s.connector == "kafka" ? " messages" : " lines");
+    if (s.total_bytes)
+      out += ", " + HumanBytes(s.bytes) + " of " + HumanBytes(s.total_bytes) + " (" +
+             std::to_string(s.bytes * 100 / s.total_bytes) + "%)";
+    else if (s.bytes)
+      out += ", " + HumanBytes(s.bytes);
+    out += s.where.empty() ? " of " + s.connector : " of " + s.where;
+  }
+  return out;
 }
 
 // Prints what queries insert, as {"stream":"Out","ts":1000,"data":{...}} lines.
 sluice::OutputCallback PrintEvents() {
   return [](const sluice::OutputBatch& out) {
-    std::string line;
+    std::string lines;
     for (size_t r = 0; r < out.batch->num_rows(); ++r) {
-      line.clear();
-      line += "{\"stream\":";
-      sluice::AppendJsonString(&line, out.stream);
-      line += ",\"ts\":";
-      sluice::AppendInt(&line, out.batch->timestamp(r));
-      line += ",\"data\":";
-      sluice::connectors::AppendJsonObject(&line, *out.schema, *out.batch, r);
-      line += "}\n";
-      std::fwrite(line.data(), 1, line.size(), stdout);
+      lines += "{\"stream\":";
+      sluice::AppendJsonString(&lines, out.stream);
+      lines += ",\"ts\":";
+      sluice::AppendInt(&lines, out.batch->timestamp(r));
+      lines += ",\"data\":";
+      sluice::connectors::AppendJsonObject(&lines, *out.schema, *out.batch, r);
+      lines += "}\n";
     }
+    if (g_output_failed.load()) return;
+    if (std::fwrite(lines.data(), 1, lines.size(), stdout) != lines.size())
+      g_output_failed.store(true);
   };
 }
 
@@ -96,62 +206,73 @@ std::string StatsLine(const sluice::AppStats& stats) {
   return s;
 }
 
+uint64_t Malformed(const sluice::AppStats& stats) {
+  uint64_t n = 0;
+  for (const auto& s : stats.streams) n += s.malformed;
+  return n;
+}
+
 int Check(const std::string& app_path, bool quiet) {
   std::string text;
-  if (int rc = LoadText(app_path, &text)) return rc;
-  sluice::AppOptions opts;
-  opts.file_name = app_path;
+  if (int rc = ReadFile(app_path, "an app file", &text)) return rc;
   std::string warnings;
-  sluice::Status st = sluice::AppRuntime::Check(text, opts, &warnings);
-  if (!warnings.empty()) std::fputs(warnings.c_str(), stderr);
+  sluice::Status st = sluice::AppRuntime::Check(text, OptionsFor(app_path), &warnings);
+  if (!warnings.empty()) Err(warnings);
   if (!st.ok()) {
-    std::fprintf(stderr, "%s\n", st.message().c_str());
-    return 1;
+    Err(st.message());
+    return kFailed;
   }
   if (!quiet) std::printf("%s: ok\n", app_path.c_str());
-  return 0;
+  return kOk;
 }
 
 int Explain(const std::string& app_path) {
   std::string text;
-  if (int rc = LoadText(app_path, &text)) return rc;
-  sluice::AppOptions opts;
-  opts.file_name = app_path;
-  auto app = sluice::AppRuntime::Load(text, opts);
+  if (int rc = ReadFile(app_path, "an app file", &text)) return rc;
+  auto app = sluice::AppRuntime::Load(text, OptionsFor(app_path));
   if (!app.ok()) {
-    std::fprintf(stderr, "%s\n", app.status().message().c_str());
-    return 1;
+    Err(app.status().message());
+    return kFailed;
   }
-  if (!(*app)->warnings().empty()) std::fputs((*app)->warnings().c_str(), stderr);
+  if (!(*app)->warnings().empty()) Err((*app)->warnings());
   std::fputs((*app)->Explain().c_str(), stdout);
-  return 0;
+  return kOk;
 }
 
-int Replay(const std::string& app_path, const std::string& events_path, bool stats,
-           bool final_flush) {
+struct ReplayOptions {
+  bool stats = false, final_flush = true, strict = false, progress = false, quiet = false;
+};
+
+int Replay(const std::string& app_path, const std::string& events_path, const ReplayOptions& o) {
   std::string text;
-  if (int rc = LoadText(app_path, &text)) return rc;
-  sluice::AppOptions opts;
-  opts.file_name = app_path;
+  if (int rc = ReadFile(app_path, "an app file", &text)) return rc;
+  sluice::AppOptions opts = OptionsFor(app_path);
   opts.playback = true;
   auto loaded = sluice::AppRuntime::Load(text, opts);
   if (!loaded.ok()) {
-    std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
-    return 1;
+    Err(loaded.status().message());
+    return kFailed;
   }
   std::unique_ptr<sluice::AppRuntime> app = std::move(loaded).value();
-  if (!app->warnings().empty()) std::fputs(app->warnings().c_str(), stderr);
+  if (!app->warnings().empty()) Err(app->warnings());
   app->AddOutputCallback(PrintEvents());
   app->Start();
 
   std::ifstream file;
   std::istream* in = &std::cin;
+  uint64_t size = 0;
   if (events_path != "-") {
+    std::error_code ec;
+    if (fs::is_directory(events_path, ec)) {
+      Err("sluice: '" + events_path + "' is a directory, not a file of events");
+      return kUsage;
+    }
     file.open(events_path, std::ios::binary);
     if (!file) {
-      std::fprintf(stderr, "sluice: cannot read '%s'\n", events_path.c_str());
-      return 2;
+      Err("sluice: cannot read '" + events_path + "': " + std::strerror(errno));
+      return kUsage;
     }
+    size = fs::is_regular_file(events_path, ec) ? fs::file_size(events_path, ec) : 0;
     in = &file;
   }
   struct Decoder {
@@ -161,14 +282,21 @@ int Replay(const std::string& app_path, const std::string& events_path, bool sta
   std::map<std::string, Decoder> decoders;
   std::string line;
   int64_t line_no = 0, malformed = 0;
-  int rc = 0;
+  uint64_t bytes = 0;
+  int rc = kOk;
+  Progress progress(o.progress, o.quiet);
   auto bad = [&](const std::string& msg) {
     ++malformed;
-    std::fprintf(stderr, "%s:%lld: %s\n", events_path.c_str(), static_cast<long long>(line_no),
-                 msg.c_str());
+    progress.Clear();
+    Err(events_path + ":" + std::to_string(line_no) + ": " + msg);
   };
   while (std::getline(*in, line)) {
     ++line_no;
+    bytes += line.size() + 1;
+    if (g_signal.load() || g_output_failed.load()) break;
+    if ((line_no & 1023) == 0)
+      progress.Show(static_cast<uint64_t>(line_no),
+                    size ? HumanBytes(bytes) + " of " + HumanBytes(size) : HumanBytes(bytes));
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     sluice::connectors::ReplayLine rl;
     sluice::Status st = sluice::connectors::ParseReplayLine(line, &rl);
@@ -184,20 +312,22 @@ int Replay(const std::string& app_path, const std::string& events_path, bool sta
         bad("unknown stream '" + rl.stream + "'");
         continue;
       }
+      if (!rl.has_ts && input->event_time_attribute() < 0) {
+        input->CountMalformed();
+        bad("stream '" + rl.stream +
+            "' has no event-time attribute, so the line needs \"ts\" (milliseconds)");
+        continue;
+      }
       Decoder& d = decoders[rl.stream];
       if (!d.json) {
         d.json = std::make_unique<sluice::connectors::JsonRowDecoder>(input->schema());
         d.batch = std::make_unique<sluice::Batch>(input->schema());
       }
-      if (!rl.has_ts && input->event_time_attribute() < 0) {
-        bad("stream '" + rl.stream +
-            "' has no event-time attribute, so the line needs \"ts\" (milliseconds)");
-        continue;
-      }
       d.batch->Clear();
       d.batch->AddRow(rl.ts);
       st = d.json->Decode(rl.payload, d.batch.get(), 0);
       if (!st.ok()) {
+        input->CountMalformed();
         bad("stream '" + rl.stream + "': " + st.message());
         continue;
       }
@@ -208,104 +338,193 @@ int Replay(const std::string& app_path, const std::string& events_path, bool sta
         bad(st.message());
         continue;
       }
-      std::fprintf(stderr, "sluice: %s\n", st.message().c_str());
-      rc = 1;
+      Err("sluice: " + st.message());
+      rc = kFailed;
       break;
     }
   }
+  progress.Clear();
+  bool complete = !g_signal.load() && !g_output_failed.load();
   // The end of the file is the end of the input: every open window fires (Flink's final
   // watermark), unless --no-final-flush.
   sluice::Status st;
-  if (rc == 0 && final_flush) st = app->FinishInput();
+  if (rc == kOk && complete && o.final_flush) st = app->FinishInput();
   std::fflush(stdout);
   if (st.ok()) st = app->Shutdown();
-  if (!st.ok() && rc == 0) {
-    std::fprintf(stderr, "sluice: %s\n", st.message().c_str());
-    rc = 1;
+  if (!st.ok() && rc == kOk) {
+    Err("sluice: " + st.message());
+    rc = kFailed;
   }
-  if (malformed > 0)
-    std::fprintf(stderr, "sluice: %lld malformed input line(s) skipped\n",
-                 static_cast<long long>(malformed));
-  if (stats) std::fprintf(stderr, "stats: %s\n", StatsLine(app->Stats()).c_str());
+  if (g_output_failed.load()) {
+    Err("sluice: cannot write the output (" + std::string(std::strerror(EPIPE)) +
+        "?): stopped at " + events_path + ":" + std::to_string(line_no));
+    rc = kFailed;
+  } else if (g_signal.load()) {
+    Err("sluice: stopped by " + std::string(g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM") +
+        " at " + events_path + ":" + std::to_string(line_no) + ", before the end of the input");
+  }
+  if (malformed > 0) {
+    Err("sluice: " + std::to_string(malformed) + " malformed input line(s) skipped");
+    if (o.strict && rc == kOk) {
+      Err("sluice: failing because of --strict");
+      rc = kFailed;
+    }
+  }
+  if (o.stats) Err("stats: " + StatsLine(app->Stats()));
   return rc;
 }
 
-int Run(const std::string& app_path, bool print, bool stats, double stats_interval, double duration,
-        int metrics_port, bool final_flush) {
+struct RunOptions {
+  bool print = false, stats = false, final_flush = true, strict = false, progress = false,
+       quiet = false;
+  double stats_interval = 1.0, duration = 0;
+  int metrics_port = -1;
+};
+
+// The line `run` prints when it starts: what it reads, what it writes, where its metrics are.
+std::string StartLine(const std::string& app_path, const sluice::AppStats& stats, int port) {
+  std::string line = "sluice: running " + app_path + ": ";
+  std::string sources, sinks;
+  for (const auto& s : stats.sources)
+    sources += (sources.empty() ? "" : ", ") + s.stream + " (" + s.connector +
+               (s.where.empty() ? "" : " " + s.where) + ")";
+  for (const auto& s : stats.sinks)
+    sinks += (sinks.empty() ? "" : ", ") + s.stream + " (" + s.connector +
+             (s.where.empty() || s.where == s.connector ? "" : " " + s.where) + ")";
+  line += "sources " + sources + "; sinks " + (sinks.empty() ? std::string("none") : sinks);
+  if (port >= 0) line += "; metrics at http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  return line;
+}
+
+int Run(const std::string& app_path, const RunOptions& o) {
   std::string text;
-  if (int rc = LoadText(app_path, &text)) return rc;
-  sluice::AppOptions opts;
-  opts.file_name = app_path;
+  if (int rc = ReadFile(app_path, "an app file", &text)) return rc;
+  sluice::AppOptions opts = OptionsFor(app_path);
   opts.start_connectors = true;
-  opts.final_flush = final_flush;
+  opts.final_flush = o.final_flush;
   auto loaded = sluice::AppRuntime::Load(text, opts);
   if (!loaded.ok()) {
-    std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
-    return 1;
+    Err(loaded.status().message());
+    return kFailed;
   }
   std::unique_ptr<sluice::AppRuntime> app = std::move(loaded).value();
-  if (!app->warnings().empty()) std::fputs(app->warnings().c_str(), stderr);
-  if (print) app->AddOutputCallback(PrintEvents());
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  if (!app->warnings().empty()) Err(app->warnings());
+  if (o.print) app->AddOutputCallback(PrintEvents());
   sluice::Status st = app->Start();
   if (!st.ok()) {
-    std::fprintf(stderr, "sluice: %s\n", st.message().c_str());
-    return 1;
+    Err("sluice: " + st.message());
+    app->Shutdown();
+    return kFailed;
+  }
+  if (app->Stats().sources.empty()) {
+    Err("sluice: " + app_path +
+        " has no source, so no event would ever arrive: attach one to a stream with WITH "
+        "('type'='source', 'connector'=...), or run the app over a file of events with "
+        "`sluice replay`");
+    app->Shutdown();
+    return kFailed;
   }
   std::unique_ptr<sluice::server::MetricsServer> metrics;  // stops before the app goes
-  if (metrics_port >= 0) {
-    auto server = sluice::server::MetricsServer::Start(app.get(), metrics_port);
+  if (o.metrics_port >= 0) {
+    auto server = sluice::server::MetricsServer::Start(app.get(), o.metrics_port);
     if (!server.ok()) {
-      std::fprintf(stderr, "sluice: %s\n", server.status().message().c_str());
+      Err("sluice: " + server.status().message());
       app->Shutdown();
-      return 1;
+      return kFailed;
     }
     metrics = std::move(server).value();
-    std::fprintf(stderr, "sluice: metrics at http://127.0.0.1:%d/metrics and /health\n",
-                 metrics->port());
   }
+  if (!o.quiet) Err(StartLine(app_path, app->Stats(), metrics ? metrics->port() : -1));
   std::atomic<bool> sources_done{false};
   std::thread waiter([&] {
     app->WaitForSources();
     sources_done.store(true);
   });
   auto start = std::chrono::steady_clock::now();
-  auto next_stats = start + std::chrono::duration<double>(stats_interval);
+  auto next_stats = start + std::chrono::duration<double>(o.stats_interval);
   uint64_t last_events = 0;
   auto last_time = start;
-  while (!sources_done.load() && !g_interrupted.load() && app->status().ok()) {
+  bool timed_out = false;
+  Progress progress(o.progress, o.quiet);
+  while (!sources_done.load() && !g_signal.load() && !g_output_failed.load() &&
+         app->status().ok()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     auto now = std::chrono::steady_clock::now();
-    if (duration > 0 && now - start >= std::chrono::duration<double>(duration)) break;
-    if (stats && now >= next_stats) {
+    if (o.duration > 0 && now - start >= std::chrono::duration<double>(o.duration)) {
+      timed_out = true;
+      break;
+    }
+    if (progress.on()) {
+      sluice::AppStats snapshot = app->Stats();
+      uint64_t records = 0;
+      for (const auto& s : snapshot.sources) records += s.records;
+      progress.Show(records, SourcesSummary(snapshot.sources, false));
+    }
+    if (o.stats && now >= next_stats) {
       // Throughput: events into queries per second since the last line.
       sluice::AppStats snapshot = app->Stats();
       uint64_t events = 0;
       for (const auto& q : snapshot.queries) events += q.events_in;
       double secs = std::chrono::duration<double>(now - last_time).count();
-      std::fprintf(stderr, "stats: %.0f ev/s %s\n",
-                   secs > 0 ? static_cast<double>(events - last_events) / secs : 0.0,
-                   StatsLine(snapshot).c_str());
+      char rate[48];
+      std::snprintf(rate, sizeof rate, "stats: %.0f ev/s ",
+                    secs > 0 ? static_cast<double>(events - last_events) / secs : 0.0);
+      progress.Clear();
+      Err(rate + StatsLine(snapshot));
       last_events = events;
       last_time = now;
-      next_stats = now + std::chrono::duration<double>(stats_interval);
+      next_stats = now + std::chrono::duration<double>(o.stats_interval);
     }
   }
+  progress.Clear();
+  const bool sources_ended = sources_done.load();  // before Shutdown stops them
   st = app->Shutdown();
   waiter.join();
   std::fflush(stdout);
-  if (stats) std::fprintf(stderr, "stats: %s\n", StatsLine(app->Stats()).c_str());
-  uint64_t malformed = 0;
-  for (const auto& s : app->Stats().streams) malformed += s.malformed;
-  if (malformed)
-    std::fprintf(stderr, "sluice: %llu malformed input record(s) skipped\n",
-                 static_cast<unsigned long long>(malformed));
-  if (!st.ok()) {
-    std::fprintf(stderr, "sluice: %s\n", st.message().c_str());
-    return 1;
+  sluice::AppStats stats = app->Stats();
+  if (o.stats) Err("stats: " + StatsLine(stats));
+  // A run stopped before its sources ended says so, with how far they got.
+  std::string unfinished = SourcesSummary(stats.sources, /*unfinished_only=*/true);
+  if ((g_signal.load() || timed_out) && !sources_ended && !unfinished.empty()) {
+    std::string why = timed_out
+                          ? "after --duration " + std::to_string(o.duration).substr(0, 5) + " s"
+                          : std::string("by ") + (g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM");
+    Err("sluice: stopped " + why + " before the sources ended: " + unfinished);
   }
-  return 0;
+  int rc = kOk;
+  if (g_output_failed.load()) {
+    Err("sluice: cannot write the output to stdout (" + std::string(std::strerror(EPIPE)) + "?)");
+    rc = kFailed;
+  }
+  uint64_t malformed = Malformed(stats);
+  if (malformed) {
+    Err("sluice: " + std::to_string(malformed) + " malformed input record(s) skipped");
+    if (o.strict) {
+      Err("sluice: failing because of --strict");
+      rc = kFailed;
+    }
+  }
+  if (!st.ok()) {
+    Err("sluice: " + st.message());
+    return kFailed;
+  }
+  return rc;
+}
+
+// "did you mean ...?" for a mistyped option or subcommand on the command line.
+std::string Suggest(const CLI::App& cli, const CLI::App* sub, const std::string& word) {
+  std::vector<std::string> candidates;
+  if (word.rfind("-", 0) == 0) {
+    for (const CLI::App* a : {&cli, sub}) {
+      if (!a) continue;
+      for (const CLI::Option* opt : a->get_options())
+        for (const std::string& name : opt->get_lnames()) candidates.push_back("--" + name);
+    }
+  } else {
+    for (const CLI::App* s : cli.get_subcommands({})) candidates.push_back(s->get_name());
+  }
+  std::string m = sluice::sql::ClosestMatch(word, candidates);
+  return m.empty() ? "" : "did you mean '" + m + "'?";
 }
 
 }  // namespace
@@ -316,9 +535,9 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", "sluice 0.1.0");
 
   std::string app_path, events_path;
-  bool quiet = false, print = false, stats = false, no_final_flush = false;
-  double stats_interval = 1.0, duration = 0;
-  int metrics_port = -1;
+  bool quiet = false, no_final_flush = false;
+  ReplayOptions replay_opts;
+  RunOptions run_opts;
 
   CLI::App* check = cli.add_subcommand(
       "check", "Parse, resolve, type-check and plan an app without starting connectors");
@@ -335,32 +554,76 @@ int main(int argc, char** argv) {
       "{\"advance_to\": ms}. Output: {\"stream\":\"Out\",\"ts\":1000,\"data\":{...}} per event.");
   replay->add_option("APP", app_path, "the app's SQL file")->required();
   replay->add_option("EVENTS", events_path, "events as JSON lines ('-' for stdin)")->required();
-  replay->add_flag("--stats", stats, "print per-stream and per-query counters at the end");
+  replay->add_flag("--stats", replay_opts.stats,
+                   "print per-stream and per-query counters at the end");
   replay->add_flag("--no-final-flush", no_final_flush,
                    "at the end of the file, leave open windows, sessions and pattern deadlines "
                    "as they are instead of firing them");
+  replay->add_flag("--strict", replay_opts.strict,
+                   "exit with 1 when any input line was malformed (for CI)");
+  replay->add_flag("--progress", replay_opts.progress,
+                   "show a progress line even when stderr is not a terminal");
+  replay->add_flag("--quiet", replay_opts.quiet, "show no progress line");
 
   CLI::App* run = cli.add_subcommand(
       "run", "Run an app live with its connectors (files, stdin/stdout, generator, kafka)");
   run->add_option("APP", app_path, "the app's SQL file")->required();
-  run->add_flag("--print", print, "also print every event that queries insert, as replay does");
-  run->add_flag("--stats", stats, "print counters periodically to stderr");
-  run->add_option("--stats-interval", stats_interval, "seconds between --stats lines")
+  run->add_flag("--print", run_opts.print,
+                "also print every event that queries insert, as replay does");
+  run->add_flag("--stats", run_opts.stats, "print counters periodically to stderr");
+  run->add_option("--stats-interval", run_opts.stats_interval, "seconds between --stats lines")
       ->check(CLI::PositiveNumber);
-  run->add_option("--duration", duration, "stop after this many seconds (0: when sources end)")
+  run->add_option("--duration", run_opts.duration,
+                  "stop after this many seconds (0: when sources end)")
       ->check(CLI::NonNegativeNumber);
-  run->add_option("--metrics-port", metrics_port,
+  run->add_option("--metrics-port", run_opts.metrics_port,
                   "serve /metrics (Prometheus) and /health on 127.0.0.1:PORT (0: any free port)")
       ->check(CLI::Range(0, 65535));
   run->add_flag("--no-final-flush", no_final_flush,
                 "when the sources end, leave open windows, sessions and pattern deadlines as they "
                 "are instead of firing them");
+  run->add_flag("--strict", run_opts.strict,
+                "exit with 1 when any input record was malformed (for CI)");
+  run->add_flag("--progress", run_opts.progress,
+                "show a progress line even when stderr is not a terminal");
+  run->add_flag("--quiet", run_opts.quiet, "print no start line and no progress line");
 
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    const CLI::App* sub = nullptr;
+    for (const CLI::App* s : {check, explain, replay, run})
+      if (s->parsed()) sub = s;
+    std::string message = "sluice: " + std::string(e.what());
+    std::string hint;
+    for (int i = 1; i < argc && hint.empty(); ++i) {
+      std::string arg = argv[i];
+      bool known_sub = false;
+      for (const CLI::App* s : {check, explain, replay, run}) known_sub |= s->get_name() == arg;
+      if (known_sub) continue;
+      if (!sub && arg.rfind("-", 0) != 0) {
+        message = "sluice: unknown command '" + arg + "' (check, explain, replay or run)";
+        hint = Suggest(cli, nullptr, arg);
+        break;
+      }
+      std::string name = arg.substr(0, arg.find('='));
+      if (arg.rfind("-", 0) == 0 && message.find(name) != std::string::npos)
+        hint = Suggest(cli, sub, name);
+    }
+    Err(message + (hint.empty() ? "" : "\n  " + hint) + "\n  (sluice " +
+        (sub ? sub->get_name() + " " : std::string()) + "--help lists the options)");
+    return kUsage;
+  }
+  // Stops are asked for by signals; a closed stdout is an error we report, not a silent death.
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  replay_opts.final_flush = run_opts.final_flush = !no_final_flush;
   if (check->parsed()) return Check(app_path, quiet);
   if (explain->parsed()) return Explain(app_path);
-  if (replay->parsed()) return Replay(app_path, events_path, stats, !no_final_flush);
-  if (run->parsed())
-    return Run(app_path, print, stats, stats_interval, duration, metrics_port, !no_final_flush);
-  return 2;
+  if (replay->parsed()) return Replay(app_path, events_path, replay_opts);
+  if (run->parsed()) return Run(app_path, run_opts);
+  return kUsage;
 }

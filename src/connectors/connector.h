@@ -4,8 +4,11 @@
 // counted and reported with its line number.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -69,10 +72,28 @@ class Sink : public exec::BatchConsumer {
   uint64_t written() const { return written_.load(std::memory_order_relaxed); }
   // What it writes to, for messages: a file's path, a topic, "stdout".
   virtual std::string where() const = 0;
+  // From `deadline` on (the shutdown's), a write that waits (for a broker's queue) gives up and
+  // fails with what it could not deliver, so that shutdown is bounded. Thread-safe.
+  void GiveUpAt(std::chrono::steady_clock::time_point deadline) {
+    give_up_at_.store(deadline.time_since_epoch().count(), std::memory_order_relaxed);
+  }
 
  protected:
+  bool GivenUp() const {
+    return std::chrono::steady_clock::now().time_since_epoch().count() >=
+           give_up_at_.load(std::memory_order_relaxed);
+  }
+  // How long until it gives up, at most `cap`.
+  std::chrono::milliseconds TimeLeft(std::chrono::milliseconds cap) const {
+    auto left = std::chrono::steady_clock::duration(give_up_at_.load(std::memory_order_relaxed)) -
+                std::chrono::steady_clock::now().time_since_epoch();
+    return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(left),
+                      std::chrono::milliseconds(0), cap);
+  }
+
   std::function<void(const Status&)> on_failure_;
   std::atomic<uint64_t> written_{0};
+  std::atomic<int64_t> give_up_at_{std::numeric_limits<int64_t>::max()};
 };
 
 // A sink whose writes may block (a file or a pipe, a broker's full queue). Push only encodes the

@@ -249,6 +249,9 @@ class KafkaSink final : public StagedSink {
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+          if (GivenUp())
+            return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ +
+                                   "': the broker took nothing before the shutdown timeout");
           rd_kafka_poll(rk_.get(), 100);
           continue;
         }
@@ -263,13 +266,14 @@ class KafkaSink final : public StagedSink {
 
   Status CloseOutput() override {
     if (!rk_) return Status::OK();
-    rd_kafka_flush(rk_.get(), 10'000);
+    auto wait = TimeLeft(std::chrono::milliseconds(10'000));
+    rd_kafka_flush(rk_.get(), static_cast<int>(wait.count()));
     int left = rd_kafka_outq_len(rk_.get());
     rk_.reset();
     if (left > 0)
       return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ +
-                             "': " + std::to_string(left) +
-                             " event(s) were not delivered within 10 s of shutdown");
+                             "': " + std::to_string(left) + " event(s) were not delivered within " +
+                             std::to_string(wait.count()) + " ms of shutdown");
     return Status::OK();
   }
 

@@ -475,10 +475,12 @@ class AppRuntimeImpl final : public AppRuntime {
     if (shut_down_) return status();
     shut_down_ = true;
     stopping_.store(true);
-    JoinSources();
-    // Drain the async streams upstream first, so that what they pass on is drained too.
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_timeout_ms);
+    // A sink waiting for a broker gives up at the deadline: nothing below waits longer.
+    for (auto& sink : sinks_) sink->GiveUpAt(deadline);
+    JoinSources();
+    // Drain the async streams upstream first, so that what they pass on is drained too.
     // A loop is drained once it has come to rest: its workers pass events around until then.
     for (const DrainStep& step : drain_order_) {
       if (step.loop && !step.loop->WaitIdle(deadline))
