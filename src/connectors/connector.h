@@ -30,6 +30,10 @@ struct SourceContext {
   std::function<Status(const Batch&)> emit;
   // True once the app is shutting down; sources return promptly.
   std::function<bool()> stopping;
+  // Emits are numbered 1, 2, 3... in order: every emit up to the returned number has been
+  // processed all the way (its queries, and the @Async streams its results crossed). A source
+  // that stores positions (Kafka offsets) stores them only up to there.
+  std::function<uint64_t()> processed_through;
   // Counts and reports one malformed input record.
   std::function<void(const std::string& where, const std::string& problem)> malformed;
   const Clock* clock = nullptr;

@@ -9,6 +9,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -108,6 +109,20 @@ class KafkaSource final : public Source {
                              "': " + rd_kafka_err2str(e));
     Batch batch(def_.schema);
     std::vector<rd_kafka_message_t*> taken;
+    // Messages of emitted batches not processed all the way yet: their offsets wait (at least
+    // once, also behind an @Async stream).
+    std::deque<std::pair<uint64_t, std::vector<rd_kafka_message_t*>>> unacked;
+    uint64_t emitted = 0;
+    auto store_processed = [&] {
+      uint64_t done = ctx.processed_through ? ctx.processed_through() : emitted;
+      while (!unacked.empty() && unacked.front().first <= done) {
+        for (rd_kafka_message_t* t : unacked.front().second) {
+          rd_kafka_offset_store(t->rkt, t->partition, t->offset);
+          rd_kafka_message_destroy(t);
+        }
+        unacked.pop_front();
+      }
+    };
     Status result;
     while (!ctx.stopping() && result.ok()) {
       // Up to a batch of messages, waiting at most 100 ms for the first.
@@ -131,15 +146,23 @@ class KafkaSource final : public Source {
       }
       if (batch.num_rows() > 0) {
         result = ctx.emit(batch);
+        ++emitted;
         batch.Clear();
       }
-      // Processed (or reported): their offsets may be committed.
-      for (rd_kafka_message_t* t : taken) {
-        if (result.ok()) rd_kafka_offset_store(t->rkt, t->partition, t->offset);
-        rd_kafka_message_destroy(t);
+      if (!taken.empty()) {
+        // Records that emitted nothing (all malformed) are done once what came before is.
+        if (result.ok()) {
+          unacked.emplace_back(emitted, taken);
+        } else {
+          for (rd_kafka_message_t* t : taken) rd_kafka_message_destroy(t);
+        }
+        taken.clear();
       }
-      taken.clear();
+      store_processed();
     }
+    // What was not processed is read again after a restart.
+    for (auto& [seq, messages] : unacked)
+      for (rd_kafka_message_t* t : messages) rd_kafka_message_destroy(t);
     rd_kafka_consumer_close(rk.get());
     return result;
   }

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/time_math.h"
 #include "connectors/connector.h"
+#include "exec/ack.h"
 #include "exec/distinct.h"
 #include "exec/event_time.h"
 #include "exec/join.h"
@@ -330,10 +331,23 @@ class AppRuntimeImpl final : public AppRuntime {
       StreamInput* in = input;
       source_objects_.push_back(std::move(src));
       source_defs_.push_back(&in->def_);
-      source_threads_.emplace_back([this, s, in] {
+      acks_.push_back(std::make_unique<exec::AckTracker>());
+      exec::AckTracker* acks = acks_.back().get();
+      source_threads_.emplace_back([this, s, in, acks] {
         connectors::SourceContext ctx;
         ctx.clock = clock_;
-        ctx.emit = [in](const Batch& b) { return in->SendStamped(b); };
+        // Each emit is a tracked batch: processed once everything it led to is (exec/ack.h).
+        ctx.emit = [in, acks](const Batch& b) {
+          uint64_t seq = acks->Begin();
+          Status st;
+          {
+            exec::ScopedAckTicket ticket({acks, seq});
+            st = in->SendStamped(b);
+          }
+          acks->Release(seq);
+          return st;
+        };
+        ctx.processed_through = [acks] { return acks->DoneThrough(); };
         ctx.stopping = [this] { return stopping_.load() || failed_.load(); };
         ctx.malformed = [in](const std::string& where, const std::string& problem) {
           in->junction_->CountMalformed();
@@ -670,7 +684,8 @@ class AppRuntimeImpl final : public AppRuntime {
   std::vector<std::unique_ptr<connectors::Sink>> sinks_;
   std::vector<const plan::StreamDef*> sink_defs_;  // of each sink
   std::vector<std::unique_ptr<connectors::Source>> source_objects_;
-  std::vector<const plan::StreamDef*> source_defs_;  // of each source object
+  std::vector<const plan::StreamDef*> source_defs_;      // of each source object
+  std::vector<std::unique_ptr<exec::AckTracker>> acks_;  // of each source object
   std::vector<std::thread> source_threads_;
 
   std::mutex process_mu_;    // serialises synchronous processing of batches

@@ -36,7 +36,19 @@ struct Staged {
   AsyncStream* stream;
   size_t lane;
   Batch* batch;
+  exec::AckTicket ticket;
 };
+
+// The work queued for a tracked source batch holds it until processed (exec/ack.h).
+exec::AckTicket HoldTicket() {
+  exec::AckTicket ticket = exec::CurrentAckTicket();
+  if (ticket.tracker) ticket.tracker->Hold(ticket.seq);
+  return ticket;
+}
+
+void ReleaseTicket(const exec::AckTicket& ticket) {
+  if (ticket.tracker) ticket.tracker->Release(ticket.seq);
+}
 thread_local std::vector<Staged> t_outbox;
 // The loop whose worker this thread is, if any.
 thread_local const FeedbackLoop* t_worker_loop = nullptr;
@@ -55,7 +67,7 @@ void AsyncStream::FlushOutbox() {
   // Enqueue calls no operator, so nothing is staged while this runs; still, take the list first.
   std::vector<Staged> staged;
   staged.swap(t_outbox);
-  for (const Staged& s : staged) s.stream->Enqueue(*s.stream->lanes_[s.lane], s.batch);
+  for (const Staged& s : staged) s.stream->Enqueue(*s.stream->lanes_[s.lane], s.batch, s.ticket);
   staged.clear();
   if (t_outbox.empty()) t_outbox.swap(staged);  // keep the capacity
 }
@@ -126,7 +138,7 @@ void AsyncStream::Push(const Batch& batch) {
       Batch* b = Acquire();
       b->AppendRows(batch, from, to);
       size_t lane = lanes_.size() == 1 ? 0 : round_robin_.fetch_add(1) % lanes_.size();
-      t_outbox.push_back({this, lane, b});
+      t_outbox.push_back({this, lane, b, HoldTicket()});
     }
     exec::StageWork(&outbox_);
     return;
@@ -139,18 +151,18 @@ void AsyncStream::Push(const Batch& batch) {
     if (!staged[lane]) staged[lane] = Acquire();
     staged[lane]->AppendRow(batch, r);
     if (staged[lane]->num_rows() >= max_rows) {
-      t_outbox.push_back({this, lane, staged[lane]});
+      t_outbox.push_back({this, lane, staged[lane], HoldTicket()});
       staged[lane] = nullptr;
     }
   }
   for (size_t lane = 0; lane < staged.size(); ++lane)
-    if (staged[lane]) t_outbox.push_back({this, lane, staged[lane]});
+    if (staged[lane]) t_outbox.push_back({this, lane, staged[lane], HoldTicket()});
   exec::StageWork(&outbox_);
 }
 
-void AsyncStream::Enqueue(Lane& lane, Batch* b) {
+void AsyncStream::Enqueue(Lane& lane, Batch* b, exec::AckTicket ticket) {
   uint64_t events = b->num_rows();
-  Item item{b, NowNs()};
+  Item item{b, NowNs(), ticket};
   bool block = cfg_.backpressure == plan::Backpressure::kBlock;
   bool feedback = loop_ != nullptr && t_worker_loop == loop_;
   bool counted_pressure = false;
@@ -188,6 +200,7 @@ void AsyncStream::Enqueue(Lane& lane, Batch* b) {
           dropped_.fetch_add(n, std::memory_order_relaxed);
           if (loop_) loop_->in_flight_.fetch_sub(1, std::memory_order_release);
           in_flight_.fetch_sub(1, std::memory_order_release);
+          ReleaseTicket(old.ticket);  // dropped by the strategy: done with, not pending
           Release(old.batch);
         }
         break;
@@ -195,6 +208,7 @@ void AsyncStream::Enqueue(Lane& lane, Batch* b) {
       case plan::Backpressure::kExponentialBackoff:
         if (delay_ms > cfg_.max_delay_ms) {
           dropped_.fetch_add(events, std::memory_order_relaxed);
+          ReleaseTicket(ticket);
           Release(b);
           return;
         }
@@ -255,8 +269,13 @@ void AsyncStream::WorkerLoop(Lane& lane) {
     Item item;
     if (TryPop(lane, &item)) {
       uint64_t n = item.batch->num_rows();
-      junction_->Push(*item.batch);
-      exec::RunStagedWork();  // what the consumers staged (async streams, sinks); no lock is held
+      {
+        // What this batch leads to downstream is held for its source batch too.
+        exec::ScopedAckTicket ticket(item.ticket);
+        junction_->Push(*item.batch);
+        exec::RunStagedWork();  // what the consumers staged (async streams, sinks); no lock held
+      }
+      ReleaseTicket(item.ticket);
       processed_.fetch_add(n, std::memory_order_relaxed);
       latency_.Record(static_cast<uint64_t>(std::max<int64_t>(0, NowNs() - item.enqueued_ns)));
       Release(item.batch);

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/histogram.h"
+#include "exec/ack.h"
 #include "exec/operator.h"
 #include "plan/catalog.h"
 #include "runtime/bounded_queue.h"
@@ -92,6 +93,7 @@ class AsyncStream final : public exec::BatchConsumer {
   struct Item {
     Batch* batch;
     int64_t enqueued_ns;
+    exec::AckTicket ticket;  // the source batch it came from, if that is tracked
   };
   struct Lane {
     explicit Lane(size_t slots) : queue(slots) {}
@@ -112,7 +114,7 @@ class AsyncStream final : public exec::BatchConsumer {
   Batch* Acquire();
   void Release(Batch* b);
   // Queues a batch per the backpressure strategy; may wait. Called by FlushOutbox only.
-  void Enqueue(Lane& lane, Batch* b);
+  void Enqueue(Lane& lane, Batch* b, exec::AckTicket ticket);
   // Puts a batch in the lane's overflow (a loop's worker feeding back into a full queue).
   void Overflow(Lane& lane, const Item& item);
   bool TryPop(Lane& lane, Item* item);

@@ -148,7 +148,11 @@ class Parser {
   std::string ExpectIdent(const char* what) {
     if (At(Tok::kQuotedIdent)) return Next().value;
     if (At(Tok::kWord) && !IsReservedWord(Cur())) return std::string(Next().text);
-    ErrorAt(Cur(), std::string("expected ") + what + ", found " + Describe(Cur()));
+    std::string hint;
+    if (At(Tok::kWord))
+      hint = "'" + std::string(Cur().text) + "' is a keyword; to use it as a name, quote it: `" +
+             std::string(Cur().text) + "`";
+    ErrorAt(Cur(), std::string("expected ") + what + ", found " + Describe(Cur()), hint);
   }
   // A name in a definition: any word (even a keyword like `timestamp` or `value`).
   std::string ExpectAnyName(const char* what) {
