@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 
 TSAN_BUILD ?= build-tsan
 
-.PHONY: all deps build demo test asan tsan bench format clean
+.PHONY: all deps build demo test asan tsan bench fuzz format clean
 
 all: build
 
@@ -41,8 +41,12 @@ bench: deps
 	@cmake --build build-bench -j $(JOBS) --target sluice-bench
 	@build-bench/sluice-bench $(BENCH_ARGS)
 
+# libFuzzer targets (clang, ASan + UBSan), FUZZ_SECONDS each (default 60); see scripts/fuzz.sh.
+fuzz: deps
+	@scripts/fuzz.sh
+
 format:
 	@git ls-files --cached --others --exclude-standard '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-bench
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-bench build-fuzz

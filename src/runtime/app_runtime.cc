@@ -70,18 +70,6 @@ class StreamInput final : public InputHandler {
  private:
   friend class AppRuntimeImpl;
 
-  // Playback: the entry of an async stream on a loop. Defers what is inserted, so that a loop does
-  // not recurse into the queries that are feeding it.
-  class DeferredEntry final : public exec::BatchConsumer {
-   public:
-    DeferredEntry(AppRuntimeImpl* app, std::string stream)
-        : app_(app), stream_(std::move(stream)) {}
-    void Push(const Batch& batch) override;
-
-   private:
-    AppRuntimeImpl* app_;
-    std::string stream_;
-  };
   // Copies the rows of `batch` whose event-time attribute gives a time into staging_, with that
   // time. Each row without one is counted as malformed; the first is described in *rejected.
   void StageWithEventTime(const Batch& batch, std::string* rejected);

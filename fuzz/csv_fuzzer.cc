@@ -1,0 +1,7 @@
+// libFuzzer entry for sluice::fuzz::FuzzCsv (fuzz/fuzz_targets.h).
+#include "fuzz/fuzz_targets.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  sluice::fuzz::FuzzCsv(data, size);
+  return 0;
+}
