@@ -709,7 +709,7 @@ TEST_F(CliTest, SigtermStopsARunWaitingForStdinAndSaysWhatWasLeft) {
                              "mkfifo idle\n"
                              "sleep 30 > idle &\n"
                              "holder=$!\n"
-                             "timeout -k 20 -s TERM 0.3 \"$SLUICE\" run app.sql < idle\n"
+                             "timeout -k 20 -s TERM 1 \"$SLUICE\" run app.sql < idle\n"
                              "echo \"exit=$?\"\n"
                              "kill $holder\n");
   EXPECT_NE(r.out.find("exit=124"), std::string::npos) << r.out << r.err;

@@ -530,6 +530,11 @@ std::string Suggest(const CLI::App& cli, const CLI::App* sub, const std::string&
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Stops are asked for by signals, from the start; a closed stdout is an error we report, not a
+  // silent death.
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App cli{"sluice: a streaming SQL and complex-event-processing engine"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "sluice 0.1.0");
@@ -616,10 +621,6 @@ int main(int argc, char** argv) {
         (sub ? sub->get_name() + " " : std::string()) + "--help lists the options)");
     return kUsage;
   }
-  // Stops are asked for by signals; a closed stdout is an error we report, not a silent death.
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGPIPE, SIG_IGN);
   replay_opts.final_flush = run_opts.final_flush = !no_final_flush;
   if (check->parsed()) return Check(app_path, quiet);
   if (explain->parsed()) return Explain(app_path);
