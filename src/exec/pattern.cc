@@ -217,16 +217,17 @@ void PatternOp::Match(const Batch& event, const Port& port, size_t row) {
   const plan::StreamDef* stream = port.stream;
   const std::vector<plan::PatternStepPlan>& steps = pattern_.steps;
   Instance& in = *cur_;
-  // The partials this event may move, taken out in start order: those of its port; in a
-  // SEQUENCE every partial (an event that one cannot take ends it).
+  // The partials this event may move, in start order: those of its port; in a SEQUENCE every
+  // partial (an event that one cannot take ends it). Only those it changes are re-indexed.
   seqs_.clear();
   if (pattern_.sequence) {
     for (const auto& [seq, p] : in.by_seq) seqs_.push_back(seq);
+    std::sort(seqs_.begin(), seqs_.end());
   } else {
     seqs_.assign(in.by_port[port.index].begin(), in.by_port[port.index].end());
   }
   partials_.clear();
-  for (uint64_t seq : seqs_) partials_.push_back(Take(seq));
+  for (uint64_t seq : seqs_) partials_.push_back(in.by_seq.at(seq));
   // What each partial could do with the event: move on to its next step (it has the minimum of
   // its current one), or take it at its current step (a count not full yet, or a NOT). One
   // candidate row per option, with the event in that step's columns.
@@ -314,16 +315,14 @@ void PatternOp::Match(const Batch& event, const Port& port, size_t row) {
       if (!chosen && options_[k].pass) chosen = &options_[k];
     if (!chosen) {
       // A SEQUENCE is strict: an event that a started match cannot take ends it.
-      if (pattern_.sequence && !p.waiter)
-        store_.Free(p.slot);
-      else
-        next.push_back(p);
-      continue;
+      if (pattern_.sequence && !p.waiter) store_.Free(Take(p.seq).slot);
+      continue;  // otherwise it waits on, as it was
     }
     size_t cand = static_cast<size_t>(chosen - options_.data());
     const plan::PatternStepPlan& step = steps[chosen->step];
     consumed = consumed || !step.absent;
     if (step.absent) {
+      Take(p.seq);
       if (p.waiter) {
         p.deadline = TimeAdd(ts, step.for_ms);  // a NOT at the start waits for a silence afresh
         next.push_back(p);
@@ -332,14 +331,14 @@ void PatternOp::Match(const Batch& event, const Port& port, size_t row) {
       }
       continue;
     }
-    // EVERY on the first element: the waiter keeps waiting and a copy moves on, after the
-    // partial matches already under way (they are older).
+    // EVERY on the first element: the waiter keeps waiting, as it was, and a copy moves on, after
+    // the partial matches already under way (they are older).
     bool spawn = p.waiter && pattern_.every == plan::PatternPlan::Every::kFirst;
     if (spawn) {
-      next.push_back(p);
       p.slot = store_.Add(candidates_, cand, ts);
       p.seq = next_seq_++;
     } else {
+      Take(p.seq);
       store_.Overwrite(p.slot, candidates_, cand, ts);
     }
     if (chosen->side_bit) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "exec/expression.h"
 #include "exec/multi_stream_op.h"
@@ -55,10 +56,10 @@ class PatternOp final : public MultiStreamOp {
   // matches, indexed so that an event, a NOT deadline or a WITHIN expiry touches only the partials
   // it can change, never all of them.
   struct Instance {
-    std::map<uint64_t, Partial> by_seq;                  // every partial, in start order
-    std::vector<std::set<uint64_t>> by_port;             // per port: partials its events may move
-    std::set<std::pair<int64_t, uint64_t>> by_deadline;  // NOT steps: (deadline, seq)
-    std::set<std::pair<int64_t, uint64_t>> by_start;     // with WITHIN: (start, seq)
+    absl::flat_hash_map<uint64_t, Partial> by_seq;              // every partial, by start order
+    std::vector<absl::btree_set<uint64_t>> by_port;             // per port: partials it may move
+    absl::btree_set<std::pair<int64_t, uint64_t>> by_deadline;  // NOT steps: (deadline, seq)
+    absl::btree_set<std::pair<int64_t, uint64_t>> by_start;     // with WITHIN: (start, seq)
     bool started = false;
     int64_t deadline = kNever;  // its earliest NOT deadline
   };
