@@ -52,8 +52,23 @@ class Column {
   DataType type() const { return type_; }
   void set_type(DataType type) { type_ = type; }
   size_t size() const { return valid_.size(); }
-  // Sets the row count; new rows are NULL. Capacity is kept, so reuse does not allocate.
-  void Resize(size_t n);
+  // Sets the row count; new rows are NULL. Capacity is kept, so reuse does not allocate. (Inline:
+  // the per-event paths resize their batches for every event.)
+  void Resize(size_t n) {
+    if (n == valid_.size()) return;  // the common case for a reused batch
+    valid_.resize(n);                // new rows are NULL (value-initialised)
+    switch (type_.physical()) {
+      case PhysicalType::kInt64:
+        ints_.resize(n);
+        break;
+      case PhysicalType::kDouble:
+        doubles_.resize(n);
+        break;
+      case PhysicalType::kString:
+        strings_.resize(n);
+        break;
+    }
+  }
   void Clear() { Resize(0); }
   void Reserve(size_t n);
   // Appends one NULL row (amortized O(1): the fast way to grow a batch row by row).

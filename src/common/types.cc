@@ -173,22 +173,6 @@ size_t StringArena::bytes_used() const {
 
 // ---- Column / Batch ----------------------------------------------------------------------------
 
-void Column::Resize(size_t n) {
-  if (n == valid_.size()) return;  // the common case for a reused batch
-  valid_.resize(n);                // new rows are NULL (value-initialised)
-  switch (type_.physical()) {
-    case PhysicalType::kInt64:
-      ints_.resize(n);
-      break;
-    case PhysicalType::kDouble:
-      doubles_.resize(n);
-      break;
-    case PhysicalType::kString:
-      strings_.resize(n);
-      break;
-  }
-}
-
 void Column::Reserve(size_t n) {
   valid_.reserve(n);
   switch (type_.physical()) {
