@@ -1,29 +1,51 @@
 #include "common/row_key.h"
 
+#include <cmath>
+#include <cstring>
+#include <limits>
+
 namespace sluice {
 
-void AppendValueKey(const Column& column, size_t row, std::string* key) {
-  if (column.IsNull(row)) {
-    key->push_back('\0');
-    return;
-  }
+void AppendNullKey(std::string* key) { key->push_back('\0'); }
+
+void AppendIntKey(int64_t v, std::string* key) {
   key->push_back('\1');
+  key->append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+void AppendDoubleKey(double v, std::string* key) {
+  if (v == 0) v = 0.0;                                              // -0.0 is 0.0
+  if (std::isnan(v)) v = std::numeric_limits<double>::quiet_NaN();  // one NaN
+  key->push_back('\1');
+  key->append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+void AppendStringKey(std::string_view v, std::string* key) {
+  key->push_back('\1');
+  uint32_t n = static_cast<uint32_t>(v.size());
+  key->append(reinterpret_cast<const char*>(&n), sizeof n);
+  key->append(v.data(), v.size());
+}
+
+void AppendValueKey(const Column& column, size_t row, std::string* key) {
+  if (column.IsNull(row)) return AppendNullKey(key);
   switch (column.type().physical()) {
     case PhysicalType::kInt64:
-      key->append(reinterpret_cast<const char*>(&column.ints()[row]), sizeof(int64_t));
-      break;
-    case PhysicalType::kDouble: {
-      double d = column.doubles()[row] == 0 ? 0.0 : column.doubles()[row];
-      key->append(reinterpret_cast<const char*>(&d), sizeof d);
-      break;
-    }
-    case PhysicalType::kString: {
-      uint32_t n = column.strings()[row].size;
-      key->append(reinterpret_cast<const char*>(&n), sizeof n);
-      key->append(column.strings()[row].data, n);
-      break;
-    }
+      return AppendIntKey(column.ints()[row], key);
+    case PhysicalType::kDouble:
+      return AppendDoubleKey(column.doubles()[row], key);
+    case PhysicalType::kString:
+      return AppendStringKey(column.strings()[row].view(), key);
   }
+}
+
+uint64_t KeyHash(std::string_view key) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char b : key) h = (h ^ b) * 1099511628211ULL;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
 }
 
 }  // namespace sluice

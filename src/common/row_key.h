@@ -1,14 +1,31 @@
-// Values as hashable bytes: equal exactly when the values are (NULL equals NULL, -0.0 equals 0.0).
-// Keys of several columns are the concatenation of their parts (strings carry their length, so
-// parts cannot run into each other). For DISTINCT, partition keys and table keys.
+// The one key encoding of the engine: values as bytes that are equal exactly when the values are
+// equal as keys (NULL equals NULL, -0.0 equals 0.0, every NaN equals every NaN), for GROUP BY,
+// PARTITION BY, join indexes, DISTINCT, table keys, window keys and async partitioning alike. A key
+// of several values is the concatenation of their parts (strings carry their length, so parts
+// cannot run into each other). KeyHash is stable across runs and machines, so that a key always
+// lands in the same key group: the unit in which keyed state is split between workers.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "sluice/batch.h"
 
 namespace sluice {
 
+// The number of key groups of an app: keyed state is organised by KeyGroupOf(KeyHash(key)).
+inline constexpr uint32_t kKeyGroups = 128;
+
+void AppendNullKey(std::string* key);
+void AppendIntKey(int64_t v, std::string* key);
+void AppendDoubleKey(double v, std::string* key);
+void AppendStringKey(std::string_view v, std::string* key);
+// Row `row` of `column`, by its physical type.
 void AppendValueKey(const Column& column, size_t row, std::string* key);
+
+// 64-bit FNV-1a with a final mix: the same value for the same bytes everywhere.
+uint64_t KeyHash(std::string_view key);
+inline uint32_t KeyGroupOf(uint64_t hash) { return static_cast<uint32_t>(hash % kKeyGroups); }
 
 }  // namespace sluice

@@ -750,29 +750,7 @@ uint32_t StatefulQueryOp::GroupOf(size_t k) {
     return id;
   }
   key_.clear();
-  for (const Column* c : key_cols_) {
-    if (c->IsNull(k)) {
-      key_.push_back('\0');
-      continue;
-    }
-    key_.push_back('\1');
-    switch (c->type().physical()) {
-      case PhysicalType::kInt64:
-        key_.append(reinterpret_cast<const char*>(&c->ints()[k]), 8);
-        break;
-      case PhysicalType::kDouble: {
-        double d = c->doubles()[k] == 0 ? 0.0 : c->doubles()[k];
-        key_.append(reinterpret_cast<const char*>(&d), 8);
-        break;
-      }
-      case PhysicalType::kString: {
-        uint32_t len = c->strings()[k].size;
-        key_.append(reinterpret_cast<const char*>(&len), 4);
-        key_.append(c->strings()[k].data, len);
-        break;
-      }
-    }
-  }
+  for (const Column* c : key_cols_) AppendValueKey(*c, k, &key_);
   auto it = groups_.find(absl::string_view(key_));
   if (it != groups_.end()) return it->second;
   uint32_t id = NewGroup();

@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "common/row_key.h"
 #include "common/time_math.h"
 #include "exec/aggregate.h"
 #include "exec/expression.h"
@@ -134,26 +135,16 @@ void RowStore::AppendTo(uint32_t slot, EventKind kind, int64_t emit_ts, EventChu
   CopyTo(slot, &out->batch, row);
 }
 
-void RowStore::KeyBytes(uint32_t slot, int col, std::string* out) const {
-  out->clear();
+void RowStore::AppendKey(uint32_t slot, int col, std::string* out) const {
   const Col& c = cols_[col];
-  if (!c.valid[slot]) {
-    out->push_back('\0');
-    return;
-  }
-  out->push_back('\1');
+  if (!c.valid[slot]) return AppendNullKey(out);
   switch (c.type) {
     case PhysicalType::kInt64:
-      out->append(reinterpret_cast<const char*>(&c.ints[slot]), 8);
-      break;
-    case PhysicalType::kDouble: {
-      double d = c.doubles[slot] == 0 ? 0.0 : c.doubles[slot];  // -0.0 == 0.0
-      out->append(reinterpret_cast<const char*>(&d), 8);
-      break;
-    }
+      return AppendIntKey(c.ints[slot], out);
+    case PhysicalType::kDouble:
+      return AppendDoubleKey(c.doubles[slot], out);
     case PhysicalType::kString:
-      out->append(c.strings[slot]);
-      break;
+      return AppendStringKey(c.strings[slot], out);
   }
 }
 
@@ -518,7 +509,8 @@ class SessionWindow final : public Window {
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
     uint32_t slot = store_.Add(in, row, ts);
     if (key_ >= 0) {
-      store_.KeyBytes(slot, key_, &scratch_);
+      scratch_.clear();
+      store_.AppendKey(slot, key_, &scratch_);
     } else {
       scratch_ = given_key_;  // per GROUP BY key, or one session when no key is given
     }
@@ -620,7 +612,8 @@ class UniqueWindow final : public Window {
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
     rejected_ = false;
     uint32_t slot = store_.Add(in, row, ts);
-    store_.KeyBytes(slot, col_, &scratch_);
+    scratch_.clear();
+    store_.AppendKey(slot, col_, &scratch_);
     auto it = by_key_.find(scratch_);
     if (it != by_key_.end()) {
       if (first_) {
@@ -649,21 +642,13 @@ class UniqueWindow final : public Window {
 
 // The key of an event for frequent / lossyFrequent: the given attributes, or all of them.
 void EventKey(const RowStore& store, uint32_t slot, const std::vector<int>& cols, size_t ncols,
-              std::string* key, std::string* part) {
+              std::string* key) {
   key->clear();
   if (cols.empty()) {
-    for (size_t c = 0; c < ncols; ++c) {
-      store.KeyBytes(slot, static_cast<int>(c), part);
-      uint32_t n = static_cast<uint32_t>(part->size());
-      key->append(reinterpret_cast<const char*>(&n), 4).append(*part);
-    }
+    for (size_t c = 0; c < ncols; ++c) store.AppendKey(slot, static_cast<int>(c), key);
     return;
   }
-  for (int c : cols) {
-    store.KeyBytes(slot, c, part);
-    uint32_t n = static_cast<uint32_t>(part->size());
-    key->append(reinterpret_cast<const char*>(&n), 4).append(*part);
-  }
+  for (int c : cols) store.AppendKey(slot, c, key);
 }
 
 // frequent(n[, attrs]): the latest event of each of the (at most n) most frequent keys, counted
@@ -677,7 +662,7 @@ class FrequentWindow final : public Window {
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
     rejected_ = false;
     uint32_t slot = store_.Add(in, row, ts);
-    EventKey(store_, slot, keys_, ncols_, &key_, &part_);
+    EventKey(store_, slot, keys_, ncols_, &key_);
     auto it = events_.find(key_);
     if (it != events_.end()) {
       ++counts_[key_];
@@ -718,7 +703,7 @@ class FrequentWindow final : public Window {
   size_t ncols_;
   std::map<std::string, uint32_t> events_;  // ordered: expiry order is deterministic
   std::map<std::string, int64_t> counts_;
-  std::string key_, part_;
+  std::string key_;
   bool rejected_ = false;
 };
 
@@ -737,7 +722,7 @@ class LossyFrequentWindow final : public Window {
     ++total_;
     int64_t bucket = (total_ + width_ - 1) / width_;
     uint32_t slot = store_.Add(in, row, ts);
-    EventKey(store_, slot, keys_, ncols_, &key_, &part_);
+    EventKey(store_, slot, keys_, ncols_, &key_);
     auto it = counts_.find(key_);
     if (it != counts_.end()) {
       ++it->second.count;
@@ -787,7 +772,7 @@ class LossyFrequentWindow final : public Window {
   int64_t total_ = 0;
   std::map<std::string, uint32_t> events_;
   std::map<std::string, Count> counts_;
-  std::string key_, part_;
+  std::string key_;
   bool rejected_ = false;
 };
 

@@ -62,8 +62,8 @@ class RowStore {
   size_t live() const { return live_; }
   // Appends the event in `slot` to `out` as `kind`, emitted at `emit_ts`.
   void AppendTo(uint32_t slot, EventKind kind, int64_t emit_ts, EventChunk* out) const;
-  // The value of attribute `col` of `slot`, as bytes that are equal exactly when values are.
-  void KeyBytes(uint32_t slot, int col, std::string* out) const;
+  // Appends attribute `col` of `slot` to `out` as key bytes (common/row_key.h).
+  void AppendKey(uint32_t slot, int col, std::string* out) const;
   // Orders two slots by attribute `col` (NULL first); <0, 0, >0.
   int Compare(uint32_t a, uint32_t b, int col) const;
   // Replaces the event in `slot` with row `row` of `in` (strings reuse the slot's storage).

@@ -4,31 +4,19 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "common/row_key.h"
 #include "exec/staged_work.h"
 
 namespace sluice::runtime {
 
 namespace {
 
-uint64_t KeyHash(const Column& c, size_t row) {
-  if (c.IsNull(row)) return 0;
-  uint64_t h = 1469598103934665603ULL;
-  auto mix = [&](const void* p, size_t n) {
-    const unsigned char* b = static_cast<const unsigned char*>(p);
-    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ULL;
-  };
-  switch (c.type().physical()) {
-    case PhysicalType::kInt64:
-      mix(&c.ints()[row], 8);
-      break;
-    case PhysicalType::kDouble:
-      mix(&c.doubles()[row], 8);
-      break;
-    case PhysicalType::kString:
-      mix(c.strings()[row].data, c.strings()[row].size);
-      break;
-  }
-  return h ^ (h >> 29);
+// The lane of a key: from its key group (common/row_key.h), so that values equal as keys (0.0 and
+// -0.0, NaNs) meet on one worker, as they meet in one group.
+size_t LaneOf(const Column& c, size_t row, size_t lanes, std::string* scratch) {
+  scratch->clear();
+  AppendValueKey(c, row, scratch);
+  return KeyGroupOf(KeyHash(*scratch)) % lanes;
 }
 
 // What this thread's processing produced for async streams, queued when it holds no lock.
@@ -146,8 +134,9 @@ void AsyncStream::Push(const Batch& batch) {
   // Partitioned: each key always goes to the same worker, so its order is kept.
   std::vector<Batch*> staged(lanes_.size(), nullptr);
   const Column& key = batch.column(partition_column_);
+  thread_local std::string scratch;
   for (size_t r = 0; r < n; ++r) {
-    size_t lane = KeyHash(key, r) % lanes_.size();
+    size_t lane = LaneOf(key, r, lanes_.size(), &scratch);
     if (!staged[lane]) staged[lane] = Acquire();
     staged[lane]->AppendRow(batch, r);
     if (staged[lane]->num_rows() >= max_rows) {
