@@ -844,4 +844,58 @@ TEST_F(CliTest, ShutdownIsBoundedWhenTheBrokerIsDown) {
   EXPECT_NE(r.err.find("event(s) were lost"), std::string::npos) << r.err;
 }
 
+// The documentation stands on its own: every ```sql block of docs/ and the README is a whole app
+// that `check` accepts (fragments are fenced as ```text), and nothing points outside the
+// repository.
+class DocsTest : public CliTest {
+ protected:
+  static std::vector<fs::path> DocFiles() {
+    std::vector<fs::path> files = {fs::path(SLUICE_SOURCE_DIR) / "README.md"};
+    for (const auto& e : fs::directory_iterator(fs::path(SLUICE_SOURCE_DIR) / "docs"))
+      if (e.path().extension() == ".md") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+};
+
+TEST_F(DocsTest, EverySqlBlockIsAWholeAppThatChecks) {
+  int blocks = 0;
+  for (const fs::path& file : DocFiles()) {
+    std::istringstream in(ReadAll(file));
+    std::string line, block;
+    int line_no = 0, start = 0;
+    bool inside = false;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (!inside && line.rfind("```sql", 0) == 0 && line.size() == 6) {
+        inside = true;
+        start = line_no;
+        block.clear();
+        continue;
+      }
+      if (inside && line.rfind("```", 0) == 0) {
+        inside = false;
+        ++blocks;
+        Write("block.sql", block);
+        CommandResult r = RunIn(dir_, "check block.sql");
+        EXPECT_EQ(r.exit_code, 0) << file.filename().string() << ":" << start
+                                  << ": this ```sql block is not a whole valid app:\n"
+                                  << r.err;
+        continue;
+      }
+      if (inside) block += line + "\n";
+    }
+  }
+  EXPECT_GT(blocks, 10);
+}
+
+TEST_F(DocsTest, NothingPointsOutsideTheRepository) {
+  for (const fs::path& file : DocFiles()) {
+    std::string text = ReadAll(file);
+    for (const char* outside : {"../shared", "DIALECT.md", "../seeds", "seeds/"})
+      EXPECT_EQ(text.find(outside), std::string::npos)
+          << file.filename().string() << " refers to " << outside;
+  }
+}
+
 }  // namespace
