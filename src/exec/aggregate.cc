@@ -8,6 +8,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "common/format.h"
+#include "common/row_key.h"
 
 namespace sluice::exec {
 
@@ -31,6 +32,43 @@ std::string Read<std::string>(const Column& c, size_t row) {
   return std::string(c.strings()[row].view());
 }
 
+// Values of the three physical types in a state.
+void Put(StateWriter& w, int64_t v) { w.I64(v); }
+void Put(StateWriter& w, double v) { w.F64(v); }
+void Put(StateWriter& w, const std::string& v) { w.Str(v); }
+template <typename V>
+V Take(StateReader& r);
+template <>
+int64_t Take<int64_t>(StateReader& r) {
+  return r.I64();
+}
+template <>
+double Take<double>(StateReader& r) {
+  return r.F64();
+}
+template <>
+std::string Take<std::string>(StateReader& r) {
+  return r.Str();
+}
+
+// A per-group container (deque, map) of values: sizes first, then each entry.
+template <typename V>
+void PutDeques(StateWriter& w, const std::vector<std::deque<V>>& groups) {
+  w.U64(groups.size());
+  for (const auto& d : groups) {
+    w.U64(d.size());
+    for (const V& v : d) Put(w, v);
+  }
+}
+template <typename V>
+void TakeDeques(StateReader& r, std::vector<std::deque<V>>* groups) {
+  groups->assign(r.Size(8), {});
+  for (auto& d : *groups) {
+    uint64_t n = r.Size(1);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) d.push_back(Take<V>(r));
+  }
+}
+
 void Write(Column* out, size_t row, int64_t v, StringArena*) { out->SetInt(row, v); }
 void Write(Column* out, size_t row, double v, StringArena*) { out->SetDouble(row, v); }
 void Write(Column* out, size_t row, const std::string& v, StringArena* arena) {
@@ -45,6 +83,13 @@ class CountAgg final : public Aggregator {
   void Remove(uint32_t g, const Column& a, size_t r) override { n_[g] -= rows_ || !a.IsNull(r); }
   void Reset(uint32_t g) override { n_[g] = 0; }
   void Get(uint32_t g, Column* out, size_t row, StringArena*) override { out->SetInt(row, n_[g]); }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("aggregate/count", 1);
+    w.Vec(n_);
+  }
+  void Restore(StateReader& r) override {
+    if (r.Section("aggregate/count", 1)) n_ = r.Vec<int64_t>();
+  }
   void AddRun(const uint32_t* groups, const Column& a, size_t n, Column* out, size_t out_row,
               StringArena*) override {
     int64_t* o = out->ints() + out_row;
@@ -107,6 +152,20 @@ class SumAgg final : public Aggregator {
     if (result_.physical() == PhysicalType::kInt64) return out->SetInt(row, isum_[g]);
     out->SetDouble(row, exact ? static_cast<double>(isum_[g]) : dsum_[g] + comp_[g]);
   }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("aggregate/sum", 1);
+    w.Vec(count_);
+    w.Vec(isum_);
+    w.Vec(dsum_);
+    w.Vec(comp_);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("aggregate/sum", 1)) return;
+    count_ = r.Vec<int64_t>();
+    isum_ = r.Vec<int64_t>();
+    dsum_ = r.Vec<double>();
+    comp_ = r.Vec<double>();
+  }
 
  private:
   void Apply(uint32_t g, const Column& a, size_t r, int sign) {
@@ -160,6 +219,18 @@ class StddevAgg final : public Aggregator {
   void Get(uint32_t g, Column* out, size_t row, StringArena*) override {
     if (n_[g] == 0) return out->SetNull(row);
     out->SetDouble(row, std::sqrt(m2_[g] / static_cast<double>(n_[g])));
+  }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("aggregate/stddev", 1);
+    w.Vec(n_);
+    w.Vec(mean_);
+    w.Vec(m2_);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("aggregate/stddev", 1)) return;
+    n_ = r.Vec<int64_t>();
+    mean_ = r.Vec<double>();
+    m2_ = r.Vec<double>();
   }
 
  private:
@@ -242,6 +313,55 @@ class MinMaxAgg final : public Aggregator {
     if (counts_[g].empty()) return out->SetNull(row);
     Write(out, row, max_ ? counts_[g].rbegin()->first : counts_[g].begin()->first, arena);
   }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("aggregate/minmax", 1);
+    w.U64(best_.size());
+    for (const V& v : best_) Put(w, v);
+    w.Vec(has_);
+    w.U64(deques_.size());
+    for (const auto& d : deques_) {
+      w.U64(d.size());
+      for (const auto& [seq, v] : d) {
+        w.U64(seq);
+        Put(w, v);
+      }
+    }
+    w.Vec(adds_);
+    w.Vec(removes_);
+    w.U64(counts_.size());
+    for (const auto& m : counts_) {
+      w.U64(m.size());
+      for (const auto& [v, n] : m) {
+        Put(w, v);
+        w.I64(n);
+      }
+    }
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("aggregate/minmax", 1)) return;
+    best_.clear();
+    uint64_t n = r.Size(1);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) best_.push_back(Take<V>(r));
+    has_ = r.Vec<uint8_t>();
+    deques_.assign(r.Size(8), {});
+    for (auto& d : deques_) {
+      uint64_t k = r.Size(9);
+      for (uint64_t i = 0; i < k && r.ok(); ++i) {
+        uint64_t seq = r.U64();
+        d.emplace_back(seq, Take<V>(r));
+      }
+    }
+    adds_ = r.Vec<uint64_t>();
+    removes_ = r.Vec<uint64_t>();
+    counts_.assign(r.Size(8), {});
+    for (auto& m : counts_) {
+      uint64_t k = r.Size(9);
+      for (uint64_t i = 0; i < k && r.ok(); ++i) {
+        V v = Take<V>(r);
+        m[v] = r.I64();
+      }
+    }
+  }
 
  private:
   bool Better(const V& a, const V& b) const { return max_ ? a > b : a < b; }
@@ -294,27 +414,45 @@ class FirstLastAgg final : public Aggregator {
     if (d.empty()) return out->SetNull(row);
     Write(out, row, last_ ? d.back() : d.front(), arena);
   }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("aggregate/firstlast", 1);
+    PutDeques(w, values_);
+  }
+  void Restore(StateReader& r) override {
+    if (r.Section("aggregate/firstlast", 1)) TakeDeques(r, &values_);
+  }
 
  private:
   bool last_, retract_, fifo_;
   std::vector<std::deque<V>> values_;
 };
 
-// Exact bytes of a value, equal exactly when the values are.
+// The value as key bytes (common/row_key.h): equal exactly when the values are, as keys.
 void ValueKey(const Column& a, size_t r, std::string* key) {
   key->clear();
-  switch (a.type().physical()) {
-    case PhysicalType::kInt64:
-      key->assign(reinterpret_cast<const char*>(&a.ints()[r]), 8);
-      break;
-    case PhysicalType::kDouble: {
-      double d = a.doubles()[r] == 0 ? 0.0 : a.doubles()[r];
-      key->assign(reinterpret_cast<const char*>(&d), 8);
-      break;
+  AppendValueKey(a, r, key);
+}
+
+void PutCounts(StateWriter& w,
+               const std::vector<absl::flat_hash_map<std::string, int64_t>>& groups) {
+  w.U64(groups.size());
+  for (const auto& m : groups) {
+    w.U64(m.size());
+    for (const auto& [key, n] : m) {
+      w.Str(key);
+      w.I64(n);
     }
-    case PhysicalType::kString:
-      key->assign(a.strings()[r].view());
-      break;
+  }
+}
+
+void TakeCounts(StateReader& r, std::vector<absl::flat_hash_map<std::string, int64_t>>* groups) {
+  groups->assign(r.Size(8), {});
+  for (auto& m : *groups) {
+    uint64_t n = r.Size(16);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      std::string key = r.Str();
+      m[key] = r.I64();
+    }
   }
 }
 
@@ -335,6 +473,13 @@ class DistinctCountAgg final : public Aggregator {
   void Reset(uint32_t g) override { counts_[g].clear(); }
   void Get(uint32_t g, Column* out, size_t row, StringArena*) override {
     out->SetInt(row, static_cast<int64_t>(counts_[g].size()));
+  }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("aggregate/distinctCount", 1);
+    PutCounts(w, counts_);
+  }
+  void Restore(StateReader& r) override {
+    if (r.Section("aggregate/distinctCount", 1)) TakeCounts(r, &counts_);
   }
 
  private:
@@ -372,6 +517,16 @@ class DistinctAgg final : public Aggregator {
   }
   void Get(uint32_t g, Column* out, size_t row, StringArena* arena) override {
     inner_->Get(g, out, row, arena);
+  }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("aggregate/distinct", 1);
+    PutCounts(w, counts_);
+    inner_->Snapshot(w);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("aggregate/distinct", 1)) return;
+    TakeCounts(r, &counts_);
+    inner_->Restore(r);
   }
 
  private:

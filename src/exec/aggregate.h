@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "exec/state/state_io.h"
 #include "plan/plan.h"
 #include "sluice/batch.h"
 
@@ -22,6 +23,10 @@ class Aggregator {
   virtual void Reset(uint32_t group) = 0;
   // Writes the group's current result into row `row` of `out` (strings into `arena`).
   virtual void Get(uint32_t group, Column* out, size_t row, StringArena* arena) = 0;
+  // The state of every group (exec/state/state_io.h); Restore into an aggregator made from the
+  // same plan, which then has exactly the groups of the snapshot.
+  virtual void Snapshot(StateWriter& w) const = 0;
+  virtual void Restore(StateReader& r) = 0;
   // Adds rows 0..n-1 of `arg`, row k to group groups[k], writing after each the group's result
   // into row out_row + k of `out`: a whole batch in one call (tight loops where it matters).
   virtual void AddRun(const uint32_t* groups, const Column& arg, size_t n, Column* out,

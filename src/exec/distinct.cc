@@ -1,6 +1,7 @@
 #include "exec/distinct.h"
 
 #include "common/row_key.h"
+#include "exec/state/state_io.h"
 
 namespace sluice::exec {
 
@@ -30,6 +31,21 @@ void DistinctOp::Push(const Batch& batch) {
     }
   }
   if (out_.num_rows() > 0) target_->Push(out_);
+}
+
+void DistinctOp::Snapshot(StateWriter& w) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  w.Section("distinct", 1);
+  w.U64(seen_.size());
+  for (const std::string& key : seen_) w.Str(key);
+}
+
+void DistinctOp::Restore(StateReader& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!r.Section("distinct", 1)) return;
+  seen_.clear();
+  uint64_t n = r.Size(8);
+  for (uint64_t i = 0; i < n && r.ok(); ++i) seen_.insert(r.Str());
 }
 
 }  // namespace sluice::exec

@@ -13,14 +13,17 @@
 
 namespace sluice::exec {
 
-class DistinctOp final : public BatchConsumer {
+class DistinctOp final : public BatchConsumer, public Stateful {
  public:
   DistinctOp(BatchConsumer* target, QueryCounters* counters, bool rows_are_events)
       : target_(target), counters_(counters), rows_are_events_(rows_are_events) {}
   void Push(const Batch& batch) override;
+  // The rows seen so far.
+  void Snapshot(StateWriter& w) const override;
+  void Restore(StateReader& r) override;
 
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
   BatchConsumer* target_;
   QueryCounters* counters_;
   bool rows_are_events_;

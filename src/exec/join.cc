@@ -247,4 +247,42 @@ int64_t JoinOp::DeadlineLocked() const {
   return d;
 }
 
+// A side's state: its window, what it holds; the key index is rebuilt from what it holds.
+void JoinOp::SnapshotLocked(StateWriter& w) const {
+  w.Section("join", 1);
+  w.I64(now_);
+  for (const Side& side : sides_) {
+    w.Bool(side.window != nullptr);
+    if (!side.window) continue;
+    side.window->Snapshot(w);
+    side.store->Snapshot(w);
+    w.U64(side.held.size());
+    for (uint32_t slot : side.held) w.U32(slot);
+  }
+}
+
+void JoinOp::RestoreLocked(StateReader& r) {
+  if (!r.Section("join", 1)) return;
+  now_ = r.I64();
+  for (Side& side : sides_) {
+    if (r.Bool() != (side.window != nullptr))
+      return r.Fail("a join's sides differ from its state's");
+    if (!side.window) continue;
+    side.window->Restore(r);
+    side.store->Restore(r);
+    side.held.clear();
+    side.by_key.clear();
+    uint64_t n = r.Size(4);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      uint32_t slot = r.U32();
+      if (slot >= side.store->capacity()) return r.Fail("a join side refers to a row it lacks");
+      side.held.push_back(slot);
+      if (side.key_columns.empty()) continue;
+      key_.clear();
+      for (int c : side.key_columns) side.store->AppendKey(slot, c, &key_);
+      side.by_key[key_].push_back(slot);
+    }
+  }
+}
+
 }  // namespace sluice::exec

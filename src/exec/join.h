@@ -65,6 +65,8 @@ class JoinOp final : public MultiStreamOp {
   // Moves both windows to `now` and applies what they emit.
   void AdvanceLocked(int64_t now) override;
   int64_t DeadlineLocked() const override;
+  void SnapshotLocked(StateWriter& w) const override;
+  void RestoreLocked(StateReader& r) override;
   // Applies a window's output to its side: entries, expiries, resets; entries probe.
   void Apply(int side, const EventChunk& chunk);
   void Probe(int side, const Batch& from, size_t row);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "exec/state/state_io.h"
+
 namespace sluice::exec {
 
 void MultiStreamOp::Flush() {
@@ -29,6 +31,20 @@ int64_t MultiStreamOp::NextDeadline() const {
   }
   if (rest_timed_) d = std::min(d, rest_timed_->NextDeadline());
   return d;
+}
+
+void MultiStreamOp::Snapshot(StateWriter& w) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  w.Section("multi", 1);
+  w.Bool(driven_by_clock_);
+  SnapshotLocked(w);
+}
+
+void MultiStreamOp::Restore(StateReader& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!r.Section("multi", 1)) return;
+  driven_by_clock_ = r.Bool();
+  RestoreLocked(r);
 }
 
 void MultiStreamOp::EndInput() {

@@ -12,11 +12,13 @@
 
 namespace sluice::exec {
 
-class MultiStreamOp : public TimedWork {
+class MultiStreamOp : public TimedWork, public Stateful {
  public:
   void OnTime(int64_t now_ms) final;
   int64_t NextDeadline() const final;
   void EndInput() final;
+  void Snapshot(StateWriter& w) const final;
+  void Restore(StateReader& r) final;
 
  protected:
   // `row_schema`: the rows handed to `rest`. `rest_timed`: rest's time-driven work, or null.
@@ -36,6 +38,9 @@ class MultiStreamOp : public TimedWork {
   void Flush();
   // The input has ended (see TimedWork::EndInput). Requires mu_.
   virtual void EndInputLocked() {}
+  // The join's or pattern's own state. Requires mu_.
+  virtual void SnapshotLocked(StateWriter& w) const = 0;
+  virtual void RestoreLocked(StateReader& r) = 0;
 
   mutable std::mutex mu_;  // one batch at a time, whichever stream it comes from
   Batch out_;

@@ -25,6 +25,21 @@ class BatchConsumer {
   virtual void OnTime(int64_t now_ms) {}
 };
 
+class StateWriter;
+class StateReader;
+
+// The state contract (Core 2): an operator that keeps anything between pushes - events in a
+// window, groups and their aggregates, partial matches, a table, a clock - writes all of it with
+// Snapshot and reads it back with Restore, into an operator made from the same plan. Scratch that
+// every push rebuilds is not state. Both are called with no push or tick running; a bad state
+// fails the reader (StateReader::status()), never the process.
+class Stateful {
+ public:
+  virtual ~Stateful() = default;
+  virtual void Snapshot(StateWriter& w) const = 0;
+  virtual void Restore(StateReader& r) = 0;
+};
+
 // Work driven by time (windows that expire or close, output rates): the runtime calls OnTime
 // when NextDeadline comes due (live), or as event time moves (playback).
 class TimedWork {

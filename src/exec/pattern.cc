@@ -435,4 +435,87 @@ int64_t PatternOp::DeadlineLocked() const {
   return next_deadline_;
 }
 
+// The pattern's state: its rows, and per instance (per key) its partial matches; the indexes
+// are rebuilt from the partials.
+void PatternOp::SnapshotLocked(StateWriter& w) const {
+  w.Section("pattern", 1);
+  store_.Snapshot(w);
+  w.U64(next_seq_);
+  w.I64(now_);
+  w.I64(next_deadline_);
+  w.Bool(input_ended_);
+  w.U64(instances_.size());
+  // Instances in the order their keys came; each with its key (none without PARTITION BY).
+  std::vector<const std::string*> keys(instances_.size(), nullptr);
+  for (const auto& [key, instance] : by_key_)
+    for (size_t i = 0; i < instances_.size(); ++i)
+      if (instances_[i].get() == instance) keys[i] = &key;
+  for (size_t i = 0; i < instances_.size(); ++i) {
+    w.Str(keys[i] ? *keys[i] : std::string());
+    SnapshotInstance(w, *instances_[i]);
+  }
+}
+
+void PatternOp::SnapshotInstance(StateWriter& w, const Instance& in) const {
+  w.Bool(in.started);
+  std::vector<const Partial*> partials;
+  for (const auto& [seq, p] : in.by_seq) partials.push_back(&p);
+  std::sort(partials.begin(), partials.end(),
+            [](const Partial* a, const Partial* b) { return a->seq < b->seq; });
+  w.U64(partials.size());
+  for (const Partial* p : partials) {
+    w.U32(p->slot);
+    w.U64(p->step);
+    w.I64(p->count);
+    w.I64(p->start);
+    w.I64(p->deadline);
+    w.Bool(p->waiter);
+    w.U64(p->seq);
+    w.Bool(p->has_start);
+  }
+}
+
+void PatternOp::RestoreLocked(StateReader& r) {
+  if (!r.Section("pattern", 1)) return;
+  store_.Restore(r);
+  next_seq_ = r.U64();
+  now_ = r.I64();
+  next_deadline_ = r.I64();
+  input_ended_ = r.Bool();
+  uint64_t n = r.Size(9);
+  if (r.ok() && !partitioned_ && n != 1) return r.Fail("a pattern's instances differ");
+  instances_.clear();
+  by_key_.clear();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::string key = r.Str();
+    instances_.push_back(std::make_unique<Instance>());
+    Instance* in = instances_.back().get();
+    in->by_port.resize(ports_.size());
+    if (partitioned_) by_key_.emplace(key, in);
+    RestoreInstance(r, in);
+  }
+}
+
+void PatternOp::RestoreInstance(StateReader& r, Instance* in) {
+  in->started = r.Bool();
+  uint64_t n = r.Size(45);
+  cur_ = in;
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    Partial p;
+    p.slot = r.U32();
+    p.step = r.U64();
+    p.count = static_cast<int>(r.I64());
+    p.start = r.I64();
+    p.deadline = r.I64();
+    p.waiter = r.Bool();
+    p.seq = r.U64();
+    p.has_start = r.Bool();
+    if (p.slot >= store_.capacity() || p.step >= pattern_.steps.size())
+      return r.Fail("a pattern's partial match refers to what it does not have");
+    Insert(p);
+  }
+  in->deadline = in->by_deadline.empty() ? kNever : in->by_deadline.begin()->first;
+  cur_ = nullptr;
+}
+
 }  // namespace sluice::exec

@@ -76,6 +76,10 @@ class PatternOp final : public MultiStreamOp {
   void AdvanceLocked(int64_t now) override;
   int64_t DeadlineLocked() const override;
   void EndInputLocked() override { input_ended_ = true; }
+  void SnapshotLocked(StateWriter& w) const override;
+  void RestoreLocked(StateReader& r) override;
+  void SnapshotInstance(StateWriter& w, const Instance& in) const;
+  void RestoreInstance(StateReader& r, Instance* in);
   // Starts the pattern at `now` the first time time is seen.
   void StartIfNeeded(int64_t now);
   void AddWaiter(int64_t now);

@@ -26,7 +26,7 @@ namespace sluice::exec {
 
 class RateLimiter;
 
-class StatefulQueryOp final : public BatchConsumer, public TimedWork {
+class StatefulQueryOp final : public BatchConsumer, public TimedWork, public Stateful {
  public:
   // `driven_by_clock`: OnTime (the app's clock) may close windows; false when the input takes its
   // event time from an attribute and the clock is the wall clock.
@@ -38,6 +38,8 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork {
   void OnTime(int64_t now_ms) override;
   int64_t NextDeadline() const override;
   void EndInput() override;
+  void Snapshot(StateWriter& w) const override;
+  void Restore(StateReader& r) override;
 
  private:
   StatefulQueryOp(const plan::QueryPlan& plan, QueryEnv env, bool driven_by_clock);

@@ -66,6 +66,28 @@ void Table::Erase(uint32_t slot) {
   store_.Free(slot);
 }
 
+void Table::Snapshot(StateWriter& w) const {
+  w.Section("table", 1);
+  store_.Snapshot(w);
+  w.Vec(live_);
+}
+
+void Table::Restore(StateReader& r) {
+  if (!r.Section("table", 1)) return;
+  store_.Restore(r);
+  live_ = r.Vec<uint32_t>();
+  position_.assign(store_.capacity(), 0);
+  index_.clear();
+  for (size_t i = 0; i < live_.size() && r.ok(); ++i) {
+    uint32_t slot = live_[i];
+    if (slot >= store_.capacity()) return r.Fail("a table refers to a row it does not have");
+    position_[slot] = static_cast<uint32_t>(i);
+    if (!has_key()) continue;
+    KeyOfSlot(slot, &key_);
+    index_.emplace(key_, slot);
+  }
+}
+
 Result<std::unique_ptr<TableWriteOp>> TableWriteOp::Make(const plan::QueryPlan& plan, Table* table,
                                                          QueryEnv env) {
   std::unique_ptr<TableWriteOp> op(new TableWriteOp(plan, table, std::move(env)));

@@ -37,6 +37,9 @@ class Table {
   // Live rows, in a deterministic order (insertion order, with erased rows' places reused).
   const std::vector<uint32_t>& rows() const { return live_; }
   const RowStore& store() const { return store_; }
+  // Its rows (exec/state/state_io.h); the key index is rebuilt from them.
+  void Snapshot(StateWriter& w) const;
+  void Restore(StateReader& r);
 
  private:
   void KeyOfSlot(uint32_t slot, std::string* key) const;

@@ -163,6 +163,59 @@ int RowStore::Compare(uint32_t a, uint32_t b, int col) const {
   return 0;
 }
 
+void RowStore::Snapshot(StateWriter& w) const {
+  w.Section("rows", 1);
+  w.Vec(ts_);
+  w.Vec(free_);
+  w.U64(live_);
+  w.U64(cols_.size());
+  for (const Col& c : cols_) {
+    w.U8(static_cast<uint8_t>(c.type));
+    w.Vec(c.valid);
+    switch (c.type) {
+      case PhysicalType::kInt64:
+        w.Vec(c.ints);
+        break;
+      case PhysicalType::kDouble:
+        w.Vec(c.doubles);
+        break;
+      case PhysicalType::kString:
+        w.U64(c.strings.size());
+        for (const std::string& str : c.strings) w.Str(str);
+        break;
+    }
+  }
+}
+
+void RowStore::Restore(StateReader& r) {
+  if (!r.Section("rows", 1)) return;
+  ts_ = r.Vec<int64_t>();
+  free_ = r.Vec<uint32_t>();
+  live_ = r.U64();
+  if (r.U64() != cols_.size()) return r.Fail("a window's rows have another schema");
+  for (Col& c : cols_) {
+    if (r.U8() != static_cast<uint8_t>(c.type)) return r.Fail("a window's rows have another type");
+    c.valid = r.Vec<uint8_t>();
+    switch (c.type) {
+      case PhysicalType::kInt64:
+        c.ints = r.Vec<int64_t>();
+        break;
+      case PhysicalType::kDouble:
+        c.doubles = r.Vec<double>();
+        break;
+      case PhysicalType::kString: {
+        uint64_t n = r.Size(8);
+        c.strings.clear();
+        for (uint64_t i = 0; i < n && r.ok(); ++i) c.strings.push_back(r.Str());
+        break;
+      }
+    }
+    if (c.valid.size() != ts_.size()) return r.Fail("a window's rows do not add up");
+  }
+  for (uint32_t f : free_)
+    if (f >= ts_.size()) return r.Fail("a free slot beyond the rows");
+}
+
 bool RowStore::TimeOf(uint32_t slot, int col, int64_t* ms) const {
   const Col& c = cols_[col];
   if (!c.valid[slot]) return false;
@@ -171,6 +224,24 @@ bool RowStore::TimeOf(uint32_t slot, int col, int64_t* ms) const {
 }
 
 namespace {
+
+// Slot lists of windows: deques and vectors of slot numbers, checked against the store.
+template <typename Container>
+void WriteSlots(StateWriter& w, const Container& slots) {
+  w.U64(slots.size());
+  for (uint32_t s : slots) w.U32(s);
+}
+
+template <typename Container>
+void ReadSlots(StateReader& r, const RowStore& store, Container* slots) {
+  slots->clear();
+  uint64_t n = r.Size(4);
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    uint32_t s = r.U32();
+    if (s >= store.capacity()) return r.Fail("a window refers to a slot it does not have");
+    slots->push_back(s);
+  }
+}
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
@@ -196,6 +267,16 @@ class LengthWindow final : public Window {
   LengthWindow(const Schema& s, int64_t n) : store_(s), n_(static_cast<size_t>(n)) {}
   void Add(const Batch& in, size_t row, int64_t ts, EventChunk* out) override {
     AddToBoundedFifo(in, row, ts, n_, &store_, &fifo_, out);
+  }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/length", 1);
+    store_.Snapshot(w);
+    WriteSlots(w, fifo_);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/length", 1)) return;
+    store_.Restore(r);
+    ReadSlots(r, store_, &fifo_);
   }
 
  private:
@@ -234,6 +315,18 @@ class TimeWindow final : public Window {
     return fifo_.empty() ? kNever : TimeAdd(store_.ts(fifo_.front()), t_);
   }
   bool IsLate(int64_t ts) const override { return TimeAdd(ts, t_) <= now_; }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/time", 1);
+    store_.Snapshot(w);
+    WriteSlots(w, fifo_);
+    w.I64(now_);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/time", 1)) return;
+    store_.Restore(r);
+    ReadSlots(r, store_, &fifo_);
+    now_ = r.I64();
+  }
 
  private:
   RowStore store_;
@@ -262,6 +355,20 @@ class ExternalTimeWindow final : public Window {
     }
     fifo_.push_back(slot);
     store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/externalTime", 1);
+    store_.Snapshot(w);
+    WriteSlots(w, fifo_);
+    w.Vec(wtime_);
+    w.I64(now_);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/externalTime", 1)) return;
+    store_.Restore(r);
+    ReadSlots(r, store_, &fifo_);
+    wtime_ = r.Vec<int64_t>();
+    now_ = r.I64();
   }
 
  private:
@@ -303,6 +410,14 @@ class BatchEmitter {
     previous_ = batch;
   }
   bool HasPrevious() const { return !previous_.empty(); }
+  void Snapshot(StateWriter& w) const {
+    store_.Snapshot(w);
+    WriteSlots(w, previous_);
+  }
+  void Restore(StateReader& r) {
+    store_.Restore(r);
+    ReadSlots(r, store_, &previous_);
+  }
 
  private:
   RowStore store_;
@@ -323,6 +438,16 @@ class LengthBatchWindow final : public Window {
       emitter_.Close(batch_, ts, out);
       batch_.clear();
     }
+  }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/lengthBatch", 1);
+    emitter_.Snapshot(w);
+    WriteSlots(w, batch_);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/lengthBatch", 1)) return;
+    emitter_.Restore(r);
+    ReadSlots(r, emitter_.store(), &batch_);
   }
 
  private:
@@ -394,6 +519,35 @@ class TimeBatchWindow final : public Window {
 
   bool IsLate(int64_t ts) const override {
     return col_ < 0 && started_ && has_closed_ && IdOf(ts) <= closed_through_;
+  }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/timeBatch", 1);
+    emitter_.Snapshot(w);
+    w.I64(start_);
+    w.Bool(started_);
+    w.Bool(has_closed_);
+    w.I64(closed_through_);
+    w.I64(now_);
+    w.U64(open_.size());
+    for (const auto& [id, slots] : open_) {
+      w.I64(id);
+      WriteSlots(w, slots);
+    }
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/timeBatch", 1)) return;
+    emitter_.Restore(r);
+    start_ = r.I64();
+    started_ = r.Bool();
+    has_closed_ = r.Bool();
+    closed_through_ = r.I64();
+    now_ = r.I64();
+    open_.clear();
+    uint64_t n = r.Size(16);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      int64_t id = r.I64();
+      ReadSlots(r, emitter_.store(), &open_[id]);
+    }
   }
 
  private:
@@ -471,6 +625,26 @@ class HoppingWindow final : public Window {
   }
 
   int64_t NextDeadline() const override { return started_ ? next_ : kNever; }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/sliding", 1);
+    store_.Snapshot(w);
+    WriteSlots(w, events_);
+    w.Bool(started_);
+    w.Bool(emitted_last_);
+    w.I64(next_);
+    w.I64(last_closed_);
+    w.I64(now_);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/sliding", 1)) return;
+    store_.Restore(r);
+    ReadSlots(r, store_, &events_);
+    started_ = r.Bool();
+    emitted_last_ = r.Bool();
+    next_ = r.I64();
+    last_closed_ = r.I64();
+    now_ = r.I64();
+  }
   // Late: every window that holds `ts` has closed.
   bool IsLate(int64_t ts) const override {
     return last_closed_ != kMinTime &&
@@ -553,6 +727,39 @@ class SessionWindow final : public Window {
   int64_t NextDeadline() const override {
     return by_deadline_.empty() ? kNever : by_deadline_.begin()->first;
   }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/session", 1);
+    store_.Snapshot(w);
+    w.U64(next_seq_);
+    w.I64(now_);
+    w.U64(keys_.size());
+    for (const auto& [seq, key] : keys_) {  // in creation order
+      const Session& session = sessions_.at(key);
+      w.Str(key);
+      w.U64(seq);
+      w.I64(session.last);
+      WriteSlots(w, session.events);
+    }
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/session", 1)) return;
+    store_.Restore(r);
+    next_seq_ = r.U64();
+    now_ = r.I64();
+    sessions_.clear();
+    keys_.clear();
+    by_deadline_.clear();
+    uint64_t n = r.Size(24);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      std::string key = r.Str();
+      Session& session = sessions_[key];
+      session.seq = r.U64();
+      session.last = r.I64();
+      ReadSlots(r, store_, &session.events);
+      keys_.emplace(session.seq, key);
+      by_deadline_.insert({TimeAdd(session.last, gap_), session.seq});
+    }
+  }
 
  private:
   struct Session {
@@ -595,6 +802,16 @@ class SortWindow final : public Window {
       store_.Free(last);
     }
   }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/sort", 1);
+    store_.Snapshot(w);
+    WriteSlots(w, sorted_);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/sort", 1)) return;
+    store_.Restore(r);
+    ReadSlots(r, store_, &sorted_);
+  }
 
  private:
   RowStore store_;
@@ -630,6 +847,25 @@ class UniqueWindow final : public Window {
     store_.AppendTo(slot, EventKind::kCurrent, ts, out);
   }
   bool Rejected() const override { return rejected_; }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/unique", 1);
+    store_.Snapshot(w);
+    w.U64(by_key_.size());
+    for (const auto& [key, slot] : by_key_) {
+      w.Str(key);
+      w.U32(slot);
+    }
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/unique", 1)) return;
+    store_.Restore(r);
+    by_key_.clear();
+    uint64_t n = r.Size(12);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      std::string key = r.Str();
+      by_key_[key] = r.U32();
+    }
+  }
 
  private:
   RowStore store_;
@@ -695,6 +931,28 @@ class FrequentWindow final : public Window {
     store_.AppendTo(slot, EventKind::kCurrent, ts, out);
   }
   bool Rejected() const override { return rejected_; }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/frequent", 1);
+    store_.Snapshot(w);
+    w.U64(events_.size());
+    for (const auto& [key, slot] : events_) {
+      w.Str(key);
+      w.U32(slot);
+      w.I64(counts_.at(key));
+    }
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/frequent", 1)) return;
+    store_.Restore(r);
+    events_.clear();
+    counts_.clear();
+    uint64_t n = r.Size(20);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      std::string key = r.Str();
+      events_[key] = r.U32();
+      counts_[key] = r.I64();
+    }
+  }
 
  private:
   RowStore store_;
@@ -757,6 +1015,35 @@ class LossyFrequentWindow final : public Window {
     }
   }
   bool Rejected() const override { return rejected_; }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/lossyFrequent", 1);
+    store_.Snapshot(w);
+    w.I64(total_);
+    w.U64(counts_.size());
+    for (const auto& [key, c] : counts_) {
+      w.Str(key);
+      w.I64(c.count);
+      w.I64(c.delta);
+      w.Bool(c.emitted);
+      w.U32(events_.at(key));
+    }
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/lossyFrequent", 1)) return;
+    store_.Restore(r);
+    total_ = r.I64();
+    counts_.clear();
+    events_.clear();
+    uint64_t n = r.Size(29);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      std::string key = r.Str();
+      Count& c = counts_[key];
+      c.count = r.I64();
+      c.delta = r.I64();
+      c.emitted = r.Bool();
+      events_[key] = r.U32();
+    }
+  }
 
  private:
   struct Count {
@@ -825,6 +1112,18 @@ class ExpressionWindow final : public Window {
       store_.Free(old);
     }
     if (!self_expired) store_.AppendTo(slot, EventKind::kCurrent, ts, out);
+  }
+  void Snapshot(StateWriter& w) const override {
+    w.Section("window/expression", 1);
+    store_.Snapshot(w);
+    WriteSlots(w, fifo_);
+    for (const auto& a : aggs_) a->Snapshot(w);
+  }
+  void Restore(StateReader& r) override {
+    if (!r.Section("window/expression", 1)) return;
+    store_.Restore(r);
+    ReadSlots(r, store_, &fifo_);
+    for (auto& a : aggs_) a->Restore(r);
   }
 
  private:

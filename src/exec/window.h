@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "exec/state/state_io.h"
 #include "plan/plan.h"
 #include "sluice/batch.h"
 
@@ -60,6 +61,8 @@ class RowStore {
   void Free(uint32_t slot);
   int64_t ts(uint32_t slot) const { return ts_[slot]; }
   size_t live() const { return live_; }
+  // Slots made so far, live or free.
+  size_t capacity() const { return ts_.size(); }
   // Appends the event in `slot` to `out` as `kind`, emitted at `emit_ts`.
   void AppendTo(uint32_t slot, EventKind kind, int64_t emit_ts, EventChunk* out) const;
   // Appends attribute `col` of `slot` to `out` as key bytes (common/row_key.h).
@@ -79,6 +82,9 @@ class RowStore {
   bool ValueEquals(uint32_t slot, int col, const Column& in, size_t row) const;
   // The attribute as a time in ms (for externalTime); false when NULL.
   bool TimeOf(uint32_t slot, int col, int64_t* ms) const;
+  // Every slot, live or free, and the free list (slot numbers stay valid across a restore).
+  void Snapshot(StateWriter& w) const;
+  void Restore(StateReader& r);
 
  private:
   struct Col {
@@ -111,6 +117,10 @@ class Window {
   // Windows kept per key of the query (SESSION per GROUP BY key): the key of the event that the
   // next Add gets, as bytes (common/row_key.h). Others ignore it.
   virtual void SetKey(std::string_view key) {}
+  // The window's state: the events it holds and where its time stands (exec/state/state_io.h).
+  // Restore into a window made from the same plan; a bad state fails the reader.
+  virtual void Snapshot(StateWriter& w) const = 0;
+  virtual void Restore(StateReader& r) = 0;
 };
 
 // `emit_on_arrival`: batch windows emit each event as it arrives (EMIT CHANGES) instead of when

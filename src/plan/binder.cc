@@ -7,6 +7,8 @@
 
 #include "common/format.h"
 #include "plan/plan.h"
+
+#include "common/row_key.h"
 #include "plan/stream_graph.h"
 #include "plan/type_rules.h"
 #include "sql/parser.h"
@@ -384,9 +386,10 @@ class Binder {
     QueryPlan qp;
     qp.loc = st.loc;
     ErrorAction query_on_error = ErrorAction::kDefault;
-    qp.name = ApplyQueryAnnotations(q.annotations, "query" + std::to_string(number), diags_,
-                                    &query_on_error);
+    const std::string fallback = "query" + std::to_string(number);
+    qp.name = ApplyQueryAnnotations(q.annotations, fallback, diags_, &query_on_error);
     qp.sql = StatementText(st.loc);
+    qp.id = StableId(qp, st, qp.name != fallback);
     bool supported = BindQuery(q, st.create.get(), st.annotations, &qp);
     if (qp.join || qp.pattern) {
       // A joined or matched row has no fault stream of its own (it is no one stream's event):
@@ -404,6 +407,31 @@ class Binder {
     }
     if (supported && diags_->error_count() == errors_before)
       plan_->queries.push_back(std::move(qp));
+  }
+
+  // What identifies a query across edits of the app (its state is found by it): its given name,
+  // else the stream a CSAS / CTAS defines, else a fingerprint of its text with whitespace
+  // normalised. Never its position. Made unique by a suffix when two would be equal.
+  std::string StableId(const QueryPlan& qp, const sql::Statement& st, bool named) {
+    std::string id;
+    if (named) {
+      id = qp.name;
+    } else if (st.create) {
+      id = st.create->name;
+    } else {
+      std::string text;
+      for (char c : qp.sql) {
+        bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        if (space && (text.empty() || text.back() == ' ')) continue;
+        text.push_back(space ? ' ' : c);
+      }
+      while (!text.empty() && (text.back() == ' ' || text.back() == ';')) text.pop_back();
+      char hex[24];
+      std::snprintf(hex, sizeof hex, "q-%016llx", static_cast<unsigned long long>(KeyHash(text)));
+      id = hex;
+    }
+    int n = ++ids_seen_[id];
+    return n == 1 ? id : id + "#" + std::to_string(n);
   }
 
   std::string StatementText(Loc loc) const {
@@ -2356,6 +2384,7 @@ class Binder {
   std::string_view source_;
   Diagnostics* diags_;
   std::set<std::string> counted_aliases_;  // pattern elements that collect several events
+  std::map<std::string, int> ids_seen_;    // stable ids given so far (StableId)
   std::unique_ptr<AppPlan> plan_;
 };
 

@@ -167,7 +167,10 @@ struct OrderPlan {
 // stream's attributes (of the event that triggered the output) followed by one column per
 // aggregate in `aggregates`.
 struct QueryPlan {
-  std::string name;
+  std::string name;  // for people: @name / @info(name=...), else "query<N>"
+  // For the engine: what its state is kept under, the same after edits of other queries (see
+  // the binder's StableId).
+  std::string id;
   sql::Loc loc;
   std::string sql;  // the statement's source text
   const StreamDef* input = nullptr;
