@@ -40,9 +40,10 @@ struct AppOptions {
   const Clock* clock = nullptr;
   // Shutdown waits this long for async queues to drain; what is left is counted and reported.
   int64_t shutdown_timeout_ms = 5000;
-  // When every finite source (a file, stdin, a generator with a count) has ended, the input is
-  // over: FinishInput() runs, so that every open window fires and the results are complete.
-  // False keeps what has not closed open until shutdown (`--no-final-flush`).
+  // WaitForSources() finishes the input (FinishInput()) once every finite source (a file, stdin,
+  // a generator with a count) has ended by itself, so that every open window fires and the
+  // results are complete. False keeps what has not closed open until shutdown
+  // (`--no-final-flush`). An embedder sending events itself calls FinishInput() directly.
   bool final_flush = true;
 };
 

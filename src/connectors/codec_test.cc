@@ -110,6 +110,16 @@ TEST(JsonCodecTest, WhatJsonDoesNotAllowIsMalformed) {
   EXPECT_EQ(b.column(1).GetValue(0), Value("12.5"));
 }
 
+// A syntax error inside the value is not reported as text after it.
+TEST(JsonCodecTest, ASyntaxErrorInsideIsNotTrailingText) {
+  Schema s({{"a", DataType::Bigint()}});
+  JsonRowDecoder d(s);
+  Batch b(s);
+  b.AddRow(0);
+  EXPECT_EQ(d.Decode("{'a':1}", &b, 0).message(), "not valid JSON");
+  EXPECT_EQ(d.Decode(R"({"a":1}{"a":2})", &b, 0).message(), "unexpected text after the JSON value");
+}
+
 TEST(JsonCodecTest, DuplicateKeysAreReported) {
   Schema s({{"a", DataType::Bigint()}});
   JsonRowDecoder d(s);

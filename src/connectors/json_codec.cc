@@ -219,8 +219,14 @@ Status CheckNothingFollows(od::document& doc, od::json_type jt, std::string_view
   if (bad) return Status::InvalidArgument("not valid JSON");
   std::string_view trimmed = TrimRight(json);
   size_t lead = trimmed.find_first_not_of(" \t");
-  if (lead == std::string_view::npos || whole.size() != trimmed.size() - lead)
+  if (lead == std::string_view::npos || whole.size() != trimmed.size() - lead) {
+    // The on-demand parser skips an object by its brackets: a value that does not end with its
+    // closing bracket was cut short by a syntax error inside it, such as a single quote.
+    char close = jt == od::json_type::object ? '}' : ']';
+    std::string_view value = TrimRight(whole);
+    if (value.empty() || value.back() != close) return Status::InvalidArgument("not valid JSON");
     return Status::InvalidArgument("unexpected text after the JSON value");
+  }
   doc.rewind();
   return Status::OK();
 }

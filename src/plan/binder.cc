@@ -156,6 +156,19 @@ const std::vector<std::string> kFunctionNames = {"upper",
                                                  "minForever",
                                                  "maxForever"};
 
+const FunctionInfo* FindFunction(const std::string& name);
+
+// Whether an expression (as written) calls an aggregate function.
+bool AstHasAggregate(const sql::Expr& e) {
+  if (e.kind == sql::Expr::Kind::kFunction) {
+    const FunctionInfo* f = FindFunction(e.name);
+    if (f && f->aggregate) return true;
+  }
+  for (const auto& a : e.args)
+    if (AstHasAggregate(*a)) return true;
+  return false;
+}
+
 const FunctionInfo* FindFunction(const std::string& name) {
   std::string lower = name;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -187,8 +200,9 @@ struct Scope {
   // A pattern element's filter: unqualified names are the element's own stream (inputs[0]) first.
   bool prefer_first = false;
   // The query whose SELECT, HAVING or ORDER BY this is: window_start / window_end refer to its
-  // window.
+  // window, which they describe only when the query aggregates.
   const QueryPlan* query = nullptr;
+  bool query_aggregates = false;
 };
 
 BoundExprPtr MakeCast(BoundExprPtr e, DataType to) {
@@ -734,6 +748,9 @@ class Binder {
     select_scope.allow_aggregates = true;
     select_scope.clause = "SELECT";
     select_scope.query = qp;
+    select_scope.query_aggregates = !q.group_by.empty();
+    for (const sql::SelectItem& si : q.select)
+      select_scope.query_aggregates |= AstHasAggregate(*si.expr);
     for (const sql::SelectItem& si : q.select) {
       if (si.expr->kind == Expr::Kind::kStar) {
         bool matched = false;
@@ -786,6 +803,7 @@ class Binder {
       hs.allow_aggregates = true;
       hs.clause = "HAVING";
       hs.query = qp;
+      hs.query_aggregates = select_scope.query_aggregates;
       qp->having = BindCondition(*q.having, hs, "HAVING");
     }
     for (const auto& o : q.order_by) {
@@ -793,6 +811,7 @@ class Binder {
       os.select_aliases = &aliases;
       os.allow_aggregates = true;
       os.query = qp;
+      os.query_aggregates = select_scope.query_aggregates;
       BoundExprPtr b = BindExpr(*o.expr, os);
       if (b) qp->order_by.push_back({std::move(b), o.descending});
     }
@@ -1694,6 +1713,16 @@ class Binder {
       return nullptr;
     }
     const WindowPlan& w = *q->window;
+    // Without aggregates a closing window emits its events with their own times: the row says
+    // nothing of the window's bounds.
+    if (!scope.query_aggregates) {
+      diags_->Error(e.loc,
+                    e.name +
+                        " is the bound of the window that produced an aggregate row; this "
+                        "query does not aggregate",
+                    "add GROUP BY or an aggregate such as count()", e.length);
+      return nullptr;
+    }
     using K = WindowPlan::Kind;
     std::string size = std::to_string(w.time_ms);
     std::string text;

@@ -21,6 +21,16 @@ Bound BindText(const std::string& text) {
   return b;
 }
 
+// The warnings of `sluice check` about streams written and never read; "" if the app is bad.
+std::string UnreadWarnings(const std::string& text, size_t* count = nullptr) {
+  Bound b = BindText(text);
+  if (!b.errors.empty() || !b.plan) return "";
+  sql::Diagnostics w;
+  WarnUnreadOutputs(*b.plan, &w);
+  if (count) *count = w.all().size();
+  return w.Format(text, "t.sql");
+}
+
 TEST(TypeRulesTest, NumericPromotion) {
   EXPECT_EQ(*CommonType(DataType::Int(), DataType::Bigint()), DataType::Bigint());
   EXPECT_EQ(*CommonType(DataType::Bigint(), DataType::Float()), DataType::Float());
@@ -197,19 +207,14 @@ TEST(BinderTest, AMisspeltInsertTargetWarnsAtCheck) {
       "INSERT INTO Alrts SELECT a FROM S;\n"
       "INSERT INTO Used SELECT a FROM S;\n"
       "INSERT INTO Alerts SELECT a FROM Used;\n";
-  sql::Diagnostics d;
-  sql::AppAst ast = sql::Parse(text, &d);
-  std::unique_ptr<AppPlan> plan = BindApp(ast, text, &d);
-  ASSERT_FALSE(d.has_errors()) << d.Format(text, "t.sql");
-  sql::Diagnostics w;
-  WarnUnreadOutputs(*plan, &w);
-  std::string out = w.Format(text, "t.sql");
+  size_t count = 0;
+  std::string out = UnreadWarnings(text, &count);
   EXPECT_NE(out.find("t.sql:3:13: warning: stream 'Alrts' is written but never read"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("did you mean 'Alerts'?"), std::string::npos) << out;
   EXPECT_EQ(out.find("'Used'"), std::string::npos) << out;  // read by a query
-  EXPECT_EQ(w.all().size(), 1u) << out;
+  EXPECT_EQ(count, 1u) << out;
 }
 
 TEST(BinderTest, ATableWithAConnectorIsRejectedAtItsLine) {
@@ -227,13 +232,30 @@ TEST(BinderTest, WindowBoundsNeedAWindowThatCloses) {
   Bound b = BindText(
       "CREATE STREAM S (k STRING);\n"
       "INSERT INTO O SELECT k, count() AS n, window_start FROM S WINDOW('length', 5) GROUP BY k;\n"
-      "INSERT INTO P SELECT k FROM S WINDOW TUMBLING(1 SECOND) WHERE window_end > 0;\n");
+      "INSERT INTO P SELECT k FROM S WINDOW TUMBLING(1 SECOND) WHERE window_end > 0;\n"
+      // Without aggregates a tumbling window emits its events, whose times are not its bounds.
+      "INSERT INTO Q SELECT k, window_start FROM S WINDOW TUMBLING(1 SECOND);\n");
   EXPECT_NE(b.errors.find("t.sql:2:39: error: window_start is defined for the windows that close"),
             std::string::npos)
       << b.errors;
   EXPECT_NE(b.errors.find("t.sql:3:63: error: window_end is the bound of a window"),
             std::string::npos)
       << b.errors;
+  EXPECT_NE(b.errors.find("t.sql:4:25: error: window_start is the bound of the window that "
+                          "produced an aggregate row; this query does not aggregate"),
+            std::string::npos)
+      << b.errors;
+}
+
+TEST(BinderTest, AnUnreadTargetIsNotTakenForItsOwnInput) {
+  // 'BigTrades' reads Trades: Trades is not what the user meant to write.
+  std::string text =
+      "CREATE STREAM Trades (p DOUBLE);\n"
+      "CREATE STREAM BigTrade (p DOUBLE) WITH ('type'='sink', 'connector'='stdout');\n"
+      "INSERT INTO BigTrades SELECT p FROM Trades WHERE p > 10;\n";
+  std::string out = UnreadWarnings(text);
+  EXPECT_NE(out.find("did you mean 'BigTrade'?"), std::string::npos) << out;
+  EXPECT_EQ(out.find("'Trades'?"), std::string::npos) << out;
 }
 
 }  // namespace

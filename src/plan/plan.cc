@@ -54,10 +54,15 @@ std::string AppPlan::Explain() const {
     }
     if (d->on_error != ErrorAction::kDefault)
       out += std::string("  on error: ") + ErrorActionName(d->on_error) + "\n";
+    static const char* kLate[] = {"the fault stream if any, else logged", "drop", "fault",
+                                  "update"};
     if (d->event_time.field >= 0) {
-      static const char* kLate[] = {"the fault stream if any, else logged", "drop", "fault",
-                                    "update"};
       out += "  event time: " + d->schema.field(d->event_time.field).name + ", allowed lateness " +
+             std::to_string(d->event_time.allowed_lateness_ms) +
+             " ms, late data: " + kLate[static_cast<int>(d->event_time.late_data)] + "\n";
+    } else if (d->event_time.allowed_lateness_ms > 0 ||
+               d->event_time.late_data != LateData::kDefault) {
+      out += "  event time: the time each event is sent with, allowed lateness " +
              std::to_string(d->event_time.allowed_lateness_ms) +
              " ms, late data: " + kLate[static_cast<int>(d->event_time.late_data)] + "\n";
     }
@@ -158,8 +163,20 @@ std::string AppPlan::Explain() const {
              (q.rate->by_events ? std::to_string(q.rate->events) + " events"
                                 : std::to_string(q.rate->period_ms) + " ms");
     }
-    out += "\n  Insert" + std::string(events) + " into " + q.target->name +
-           (q.by_name ? " (by name)" : " (by position)") + "\n";
+    if (q.table_write) {
+      using K = sql::OutputClause::Kind;
+      const TableWritePlan& w = *q.table_write;
+      static const char* kWrites[] = {"Insert into", "Update", "Delete from",
+                                      "Update or insert into"};
+      out += "\n  " + std::string(kWrites[static_cast<int>(w.kind)]) + " table " + w.table->name;
+      if (w.on) out += " ON " + w.on->text;
+      if (!w.key_from.empty()) out += " (found by its primary key)";
+      (void)K::kInsert;
+      out += "\n";
+    } else {
+      out += "\n  Insert" + std::string(events) + " into " + q.target->name +
+             (q.by_name ? " (by name)" : " (by position)") + "\n";
+    }
   }
   return out;
 }
@@ -168,13 +185,22 @@ void WarnUnreadOutputs(const AppPlan& plan, sql::Diagnostics* diags) {
   std::set<const StreamDef*> read;
   for (const QueryPlan& q : plan.queries)
     for (const StreamDef* s : q.Sources()) read.insert(s);
-  std::vector<std::string> candidates;
-  for (const auto& d : plan.catalog.all())
-    if (!d->auto_defined && !d->is_fault_stream) candidates.push_back(d->name);
   for (const auto& d : plan.catalog.all()) {
     if (!d->auto_defined || d->is_table || read.count(d.get()) ||
         (d->connector && !d->connector->is_source))
       continue;
+    // A likely misspelling is a stream someone reads or a sink, never one
+    // of the writing query's own inputs.
+    std::set<const StreamDef*> own_inputs;
+    for (const QueryPlan& q : plan.queries)
+      if (q.target == d.get())
+        for (const StreamDef* s : q.Sources()) own_inputs.insert(s);
+    std::vector<std::string> candidates;
+    for (const auto& c : plan.catalog.all()) {
+      if (c.get() == d.get() || c->is_fault_stream || own_inputs.count(c.get())) continue;
+      bool is_sink = c->connector && !c->connector->is_source;
+      if (read.count(c.get()) || is_sink) candidates.push_back(c->name);
+    }
     diags->Warning(
         d->loc,
         "stream '" + d->name + "' is written but never read: no query reads it and it has no sink",

@@ -215,9 +215,15 @@ class Lexer {
         break;
       }
       if (c == '\\' && quote != '`' && pos_ + 1 < src_.size()) {
+        // \n \t \r, an escaped quote or backslash; any other escape (LIKE's \% and \_) is kept
+        // as written, for the function that reads it.
         char n = src_[pos_ + 1];
-        char r = n == 'n' ? '\n' : n == 't' ? '\t' : n == 'r' ? '\r' : n;
-        value.push_back(r);
+        if (n == 'n' || n == 't' || n == 'r' || n == '\\' || n == '\'' || n == '"') {
+          value.push_back(n == 'n' ? '\n' : n == 't' ? '\t' : n == 'r' ? '\r' : n);
+        } else {
+          value.push_back(c);
+          value.push_back(n);
+        }
         Advance(), Advance();
         continue;
       }

@@ -877,7 +877,8 @@ class Parser {
       node->kind = PatternNode::Kind::kEvery;
       node->loc = Cur().loc;
       Next();
-      node->children.push_back(ParsePatternAtom());
+      // EVERY NOT S FOR t is EVERY (NOT S FOR t).
+      node->children.push_back(AtWord("NOT") ? ParsePatternUnary() : ParsePatternAtom());
       return node;
     }
     if (AtWord("NOT")) {
