@@ -27,17 +27,13 @@
 
 #include "connectors/json_codec.h"
 #include "sluice/engine.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
+using sluice::testing::NonEmptyLines;
+using sluice::testing::ReadAll;
 
 namespace {
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct CommandResult {
   int exit_code = -1;
@@ -95,15 +91,6 @@ CommandResult RunShell(const fs::path& dir, const std::string& script) {
   return r;
 }
 
-std::vector<std::string> NonEmptyLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
-
 std::vector<std::string> CaseNames() {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(SLUICE_E2E_DIR))
@@ -153,12 +140,7 @@ TEST(GoldenCases, AllAreDiscovered) {
 }
 
 INSTANTIATE_TEST_SUITE_P(E2E, GoldenCase, ::testing::ValuesIn(CaseNames()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n = info.param;
-                           for (char& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+                         sluice::testing::CaseTestName);
 
 fs::path SeedAppsDir() {
   fs::path shared = SLUICE_SEED_APPS_DIR;

@@ -18,6 +18,7 @@
 
 #include "common/format.h"
 #include "connectors/json_codec.h"
+#include "runtime/replay_player.h"
 #include "server/metrics_server.h"
 #include "sluice/engine.h"
 #include "sql/diagnostics.h"
@@ -157,15 +158,7 @@ std::string SourcesSummary(const std::vector<sluice::SourceStats>& sources, bool
 sluice::OutputCallback PrintEvents() {
   return [](const sluice::OutputBatch& out) {
     std::string lines;
-    for (size_t r = 0; r < out.batch->num_rows(); ++r) {
-      lines += "{\"stream\":";
-      sluice::AppendJsonString(&lines, out.stream);
-      lines += ",\"ts\":";
-      sluice::AppendInt(&lines, out.batch->timestamp(r));
-      lines += ",\"data\":";
-      sluice::connectors::AppendJsonObject(&lines, *out.schema, *out.batch, r);
-      lines += "}\n";
-    }
+    sluice::runtime::AppendReplayOutput(&lines, out);
     if (g_output_failed.load()) return;
     if (std::fwrite(lines.data(), 1, lines.size(), stdout) != lines.size())
       g_output_failed.store(true);
@@ -275,11 +268,7 @@ int Replay(const std::string& app_path, const std::string& events_path, const Re
     size = fs::is_regular_file(events_path, ec) ? fs::file_size(events_path, ec) : 0;
     in = &file;
   }
-  struct Decoder {
-    std::unique_ptr<sluice::connectors::JsonRowDecoder> json;
-    std::unique_ptr<sluice::Batch> batch;
-  };
-  std::map<std::string, Decoder> decoders;
+  sluice::runtime::ReplayPlayer player(app.get());
   std::string line;
   int64_t line_no = 0, malformed = 0;
   uint64_t bytes = 0;
@@ -297,42 +286,7 @@ int Replay(const std::string& app_path, const std::string& events_path, const Re
     if ((line_no & 1023) == 0)
       progress.Show(static_cast<uint64_t>(line_no),
                     size ? HumanBytes(bytes) + " of " + HumanBytes(size) : HumanBytes(bytes));
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    sluice::connectors::ReplayLine rl;
-    sluice::Status st = sluice::connectors::ParseReplayLine(line, &rl);
-    if (!st.ok()) {
-      bad(st.message());
-      continue;
-    }
-    if (rl.is_advance) {
-      st = app->AdvanceTime(rl.advance_to);
-    } else {
-      sluice::InputHandler* input = app->GetInputHandler(rl.stream);
-      if (!input) {
-        bad("unknown stream '" + rl.stream + "'");
-        continue;
-      }
-      if (!rl.has_ts && input->event_time_attribute() < 0) {
-        input->CountMalformed();
-        bad("stream '" + rl.stream +
-            "' has no event-time attribute, so the line needs \"ts\" (milliseconds)");
-        continue;
-      }
-      Decoder& d = decoders[rl.stream];
-      if (!d.json) {
-        d.json = std::make_unique<sluice::connectors::JsonRowDecoder>(input->schema());
-        d.batch = std::make_unique<sluice::Batch>(input->schema());
-      }
-      d.batch->Clear();
-      d.batch->AddRow(rl.ts);
-      st = d.json->Decode(rl.payload, d.batch.get(), 0);
-      if (!st.ok()) {
-        input->CountMalformed();
-        bad("stream '" + rl.stream + "': " + st.message());
-        continue;
-      }
-      st = input->SendBatch(*d.batch);
-    }
+    sluice::Status st = player.Play(line);
     if (!st.ok()) {
       if (st.code() == sluice::StatusCode::kInvalidArgument) {
         bad(st.message());

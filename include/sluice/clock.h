@@ -26,6 +26,8 @@ class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t start_ms = 0) : now_(start_ms) {}
   int64_t NowMillis() const override { return now_.load(std::memory_order_acquire); }
+  // Sets the time, earlier or later: for a restore of saved state.
+  void Reset(int64_t ms) { now_.store(ms, std::memory_order_release); }
   void AdvanceTo(int64_t ms) {
     int64_t cur = now_.load(std::memory_order_relaxed);
     while (ms > cur && !now_.compare_exchange_weak(cur, ms, std::memory_order_acq_rel)) {

@@ -119,6 +119,15 @@ class AppRuntime {
   // are processed, or until the app fails; then, when they all ended by themselves and
   // AppOptions::final_flush is set, finishes the input (FinishInput). Returns the app's status.
   virtual Status WaitForSources() = 0;
+  // The state of every operator, table and clock (Core 2's state contract, binary and versioned),
+  // taken between batches. Playback only for now: a live app's consistent cut needs checkpoint
+  // barriers (NotSupported).
+  virtual Result<std::string> SnapshotState() = 0;
+  // Replaces the app's state with what SnapshotState wrote, in an app loaded from the same text
+  // (queries match by id: @info(name=...), the CTAS/CSAS target, or a fingerprint of the text).
+  // A query of the app that the state does not have starts empty; state for a query the app does
+  // not have, or that no longer fits its query, is an error that names it.
+  virtual Status RestoreState(std::string_view state) = 0;
   // Stops sources, drains async queues (upstream first, within shutdown_timeout_ms), flushes sinks
   // and stops the app. Idempotent. Returns the app's status.
   virtual Status Shutdown() = 0;

@@ -8,20 +8,18 @@
 namespace sluice::exec {
 
 Result<std::unique_ptr<JoinOp>> JoinOp::Make(const plan::QueryPlan& plan, QueryEnv env,
-                                             std::unique_ptr<BatchConsumer> rest,
-                                             TimedWork* rest_timed, bool driven_by_clock,
-                                             const Table* tables[2]) {
-  std::unique_ptr<JoinOp> op(
-      new JoinOp(plan, std::move(env), std::move(rest), rest_timed, driven_by_clock));
+                                             BatchConsumer* rest, TimedWork* rest_timed,
+                                             bool driven_by_clock, const Table* tables[2]) {
+  std::unique_ptr<JoinOp> op(new JoinOp(plan, std::move(env), rest, rest_timed, driven_by_clock));
   op->sides_[0].table = tables[0];
   op->sides_[1].table = tables[1];
   RETURN_IF_ERROR(op->Init());
   return op;
 }
 
-JoinOp::JoinOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
+JoinOp::JoinOp(const plan::QueryPlan& plan, QueryEnv env, BatchConsumer* rest,
                TimedWork* rest_timed, bool driven_by_clock)
-    : MultiStreamOp(plan.join->joined->schema, std::move(rest), rest_timed, driven_by_clock),
+    : MultiStreamOp(plan.join->joined->schema, rest, rest_timed, driven_by_clock),
       plan_(plan),
       env_(std::move(env)) {}
 

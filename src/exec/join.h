@@ -29,9 +29,8 @@ class JoinOp final : public MultiStreamOp {
   // work, or null. `driven_by_clock`: OnTime moves the sides' windows.
   // `tables`: per side, the table it looks up, or null for a stream.
   static Result<std::unique_ptr<JoinOp>> Make(const plan::QueryPlan& plan, QueryEnv env,
-                                              std::unique_ptr<BatchConsumer> rest,
-                                              TimedWork* rest_timed, bool driven_by_clock,
-                                              const Table* tables[2]);
+                                              BatchConsumer* rest, TimedWork* rest_timed,
+                                              bool driven_by_clock, const Table* tables[2]);
   // What subscribes to each side's stream.
   BatchConsumer* left() { return &ports_[0]; }
   BatchConsumer* right() { return &ports_[1]; }
@@ -58,8 +57,8 @@ class JoinOp final : public MultiStreamOp {
     int side = 0;
   };
 
-  JoinOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
-         TimedWork* rest_timed, bool driven_by_clock);
+  JoinOp(const plan::QueryPlan& plan, QueryEnv env, BatchConsumer* rest, TimedWork* rest_timed,
+         bool driven_by_clock);
   Status Init();
   void Arrive(int side, const Batch& batch);
   // Moves both windows to `now` and applies what they emit.

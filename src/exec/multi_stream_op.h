@@ -23,12 +23,9 @@ class MultiStreamOp : public TimedWork, public Stateful {
  protected:
   // `row_schema`: the rows handed to `rest`. `rest_timed`: rest's time-driven work, or null.
   // `driven_by_clock`: OnTime moves this operator's time (else only its events do).
-  MultiStreamOp(const Schema& row_schema, std::unique_ptr<BatchConsumer> rest,
-                TimedWork* rest_timed, bool driven_by_clock)
-      : out_(row_schema),
-        rest_(std::move(rest)),
-        rest_timed_(rest_timed),
-        driven_by_clock_(driven_by_clock) {}
+  MultiStreamOp(const Schema& row_schema, BatchConsumer* rest, TimedWork* rest_timed,
+                bool driven_by_clock)
+      : out_(row_schema), rest_(rest), rest_timed_(rest_timed), driven_by_clock_(driven_by_clock) {}
 
   // Moves time to `now`. Requires mu_.
   virtual void AdvanceLocked(int64_t now) = 0;
@@ -46,7 +43,7 @@ class MultiStreamOp : public TimedWork, public Stateful {
   Batch out_;
 
  private:
-  std::unique_ptr<BatchConsumer> rest_;
+  BatchConsumer* rest_;  // the next operator of the pipeline
   TimedWork* rest_timed_;
   bool driven_by_clock_;  // guarded by mu_ (EndInput changes it)
 };

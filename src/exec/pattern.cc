@@ -8,17 +8,17 @@
 namespace sluice::exec {
 
 Result<std::unique_ptr<PatternOp>> PatternOp::Make(const plan::QueryPlan& plan, QueryEnv env,
-                                                   std::unique_ptr<BatchConsumer> rest,
-                                                   TimedWork* rest_timed, bool driven_by_clock) {
+                                                   BatchConsumer* rest, TimedWork* rest_timed,
+                                                   bool driven_by_clock) {
   std::unique_ptr<PatternOp> op(
-      new PatternOp(plan, std::move(env), std::move(rest), rest_timed, driven_by_clock));
+      new PatternOp(plan, std::move(env), rest, rest_timed, driven_by_clock));
   RETURN_IF_ERROR(op->Init());
   return op;
 }
 
-PatternOp::PatternOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
+PatternOp::PatternOp(const plan::QueryPlan& plan, QueryEnv env, BatchConsumer* rest,
                      TimedWork* rest_timed, bool driven_by_clock)
-    : MultiStreamOp(plan.pattern->matched->schema, std::move(rest), rest_timed, driven_by_clock),
+    : MultiStreamOp(plan.pattern->matched->schema, rest, rest_timed, driven_by_clock),
       plan_(plan),
       pattern_(*plan.pattern),
       env_(std::move(env)),

@@ -28,8 +28,8 @@ class PatternOp final : public MultiStreamOp {
   // `rest` reads matched rows (plan.input is the matched row); `rest_timed` is its time-driven
   // work, or null. `driven_by_clock`: OnTime moves time (NOT ... FOR deadlines).
   static Result<std::unique_ptr<PatternOp>> Make(const plan::QueryPlan& plan, QueryEnv env,
-                                                 std::unique_ptr<BatchConsumer> rest,
-                                                 TimedWork* rest_timed, bool driven_by_clock);
+                                                 BatchConsumer* rest, TimedWork* rest_timed,
+                                                 bool driven_by_clock);
   // What subscribes to `stream` (one of plan.Sources()).
   BatchConsumer* port(const plan::StreamDef* stream);
 
@@ -64,8 +64,8 @@ class PatternOp final : public MultiStreamOp {
     int64_t deadline = kNever;  // its earliest NOT deadline
   };
 
-  PatternOp(const plan::QueryPlan& plan, QueryEnv env, std::unique_ptr<BatchConsumer> rest,
-            TimedWork* rest_timed, bool driven_by_clock);
+  PatternOp(const plan::QueryPlan& plan, QueryEnv env, BatchConsumer* rest, TimedWork* rest_timed,
+            bool driven_by_clock);
   Status Init();
   void Arrive(const Port& port, const Batch& batch);
   Instance* InstanceFor(const Port& port, const Batch& batch, size_t row);

@@ -34,12 +34,6 @@ void CopyCell(const Column& src, size_t from, Column* dst, size_t to, StringAren
   }
 }
 
-void AppendRow(const Batch& src, size_t row, Batch* dst) {
-  size_t r = dst->AddRow(src.timestamp(row));
-  for (size_t c = 0; c < src.num_columns(); ++c)
-    CopyCell(src.column(c), row, &dst->column(c), r, &dst->arena());
-}
-
 int CompareCells(const Column& c, size_t a, size_t b) {
   bool na = c.IsNull(a), nb = c.IsNull(b);
   if (na || nb) return static_cast<int>(nb) - static_cast<int>(na);  // NULL sorts lowest

@@ -18,13 +18,10 @@
 #include "common/time_math.h"
 #include "connectors/connector.h"
 #include "exec/ack.h"
-#include "exec/distinct.h"
 #include "exec/event_time.h"
-#include "exec/join.h"
-#include "exec/pattern.h"
-#include "exec/query_op.h"
+#include "exec/pipeline.h"
 #include "exec/staged_work.h"
-#include "exec/stateful_query_op.h"
+#include "exec/state/state_io.h"
 #include "exec/table.h"
 #include "plan/plan.h"
 #include "plan/stream_graph.h"
@@ -120,78 +117,18 @@ class AppRuntimeImpl final : public AppRuntime {
     }
     for (const auto& def : plan_->catalog.all())
       if (def->is_table) tables_[def->name] = std::make_unique<exec::Table>(*def);
+    exec::PipelineContext ctx;
+    ctx.clock = clock_;
+    ctx.entry = [this](const std::string& stream) { return Entry(stream); };
+    ctx.table = [this](const std::string& table) { return tables_.at(table).get(); };
+    ctx.fail = [this](const Status& s) { Fail(s); };
+    ctx.playback = options_.playback;
     for (const plan::QueryPlan& q : plan_->queries) {
-      auto counters = std::make_unique<exec::QueryCounters>();
-      exec::QueryEnv env;
-      env.clock = clock_;
-      env.counters = counters.get();
-      env.rows_are_events = !q.NeedsState() && !q.join && !q.pattern;
-      if (q.table_write) {
-        exec::QueryEnv write_env = env;
-        ASSIGN_OR_RETURN(std::unique_ptr<exec::TableWriteOp> writer,
-                         exec::TableWriteOp::Make(q, tables_.at(q.table_write->table->name).get(),
-                                                  std::move(write_env)));
-        env.target = writer.get();
-        table_writers_.push_back(std::move(writer));
-      } else {
-        env.target = Entry(q.target->name);
-      }
-      if (q.distinct) {
-        distinct_.push_back(
-            std::make_unique<exec::DistinctOp>(env.target, counters.get(), env.rows_are_events));
-        env.target = distinct_.back().get();
-      }
-      if (!q.input->fault_stream.empty()) env.fault_target = Entry(q.input->fault_stream);
-      env.counters = counters.get();
-      env.fail = [this](const Status& s) { Fail(s); };
-      std::unique_ptr<exec::BatchConsumer> op;
-      exec::TimedWork* timed = nullptr;
-      bool driven_by_clock = options_.playback;
-      if (!driven_by_clock) {
-        driven_by_clock = true;  // unless a stream it reads takes its times from an attribute
-        for (const plan::StreamDef* source : q.Sources())
-          driven_by_clock = driven_by_clock && source->event_time.field < 0;
-      }
-      // After a join or a pattern, the rest of the query reads rows, not events: the join or
-      // pattern counts the events.
-      exec::QueryEnv rest_env = env;
-      rest_env.counts_events = !q.join && !q.pattern;
-      if (q.NeedsState()) {
-        ASSIGN_OR_RETURN(std::unique_ptr<exec::StatefulQueryOp> s,
-                         exec::StatefulQueryOp::Make(q, rest_env, driven_by_clock));
-        timed = s.get();
-        op = std::move(s);
-      } else {
-        ASSIGN_OR_RETURN(op, exec::FilterProjectOp::Make(q, rest_env));
-      }
-      if (q.join) {
-        const exec::Table* tables[2] = {nullptr, nullptr};
-        for (int side = 0; side < 2; ++side) {
-          const plan::StreamDef* def = side == 0 ? q.join->left.stream : q.join->right.stream;
-          if (def->is_table) tables[side] = tables_.at(def->name).get();
-        }
-        ASSIGN_OR_RETURN(
-            std::unique_ptr<exec::JoinOp> join,
-            exec::JoinOp::Make(q, std::move(env), std::move(op), timed, driven_by_clock, tables));
-        junctions_.at(q.join->left.stream->name)->Subscribe(join->left());
-        junctions_.at(q.join->right.stream->name)->Subscribe(join->right());
-        timed_.push_back(join.get());
-        multi_input_.push_back(std::move(join));
-      } else if (q.pattern) {
-        ASSIGN_OR_RETURN(
-            std::unique_ptr<exec::PatternOp> pattern,
-            exec::PatternOp::Make(q, std::move(env), std::move(op), timed, driven_by_clock));
-        for (const plan::StreamDef* source : q.Sources())
-          junctions_.at(source->name)->Subscribe(pattern->port(source));
-        timed_.push_back(pattern.get());
-        multi_input_.push_back(std::move(pattern));
-      } else {
-        if (timed) timed_.push_back(timed);
-        junctions_.at(q.input->name)->Subscribe(op.get());
-        operators_.push_back(std::move(op));
-      }
-      query_counters_.push_back(std::move(counters));
+      ASSIGN_OR_RETURN(std::unique_ptr<exec::Pipeline> p, exec::BuildPipeline(q, ctx));
+      for (const auto& [stream, port] : p->inputs()) junctions_.at(stream->name)->Subscribe(port);
+      if (p->timed()) timed_.push_back(p->timed());
       if (!q.table_write) inserted_.push_back(q.target->name);
+      pipelines_.push_back(std::move(p));
     }
     for (const auto& def : plan_->catalog.all()) {
       if (def->is_fault_stream) inserted_.push_back(def->name);
@@ -506,7 +443,106 @@ class AppRuntimeImpl final : public AppRuntime {
     return status_;
   }
 
-  std::string Explain() const override { return plan_->Explain(); }
+  Result<std::string> SnapshotState() override {
+    if (!options_.playback)
+      return Status::NotSupported(
+          "SnapshotState on a live app: a consistent cut of its state needs checkpoints; it "
+          "works in playback (replay) for now");
+    std::lock_guard<std::mutex> lock(process_mu_);
+    exec::StateWriter w;
+    w.Section("app", 1);
+    w.I64(playback_clock_.NowMillis());
+    w.Bool(input_ended_.load());
+    w.U32(static_cast<uint32_t>(tables_.size()));
+    for (const auto& [name, table] : tables_) {
+      exec::StateWriter part;
+      table->Snapshot(part);
+      w.Str(name);
+      w.Str(part.data());
+    }
+    w.U32(static_cast<uint32_t>(pipelines_.size()));
+    for (const auto& p : pipelines_) {
+      exec::StateWriter part;
+      p->Snapshot(part);
+      w.Str(p->id());
+      w.Str(part.data());
+    }
+    return w.Take();
+  }
+
+  Status RestoreState(std::string_view state) override {
+    if (!options_.playback)
+      return Status::NotSupported(
+          "RestoreState on a live app: it comes with checkpoints; it works in playback (replay) "
+          "for now");
+    std::lock_guard<std::mutex> lock(process_mu_);
+    // Everything is read and matched to the app before anything changes.
+    exec::StateReader r(state);
+    if (!r.Section("app", 1)) return r.status();
+    int64_t now = r.I64();
+    bool ended = r.Bool();
+    std::vector<std::pair<exec::Table*, std::string>> tables;
+    for (uint32_t i = 0, n = r.U32(); i < n && r.ok(); ++i) {
+      std::string name = r.Str(), data = r.Str();
+      auto it = tables_.find(name);
+      if (r.ok() && it == tables_.end())
+        return Status::InvalidArgument("the saved state has table '" + name +
+                                       "', which the app does not define");
+      if (r.ok()) tables.emplace_back(it->second.get(), std::move(data));
+    }
+    std::vector<std::pair<exec::Pipeline*, std::string>> pipelines;
+    for (uint32_t i = 0, n = r.U32(); i < n && r.ok(); ++i) {
+      std::string id = r.Str(), data = r.Str();
+      if (!r.ok()) break;
+      auto it = std::find_if(pipelines_.begin(), pipelines_.end(),
+                             [&](const auto& p) { return p->id() == id; });
+      if (it == pipelines_.end())
+        return Status::InvalidArgument("the saved state has query '" + id +
+                                       "', which the app does not have (an edited query keeps "
+                                       "its state when it is named with @info(name='...'))");
+      pipelines.emplace_back(it->get(), std::move(data));
+    }
+    if (r.ok() && !r.at_end()) r.Fail("data after the app's state");
+    RETURN_IF_ERROR(r.status());
+    // From here a failure leaves part of the state restored: the app fails rather than run on it.
+    Status st;
+    for (auto& [table, data] : tables) {
+      exec::StateReader part(data);
+      table->Restore(part);
+      if (part.ok() && !part.at_end()) part.Fail("more state than the table reads");
+      st = part.status();
+      if (!st.ok()) break;
+    }
+    for (size_t i = 0; st.ok() && i < pipelines.size(); ++i) {
+      exec::StateReader part(pipelines[i].second);
+      st = pipelines[i].first->Restore(part);
+      if (st.ok() && !part.at_end()) part.Fail("more state than the query reads");
+      if (st.ok()) st = part.status();
+      if (!st.ok())
+        st = Status::InvalidArgument("query '" + pipelines[i].first->plan().name +
+                                     "': " + st.message());
+    }
+    if (!st.ok()) {
+      Fail(st);
+      return st;
+    }
+    playback_clock_.Reset(now);
+    input_ended_.store(ended);
+    return Status::OK();
+  }
+
+  std::string Explain() const override {
+    std::string out = plan_->Explain();
+    if (pipelines_.empty()) return out;
+    out += "pipelines (operator ids, as in saved state):\n";
+    for (const auto& p : pipelines_) {
+      out += "  " + p->plan().name + ":";
+      for (size_t i = 0; i < p->operators().size(); ++i)
+        out += (i ? " -> " : " ") + p->operators()[i].id;
+      out += "\n";
+    }
+    return out;
+  }
 
   const Schema* GetSchema(std::string_view stream) const override {
     const plan::StreamDef* d = plan_->catalog.Find(stream);
@@ -546,10 +582,10 @@ class AppRuntimeImpl final : public AppRuntime {
       }
       s.streams.push_back(st);
     }
-    for (size_t i = 0; i < plan_->queries.size(); ++i) {
-      const exec::QueryCounters& c = *query_counters_[i];
+    for (const auto& p : pipelines_) {
+      const exec::QueryCounters& c = p->counters();
       QueryStats q;
-      q.name = plan_->queries[i].name;
+      q.name = p->plan().name;
       q.events_in = c.events_in.load();
       q.events_out = c.events_out.load();
       q.rows_out = c.rows_out.load();
@@ -641,12 +677,8 @@ class AppRuntimeImpl final : public AppRuntime {
   const Clock* clock_ = nullptr;
 
   std::map<std::string, std::unique_ptr<runtime::StreamJunction>, std::less<>> junctions_;
-  std::vector<std::unique_ptr<exec::QueryCounters>> query_counters_;
-  std::vector<std::unique_ptr<exec::BatchConsumer>> operators_;
-  std::vector<std::unique_ptr<exec::TimedWork>> multi_input_;  // joins and patterns
-  std::vector<std::unique_ptr<exec::DistinctOp>> distinct_;
+  std::vector<std::unique_ptr<exec::Pipeline>> pipelines_;  // one per query, in its order
   std::map<std::string, std::unique_ptr<exec::Table>, std::less<>> tables_;
-  std::vector<std::unique_ptr<exec::TableWriteOp>> table_writers_;
   std::vector<exec::TimedWork*> timed_;  // in definition order
   std::thread timer_;
   std::mutex timer_mu_;

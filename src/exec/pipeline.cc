@@ -1,0 +1,158 @@
+#include "exec/pipeline.h"
+
+#include <algorithm>
+
+#include "exec/distinct.h"
+#include "exec/join.h"
+#include "exec/pattern.h"
+#include "exec/state/state_io.h"
+#include "exec/stateful_query_op.h"
+#include "exec/table.h"
+
+namespace sluice::exec {
+
+namespace {
+
+// What the stateful operator of `q` chiefly does, for its id and for people.
+std::string StatefulKind(const plan::QueryPlan& q) {
+  if (q.window) return "window";
+  if (!q.aggregates.empty() || !q.group_by.empty()) return "aggregate";
+  if (q.rate) return "output-rate";
+  if (!q.order_by.empty() || q.limit >= 0 || q.offset > 0) return "order-limit";
+  return "stateful";
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const plan::QueryPlan& plan) : plan_(plan) {}
+Pipeline::~Pipeline() = default;
+
+void Pipeline::Add(std::string kind, Stateful* state) {
+  // Built from the end: each new operator goes in front; places are numbered once all are in.
+  operators_.insert(operators_.begin(), Operator{"", std::move(kind), state});
+}
+
+Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
+                                                const PipelineContext& ctx) {
+  std::unique_ptr<Pipeline> p(new Pipeline(q));
+  QueryEnv env;
+  env.clock = ctx.clock;
+  env.counters = &p->counters_;
+  env.fail = ctx.fail;
+  env.rows_are_events = !q.NeedsState() && !q.join && !q.pattern;
+  if (!q.input->fault_stream.empty()) env.fault_target = ctx.entry(q.input->fault_stream);
+
+  // From the end backwards: the table write or the target stream, DISTINCT, then the query.
+  if (q.table_write) {
+    ASSIGN_OR_RETURN(std::unique_ptr<TableWriteOp> writer,
+                     TableWriteOp::Make(q, ctx.table(q.table_write->table->name), env));
+    env.target = writer.get();
+    p->Add("table-write", nullptr);
+    p->chain_.push_back(std::move(writer));
+  } else {
+    env.target = ctx.entry(q.target->name);
+  }
+  if (q.distinct) {
+    auto distinct = std::make_unique<DistinctOp>(env.target, env.counters, env.rows_are_events);
+    env.target = distinct.get();
+    p->Add("distinct", distinct.get());
+    p->chain_.push_back(std::move(distinct));
+  }
+
+  // Time moves the query's windows, unless every stream it reads takes its times from an
+  // attribute (then only those times do). Playback: only the events' times, always.
+  bool driven_by_clock = ctx.playback;
+  if (!driven_by_clock) {
+    driven_by_clock = true;
+    for (const plan::StreamDef* source : q.Sources())
+      driven_by_clock = driven_by_clock && source->event_time.field < 0;
+  }
+  // After a join or a pattern, the rest of the query reads rows, not events: the join or pattern
+  // counts the events.
+  QueryEnv rest_env = env;
+  rest_env.counts_events = !q.join && !q.pattern;
+  TimedWork* rest_timed = nullptr;
+  BatchConsumer* rest = nullptr;
+  if (q.NeedsState()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<StatefulQueryOp> s,
+                     StatefulQueryOp::Make(q, rest_env, driven_by_clock));
+    rest_timed = s.get();
+    rest = s.get();
+    p->Add(StatefulKind(q), s.get());
+    p->chain_.push_back(std::move(s));
+  } else {
+    ASSIGN_OR_RETURN(std::unique_ptr<FilterProjectOp> f, FilterProjectOp::Make(q, rest_env));
+    rest = f.get();
+    p->Add("select", nullptr);
+    p->chain_.push_back(std::move(f));
+  }
+
+  if (q.join) {
+    const Table* tables[2] = {nullptr, nullptr};
+    const plan::StreamDef* sides[2] = {q.join->left.stream, q.join->right.stream};
+    for (int side = 0; side < 2; ++side)
+      if (sides[side]->is_table) tables[side] = ctx.table(sides[side]->name);
+    ASSIGN_OR_RETURN(std::unique_ptr<JoinOp> join,
+                     JoinOp::Make(q, env, rest, rest_timed, driven_by_clock, tables));
+    p->inputs_ = {{sides[0], join->left()}, {sides[1], join->right()}};
+    p->Add("join", join.get());
+    p->timed_ = join.get();
+    p->front_ = std::move(join);
+  } else if (q.pattern) {
+    ASSIGN_OR_RETURN(std::unique_ptr<PatternOp> pattern,
+                     PatternOp::Make(q, env, rest, rest_timed, driven_by_clock));
+    for (const plan::StreamDef* source : q.Sources())
+      p->inputs_.emplace_back(source, pattern->port(source));
+    p->Add("pattern", pattern.get());
+    p->timed_ = pattern.get();
+    p->front_ = std::move(pattern);
+  } else {
+    p->inputs_ = {{q.input, rest}};
+    p->timed_ = rest_timed;
+  }
+  for (size_t i = 0; i < p->operators_.size(); ++i)
+    p->operators_[i].id = q.id + "/" + std::to_string(i) + ":" + p->operators_[i].kind;
+  return p;
+}
+
+void Pipeline::Snapshot(StateWriter& w) const {
+  w.Section("pipeline", 1);
+  uint32_t stateful = 0;
+  for (const Operator& op : operators_) stateful += op.state != nullptr;
+  w.U32(stateful);
+  for (const Operator& op : operators_) {
+    if (!op.state) continue;
+    StateWriter part;
+    op.state->Snapshot(part);
+    w.Str(op.id);
+    w.Str(part.data());
+  }
+}
+
+Status Pipeline::Restore(StateReader& r) {
+  if (!r.Section("pipeline", 1)) return r.status();
+  uint32_t stateful = r.U32();
+  size_t next = 0;  // operators are written in pipeline order
+  for (uint32_t i = 0; i < stateful && r.ok(); ++i) {
+    std::string id = r.Str();
+    std::string data = r.Str();
+    if (!r.ok()) break;
+    while (next < operators_.size() && (!operators_[next].state || operators_[next].id != id))
+      ++next;
+    if (next == operators_.size()) {
+      std::string ids;
+      for (const Operator& op : operators_) ids += (ids.empty() ? "" : ", ") + op.id;
+      return Status::InvalidArgument("the saved state has operator '" + id + "', which query '" +
+                                     plan_.name + "' no longer has (its operators: " + ids + ")");
+    }
+    StateReader part(data);
+    operators_[next].state->Restore(part);
+    if (part.ok() && !part.at_end()) part.Fail("more state than operator '" + id + "' reads");
+    if (!part.ok())
+      return Status::InvalidArgument("operator '" + id + "': " + part.status().message());
+    ++next;
+  }
+  return r.status();
+}
+
+}  // namespace sluice::exec
