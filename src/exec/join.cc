@@ -37,7 +37,6 @@ Status JoinOp::Init() {
     }
     if (side.plan->window) {
       side.window = MakeWindow(*side.plan->window, schema, /*emit_on_arrival=*/false);
-      side.store = std::make_unique<RowStore>(schema);
     }
     side.chunk.Reset(schema);
     ports_[s].op = this;
@@ -94,7 +93,7 @@ void JoinOp::Arrive(int s, const Batch& batch) {
     AdvanceLocked(ts);
     if (!side.window) {
       // Nothing is kept: the arrival only probes.
-      if (side.plan->triggers) Probe(s, batch, r);
+      if (side.plan->triggers) Probe(s, batch, r, ts);
       continue;
     }
     if (side.window->IsLate(ts)) {
@@ -131,33 +130,38 @@ void JoinOp::Apply(int s, const EventChunk& chunk) {
   for (size_t i = 0; i < chunk.size(); ++i) {
     switch (chunk.kinds[i]) {
       case EventKind::kCurrent: {
-        uint32_t slot = side.store->Add(chunk.batch, i, chunk.batch.timestamp(i));
-        side.held.push_back(slot);
+        // It joins when the window emits it, at the time the window gives: its own for a batch
+        // window's events (as Siddhi's), the end of its delay for a delay window's.
+        if (side.plan->triggers) Probe(s, chunk.batch, i, chunk.emit_ts[i]);
+        // A side holds what its window holds: a delay window lets go of what it emits.
+        if (side.window->store().id(chunk.slots[i]) != chunk.ids[i]) break;
+        Held h{chunk.ids[i], chunk.slots[i]};
+        side.held.push_back(h);
         if (!side.key_columns.empty())
-          side.by_key[KeyOf(chunk.batch, i, side.key_columns)].push_back(slot);
-        if (side.plan->triggers) Probe(s, chunk.batch, i);
+          side.by_key[KeyOf(chunk.batch, i, side.key_columns)].push_back(h);
         break;
       }
       case EventKind::kExpired: {
-        // Most windows expire their oldest event; the others (sort, unique, ...) any of them.
-        auto same = [&](uint32_t slot) { return side.store->Equals(slot, chunk.batch, i); };
-        auto it = std::find_if(side.held.begin(), side.held.end(), same);
+        // By identity: NaN, NULL and repeated rows leave as they came. Most windows expire their
+        // oldest event; the others (sort, unique, ...) any of them.
+        uint64_t id = chunk.ids[i];
+        auto same = [id](const Held& h) { return h.id == id; };
+        auto it = !side.held.empty() && side.held.front().id == id
+                      ? side.held.begin()
+                      : std::find_if(side.held.begin(), side.held.end(), same);
         if (it == side.held.end()) break;
-        uint32_t slot = *it;
         side.held.erase(it);
         if (!side.key_columns.empty()) {
           auto k = side.by_key.find(KeyOf(chunk.batch, i, side.key_columns));
           if (k != side.by_key.end()) {
-            std::vector<uint32_t>& slots = k->second;
-            slots.erase(std::find(slots.begin(), slots.end(), slot));
-            if (slots.empty()) side.by_key.erase(k);
+            std::vector<Held>& list = k->second;
+            list.erase(std::find_if(list.begin(), list.end(), same));
+            if (list.empty()) side.by_key.erase(k);
           }
         }
-        side.store->Free(slot);
         break;
       }
       case EventKind::kReset:
-        for (uint32_t slot : side.held) side.store->Free(slot);
         side.held.clear();
         side.by_key.clear();
         break;
@@ -165,16 +169,17 @@ void JoinOp::Apply(int s, const EventChunk& chunk) {
   }
 }
 
-void JoinOp::Probe(int s, const Batch& from, size_t row) {
+void JoinOp::Probe(int s, const Batch& from, size_t row, int64_t ts) {
   const Side& mine = sides_[s];
   const Side& other = sides_[1 - s];
-  int64_t ts = from.timestamp(row);
   auto copy_mine = [&](Batch* out, size_t at) {
     out->CopyRowInto(from, row, at, mine.first_column);
   };
   candidates_.Clear();
   size_t matched = 0;
-  const RowStore* store = other.table ? &other.table->store() : other.store.get();
+  const RowStore* store = other.table    ? &other.table->store()
+                          : other.window ? &other.window->store()
+                                         : nullptr;
   if (other.table) {
     // A table: the row with the key, when ON gives the whole key; else every row.
     std::lock_guard<std::mutex> lock(other.table->mu());
@@ -185,14 +190,14 @@ void JoinOp::Probe(int s, const Batch& from, size_t row) {
     } else {
       slots_ = other.table->rows();
     }
-    BuildCandidates(s, from, row, *store, slots_.begin(), slots_.end(), false);
+    BuildCandidates(s, from, row, ts, *store, slots_.begin(), slots_.end(), false);
   } else if (other.window && !other.key_columns.empty()) {
     auto k = other.by_key.find(KeyOf(from, row, mine.key_columns));
     if (k != other.by_key.end())
-      BuildCandidates(s, from, row, *store, k->second.begin(), k->second.end(),
+      BuildCandidates(s, from, row, ts, *store, k->second.begin(), k->second.end(),
                       /*keys_equal=*/true);
   } else if (other.window) {
-    BuildCandidates(s, from, row, *store, other.held.begin(), other.held.end(), false);
+    BuildCandidates(s, from, row, ts, *store, other.held.begin(), other.held.end(), false);
   }
   if (other.table || (other.window && !other.held.empty())) {
     size_t n = candidates_.num_rows();
@@ -219,12 +224,12 @@ const std::string& JoinOp::KeyOf(const Batch& batch, size_t row, const std::vect
 }
 
 template <typename It>
-void JoinOp::BuildCandidates(int s, const Batch& from, size_t row, const RowStore& store, It begin,
-                             It end, bool keys_equal) {
+void JoinOp::BuildCandidates(int s, const Batch& from, size_t row, int64_t ts,
+                             const RowStore& store, It begin, It end, bool keys_equal) {
   const Side& mine = sides_[s];
   const Side& other = sides_[1 - s];
   for (It it = begin; it != end; ++it) {
-    uint32_t slot = *it;
+    uint32_t slot = SlotOf(*it);
     bool equal = true;
     for (const auto& [l, r] : keys_equal ? std::span<const std::pair<int, int>>()
                                          : std::span<const std::pair<int, int>>(equi_keys_)) {
@@ -232,7 +237,7 @@ void JoinOp::BuildCandidates(int s, const Batch& from, size_t row, const RowStor
       equal = equal && store.ValueEquals(slot, other_col, from.column(mine_col), row);
     }
     if (!equal) continue;
-    size_t at = candidates_.AddRow(from.timestamp(row));
+    size_t at = candidates_.AddRow(ts);
     candidates_.CopyRowInto(from, row, at, mine.first_column);
     store.CopyTo(slot, &candidates_, at, other.first_column);
   }
@@ -253,9 +258,11 @@ void JoinOp::SnapshotLocked(StateWriter& w) const {
     w.Bool(side.window != nullptr);
     if (!side.window) continue;
     side.window->Snapshot(w);
-    side.store->Snapshot(w);
     w.U64(side.held.size());
-    for (uint32_t slot : side.held) w.U32(slot);
+    for (const Held& h : side.held) {
+      w.U64(h.id);
+      w.U32(h.slot);
+    }
   }
 }
 
@@ -267,18 +274,21 @@ void JoinOp::RestoreLocked(StateReader& r) {
       return r.Fail("a join's sides differ from its state's");
     if (!side.window) continue;
     side.window->Restore(r);
-    side.store->Restore(r);
     side.held.clear();
     side.by_key.clear();
-    uint64_t n = r.Size(4);
+    const RowStore& store = side.window->store();
+    uint64_t n = r.Size(12);
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
-      uint32_t slot = r.U32();
-      if (slot >= side.store->capacity()) return r.Fail("a join side refers to a row it lacks");
-      side.held.push_back(slot);
+      Held h;
+      h.id = r.U64();
+      h.slot = r.U32();
+      if (h.slot >= store.capacity() || store.id(h.slot) != h.id)
+        return r.Fail("a join side refers to an event its window does not hold");
+      side.held.push_back(h);
       if (side.key_columns.empty()) continue;
       key_.clear();
-      for (int c : side.key_columns) side.store->AppendKey(slot, c, &key_);
-      side.by_key[key_].push_back(slot);
+      for (int c : side.key_columns) store.AppendKey(h.slot, c, &key_);
+      side.by_key[key_].push_back(h);
     }
   }
 }

@@ -36,17 +36,25 @@ class JoinOp final : public MultiStreamOp {
   BatchConsumer* right() { return &ports_[1]; }
 
  private:
+  // An event a side holds: its identity and its slot in the side's window store (EventChunk).
+  struct Held {
+    uint64_t id;
+    uint32_t slot;
+  };
+  static uint32_t SlotOf(const Held& h) { return h.slot; }
+  static uint32_t SlotOf(uint32_t slot) { return slot; }
   struct Side {
     const plan::JoinSidePlan* plan = nullptr;
     size_t first_column = 0;  // in the joined row
     std::unique_ptr<VecExpr> filter;
-    std::unique_ptr<Window> window;  // null: the side holds nothing (or is a table)
-    const Table* table = nullptr;    // a table side: its rows are what it holds
-    std::unique_ptr<RowStore> store;
-    std::deque<uint32_t> held;  // slots of what the window holds, oldest first
-    // With equality keys in ON: the held slots by their key values, oldest first per key, so that
-    // a probe touches only the rows that can match.
-    absl::flat_hash_map<std::string, std::vector<uint32_t>> by_key;
+    // null: the side holds nothing (or is a table). Its store keeps the events the side holds:
+    // each is stored once, in the window.
+    std::unique_ptr<Window> window;
+    const Table* table = nullptr;  // a table side: its rows are what it holds
+    std::deque<Held> held;         // what the window holds, oldest first
+    // With equality keys in ON: what it holds by key values, oldest first per key, so that a
+    // probe touches only the rows that can match.
+    absl::flat_hash_map<std::string, std::vector<Held>> by_key;
     std::vector<int> key_columns;  // this side's attributes in the equality keys
     EventChunk chunk;
   };
@@ -68,13 +76,14 @@ class JoinOp final : public MultiStreamOp {
   void RestoreLocked(StateReader& r) override;
   // Applies a window's output to its side: entries, expiries, resets; entries probe.
   void Apply(int side, const EventChunk& chunk);
-  void Probe(int side, const Batch& from, size_t row);
-  // Pairs row `row` of `from` (arriving on side `s`) with the other side's rows `[begin, end)`
-  // of `store` whose equality keys match (`keys_equal`: known to, from the key index), into
+  // Pairs row `row` of `from`, arriving on `side` at `ts`, with what the other side holds.
+  void Probe(int side, const Batch& from, size_t row, int64_t ts);
+  // Pairs row `row` of `from` (arriving on side `s` at `ts`) with the other side's rows `[begin,
+  // end)` of `store` whose equality keys match (`keys_equal`: known to, from the key index), into
   // candidates_.
   template <typename It>
-  void BuildCandidates(int s, const Batch& from, size_t row, const RowStore& store, It begin,
-                       It end, bool keys_equal);
+  void BuildCandidates(int s, const Batch& from, size_t row, int64_t ts, const RowStore& store,
+                       It begin, It end, bool keys_equal);
   int64_t Now() const { return env_.clock ? env_.clock->NowMillis() : 0; }
 
   const plan::QueryPlan& plan_;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
+#include <limits>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -51,6 +54,60 @@ TEST(JoinTest, AsyncSidesMeetEveryPairExactlyOnce) {
   EXPECT_EQ(q.rows_out, expected);
   EXPECT_EQ(q.events_in, 4u * kPerProducer);  // every event of both sides, once
   EXPECT_EQ(q.events_out, 4u * kPerProducer);
+}
+
+// Window contents leave a join side by identity (Core 2, event ids): a NaN price is not equal to
+// itself, and by value it never left WINDOW('length', 1), joining every later arrival. Repeated
+// rows and NULLs leave one at a time.
+TEST(JoinTest, EventsLeaveBySequenceNotByValue) {
+  AppOptions opts;
+  opts.playback = true;
+  auto loaded = AppRuntime::Load(
+      "CREATE STREAM T (sym STRING, p DOUBLE);\n"
+      "CREATE STREAM Q (sym STRING);\n"
+      "INSERT INTO J SELECT t.p FROM T WINDOW('length', 1) AS t\n"
+      "  JOIN Q WINDOW('length', 1) AS q ON t.sym = q.sym;\n"
+      "INSERT INTO K SELECT t.p FROM T WINDOW('length', 2) AS t\n"
+      "  JOIN Q WINDOW('length', 1) AS q ON t.sym = q.sym;\n",
+      opts);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  std::unique_ptr<AppRuntime> app = std::move(loaded).value();
+  std::vector<std::string> j, k;
+  auto collect = [](std::vector<std::string>* rows) {
+    return [rows](const OutputBatch& out) {
+      const Column& p = out.batch->column(0);
+      for (size_t r = 0; r < out.batch->num_rows(); ++r)
+        rows->push_back(!p.IsNull(r) && std::isnan(p.doubles()[r]) ? "NaN"
+                                                                   : p.GetValue(r).ToString());
+    };
+  };
+  ASSERT_TRUE(app->AddCallback("J", collect(&j)).ok());
+  ASSERT_TRUE(app->AddCallback("K", collect(&k)).ok());
+  ASSERT_TRUE(app->Start().ok());
+  InputHandler* t = app->GetInputHandler("T");
+  InputHandler* q = app->GetInputHandler("Q");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // Send refuses a NaN; a batch carries it as it is.
+  Batch b(t->schema());
+  b.AddRow(1);
+  b.column(0).SetString(0, b.arena().Add("a"));
+  b.column(1).SetDouble(0, nan);
+  ASSERT_TRUE(t->SendBatch(b).ok());
+  ASSERT_TRUE(t->Send(2, {Value("a"), Value(1.5)}).ok());  // the NaN leaves J's side
+  ASSERT_TRUE(q->Send(3, {Value("a")}).ok());
+  ASSERT_TRUE(t->Send(4, {Value("a"), Value::Null()}).ok());
+  ASSERT_TRUE(t->Send(5, {Value("a"), Value::Null()}).ok());
+  ASSERT_TRUE(t->Send(6, {Value("a"), Value(2.5)}).ok());
+  ASSERT_TRUE(q->Send(7, {Value("a")}).ok());
+  ASSERT_TRUE(app->Shutdown().ok());
+  // J: 1.5 joins q@3; then each arrival joins q@3 as it comes (NULL, NULL, 2.5); 2.5 joins q@7.
+  EXPECT_EQ(j, (std::vector<std::string>{"1.5", "NULL", "NULL", "2.5", "2.5"}));
+  // K holds two: at q@3 the NaN and 1.5; at q@7 the second NULL and 2.5.
+  ASSERT_EQ(k.size(), 7u);
+  EXPECT_EQ(k[0], "NaN");
+  EXPECT_EQ(k[1], "1.5");
+  EXPECT_EQ(k[5], "NULL");
+  EXPECT_EQ(k[6], "2.5");
 }
 
 }  // namespace

@@ -21,6 +21,8 @@ void EventChunk::AddReset(int64_t ts) {
   batch.AddRow(ts);
   kinds.push_back(EventKind::kReset);
   emit_ts.push_back(ts);
+  ids.push_back(0);
+  slots.push_back(0);
 }
 
 RowStore::RowStore(const Schema& schema) {
@@ -36,6 +38,7 @@ uint32_t RowStore::Add(const Batch& in, size_t row, int64_t ts) {
   } else {
     slot = static_cast<uint32_t>(ts_.size());
     ts_.push_back(0);
+    ids_.push_back(0);
     for (Col& c : cols_) {
       c.valid.push_back(0);
       switch (c.type) {
@@ -58,6 +61,7 @@ uint32_t RowStore::Add(const Batch& in, size_t row, int64_t ts) {
 
 void RowStore::Overwrite(uint32_t slot, const Batch& in, size_t row, int64_t ts) {
   ts_[slot] = ts;
+  ids_[slot] = next_id_++;
   for (size_t i = 0; i < cols_.size(); ++i) {
     Col& c = cols_[i];
     const Column& src = in.column(i);
@@ -99,16 +103,6 @@ void RowStore::CopyTo(uint32_t slot, Batch* out, size_t row, size_t first_column
   }
 }
 
-bool RowStore::Equals(uint32_t slot, const Batch& in, size_t row) const {
-  for (size_t i = 0; i < cols_.size(); ++i) {
-    const Column& col = in.column(i);
-    bool null = !cols_[i].valid[slot];
-    if (null != col.IsNull(row)) return false;
-    if (!null && !ValueEquals(slot, static_cast<int>(i), col, row)) return false;
-  }
-  return true;
-}
-
 bool RowStore::ValueEquals(uint32_t slot, int col, const Column& in, size_t row) const {
   const Col& c = cols_[static_cast<size_t>(col)];
   if (!c.valid[slot] || in.IsNull(row)) return false;
@@ -124,6 +118,7 @@ bool RowStore::ValueEquals(uint32_t slot, int col, const Column& in, size_t row)
 }
 
 void RowStore::Free(uint32_t slot) {
+  ids_[slot] = 0;
   free_.push_back(slot);
   --live_;
 }
@@ -132,6 +127,8 @@ void RowStore::AppendTo(uint32_t slot, EventKind kind, int64_t emit_ts, EventChu
   size_t row = out->batch.AddRow(ts_[slot]);
   out->kinds.push_back(kind);
   out->emit_ts.push_back(emit_ts);
+  out->ids.push_back(ids_[slot]);
+  out->slots.push_back(slot);
   CopyTo(slot, &out->batch, row);
 }
 
@@ -166,8 +163,10 @@ int RowStore::Compare(uint32_t a, uint32_t b, int col) const {
 void RowStore::Snapshot(StateWriter& w) const {
   w.Section("rows", 1);
   w.Vec(ts_);
+  w.Vec(ids_);
   w.Vec(free_);
   w.U64(live_);
+  w.U64(next_id_);
   w.U64(cols_.size());
   for (const Col& c : cols_) {
     w.U8(static_cast<uint8_t>(c.type));
@@ -190,8 +189,11 @@ void RowStore::Snapshot(StateWriter& w) const {
 void RowStore::Restore(StateReader& r) {
   if (!r.Section("rows", 1)) return;
   ts_ = r.Vec<int64_t>();
+  ids_ = r.Vec<uint64_t>();
   free_ = r.Vec<uint32_t>();
   live_ = r.U64();
+  next_id_ = r.U64();
+  if (ids_.size() != ts_.size()) return r.Fail("a window's rows do not add up");
   if (r.U64() != cols_.size()) return r.Fail("a window's rows have another schema");
   for (Col& c : cols_) {
     if (r.U8() != static_cast<uint8_t>(c.type)) return r.Fail("a window's rows have another type");
@@ -273,6 +275,7 @@ class LengthWindow final : public Window {
     store_.Snapshot(w);
     WriteSlots(w, fifo_);
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/length", 1)) return;
     store_.Restore(r);
@@ -321,6 +324,7 @@ class TimeWindow final : public Window {
     WriteSlots(w, fifo_);
     w.I64(now_);
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/time", 1)) return;
     store_.Restore(r);
@@ -363,6 +367,7 @@ class ExternalTimeWindow final : public Window {
     w.Vec(wtime_);
     w.I64(now_);
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/externalTime", 1)) return;
     store_.Restore(r);
@@ -387,6 +392,7 @@ class BatchEmitter {
  public:
   BatchEmitter(const Schema& s, bool emit_on_arrival) : store_(s), on_arrival_(emit_on_arrival) {}
   RowStore& store() { return store_; }
+  const RowStore& store() const { return store_; }
   void Arrive(uint32_t slot, int64_t ts, EventChunk* out) {
     if (on_arrival_) store_.AppendTo(slot, EventKind::kCurrent, ts, out);
   }
@@ -444,6 +450,7 @@ class LengthBatchWindow final : public Window {
     emitter_.Snapshot(w);
     WriteSlots(w, batch_);
   }
+  const RowStore& store() const override { return emitter_.store(); }
   void Restore(StateReader& r) override {
     if (!r.Section("window/lengthBatch", 1)) return;
     emitter_.Restore(r);
@@ -534,6 +541,7 @@ class TimeBatchWindow final : public Window {
       WriteSlots(w, slots);
     }
   }
+  const RowStore& store() const override { return emitter_.store(); }
   void Restore(StateReader& r) override {
     if (!r.Section("window/timeBatch", 1)) return;
     emitter_.Restore(r);
@@ -635,6 +643,7 @@ class HoppingWindow final : public Window {
     w.I64(last_closed_);
     w.I64(now_);
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/sliding", 1)) return;
     store_.Restore(r);
@@ -741,6 +750,7 @@ class SessionWindow final : public Window {
       WriteSlots(w, session.events);
     }
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/session", 1)) return;
     store_.Restore(r);
@@ -807,6 +817,7 @@ class SortWindow final : public Window {
     store_.Snapshot(w);
     WriteSlots(w, sorted_);
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/sort", 1)) return;
     store_.Restore(r);
@@ -856,6 +867,7 @@ class UniqueWindow final : public Window {
       w.U32(slot);
     }
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/unique", 1)) return;
     store_.Restore(r);
@@ -941,6 +953,7 @@ class FrequentWindow final : public Window {
       w.I64(counts_.at(key));
     }
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/frequent", 1)) return;
     store_.Restore(r);
@@ -1028,6 +1041,7 @@ class LossyFrequentWindow final : public Window {
       w.U32(events_.at(key));
     }
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/lossyFrequent", 1)) return;
     store_.Restore(r);
@@ -1119,6 +1133,7 @@ class ExpressionWindow final : public Window {
     WriteSlots(w, fifo_);
     for (const auto& a : aggs_) a->Snapshot(w);
   }
+  const RowStore& store() const override { return store_; }
   void Restore(StateReader& r) override {
     if (!r.Section("window/expression", 1)) return;
     store_.Restore(r);

@@ -29,10 +29,15 @@ enum class EventKind : uint8_t { kCurrent, kExpired, kReset };
 // an expired event, the close time for a batch that closes.
 // A window that closes several times at once (a batch per period, a session per key) marks the end
 // of each closing with Break(), so that each closing is aggregated on its own.
+// Each event also carries its identity in the window: `ids` (a sequence number, never reused;
+// 0 for a reset) and `slots` (where the window's store() keeps it while the window holds it), so
+// that what leaves is found by identity, never by comparing values.
 struct EventChunk {
   Batch batch;
   std::vector<EventKind> kinds;
   std::vector<int64_t> emit_ts;
+  std::vector<uint64_t> ids;
+  std::vector<uint32_t> slots;
   std::vector<size_t> breaks;  // ends of closings, ascending
 
   void Reset(const Schema& schema) {
@@ -43,6 +48,8 @@ struct EventChunk {
     batch.Clear();
     kinds.clear();
     emit_ts.clear();
+    ids.clear();
+    slots.clear();
     breaks.clear();
   }
   size_t size() const { return kinds.size(); }
@@ -53,13 +60,17 @@ struct EventChunk {
   }
 };
 
-// Events kept by a window, in slots that stay put until freed. Strings are owned per slot.
+// Events kept by a window, in slots that stay put until freed. Strings are owned per slot. Each
+// event stored (by Add or Overwrite) gets an id, a sequence number that is never reused: the
+// event's identity while the store keeps it.
 class RowStore {
  public:
   explicit RowStore(const Schema& schema);
   uint32_t Add(const Batch& in, size_t row, int64_t ts);
   void Free(uint32_t slot);
   int64_t ts(uint32_t slot) const { return ts_[slot]; }
+  // The id of the event in `slot`; 0 once the slot is freed.
+  uint64_t id(uint32_t slot) const { return ids_[slot]; }
   size_t live() const { return live_; }
   // Slots made so far, live or free.
   size_t capacity() const { return ts_.size(); }
@@ -74,9 +85,6 @@ class RowStore {
   // Writes the event in `slot` into row `row` of `out`, from column `first_column` on (strings
   // into out's arena).
   void CopyTo(uint32_t slot, Batch* out, size_t row, size_t first_column = 0) const;
-  // Whether `slot` holds the same values as row `row` of `in` (times aside: an expired copy of an
-  // event carries its expiry time).
-  bool Equals(uint32_t slot, const Batch& in, size_t row) const;
   // Whether attribute `col` of `slot` equals row `row` of `in` (same physical type); NULL equals
   // nothing, as in SQL.
   bool ValueEquals(uint32_t slot, int col, const Column& in, size_t row) const;
@@ -96,8 +104,10 @@ class RowStore {
   };
   std::vector<Col> cols_;
   std::vector<int64_t> ts_;
+  std::vector<uint64_t> ids_;
   std::vector<uint32_t> free_;
   size_t live_ = 0;
+  uint64_t next_id_ = 1;
 };
 
 class Window {
@@ -117,6 +127,9 @@ class Window {
   // Windows kept per key of the query (SESSION per GROUP BY key): the key of the event that the
   // next Add gets, as bytes (common/row_key.h). Others ignore it.
   virtual void SetKey(std::string_view key) {}
+  // Where the events of its chunks are kept (EventChunk::slots) while it holds them: an operator
+  // that keeps what the window holds (a join side) reads them there instead of copying them.
+  virtual const RowStore& store() const = 0;
   // The window's state: the events it holds and where its time stands (exec/state/state_io.h).
   // Restore into a window made from the same plan; a bad state fails the reader.
   virtual void Snapshot(StateWriter& w) const = 0;

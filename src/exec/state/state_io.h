@@ -45,7 +45,9 @@ class StateWriter {
   std::string Take() { return std::move(out_); }
 
  private:
-  void Raw(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
+  void Raw(const void* p, size_t n) {
+    if (n) out_.append(static_cast<const char*>(p), n);  // an empty column's buffer may be null
+  }
   std::string out_;
 };
 
@@ -109,6 +111,7 @@ class StateReader {
     return v;
   }
   void Raw(void* p, size_t n) {
+    if (n == 0) return;  // an empty column's buffer may be null
     if (!ok() || data_.size() - pos_ < n) {
       Fail("the data ends early");
       std::memset(p, 0, n);
