@@ -3,7 +3,8 @@
 // Golden cases: every folder of tests/e2e/ holds app.sql and either
 //   input.jsonl + expected.jsonl       `sluice replay app.sql input.jsonl` prints exactly expected
 //   expected_errors.txt                `sluice check app.sql` fails and prints every line of it
-// and optionally expected_stderr.txt (lines that stderr must contain) and expected_exit (a code).
+// and optionally expected_changelog.jsonl (what `replay --changelog` prints), expected_stderr.txt
+// (lines that stderr must contain) and expected_exit (a code).
 //
 // Seed apps: every app of the seed documents is checked against the expectation on its first line.
 #include <fcntl.h>
@@ -117,6 +118,10 @@ TEST_P(GoldenCase, MatchesExpectedOutput) {
       EXPECT_FALSE(parser.parse(line).get(doc)) << "not valid JSON: " << line;
     }
     EXPECT_EQ(r.exit_code, expected_exit) << r.err;
+    if (fs::exists(dir / "expected_changelog.jsonl")) {
+      r = RunIn(dir, "replay --changelog app.sql input.jsonl");
+      EXPECT_EQ(r.out, ReadAll(dir / "expected_changelog.jsonl")) << "stderr:\n" << r.err;
+    }
   } else {
     r = RunIn(dir, "check app.sql");
     if (fs::exists(dir / "expected_errors.txt")) {
@@ -709,6 +714,29 @@ TEST_F(CliTest, SigtermStopsARunWaitingForStdinAndSaysWhatWasLeft) {
   EXPECT_NE(r.err.find("stopped by SIGTERM before the sources ended: S read 0 lines of stdin"),
             std::string::npos)
       << r.err;
+}
+
+// Sinks in changelog mode say what each row does: a running aggregate's +I then +U.
+TEST_F(CliTest, RunChangelogWritesChangeKindsToSinks) {
+  Write("app.sql",
+        "CREATE STREAM S (k STRING, v INT) WITH ('type'='source', 'connector'='file', "
+        "'path'='in.jsonl');\n"
+        "CREATE STREAM J (k STRING, total BIGINT) WITH ('type'='sink', 'connector'='file', "
+        "'path'='j.jsonl');\n"
+        "CREATE STREAM C (k STRING, total BIGINT) WITH ('type'='sink', 'connector'='file', "
+        "'path'='c.csv', 'format'='csv', 'header'='true');\n"
+        "INSERT INTO J SELECT k, sum(v) AS total FROM S GROUP BY k;\n"
+        "INSERT INTO C SELECT k, total FROM J;\n");
+  Write("in.jsonl", "[\"a\",1]\n[\"a\",2]\n");
+  CommandResult r = RunIn(dir_, "run --quiet --changelog app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadAll(dir_ / "j.jsonl"),
+            "{\"op\":\"+I\",\"data\":{\"k\":\"a\",\"total\":1}}\n"
+            "{\"op\":\"+U\",\"data\":{\"k\":\"a\",\"total\":3}}\n");
+  // The kinds carry through a projection (Flink: a projection of a changelog is a changelog).
+  EXPECT_EQ(ReadAll(dir_ / "c.csv"), "op,k,total\n+I,a,1\n+U,a,3\n");
+  r = RunIn(dir_, "run --quiet app.sql");
+  EXPECT_EQ(ReadAll(dir_ / "j.jsonl"), "{\"k\":\"a\",\"total\":1}\n{\"k\":\"a\",\"total\":3}\n");
 }
 
 TEST_F(CliTest, ProgressIsShownWhenAskedAndRelativePathsFollowTheApp) {

@@ -23,7 +23,8 @@ using testing::ReadAll;
 // An app in playback whose output is gathered as `sluice replay` prints it.
 struct PlaybackApp {
   std::unique_ptr<AppRuntime> app;
-  std::string out;
+  std::string out;        // as `sluice replay` prints it
+  std::string changelog;  // as `sluice replay --changelog` prints it, tables' changes included
 
   explicit PlaybackApp(const std::string& text) {
     AppOptions options;
@@ -32,9 +33,17 @@ struct PlaybackApp {
     EXPECT_TRUE(loaded.ok()) << loaded.status().message();
     if (!loaded.ok()) return;
     app = std::move(loaded).value();
-    EXPECT_TRUE(app->AddOutputCallback(
-                       [this](const OutputBatch& b) { runtime::AppendReplayOutput(&out, b); })
+    EXPECT_TRUE(app->AddOutputCallback([this](const OutputBatch& b) {
+                     runtime::AppendReplayOutput(&out, b);
+                     runtime::AppendReplayOutput(&changelog, b, /*changelog=*/true);
+                   })
                     .ok());
+    for (const std::string& table : app->TableNames())
+      EXPECT_TRUE(app->AddCallback(table,
+                                   [this](const OutputBatch& b) {
+                                     runtime::AppendReplayOutput(&changelog, b, /*changelog=*/true);
+                                   })
+                      .ok());
     EXPECT_TRUE(app->Start().ok());
   }
   // Plays lines [from, to); malformed lines are the case's own business (they are skipped).
@@ -77,16 +86,17 @@ TEST_P(StateRestore, AtEveryLineGivesTheUninterruptedOutput) {
     before.Play(input, 0, cut);
     Result<std::string> state = before.app->SnapshotState();
     ASSERT_TRUE(state.ok()) << state.status().message();
-    std::string out = before.out;  // what the first app printed before it stopped
+    std::string out = before.changelog;  // what the first app printed before it stopped
 
     PlaybackApp after(text);
     Status st = after.app->RestoreState(*state);
     ASSERT_TRUE(st.ok()) << "after line " << cut << ": " << st.message();
     after.Play(input, cut, input.size());
     after.Finish();
-    EXPECT_EQ(out + after.out, whole.out)
+    EXPECT_EQ(out + after.changelog, whole.changelog)
         << "restored after line " << cut << " of " << input.size();
-    if (out + after.out != whole.out) break;  // one cut is enough to see what went wrong
+    if (out + after.changelog != whole.changelog)
+      break;  // one cut is enough to see what went wrong
   }
 }
 

@@ -155,10 +155,12 @@ std::string SourcesSummary(const std::vector<sluice::SourceStats>& sources, bool
 }
 
 // Prints what queries insert, as {"stream":"Out","ts":1000,"data":{...}} lines.
-sluice::OutputCallback PrintEvents() {
-  return [](const sluice::OutputBatch& out) {
+// With `changelog`, each line also says its change kind ("op":"+U"), and tables' changelogs are
+// printed too.
+sluice::OutputCallback PrintEvents(bool changelog) {
+  return [changelog](const sluice::OutputBatch& out) {
     std::string lines;
-    sluice::runtime::AppendReplayOutput(&lines, out);
+    sluice::runtime::AppendReplayOutput(&lines, out, changelog);
     if (g_output_failed.load()) return;
     if (std::fwrite(lines.data(), 1, lines.size(), stdout) != lines.size())
       g_output_failed.store(true);
@@ -233,8 +235,16 @@ int Explain(const std::string& app_path) {
 }
 
 struct ReplayOptions {
-  bool stats = false, final_flush = true, strict = false, progress = false, quiet = false;
+  bool stats = false, final_flush = true, strict = false, progress = false, quiet = false,
+       changelog = false;
 };
+
+// Prints what queries insert (and, with `changelog`, every table's changes) on stdout.
+void AddPrinter(sluice::AppRuntime* app, bool changelog) {
+  app->AddOutputCallback(PrintEvents(changelog));
+  if (changelog)
+    for (const std::string& table : app->TableNames()) app->AddCallback(table, PrintEvents(true));
+}
 
 int Replay(const std::string& app_path, const std::string& events_path, const ReplayOptions& o) {
   std::string text;
@@ -248,7 +258,7 @@ int Replay(const std::string& app_path, const std::string& events_path, const Re
   }
   std::unique_ptr<sluice::AppRuntime> app = std::move(loaded).value();
   if (!app->warnings().empty()) Err(app->warnings());
-  app->AddOutputCallback(PrintEvents());
+  AddPrinter(app.get(), o.changelog);
   app->Start();
 
   std::ifstream file;
@@ -330,7 +340,7 @@ int Replay(const std::string& app_path, const std::string& events_path, const Re
 
 struct RunOptions {
   bool print = false, stats = false, final_flush = true, strict = false, progress = false,
-       quiet = false;
+       quiet = false, changelog = false;
   double stats_interval = 1.0, duration = 0;
   int metrics_port = -1;
 };
@@ -356,6 +366,7 @@ int Run(const std::string& app_path, const RunOptions& o) {
   sluice::AppOptions opts = OptionsFor(app_path);
   opts.start_connectors = true;
   opts.final_flush = o.final_flush;
+  opts.changelog = o.changelog;
   auto loaded = sluice::AppRuntime::Load(text, opts);
   if (!loaded.ok()) {
     Err(loaded.status().message());
@@ -363,7 +374,7 @@ int Run(const std::string& app_path, const RunOptions& o) {
   }
   std::unique_ptr<sluice::AppRuntime> app = std::move(loaded).value();
   if (!app->warnings().empty()) Err(app->warnings());
-  if (o.print) app->AddOutputCallback(PrintEvents());
+  if (o.print) AddPrinter(app.get(), o.changelog);
   sluice::Status st = app->Start();
   if (!st.ok()) {
     Err("sluice: " + st.message());
@@ -523,6 +534,8 @@ int main(int argc, char** argv) {
   replay->add_flag("--progress", replay_opts.progress,
                    "show a progress line even when stderr is not a terminal");
   replay->add_flag("--quiet", replay_opts.quiet, "show no progress line");
+  replay->add_flag("--changelog", replay_opts.changelog,
+                   "print each row's change kind (\"op\": +I, -U, +U, -D) and tables' changes");
 
   CLI::App* run = cli.add_subcommand(
       "run", "Run an app live with its connectors (files, stdin/stdout, generator, kafka)");
@@ -546,6 +559,9 @@ int main(int argc, char** argv) {
   run->add_flag("--progress", run_opts.progress,
                 "show a progress line even when stderr is not a terminal");
   run->add_flag("--quiet", run_opts.quiet, "print no start line and no progress line");
+  run->add_flag("--changelog", run_opts.changelog,
+                "sinks write each row's change kind: {\"op\":\"+U\",\"data\":{...}} in JSON, "
+                "the kind first in CSV (with --print, also printed, with tables' changes)");
 
   try {
     cli.parse(argc, argv);

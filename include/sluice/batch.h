@@ -138,6 +138,12 @@ class Column {
   std::vector<uint8_t> valid_;
 };
 
+// How a row changes its stream's results, as Flink's RowKind: an insert; the row an update
+// replaces (update-before) and the row it puts in its place (update-after); a delete.
+enum class ChangeKind : uint8_t { kInsert, kUpdateBefore, kUpdateAfter, kDelete };
+// "+I", "-U", "+U", "-D".
+const char* ChangeKindName(ChangeKind kind);
+
 class Batch {
  public:
   Batch() = default;
@@ -157,6 +163,20 @@ class Batch {
   const int64_t* timestamps() const { return timestamps_.data(); }
   int64_t timestamp(size_t row) const { return timestamps_[row]; }
   StringArena& arena() { return arena_; }
+
+  // Each row's change kind. Every row is an insert until one is set otherwise: a batch of
+  // inserts keeps no kinds at all.
+  bool has_kinds() const { return !kinds_.empty(); }
+  ChangeKind kind(size_t row) const { return kinds_.empty() ? ChangeKind::kInsert : kinds_[row]; }
+  void SetKind(size_t row, ChangeKind kind) {
+    if (kinds_.empty()) {
+      if (kind == ChangeKind::kInsert) return;
+      kinds_.assign(num_rows(), ChangeKind::kInsert);
+    }
+    kinds_[row] = kind;
+  }
+  // Makes every row an insert again.
+  void ClearKinds() { kinds_.clear(); }
 
   // Sets the row count of every column and of the timestamps; new rows are NULL.
   void Resize(size_t n);
@@ -181,6 +201,7 @@ class Batch {
  private:
   std::vector<Column> columns_;
   std::vector<int64_t> timestamps_;
+  std::vector<ChangeKind> kinds_;  // empty: all inserts
   StringArena arena_;
 };
 

@@ -45,9 +45,13 @@ struct AppOptions {
   // results are complete. False keeps what has not closed open until shutdown
   // (`--no-final-flush`). An embedder sending events itself calls FinishInput() directly.
   bool final_flush = true;
+  // Sinks write each row with its change kind (`--changelog`): {"op":"+U","data":{...}} in JSON,
+  // the kind as the first field in CSV.
+  bool changelog = false;
 };
 
-// What a query inserted into a stream: one batch of rows of `schema`, with their timestamps.
+// What a query inserted into a stream: one batch of rows of `schema`, with their timestamps and
+// change kinds (batch->kind(row): +I, -U, +U, -D). A table's stream is its changelog.
 struct OutputBatch {
   std::string_view stream;
   const Schema* schema = nullptr;
@@ -137,6 +141,8 @@ class AppRuntime {
   virtual std::string Explain() const = 0;
   virtual const Schema* GetSchema(std::string_view stream) const = 0;
   virtual std::vector<std::string> StreamNames() const = 0;
+  // The tables; AddCallback on one gets its changelog (+I, -U and +U, -D).
+  virtual std::vector<std::string> TableNames() const = 0;
   virtual AppStats Stats() const = 0;
   // Warnings found while loading, formatted like errors.
   virtual const std::string& warnings() const = 0;

@@ -224,13 +224,29 @@ void Batch::Reset(const Schema& schema) {
   Clear();
 }
 
+const char* ChangeKindName(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kInsert:
+      return "+I";
+    case ChangeKind::kUpdateBefore:
+      return "-U";
+    case ChangeKind::kUpdateAfter:
+      return "+U";
+    case ChangeKind::kDelete:
+      return "-D";
+  }
+  return "+I";
+}
+
 void Batch::Resize(size_t n) {
   timestamps_.resize(n);
+  if (!kinds_.empty()) kinds_.resize(n, ChangeKind::kInsert);
   for (Column& c : columns_) c.Resize(n);
 }
 
 void Batch::Clear() {
   timestamps_.clear();
+  kinds_.clear();
   for (Column& c : columns_) c.Clear();
   arena_.Reset();
 }
@@ -238,6 +254,7 @@ void Batch::Clear() {
 size_t Batch::AddRow(int64_t ts) {
   size_t row = timestamps_.size();
   timestamps_.push_back(ts);
+  if (!kinds_.empty()) kinds_.push_back(ChangeKind::kInsert);
   for (Column& c : columns_) c.AppendNull();
   return row;
 }
@@ -252,6 +269,8 @@ void Batch::AppendRows(const Batch& src, size_t from, size_t to) {
   size_t n = to - from;
   Resize(base + n);
   std::memcpy(timestamps() + base, src.timestamps() + from, n * sizeof(int64_t));
+  if (src.has_kinds())
+    for (size_t i = 0; i < n; ++i) SetKind(base + i, src.kind(from + i));
   for (size_t c = 0; c < src.num_columns(); ++c) {
     const Column& s = src.column(c);
     Column& d = columns_[c];

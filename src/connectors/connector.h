@@ -134,6 +134,7 @@ class StagedSink : public Sink, public exec::StagedWork {
 };
 
 Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def);
-Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def);
+// `changelog`: each row says its change kind (connectors/sink_format.h).
+Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def, bool changelog = false);
 
 }  // namespace sluice::connectors

@@ -13,16 +13,12 @@
 #include "connectors/connector.h"
 #include "connectors/csv_codec.h"
 #include "connectors/json_codec.h"
+#include "connectors/sink_format.h"
 #include "exec/event_time.h"
 
 namespace sluice::connectors {
 
 namespace {
-
-std::string Prop(const plan::StreamDef& def, const std::string& key, const std::string& dflt) {
-  auto it = def.connector->properties.find(key);
-  return it == def.connector->properties.end() ? dflt : it->second;
-}
 
 constexpr size_t kMaxBatch = 1024;
 
@@ -166,10 +162,8 @@ class LineSource final : public Source {
 
 class FileSink final : public StagedSink {
  public:
-  FileSink(const plan::StreamDef& def, std::string path) : def_(def), path_(std::move(path)) {
-    csv_ = def.connector->format == "csv";
-    std::string delim = Prop(def, "delimiter", ",");
-    delimiter_ = delim.empty() ? ',' : delim[0];
+  FileSink(const plan::StreamDef& def, std::string path, bool changelog)
+      : def_(def), path_(std::move(path)), format_(SinkFormatOf(def, changelog)) {
     bool b = false;
     header_ = ParseBool(Prop(def, "header", "false"), &b) && b;
   }
@@ -188,9 +182,10 @@ class FileSink final : public StagedSink {
         return Status::IoError("stream '" + def_.name + "': cannot write '" + path_ +
                                "': " + std::strerror(errno));
     }
-    if (csv_ && header_) {
+    if (format_.csv && header_) {
       std::string header;
-      AppendCsvHeader(&header, def_.schema, delimiter_);
+      if (format_.changelog) header = std::string("op") + format_.delimiter;
+      AppendCsvHeader(&header, def_.schema, format_.delimiter);
       RETURN_IF_ERROR(Write(header, {static_cast<uint32_t>(header.size())}));
     }
     return Status::OK();
@@ -198,12 +193,7 @@ class FileSink final : public StagedSink {
 
  private:
   void Encode(const Batch& batch, size_t row, std::string* out) override {
-    if (csv_) {
-      AppendCsvRow(out, def_.schema, batch, row, delimiter_);
-    } else {
-      AppendJsonObject(out, def_.schema, batch, row);
-      out->push_back('\n');
-    }
+    AppendSinkRow(format_, def_.schema, batch, row, out);
   }
 
   Status Write(std::string_view bytes, const std::vector<uint32_t>&) override {
@@ -228,8 +218,7 @@ class FileSink final : public StagedSink {
 
   const plan::StreamDef& def_;
   std::string path_;
-  bool csv_ = false;
-  char delimiter_ = ',';
+  SinkFormat format_;
   bool header_ = false;
   FILE* file_ = nullptr;  // used under the write lock only (StagedSink)
 };
@@ -238,7 +227,7 @@ class FileSink final : public StagedSink {
 
 Result<std::unique_ptr<Source>> MakeGeneratorSource(const plan::StreamDef& def);
 Result<std::unique_ptr<Source>> MakeKafkaSource(const plan::StreamDef& def);
-Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def);
+Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def, bool changelog);
 
 Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def) {
   const std::string& c = def.connector->connector;
@@ -249,14 +238,15 @@ Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def) {
   return Status::NotSupported("not supported yet: source connector '" + c + "'");
 }
 
-Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def) {
+Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def, bool changelog) {
   const std::string& c = def.connector->connector;
   if (c == "file" || c == "stdout") {
-    auto sink = std::make_unique<FileSink>(def, c == "file" ? Prop(def, "path", "") : "");
+    auto sink =
+        std::make_unique<FileSink>(def, c == "file" ? Prop(def, "path", "") : "", changelog);
     RETURN_IF_ERROR(sink->Open());
     return std::unique_ptr<Sink>(std::move(sink));
   }
-  if (c == "kafka") return MakeKafkaSink(def);
+  if (c == "kafka") return MakeKafkaSink(def, changelog);
   return Status::NotSupported("not supported yet: sink connector '" + c + "'");
 }
 

@@ -19,16 +19,12 @@
 #include "connectors/connector.h"
 #include "connectors/csv_codec.h"
 #include "connectors/json_codec.h"
+#include "connectors/sink_format.h"
 #include "exec/event_time.h"
 
 namespace sluice::connectors {
 
 namespace {
-
-std::string Prop(const plan::StreamDef& def, const std::string& key, const std::string& dflt) {
-  auto it = def.connector->properties.find(key);
-  return it == def.connector->properties.end() ? dflt : it->second;
-}
 
 // "60s", "500ms", "2m" or plain milliseconds.
 int64_t DurationMs(const std::string& text, int64_t dflt) {
@@ -223,8 +219,8 @@ class KafkaSource final : public Source {
 
 class KafkaSink final : public StagedSink {
  public:
-  explicit KafkaSink(const plan::StreamDef& def) : def_(def) {
-    csv_ = def.connector->format == "csv";
+  KafkaSink(const plan::StreamDef& def, bool changelog)
+      : def_(def), format_(SinkFormatOf(def, changelog)) {
     topic_ = Prop(def, "topic", def.name);
   }
   ~KafkaSink() override { Close(); }
@@ -251,11 +247,8 @@ class KafkaSink final : public StagedSink {
  private:
   void Encode(const Batch& batch, size_t row, std::string* out) override {
     size_t start = out->size();
-    if (csv_)
-      AppendCsvRow(out, def_.schema, batch, row, ',');
-    else
-      AppendJsonObject(out, def_.schema, batch, row);
-    if (out->size() > start && out->back() == '\n') out->pop_back();
+    AppendSinkRow(format_, def_.schema, batch, row, out);
+    if (out->size() > start && out->back() == '\n') out->pop_back();  // a message, not a line
   }
 
   // Produces each message; a full local queue is backpressure: it waits for deliveries here,
@@ -309,7 +302,7 @@ class KafkaSink final : public StagedSink {
   }
 
   const plan::StreamDef& def_;
-  bool csv_ = false;
+  SinkFormat format_;
   std::string topic_;
   KafkaHandle rk_;  // produced to under the write lock only (StagedSink)
 };
@@ -320,8 +313,8 @@ Result<std::unique_ptr<Source>> MakeKafkaSource(const plan::StreamDef& def) {
   return std::unique_ptr<Source>(new KafkaSource(def));
 }
 
-Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def) {
-  auto sink = std::make_unique<KafkaSink>(def);
+Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def, bool changelog) {
+  auto sink = std::make_unique<KafkaSink>(def, changelog);
   RETURN_IF_ERROR(sink->Open());
   return std::unique_ptr<Sink>(std::move(sink));
 }

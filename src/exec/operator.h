@@ -21,8 +21,6 @@ class BatchConsumer {
  public:
   virtual ~BatchConsumer() = default;
   virtual void Push(const Batch& batch) = 0;
-  // The clock moved to `now_ms` with no event (playback's advance_to, a live timer tick).
-  virtual void OnTime(int64_t now_ms) {}
 };
 
 class StateWriter;

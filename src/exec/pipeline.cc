@@ -45,7 +45,8 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
   // From the end backwards: the table write or the target stream, DISTINCT, then the query.
   if (q.table_write) {
     ASSIGN_OR_RETURN(std::unique_ptr<TableWriteOp> writer,
-                     TableWriteOp::Make(q, ctx.table(q.table_write->table->name), env));
+                     TableWriteOp::Make(q, ctx.table(q.table_write->table->name), env,
+                                        ctx.entry(q.table_write->table->name)));
     env.target = writer.get();
     p->Add("table-write", nullptr);
     p->chain_.push_back(std::move(writer));
@@ -94,7 +95,10 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
       if (sides[side]->is_table) tables[side] = ctx.table(sides[side]->name);
     ASSIGN_OR_RETURN(std::unique_ptr<JoinOp> join,
                      JoinOp::Make(q, env, rest, rest_timed, driven_by_clock, tables));
-    p->inputs_ = {{sides[0], join->left()}, {sides[1], join->right()}};
+    // A table side is looked up, not subscribed: its stream carries the table's changelog.
+    BatchConsumer* ports[2] = {join->left(), join->right()};
+    for (int side = 0; side < 2; ++side)
+      if (!sides[side]->is_table) p->inputs_.emplace_back(sides[side], ports[side]);
     p->Add("join", join.get());
     p->timed_ = join.get();
     p->front_ = std::move(join);

@@ -144,6 +144,10 @@ void FilterProjectOp::Push(const Batch& in) {
     for (size_t i = 0; i < ncols; ++i) CopyAll(*results_[i], rows, &out_.column(i));
     int64_t* ts = out_.timestamps();
     for (size_t k = 0; k < rows; ++k) ts[k] = in.timestamp(sel[k]);
+    // A projection of a changelog is a changelog: each row keeps its event's kind (Flink).
+    out_.ClearKinds();
+    if (in.has_kinds())
+      for (size_t k = 0; k < rows; ++k) out_.SetKind(k, in.kind(sel[k]));
   } else {
     kept_.clear();
     for (size_t k = 0; k < rows; ++k)
@@ -154,6 +158,9 @@ void FilterProjectOp::Push(const Batch& in) {
     for (size_t i = 0; i < ncols; ++i) CopyRows(*results_[i], kept_.data(), rows, &out_.column(i));
     int64_t* ts = out_.timestamps();
     for (size_t k = 0; k < rows; ++k) ts[k] = in.timestamp(sel[kept_[k]]);
+    out_.ClearKinds();
+    if (in.has_kinds())
+      for (size_t k = 0; k < rows; ++k) out_.SetKind(k, in.kind(sel[kept_[k]]));
   }
   if (plan_.target->event_time.field >= 0 && !RestampFromAttribute(plan_, env_, &out_)) return;
   if (env_.counts_events)
@@ -177,9 +184,11 @@ bool RestampFromAttribute(const plan::QueryPlan& plan, const QueryEnv& env, Batc
                                    plan.target->schema.field(cfg.field).name + "': " + problem);
       continue;
     }
-    if (kept != r)
+    if (kept != r) {
       for (size_t c = 0; c < rows->num_columns(); ++c)
         rows->column(c).CopyRow(rows->column(c), r, kept);
+      if (rows->has_kinds()) rows->SetKind(kept, rows->kind(r));
+    }
     rows->timestamps()[kept++] = ts;
   }
   rows->Resize(kept);

@@ -215,6 +215,7 @@ void StatefulQueryOp::Push(const Batch& in) {
   eval_kinds_.clear();
   eval_chunk_.clear();
   eval_group_.clear();
+  eval_corrections_.clear();
   if (direct_) {
     PushDirect(in, sel);
   } else if (batch_direct_) {
@@ -275,6 +276,7 @@ void StatefulQueryOp::OnTime(int64_t now_ms) {
   eval_kinds_.clear();
   eval_chunk_.clear();
   eval_group_.clear();
+  eval_corrections_.clear();
   if (window_ && now_ms > max_ts_) {
     max_ts_ = now_ms;
     AdvanceWindow(Watermark());
@@ -607,6 +609,7 @@ void StatefulQueryOp::ResetGroups() {
     for (auto& a : aggs_) a->Reset(g);
     group_live_[g] = 0;
   }
+  std::fill(emitted_.begin(), emitted_.end(), 0);
 }
 
 void StatefulQueryOp::WriteEvalRow(size_t pos, const Batch& b, size_t row, uint32_t group,
@@ -793,6 +796,7 @@ void StatefulQueryOp::Finish() {
   if (eval_ctx_.has_errors())
     env_.counters->errors.fetch_add(eval_ctx_.errors().size(), std::memory_order_relaxed);
   for (size_t k = 0; k < sel.size; ++k) out_.timestamps()[k] = eval_.timestamp(sel[k]);
+  SetChangeKinds(sel);
   if (rate_) {
     rated_.Clear();
     std::vector<uint32_t> groups;
@@ -802,6 +806,31 @@ void StatefulQueryOp::Finish() {
     return;
   }
   Emit(&out_);
+}
+
+// What each output row does to the query's results (Flink's RowKind): an expired event leaves
+// (-D); a per-event aggregate row replaces its group's previous one (+U) after the first (+I); a
+// late event's correction replaces its closed window's row (+U); anything else is an insert.
+void StatefulQueryOp::SetChangeKinds(Selection sel) {
+  out_.ClearKinds();
+  bool replaces = per_event_ && aggregating_;
+  for (size_t k = 0; k < sel.size; ++k) {
+    uint32_t r = sel[k];
+    ChangeKind kind = ChangeKind::kInsert;
+    if (eval_kinds_[r] == EventKind::kExpired) {
+      kind = ChangeKind::kDelete;
+    } else if (!eval_corrections_.empty() &&
+               std::find(eval_corrections_.begin(), eval_corrections_.end(), r) !=
+                   eval_corrections_.end()) {
+      kind = ChangeKind::kUpdateAfter;
+    } else if (replaces) {
+      uint32_t g = eval_group_[r];
+      if (emitted_.size() <= g) emitted_.resize(g + 1, 0);
+      kind = emitted_[g] ? ChangeKind::kUpdateAfter : ChangeKind::kInsert;
+      emitted_[g] = 1;
+    }
+    out_.SetKind(k, kind);
+  }
 }
 
 void StatefulQueryOp::RetainClosing(const Batch& b, Selection sel, const EventKind* kinds,
@@ -901,6 +930,7 @@ void StatefulQueryOp::RecomputeGroup(Batch* retained, int64_t end, const Batch& 
   eval_kinds_.push_back(EventKind::kCurrent);
   eval_chunk_.push_back(++chunk_id_);
   eval_group_.push_back(0);
+  eval_corrections_.push_back(static_cast<uint32_t>(out));
 }
 
 void StatefulQueryOp::HandleLate(const Batch& in, uint32_t row) {

@@ -55,6 +55,8 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork, public Sta
   void ConsumeChunk(const EventChunk& chunk);
   uint32_t GroupOf(size_t k);
   void ResetGroups();
+  // Sets out_'s change kinds; `sel` gives the eval_ row of each of its rows.
+  void SetChangeKinds(Selection sel);
   // An output candidate from row `row` of `b`, emitted at `ts`, with its group's aggregates.
   void WriteEvalRow(size_t pos, const Batch& b, size_t row, uint32_t group, int64_t ts);
   size_t AppendEvalRow(const Batch& b, size_t row, uint32_t group, EventKind kind, int64_t ts);
@@ -166,6 +168,10 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork, public Sta
   std::vector<EventKind> eval_kinds_;
   std::vector<uint32_t> eval_chunk_;
   std::vector<uint32_t> eval_group_;
+  std::vector<uint32_t> eval_corrections_;  // rows that correct a closed window (late update)
+  // Per group: a row of it went out since its window (re)started, so the next one replaces it
+  // (+U, not +I).
+  std::vector<uint8_t> emitted_;
   uint32_t chunk_id_ = 0;
   EvalContext eval_ctx_;
   std::vector<uint32_t> out_rows_;

@@ -15,6 +15,7 @@ void StatefulQueryOp::Snapshot(StateWriter& w) const {
   w.Bool(input_ended_);
   // Groups: every key's dense id, and how many events each holds.
   w.Vec(group_live_);
+  w.Vec(emitted_);
   w.U64(groups_.size());
   for (const auto& [key, id] : groups_) {
     w.Str(key);
@@ -67,6 +68,7 @@ void StatefulQueryOp::Restore(StateReader& r) {
   driven_by_clock_ = r.Bool();
   input_ended_ = r.Bool();
   group_live_ = r.Vec<int64_t>();
+  emitted_ = r.Vec<uint8_t>();
   size_t groups = group_live_.size();
   groups_.clear();
   uint64_t n = r.Size(12);

@@ -89,8 +89,10 @@ void Table::Restore(StateReader& r) {
 }
 
 Result<std::unique_ptr<TableWriteOp>> TableWriteOp::Make(const plan::QueryPlan& plan, Table* table,
-                                                         QueryEnv env) {
+                                                         QueryEnv env, BatchConsumer* changelog) {
   std::unique_ptr<TableWriteOp> op(new TableWriteOp(plan, table, std::move(env)));
+  op->changelog_ = changelog;
+  op->changes_.Reset(table->def().schema);
   const plan::TableWritePlan& write = *plan.table_write;
   if (write.on) {
     ASSIGN_OR_RETURN(op->on_, Compile(*write.on));
@@ -127,12 +129,28 @@ void TableWriteOp::InsertRow(const Batch& rows, size_t r) {
   row_.Clear();
   size_t at = row_.AddRow(rows.timestamp(r));
   row_.CopyRowInto(rows, r, at, 0);  // the output row has the table's columns
-  if (!table_->Insert(row_, at)) Reject(rows, r, "its key is already in the table");
+  if (!table_->Insert(row_, at)) return Reject(rows, r, "its key is already in the table");
+  changes_.AppendRow(row_, at);
+}
+
+void TableWriteOp::RecordOld(uint32_t slot, int64_t ts, ChangeKind kind) {
+  size_t at = changes_.AddRow(ts);
+  table_->store().CopyTo(slot, &changes_, at);
+  changes_.SetKind(at, kind);
 }
 
 void TableWriteOp::Push(const Batch& rows) {
+  {
+    std::lock_guard<std::mutex> lock(table_->mu());
+    WriteLocked(rows);
+  }
+  // The table's changelog goes out with the table unlocked: what reads it may read the table.
+  if (changes_.num_rows() > 0 && changelog_) changelog_->Push(changes_);
+  changes_.Clear();
+}
+
+void TableWriteOp::WriteLocked(const Batch& rows) {
   using K = sql::OutputClause::Kind;
-  std::lock_guard<std::mutex> lock(table_->mu());
   const size_t width = write_.output->schema.size();
   for (size_t r = 0; r < rows.num_rows(); ++r) {
     if (write_.kind == K::kInsert) {
@@ -169,7 +187,10 @@ void TableWriteOp::Push(const Batch& rows) {
       continue;
     }
     if (write_.kind == K::kDelete) {
-      for (uint32_t k : matched_) table_->Erase(slots_[k]);
+      for (uint32_t k : matched_) {
+        RecordOld(slots_[k], rows.timestamp(r), ChangeKind::kDelete);
+        table_->Erase(slots_[k]);
+      }
       continue;
     }
     // UPDATE (OR INSERT): the SET values over the matched rows; without SET, the output row.
@@ -195,7 +216,14 @@ void TableWriteOp::Push(const Batch& rows) {
             row_.SetString(at, column, values[s]->strings()[j].view());
         }
       }
-      if (!table_->Replace(slot, row_, at)) Reject(rows, r, "its new key belongs to another row");
+      RecordOld(slot, rows.timestamp(r), ChangeKind::kUpdateBefore);
+      if (!table_->Replace(slot, row_, at)) {
+        changes_.Resize(changes_.num_rows() - 1);
+        Reject(rows, r, "its new key belongs to another row");
+        continue;
+      }
+      size_t after = changes_.AppendRow(row_, at);
+      changes_.SetKind(after, ChangeKind::kUpdateAfter);
     }
   }
 }

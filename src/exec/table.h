@@ -60,12 +60,17 @@ class Table {
 // table two rows with one key is not written: counted as dropped, and logged.
 class TableWriteOp final : public BatchConsumer {
  public:
+  // `changelog`: where the table's changes go (+I, -U and +U, -D; its stream), or null.
   static Result<std::unique_ptr<TableWriteOp>> Make(const plan::QueryPlan& plan, Table* table,
-                                                    QueryEnv env);
+                                                    QueryEnv env, BatchConsumer* changelog);
   void Push(const Batch& rows) override;
 
  private:
   TableWriteOp(const plan::QueryPlan& plan, Table* table, QueryEnv env);
+  // Writes `rows` into the table, recording each change in changes_. Requires the table's lock.
+  void WriteLocked(const Batch& rows);
+  // Records the row in `slot` as it is before it changes (-U) or goes (-D).
+  void RecordOld(uint32_t slot, int64_t ts, ChangeKind kind);
   void InsertRow(const Batch& rows, size_t r);
   void Reject(const Batch& rows, size_t r, const std::string& why);
 
@@ -78,6 +83,8 @@ class TableWriteOp final : public BatchConsumer {
   EvalContext ctx_;
   Batch candidates_;  // an output row beside each table row it may write
   Batch row_;         // a table row being built
+  BatchConsumer* changelog_ = nullptr;
+  Batch changes_;  // of the table's schema, with change kinds
   std::vector<uint32_t> slots_, matched_;
   std::vector<const Column*> values_;  // SET results
 };

@@ -239,7 +239,8 @@ class AppRuntimeImpl final : public AppRuntime {
     if (!options_.start_connectors) return Status::OK();
     for (const auto& def : plan_->catalog.all()) {
       if (!def->connector || def->connector->is_source) continue;
-      ASSIGN_OR_RETURN(std::unique_ptr<connectors::Sink> sink, connectors::MakeSink(*def));
+      ASSIGN_OR_RETURN(std::unique_ptr<connectors::Sink> sink,
+                       connectors::MakeSink(*def, options_.changelog));
       sink->SetFailureHandler([this](const Status& st) { Fail(st); });
       junctions_.at(def->name)->Subscribe(sink.get());
       sinks_.push_back(std::move(sink));
@@ -550,6 +551,12 @@ class AppRuntimeImpl final : public AppRuntime {
   }
 
   std::vector<std::string> StreamNames() const override { return plan_->catalog.Names(); }
+
+  std::vector<std::string> TableNames() const override {
+    std::vector<std::string> names;
+    for (const auto& [name, table] : tables_) names.push_back(name);
+    return names;
+  }
 
   AppStats Stats() const override {
     AppStats s;

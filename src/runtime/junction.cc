@@ -13,8 +13,4 @@ void StreamJunction::Push(const Batch& batch) {
   for (exec::BatchConsumer* c : subscribers_) c->Push(batch);
 }
 
-void StreamJunction::OnTime(int64_t now_ms) {
-  for (exec::BatchConsumer* c : subscribers_) c->OnTime(now_ms);
-}
-
 }  // namespace sluice::runtime

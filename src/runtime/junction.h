@@ -21,10 +21,8 @@ class StreamJunction final : public exec::BatchConsumer {
   const plan::StreamDef& def() const { return *def_; }
   void AddObserver(OutputCallback callback) { observers_.push_back(std::move(callback)); }
   void Subscribe(exec::BatchConsumer* consumer) { subscribers_.push_back(consumer); }
-  bool has_observers() const { return !observers_.empty(); }
 
   void Push(const Batch& batch) override;
-  void OnTime(int64_t now_ms) override;
 
   void CountMalformed(uint64_t n = 1) { malformed_.fetch_add(n, std::memory_order_relaxed); }
   uint64_t events() const { return events_.load(std::memory_order_relaxed); }

@@ -39,12 +39,17 @@ Status ReplayPlayer::Play(std::string_view line) {
   return input->SendBatch(batch);
 }
 
-void AppendReplayOutput(std::string* lines, const OutputBatch& out) {
+void AppendReplayOutput(std::string* lines, const OutputBatch& out, bool changelog) {
   for (size_t r = 0; r < out.batch->num_rows(); ++r) {
     lines->append("{\"stream\":");
     AppendJsonString(lines, out.stream);
     lines->append(",\"ts\":");
     AppendInt(lines, out.batch->timestamp(r));
+    if (changelog) {
+      lines->append(",\"op\":\"");
+      lines->append(ChangeKindName(out.batch->kind(r)));
+      lines->push_back('"');
+    }
     lines->append(",\"data\":");
     connectors::AppendJsonObject(lines, *out.schema, *out.batch, r);
     lines->append("}\n");

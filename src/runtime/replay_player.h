@@ -36,7 +36,7 @@ class ReplayPlayer {
 };
 
 // Appends what `sluice replay` prints for each row of `out`: {"stream":"O","ts":1000,"data":{...}}
-// lines, each ending in a newline.
-void AppendReplayOutput(std::string* lines, const OutputBatch& out);
+// lines, each ending in a newline; with `changelog`, {"stream":...,"ts":...,"op":"+U","data":...}.
+void AppendReplayOutput(std::string* lines, const OutputBatch& out, bool changelog = false);
 
 }  // namespace sluice::runtime

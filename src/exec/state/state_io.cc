@@ -33,6 +33,9 @@ void StateWriter::WriteBatch(const Batch& b) {
   }
   U64(b.num_rows());
   Raw(b.timestamps(), b.num_rows() * sizeof(int64_t));
+  Bool(b.has_kinds());
+  if (b.has_kinds())
+    for (size_t r = 0; r < b.num_rows(); ++r) U8(static_cast<uint8_t>(b.kind(r)));
   for (size_t c = 0; c < b.num_columns(); ++c) {
     const Column& col = b.column(c);
     Raw(col.valid(), b.num_rows());
@@ -117,6 +120,13 @@ void StateReader::ReadBatch(Batch* b) {
   if (!ok()) return;
   b->Resize(rows);
   Raw(b->timestamps(), rows * sizeof(int64_t));
+  if (Bool()) {
+    for (uint64_t r = 0; r < rows && ok(); ++r) {
+      uint8_t k = U8();
+      if (k > static_cast<uint8_t>(ChangeKind::kDelete)) return Fail("an unknown change kind");
+      b->SetKind(r, static_cast<ChangeKind>(k));
+    }
+  }
   for (uint64_t c = 0; c < ncols && ok(); ++c) {
     Column& col = b->column(c);
     Raw(col.valid(), rows);
