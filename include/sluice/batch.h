@@ -4,6 +4,7 @@
 // them are alive, so anything that keeps rows past a Push (windows, queues) copies the strings.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -164,19 +165,27 @@ class Batch {
   int64_t timestamp(size_t row) const { return timestamps_[row]; }
   StringArena& arena() { return arena_; }
 
-  // Each row's change kind. Every row is an insert until one is set otherwise: a batch of
-  // inserts keeps no kinds at all.
-  bool has_kinds() const { return !kinds_.empty(); }
-  ChangeKind kind(size_t row) const { return kinds_.empty() ? ChangeKind::kInsert : kinds_[row]; }
+  // Each row's change kind. Every row is an insert until one is set otherwise: kinds are kept
+  // only up to the last row that is not an insert, so a batch of inserts keeps none.
+  bool has_kinds() const { return kind_rows_ > 0; }
+  ChangeKind kind(size_t row) const { return row < kind_rows_ ? kinds_[row] : ChangeKind::kInsert; }
   void SetKind(size_t row, ChangeKind kind) {
-    if (kinds_.empty()) {
+    if (row >= kind_rows_) {
       if (kind == ChangeKind::kInsert) return;
-      kinds_.assign(num_rows(), ChangeKind::kInsert);
+      if (kinds_.size() <= row) kinds_.resize(row + 1);
+      std::fill(kinds_.begin() + kind_rows_, kinds_.begin() + row, ChangeKind::kInsert);
+      kind_rows_ = row + 1;
     }
     kinds_[row] = kind;
   }
   // Makes every row an insert again.
-  void ClearKinds() { kinds_.clear(); }
+  void ClearKinds() { kind_rows_ = 0; }
+  // The kinds of every row, to be written (their values are unspecified until then).
+  ChangeKind* MutableKinds() {
+    if (kinds_.size() < num_rows()) kinds_.resize(num_rows());
+    kind_rows_ = num_rows();
+    return kinds_.data();
+  }
 
   // Sets the row count of every column and of the timestamps; new rows are NULL.
   void Resize(size_t n);
@@ -201,7 +210,10 @@ class Batch {
  private:
   std::vector<Column> columns_;
   std::vector<int64_t> timestamps_;
-  std::vector<ChangeKind> kinds_;  // empty: all inserts
+  // The kinds of rows [0, kind_rows_); later rows are inserts. The vector keeps its size, so that
+  // a batch reused for every push does not allocate.
+  std::vector<ChangeKind> kinds_;
+  size_t kind_rows_ = 0;
   StringArena arena_;
 };
 

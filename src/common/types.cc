@@ -240,13 +240,13 @@ const char* ChangeKindName(ChangeKind kind) {
 
 void Batch::Resize(size_t n) {
   timestamps_.resize(n);
-  if (!kinds_.empty()) kinds_.resize(n, ChangeKind::kInsert);
+  kind_rows_ = std::min(kind_rows_, n);
   for (Column& c : columns_) c.Resize(n);
 }
 
 void Batch::Clear() {
   timestamps_.clear();
-  kinds_.clear();
+  kind_rows_ = 0;
   for (Column& c : columns_) c.Clear();
   arena_.Reset();
 }
@@ -254,7 +254,6 @@ void Batch::Clear() {
 size_t Batch::AddRow(int64_t ts) {
   size_t row = timestamps_.size();
   timestamps_.push_back(ts);
-  if (!kinds_.empty()) kinds_.push_back(ChangeKind::kInsert);
   for (Column& c : columns_) c.AppendNull();
   return row;
 }

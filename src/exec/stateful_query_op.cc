@@ -814,6 +814,20 @@ void StatefulQueryOp::Finish() {
 void StatefulQueryOp::SetChangeKinds(Selection sel) {
   out_.ClearKinds();
   bool replaces = per_event_ && aggregating_;
+  if (!replaces && plan_.events == sql::OutputEvents::kCurrent && eval_corrections_.empty())
+    return;  // all inserts
+  size_t groups = std::max<size_t>(group_live_.size(), 1);
+  if (emitted_.size() < groups) emitted_.resize(groups, 0);
+  ChangeKind* kinds = out_.MutableKinds();
+  if (plan_.events == sql::OutputEvents::kCurrent && eval_corrections_.empty()) {
+    // The per-event path of a running aggregate: only +I and +U.
+    for (size_t k = 0; k < sel.size; ++k) {
+      uint8_t& emitted = emitted_[eval_group_[sel[k]]];
+      kinds[k] = emitted ? ChangeKind::kUpdateAfter : ChangeKind::kInsert;
+      emitted = 1;
+    }
+    return;
+  }
   for (size_t k = 0; k < sel.size; ++k) {
     uint32_t r = sel[k];
     ChangeKind kind = ChangeKind::kInsert;
@@ -825,11 +839,10 @@ void StatefulQueryOp::SetChangeKinds(Selection sel) {
       kind = ChangeKind::kUpdateAfter;
     } else if (replaces) {
       uint32_t g = eval_group_[r];
-      if (emitted_.size() <= g) emitted_.resize(g + 1, 0);
       kind = emitted_[g] ? ChangeKind::kUpdateAfter : ChangeKind::kInsert;
       emitted_[g] = 1;
     }
-    out_.SetKind(k, kind);
+    kinds[k] = kind;
   }
 }
 
