@@ -372,6 +372,9 @@ TEST_F(CliTest, AsyncStreamsRunWithStats) {
   EXPECT_NE(r.err.find("T=3000[queue 0/"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("drop=0"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("query1 in=3000 out=3000"), std::string::npos) << r.err;
+  // The GROUP BY runs an instance per worker; each worker's share of the events is shown.
+  EXPECT_NE(r.err.find("instances=2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" workers="), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, RunsAFeedbackLoopThroughATinyAsyncQueue) {

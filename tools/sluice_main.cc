@@ -183,6 +183,11 @@ std::string StatsLine(const sluice::AppStats& stats) {
                     static_cast<unsigned long long>(st.dropped + st.left), st.p99_us, st.health);
       s += buf;
       if (st.overflowed) s.insert(s.size() - 1, " overflow=" + std::to_string(st.overflowed));
+      if (!st.worker_events.empty()) {
+        std::string split;
+        for (uint64_t n : st.worker_events) split += (split.empty() ? "" : "/") + std::to_string(n);
+        s.insert(s.size() - 1, " workers=" + split);
+      }
     }
     s += " ";
   }
@@ -194,6 +199,7 @@ std::string StatsLine(const sluice::AppStats& stats) {
     s += " rows=" + std::to_string(q.rows_out);
     if (q.errors) s += " errors=" + std::to_string(q.errors);
     if (q.late) s += " late=" + std::to_string(q.late);
+    if (q.instances > 1) s += " instances=" + std::to_string(q.instances);
     std::snprintf(buf, sizeof buf, " p99=%.1fus", q.p99_us);
     s += buf;
     s += " ";

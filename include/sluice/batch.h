@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sluice/types.h"
@@ -28,12 +29,29 @@ class StringArena {
   StringArena() = default;
   StringArena(const StringArena&) = delete;
   StringArena& operator=(const StringArena&) = delete;
-  StringArena(StringArena&&) = default;
-  StringArena& operator=(StringArena&&) = default;
+  StringArena(StringArena&& o) noexcept { *this = std::move(o); }
+  StringArena& operator=(StringArena&& o) noexcept {
+    chunks_ = std::move(o.chunks_);
+    cur_ = std::exchange(o.cur_, nullptr);
+    end_ = std::exchange(o.end_, nullptr);
+    o.chunks_.clear();
+    return *this;
+  }
 
-  StringRef Add(std::string_view s);
-  // Space for `n` bytes, to be filled by the caller.
-  char* Allocate(size_t n);
+  StringRef Add(std::string_view s) {
+    size_t n = s.size();
+    if (n == 0) return StringRef{"", 0};
+    char* p = Allocate(n);
+    CopyBytes(p, s.data(), n);
+    return StringRef{p, static_cast<uint32_t>(n)};
+  }
+  // Space for `n` bytes, to be filled by the caller. Inline: a bump of a pointer, per string.
+  char* Allocate(size_t n) {
+    if (static_cast<size_t>(end_ - cur_) < n) return AllocateChunk(n);
+    char* p = cur_;
+    cur_ += n;
+    return p;
+  }
   void Reset();
   size_t bytes_used() const;
 
@@ -41,9 +59,34 @@ class StringArena {
   struct Chunk {
     std::unique_ptr<char[]> data;
     size_t capacity = 0;
-    size_t used = 0;
+    size_t used = 0;  // of the chunks before the last; the last one's is cur_ - data
   };
+  char* AllocateChunk(size_t n);
+  // Fixed-size moves for the short strings most keys are (a variable memcpy is a call).
+  static void CopyBytes(char* d, const char* s, size_t n) {
+    if (n > 16) {
+      std::memcpy(d, s, n);
+    } else if (n >= 8) {
+      uint64_t a, b;
+      std::memcpy(&a, s, 8);
+      std::memcpy(&b, s + n - 8, 8);
+      std::memcpy(d, &a, 8);
+      std::memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, s, 4);
+      std::memcpy(&b, s + n - 4, 4);
+      std::memcpy(d, &a, 4);
+      std::memcpy(d + n - 4, &b, 4);
+    } else {
+      d[0] = s[0];
+      if (n > 1) d[1] = s[1];
+      if (n > 2) d[2] = s[2];
+    }
+  }
   std::vector<Chunk> chunks_;
+  char* cur_ = nullptr;  // the free space of the last chunk: [cur_, end_)
+  char* end_ = nullptr;
 };
 
 class Column {
@@ -197,6 +240,8 @@ class Batch {
   size_t AppendRow(const Batch& src, size_t row);
   // Appends copies of rows [from, to) of `src` (same schema), strings into this batch's arena.
   void AppendRows(const Batch& src, size_t from, size_t to);
+  // Appends copies of rows rows[0..n) of `src` (same schema), in that order, column by column.
+  void AppendSelected(const Batch& src, const uint32_t* rows, size_t n);
   // Writes row `src_row` of `src` into existing row `row`, into columns from `first_column` on
   // (src's columns must match them in type); strings into this batch's arena.
   void CopyRowInto(const Batch& src, size_t src_row, size_t row, size_t first_column);

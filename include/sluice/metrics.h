@@ -26,6 +26,8 @@ struct StreamStats {
   double queue_max_fill = 0;                  // the highest fill seen, 0..1
   double p50_us = 0, p95_us = 0, p99_us = 0;  // from enqueue to processed
   int health = 100;  // 0..100: queue over 80% full, drops and errors lower it
+  // With more than one worker: the events each was given (an uneven split is key skew).
+  std::vector<uint64_t> worker_events;
 };
 
 struct QueryStats {
@@ -42,6 +44,7 @@ struct QueryStats {
   uint64_t late = 0;  // arrived after their window closed (counted in faulted or dropped)
   double p50_us = 0, p95_us = 0, p99_us = 0;  // time to process one input batch
   int health = 100;                           // 0..100: more than 5% of events failing lowers it
+  int instances = 1;  // one per worker of its @Async input when it is partitioned there
 };
 
 // A source attached by WITH ('type'='source', ...): how far it has read.

@@ -24,8 +24,12 @@ void AppendStringKey(std::string_view v, std::string* key);
 // Row `row` of `column`, by its physical type.
 void AppendValueKey(const Column& column, size_t row, std::string* key);
 
-// 64-bit FNV-1a with a final mix: the same value for the same bytes everywhere.
+// A 64-bit hash of key bytes: the same value for the same bytes on every run and machine.
 uint64_t KeyHash(std::string_view key);
+// KeyHash of what AppendValueKey appends for row `row` of `column`, without a string.
+uint64_t ValueKeyHash(const Column& column, size_t row);
+// ValueKeyHash of rows [from, from + n) into out[0..n).
+void ValueKeyHashes(const Column& column, size_t from, size_t n, uint64_t* out);
 inline uint32_t KeyGroupOf(uint64_t hash) { return static_cast<uint32_t>(hash % kKeyGroups); }
 
 }  // namespace sluice

@@ -131,27 +131,21 @@ bool operator==(const Value& a, const Value& b) {
 
 static constexpr size_t kMinChunk = 16 * 1024;
 
-char* StringArena::Allocate(size_t n) {
-  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < n) {
-    // Reuse a later chunk kept by Reset() before allocating a new one.
-    size_t cap = std::max(kMinChunk, n);
-    if (!chunks_.empty()) cap = std::max(cap, chunks_.back().capacity * 2);
-    Chunk c;
-    c.data.reset(new char[cap]);
-    c.capacity = cap;
-    chunks_.push_back(std::move(c));
+char* StringArena::AllocateChunk(size_t n) {
+  size_t cap = std::max(kMinChunk, n);
+  if (!chunks_.empty()) {
+    Chunk& last = chunks_.back();
+    last.used = static_cast<size_t>(cur_ - last.data.get());
+    cap = std::max(cap, last.capacity * 2);
   }
-  Chunk& c = chunks_.back();
-  char* p = c.data.get() + c.used;
-  c.used += n;
+  Chunk c;
+  c.data.reset(new char[cap]);
+  c.capacity = cap;
+  chunks_.push_back(std::move(c));
+  char* p = chunks_.back().data.get();
+  cur_ = p + n;
+  end_ = p + cap;
   return p;
-}
-
-StringRef StringArena::Add(std::string_view s) {
-  if (s.empty()) return StringRef{"", 0};
-  char* p = Allocate(s.size());
-  std::memcpy(p, s.data(), s.size());
-  return StringRef{p, static_cast<uint32_t>(s.size())};
 }
 
 void StringArena::Reset() {
@@ -163,11 +157,14 @@ void StringArena::Reset() {
   if (largest != 0) std::swap(chunks_[0], chunks_[largest]);
   chunks_.resize(1);
   chunks_[0].used = 0;
+  cur_ = chunks_[0].data.get();
+  end_ = cur_ + chunks_[0].capacity;
 }
 
 size_t StringArena::bytes_used() const {
-  size_t n = 0;
-  for (const Chunk& c : chunks_) n += c.used;
+  if (chunks_.empty()) return 0;
+  size_t n = static_cast<size_t>(cur_ - chunks_.back().data.get());
+  for (size_t i = 0; i + 1 < chunks_.size(); ++i) n += chunks_[i].used;
   return n;
 }
 
@@ -284,6 +281,31 @@ void Batch::AppendRows(const Batch& src, size_t from, size_t to) {
       case PhysicalType::kString:
         for (size_t k = 0; k < n; ++k)
           if (s.valid()[from + k]) d.strings()[base + k] = arena_.Add(s.strings()[from + k].view());
+        break;
+    }
+  }
+}
+
+void Batch::AppendSelected(const Batch& src, const uint32_t* rows, size_t n) {
+  size_t base = num_rows();
+  Resize(base + n);
+  for (size_t i = 0; i < n; ++i) timestamps_[base + i] = src.timestamps_[rows[i]];
+  if (src.has_kinds())
+    for (size_t i = 0; i < n; ++i) SetKind(base + i, src.kind(rows[i]));
+  for (size_t c = 0; c < src.num_columns(); ++c) {
+    const Column& s = src.column(c);
+    Column& d = columns_[c];
+    for (size_t i = 0; i < n; ++i) d.valid()[base + i] = s.valid()[rows[i]];
+    switch (s.type().physical()) {
+      case PhysicalType::kInt64:
+        for (size_t i = 0; i < n; ++i) d.ints()[base + i] = s.ints()[rows[i]];
+        break;
+      case PhysicalType::kDouble:
+        for (size_t i = 0; i < n; ++i) d.doubles()[base + i] = s.doubles()[rows[i]];
+        break;
+      case PhysicalType::kString:
+        for (size_t i = 0; i < n; ++i)
+          if (s.valid()[rows[i]]) d.strings()[base + i] = arena_.Add(s.strings()[rows[i]].view());
         break;
     }
   }

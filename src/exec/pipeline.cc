@@ -24,6 +24,27 @@ std::string StatefulKind(const plan::QueryPlan& q) {
 
 }  // namespace
 
+bool Partitionable(const plan::QueryPlan& q, int partition_column) {
+  if (q.join || q.pattern || q.table_write || q.distinct || !q.order_by.empty() || q.limit >= 0 ||
+      q.offset > 0 || q.rate)
+    return false;
+  if (!q.IsStateful()) return true;
+  bool grouped_by_key = false;
+  for (const plan::BoundExprPtr& g : q.group_by)
+    grouped_by_key =
+        grouped_by_key || (partition_column >= 0 && g->kind == plan::BoundExpr::Kind::kColumn &&
+                           g->column == partition_column);
+  if (!grouped_by_key) return false;
+  if (!q.window) return true;
+  // An instance's event time moves only with its own events; the clock moves all of them alike.
+  if (q.input->event_time.field >= 0) return false;
+  using K = plan::WindowPlan::Kind;
+  const plan::WindowPlan& w = *q.window;
+  return (w.kind == K::kTimeBatch && w.has_start) || w.kind == K::kSliding ||
+         (w.kind == K::kSession &&
+          (w.session_per_group || (w.key_column >= 0 && w.key_column == partition_column)));
+}
+
 Pipeline::Pipeline(const plan::QueryPlan& plan) : plan_(plan) {}
 Pipeline::~Pipeline() = default;
 
@@ -35,9 +56,12 @@ void Pipeline::Add(std::string kind, Stateful* state) {
 Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
                                                 const PipelineContext& ctx) {
   std::unique_ptr<Pipeline> p(new Pipeline(q));
+  p->instance_ = ctx.instance;
+  // Counters are atomics updated once per batch: instances share them at little cost.
+  if (ctx.first_instance) p->counters_ = ctx.first_instance->counters_;
   QueryEnv env;
   env.clock = ctx.clock;
-  env.counters = &p->counters_;
+  env.counters = p->counters_;
   env.fail = ctx.fail;
   env.rows_are_events = !q.NeedsState() && !q.join && !q.pattern;
   if (!q.input->fault_stream.empty()) env.fault_target = ctx.entry(q.input->fault_stream);

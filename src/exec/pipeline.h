@@ -19,6 +19,7 @@
 namespace sluice::exec {
 
 class MultiStreamOp;
+class Pipeline;
 class Table;
 
 // What a pipeline is connected to: the runtime's streams and tables.
@@ -29,7 +30,19 @@ struct PipelineContext {
   std::function<Table*(const std::string& table)> table;
   std::function<void(const Status&)> fail;  // @onError(action='fail')
   bool playback = false;                    // event time comes only from the events
+  // Instance `instance` (from 0) of a query partitioned over an async stream's workers; every
+  // instance after the first counts into the first one's counters, so the query reports once.
+  int instance = 0;
+  Pipeline* first_instance = nullptr;
 };
+
+// Whether N instances of `q`, each fed the events of the key groups one async worker owns (by
+// `partition_column` of its input; -1: whole batches round-robin), give the results of one
+// instance. True for a query without state, and for a GROUP BY on the partition key without a
+// window or with a window that keeps time the same way in every instance (TUMBLING, SLIDING and
+// per-key SESSION on the clock); a global aggregate, ORDER BY, LIMIT, DISTINCT, an output rate, a
+// table write, a join or a pattern stays single, behind the merge of the workers.
+bool Partitionable(const plan::QueryPlan& q, int partition_column);
 
 class Pipeline {
  public:
@@ -50,7 +63,9 @@ class Pipeline {
   }
   // The pipeline's time-driven work (its front operator drives the rest), or null.
   TimedWork* timed() const { return timed_; }
-  const QueryCounters& counters() const { return counters_; }
+  const QueryCounters& counters() const { return *counters_; }
+  // Which instance this is of a query partitioned over async workers (0: the first or only one).
+  int instance() const { return instance_; }
 
   // Every stateful operator's state, under its id. Called with no push or tick running.
   void Snapshot(StateWriter& w) const;
@@ -65,7 +80,9 @@ class Pipeline {
   void Add(std::string kind, Stateful* state);
 
   const plan::QueryPlan& plan_;
-  QueryCounters counters_;
+  QueryCounters own_counters_;
+  QueryCounters* counters_ = &own_counters_;  // the first instance's, when partitioned
+  int instance_ = 0;
   // Owned, last operator first so that each is built knowing the next.
   std::vector<std::unique_ptr<BatchConsumer>> chain_;
   std::unique_ptr<MultiStreamOp> front_;  // a join or a pattern, or null

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/format.h"
+#include "common/row_key.h"
 #include "sql/parser.h"
 
 namespace sluice::plan {
@@ -135,8 +136,16 @@ void ApplyStreamAnnotations(const std::vector<Annotation>& annotations, const Ap
           def->async.buffer_size =
               static_cast<int>(ParsePositive(o.value, o.loc, "@Async(buffer_size)", diags));
         } else if (o.key == "workers") {
-          def->async.workers =
-              static_cast<int>(ParsePositive(o.value, o.loc, "@Async(workers)", diags));
+          int64_t workers = ParsePositive(o.value, o.loc, "@Async(workers)", diags);
+          // A worker owns whole key groups: more workers than key groups would have none.
+          if (workers > kKeyGroups) {
+            diags->Error(o.loc, "@Async(workers) is at most " + std::to_string(kKeyGroups) +
+                                    " (an app's key groups, the unit of keyed state a worker "
+                                    "owns), got " +
+                                    o.value);
+            workers = kKeyGroups;
+          }
+          def->async.workers = static_cast<int>(workers);
         } else if (o.key == "batch_size_max") {
           def->async.batch_size_max =
               static_cast<int>(ParsePositive(o.value, o.loc, "@Async(batch_size_max)", diags));

@@ -124,11 +124,27 @@ class AppRuntimeImpl final : public AppRuntime {
     ctx.fail = [this](const Status& s) { Fail(s); };
     ctx.playback = options_.playback;
     for (const plan::QueryPlan& q : plan_->queries) {
-      ASSIGN_OR_RETURN(std::unique_ptr<exec::Pipeline> p, exec::BuildPipeline(q, ctx));
-      for (const auto& [stream, port] : p->inputs()) junctions_.at(stream->name)->Subscribe(port);
-      if (p->timed()) timed_.push_back(p->timed());
+      // A query that can be partitioned over its async input's workers runs as one instance per
+      // worker, each fed only by its worker (the key groups it owns): no lock shared between them.
+      int instances = Instances(q);
+      exec::Pipeline* first = nullptr;
+      for (int k = 0; k < instances; ++k) {
+        ctx.instance = k;
+        ctx.first_instance = first;
+        ASSIGN_OR_RETURN(std::unique_ptr<exec::Pipeline> p, exec::BuildPipeline(q, ctx));
+        for (const auto& [stream, port] : p->inputs()) {
+          runtime::StreamJunction* j = junctions_.at(stream->name).get();
+          if (instances > 1) {
+            j->SubscribeLane(static_cast<size_t>(k), port);
+          } else {
+            j->Subscribe(port);
+          }
+        }
+        if (p->timed()) timed_.push_back(p->timed());
+        if (!first) first = p.get();
+        pipelines_.push_back(std::move(p));
+      }
       if (!q.table_write) inserted_.push_back(q.target->name);
-      pipelines_.push_back(std::move(p));
     }
     for (const auto& def : plan_->catalog.all()) {
       if (def->is_fault_stream) inserted_.push_back(def->name);
@@ -137,6 +153,16 @@ class AppRuntimeImpl final : public AppRuntime {
             std::make_unique<StreamInput>(this, junctions_.at(def->name).get(), Entry(def->name));
     }
     return Status::OK();
+  }
+
+  // How many instances of `q` run: one per worker of its async input when it is partitionable
+  // there (live only: playback runs everything on one thread).
+  int Instances(const plan::QueryPlan& q) const {
+    std::vector<const plan::StreamDef*> sources = q.Sources();
+    if (sources.size() != 1 || !async_.count(sources[0]->name)) return 1;
+    const plan::StreamDef& def = *sources[0];
+    if (def.async.workers <= 1 || !exec::Partitionable(q, PartitionColumn(def))) return 1;
+    return def.async.workers;
   }
 
   // Where events for `stream` go in: its async queues, or its junction.
@@ -536,10 +562,18 @@ class AppRuntimeImpl final : public AppRuntime {
     std::string out = plan_->Explain();
     if (pipelines_.empty()) return out;
     out += "pipelines (operator ids, as in saved state):\n";
-    for (const auto& p : pipelines_) {
-      out += "  " + p->plan().name + ":";
-      for (size_t i = 0; i < p->operators().size(); ++i)
-        out += (i ? " -> " : " ") + p->operators()[i].id;
+    for (size_t n = 0; n < pipelines_.size(); ++n) {
+      const exec::Pipeline& p = *pipelines_[n];
+      if (p.instance() > 0) continue;
+      out += "  " + p.plan().name + ":";
+      for (size_t i = 0; i < p.operators().size(); ++i)
+        out += (i ? " -> " : " ") + p.operators()[i].id;
+      size_t instances = 1;
+      while (n + instances < pipelines_.size() && pipelines_[n + instances]->instance() > 0)
+        ++instances;
+      if (instances > 1)
+        out += "  (" + std::to_string(instances) + " instances, one per worker of " +
+               p.plan().input->name + ")";
       out += "\n";
     }
     return out;
@@ -581,6 +615,7 @@ class AppRuntimeImpl final : public AppRuntime {
         st.p50_us = static_cast<double>(a.p50_ns) / 1000;
         st.p95_us = static_cast<double>(a.p95_ns) / 1000;
         st.p99_us = static_cast<double>(a.p99_ns) / 1000;
+        st.worker_events = a.worker_events;
         // The seed's rules: a queue over 80% full for a period (5 s), drops, events left behind.
         int h = 100;
         if (a.over_80_ms >= 5000) h -= 40;
@@ -590,6 +625,10 @@ class AppRuntimeImpl final : public AppRuntime {
       s.streams.push_back(st);
     }
     for (const auto& p : pipelines_) {
+      if (p->instance() > 0) {  // counted in the first instance's counters
+        ++s.queries.back().instances;
+        continue;
+      }
       const exec::QueryCounters& c = p->counters();
       QueryStats q;
       q.name = p->plan().name;
@@ -684,7 +723,8 @@ class AppRuntimeImpl final : public AppRuntime {
   const Clock* clock_ = nullptr;
 
   std::map<std::string, std::unique_ptr<runtime::StreamJunction>, std::less<>> junctions_;
-  std::vector<std::unique_ptr<exec::Pipeline>> pipelines_;  // one per query, in its order
+  // Per query, in its order: one pipeline, or one instance per worker of its async input.
+  std::vector<std::unique_ptr<exec::Pipeline>> pipelines_;
   std::map<std::string, std::unique_ptr<exec::Table>, std::less<>> tables_;
   std::vector<exec::TimedWork*> timed_;  // in definition order
   std::thread timer_;

@@ -11,14 +11,6 @@ namespace sluice::runtime {
 
 namespace {
 
-// The lane of a key: from its key group (common/row_key.h), so that values equal as keys (0.0 and
-// -0.0, NaNs) meet on one worker, as they meet in one group.
-size_t LaneOf(const Column& c, size_t row, size_t lanes, std::string* scratch) {
-  scratch->clear();
-  AppendValueKey(c, row, scratch);
-  return KeyGroupOf(KeyHash(*scratch)) % lanes;
-}
-
 // What this thread's processing produced for async streams, queued when it holds no lock.
 struct Staged {
   AsyncStream* stream;
@@ -78,8 +70,10 @@ AsyncStream::AsyncStream(const plan::StreamDef& def, StreamJunction* junction, i
       free_(static_cast<size_t>(std::max(1, def.async.buffer_size)) *
                 static_cast<size_t>(std::max(1, def.async.workers)) +
             64) {
+  for (std::atomic<uint8_t>& owner : owner_) owner.store(kUnowned, std::memory_order_relaxed);
   for (int i = 0; i < std::max(1, cfg_.workers); ++i)
-    lanes_.push_back(std::make_unique<Lane>(static_cast<size_t>(std::max(1, cfg_.buffer_size))));
+    lanes_.push_back(
+        std::make_unique<Lane>(static_cast<size_t>(std::max(1, cfg_.buffer_size)), lanes_.size()));
 }
 
 AsyncStream::~AsyncStream() { Drain(std::chrono::steady_clock::now()); }
@@ -126,27 +120,56 @@ void AsyncStream::Push(const Batch& batch) {
       Batch* b = Acquire();
       b->AppendRows(batch, from, to);
       size_t lane = lanes_.size() == 1 ? 0 : round_robin_.fetch_add(1) % lanes_.size();
+      lanes_[lane]->routed_events.fetch_add(to - from, std::memory_order_relaxed);
       t_outbox.push_back({this, lane, b, HoldTicket()});
     }
     exec::StageWork(&outbox_);
     return;
   }
-  // Partitioned: each key always goes to the same worker, so its order is kept.
-  std::vector<Batch*> staged(lanes_.size(), nullptr);
-  const Column& key = batch.column(partition_column_);
-  thread_local std::string scratch;
+  // Partitioned: each key always goes to the same worker, so its order is kept. Every row's lane
+  // first, then each lane's rows are copied column by column.
+  thread_local std::vector<std::vector<uint32_t>> rows_of;
+  rows_of.resize(std::max(rows_of.size(), lanes_.size()));
+  for (size_t lane = 0; lane < lanes_.size(); ++lane) rows_of[lane].clear();
+  // A key's lane follows from its key group (common/row_key.h), so that values equal as keys
+  // (0.0 and -0.0, NaNs) meet on one worker, as they meet in one group, and each worker owns
+  // whole key groups.
+  thread_local std::vector<uint64_t> hashes;
+  hashes.resize(std::max(hashes.size(), n));
+  ValueKeyHashes(batch.column(partition_column_), 0, n, hashes.data());
   for (size_t r = 0; r < n; ++r) {
-    size_t lane = LaneOf(key, r, lanes_.size(), &scratch);
-    if (!staged[lane]) staged[lane] = Acquire();
-    staged[lane]->AppendRow(batch, r);
-    if (staged[lane]->num_rows() >= max_rows) {
-      t_outbox.push_back({this, lane, staged[lane], HoldTicket()});
-      staged[lane] = nullptr;
+    uint32_t group = KeyGroupOf(hashes[r]);
+    uint8_t lane = owner_[group].load(std::memory_order_acquire);
+    if (lane == kUnowned) lane = Claim(group, rows_of);
+    rows_of[lane].push_back(static_cast<uint32_t>(r));
+  }
+  for (size_t lane = 0; lane < lanes_.size(); ++lane)
+    lanes_[lane]->routed_events.fetch_add(rows_of[lane].size(), std::memory_order_relaxed);
+  for (size_t lane = 0; lane < lanes_.size(); ++lane) {
+    const std::vector<uint32_t>& rows = rows_of[lane];
+    for (size_t from = 0; from < rows.size(); from += max_rows) {
+      Batch* b = Acquire();
+      b->AppendSelected(batch, rows.data() + from, std::min(max_rows, rows.size() - from));
+      t_outbox.push_back({this, lane, b, HoldTicket()});
     }
   }
-  for (size_t lane = 0; lane < staged.size(); ++lane)
-    if (staged[lane]) t_outbox.push_back({this, lane, staged[lane], HoldTicket()});
   exec::StageWork(&outbox_);
+}
+
+uint8_t AsyncStream::Claim(uint32_t group, const std::vector<std::vector<uint32_t>>& pending) {
+  size_t best = 0;
+  uint64_t least = UINT64_MAX;
+  for (size_t lane = 0; lane < lanes_.size(); ++lane) {
+    uint64_t given =
+        lanes_[lane]->routed_events.load(std::memory_order_relaxed) + pending[lane].size();
+    if (given < least) least = given, best = lane;
+  }
+  // Producers may race for a new group: the first claim wins, and all of them follow it.
+  uint8_t expected = kUnowned;
+  if (owner_[group].compare_exchange_strong(expected, static_cast<uint8_t>(best),
+                                            std::memory_order_acq_rel))
+    return static_cast<uint8_t>(best);
+  return expected;
 }
 
 void AsyncStream::Enqueue(Lane& lane, Batch* b, exec::AckTicket ticket) {
@@ -261,7 +284,7 @@ void AsyncStream::WorkerLoop(Lane& lane) {
       {
         // What this batch leads to downstream is held for its source batch too.
         exec::ScopedAckTicket ticket(item.ticket);
-        junction_->Push(*item.batch);
+        junction_->PushFromLane(*item.batch, lane.index);
         exec::RunStagedWork();  // what the consumers staged (async streams, sinks); no lock held
       }
       ReleaseTicket(item.ticket);
@@ -332,6 +355,7 @@ AsyncStats AsyncStream::Stats() {
   s.backpressure = backpressure_.load();
   s.overflowed = overflowed_.load();
   for (const auto& lane : lanes_) {
+    if (lanes_.size() > 1) s.worker_events.push_back(lane->routed_events.load());
     s.depth += lane->queued_events.load(std::memory_order_relaxed);
     s.capacity += lane->queue.capacity() * static_cast<uint64_t>(std::max(1, cfg_.batch_size_max));
   }

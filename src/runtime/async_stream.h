@@ -7,6 +7,10 @@
 //  - workers=1 keeps the stream's order. With more workers, events are partitioned by a key
 //    ('partition.key', else the first GROUP BY attribute of a query reading the stream) and each
 //    key's order is kept; without a key, whole batches go round-robin (order across them is lost).
+//    A worker owns whole key groups (common/row_key.h): a key group is given, when its first
+//    event comes, to the worker that has been given the fewest events so far (it has no state
+//    anywhere before that), so that a few keys spread evenly. Each worker runs its own instance
+//    of every partitionable query reading the stream (exec::Partitionable), fed only by it.
 //  - When a queue is full: `block` waits (no loss), `drop` drops the oldest queued events,
 //    `exponentialBackoff` retries after initialDelay, doubling up to maxDelay, then drops the new
 //    events. Every drop is counted.
@@ -21,6 +25,7 @@
 //    loop always moves, and what enters it from outside is still held back.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -30,6 +35,7 @@
 #include <vector>
 
 #include "common/histogram.h"
+#include "common/row_key.h"
 #include "exec/ack.h"
 #include "exec/operator.h"
 #include "plan/catalog.h"
@@ -63,6 +69,7 @@ struct AsyncStats {
   double max_fill = 0;                          // highest fill of a queue seen, in slots (0..1)
   double fill = 0;                              // fill now, in slots (0..1)
   int64_t over_80_ms = 0;  // how long the queues have stayed over 80% full (0: not now)
+  std::vector<uint64_t> worker_events;  // given to each worker (more than one worker)
 };
 
 class AsyncStream final : public exec::BatchConsumer {
@@ -96,8 +103,9 @@ class AsyncStream final : public exec::BatchConsumer {
     exec::AckTicket ticket;  // the source batch it came from, if that is tracked
   };
   struct Lane {
-    explicit Lane(size_t slots) : queue(slots) {}
+    Lane(size_t slots, size_t index) : queue(slots), index(index) {}
     BoundedQueue<Item> queue;
+    size_t index;  // the worker's number: partitioned pipelines have an instance per worker
     // What a loop fed back while the queue was full, in order; used under `block` only.
     std::mutex overflow_mu;
     std::deque<Item> overflow;
@@ -105,12 +113,16 @@ class AsyncStream final : public exec::BatchConsumer {
     std::atomic<uint32_t> items_signal{0};
     std::atomic<uint32_t> space_signal{0};
     std::atomic<uint64_t> queued_events{0};
+    std::atomic<uint64_t> routed_events{0};  // ever given to this worker by the partitioner
     std::thread worker;
   };
 
   // Queues what this thread staged for any async stream, in order, applying each stream's
   // backpressure strategy (this is where a producer may wait).
   static void FlushOutbox();
+  // Gives key group `group` to the worker given the fewest events so far (counting `pending`,
+  // this push's rows per worker), unless another producer gave it first; returns its owner.
+  uint8_t Claim(uint32_t group, const std::vector<std::vector<uint32_t>>& pending);
   Batch* Acquire();
   void Release(Batch* b);
   // Queues a batch per the backpressure strategy; may wait. Called by FlushOutbox only.
@@ -128,6 +140,9 @@ class AsyncStream final : public exec::BatchConsumer {
   const plan::StreamDef& def_;
   StreamJunction* junction_;
   int partition_column_;
+  // The worker that owns each key group, or kUnowned until its first event.
+  static constexpr uint8_t kUnowned = 0xff;
+  std::array<std::atomic<uint8_t>, kKeyGroups> owner_;
   FeedbackLoop* loop_;
   plan::AsyncConfig cfg_;
   std::vector<std::unique_ptr<Lane>> lanes_;

@@ -268,6 +268,74 @@ TEST(AsyncStreamTest, WorkersKeepTheOrderOfEachKey) {
   EXPECT_TRUE(in_order);
 }
 
+// Core 2: a GROUP BY on the partition key runs one instance per worker, each over the key groups
+// its worker owns, and gives what one instance gives: every key's running sums in order. A global
+// count cannot be partitioned and stays one instance behind the workers.
+TEST(AsyncStreamTest, AGroupByOnThePartitionKeyRunsAnInstancePerWorker) {
+  auto app = LoadAsync(
+      "@Async(buffer_size='16', workers='4', batch_size_max='64')\n"
+      "CREATE STREAM S (k STRING, v INT);\n"
+      "INSERT INTO Totals SELECT k, sum(v) AS total, count() AS n FROM S GROUP BY k;\n"
+      "INSERT INTO All SELECT count() AS n FROM S;");
+  ASSERT_TRUE(app);
+  std::mutex mu;
+  std::map<std::string, std::vector<int64_t>> totals;
+  int64_t counted = 0;
+  app->AddCallback("Totals", [&](const OutputBatch& out) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t r = 0; r < out.batch->num_rows(); ++r)
+      totals[std::string(out.batch->column(0).strings()[r].view())].push_back(
+          out.batch->column(1).ints()[r]);
+  });
+  app->AddCallback("All", [&](const OutputBatch& out) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t r = 0; r < out.batch->num_rows(); ++r)
+      counted = std::max(counted, out.batch->column(0).ints()[r]);
+  });
+  app->Start();
+  InputHandler* in = app->GetInputHandler("S");
+  Batch b(in->schema());
+  const int kKeys = 20, kEvents = 10000;
+  std::map<std::string, std::vector<int64_t>> want;
+  std::map<std::string, int64_t> sum;
+  for (int i = 0; i < kEvents; ++i) {
+    std::string k = "key" + std::to_string(i * 7 % kKeys);
+    size_t r = b.AddRow(i);
+    b.SetString(r, 0, k);
+    b.column(1).SetInt(r, i % 13);
+    want[k].push_back(sum[k] += i % 13);
+    if (b.num_rows() == 256) {
+      ASSERT_TRUE(in->SendBatch(b).ok());
+      b.Clear();
+    }
+  }
+  ASSERT_TRUE(in->SendBatch(b).ok());
+  ASSERT_TRUE(app->Shutdown().ok());
+  EXPECT_EQ(totals, want);
+  EXPECT_EQ(counted, kEvents);
+
+  AppStats stats = app->Stats();
+  ASSERT_EQ(stats.queries.size(), 2u);
+  EXPECT_EQ(stats.queries[0].instances, 4);
+  EXPECT_EQ(stats.queries[0].events_in, static_cast<uint64_t>(kEvents));
+  EXPECT_EQ(stats.queries[0].rows_out, static_cast<uint64_t>(kEvents));
+  EXPECT_EQ(stats.queries[1].instances, 1);
+  EXPECT_EQ(stats.queries[1].events_in, static_cast<uint64_t>(kEvents));
+  // Key groups go to the worker given the fewest events so far: 20 even keys spread evenly.
+  const StreamStats& s = stats.streams[0];
+  ASSERT_EQ(s.name, "S");
+  ASSERT_EQ(s.worker_events.size(), 4u);
+  uint64_t given = 0;
+  for (uint64_t n : s.worker_events) {
+    given += n;
+    EXPECT_GE(n, kEvents * 15u / 100) << "an uneven split of 20 even keys over 4 workers";
+    EXPECT_LE(n, kEvents * 35u / 100);
+  }
+  EXPECT_EQ(given, static_cast<uint64_t>(kEvents));
+  EXPECT_NE(app->Explain().find("(4 instances, one per worker of S)"), std::string::npos)
+      << app->Explain();
+}
+
 // Many producers into a chain of async streams with a fan-in, grouping with several workers, slow
 // consumers, and a shutdown in the middle of it all. Run under ThreadSanitizer in CI.
 TEST(AsyncStreamTest, StressChainsFanInAndShutdownMidway) {

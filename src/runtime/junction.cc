@@ -2,7 +2,12 @@
 
 namespace sluice::runtime {
 
-void StreamJunction::Push(const Batch& batch) {
+void StreamJunction::SubscribeLane(size_t lane, exec::BatchConsumer* consumer) {
+  if (lane_subscribers_.size() <= lane) lane_subscribers_.resize(lane + 1);
+  lane_subscribers_[lane].push_back(consumer);
+}
+
+void StreamJunction::PushFromLane(const Batch& batch, size_t lane) {
   if (batch.num_rows() == 0) return;
   events_.fetch_add(batch.num_rows(), std::memory_order_relaxed);
   if (!observers_.empty()) {
@@ -11,6 +16,10 @@ void StreamJunction::Push(const Batch& batch) {
     for (const OutputCallback& cb : observers_) cb(out);
   }
   for (exec::BatchConsumer* c : subscribers_) c->Push(batch);
+  // Only the stream's workers push into a stream with partitioned pipelines (its entry is the
+  // async stream), so every batch reaches one instance.
+  if (lane < lane_subscribers_.size())
+    for (exec::BatchConsumer* c : lane_subscribers_[lane]) c->Push(batch);
 }
 
 }  // namespace sluice::runtime
