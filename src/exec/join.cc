@@ -182,7 +182,7 @@ void JoinOp::Probe(int s, const Batch& from, size_t row, int64_t ts) {
                                          : nullptr;
   if (other.table) {
     // A table: the row with the key, when ON gives the whole key; else every row.
-    std::lock_guard<std::mutex> lock(other.table->mu());
+    if (!table_lock_.owns_lock()) table_lock_ = std::unique_lock<std::mutex>(other.table->mu());
     slots_.clear();
     if (!table_key_from_[s].empty()) {
       int64_t slot = other.table->Find(from, row, table_key_from_[s]);

@@ -74,6 +74,7 @@ class JoinOp final : public MultiStreamOp {
   int64_t DeadlineLocked() const override;
   void SnapshotLocked(StateWriter& w) const override;
   void RestoreLocked(StateReader& r) override;
+  void ReleaseLookupsLocked() override { table_lock_ = {}; }
   // Applies a window's output to its side: entries, expiries, resets; entries probe.
   void Apply(int side, const EventChunk& chunk);
   // Pairs row `row` of `from`, arriving on `side` at `ts`, with what the other side holds.
@@ -98,6 +99,9 @@ class JoinOp final : public MultiStreamOp {
   // attributes that give the key, in key order: the row is found in the table's index.
   std::vector<int> table_key_from_[2];
   std::vector<uint32_t> slots_;
+  // The table side's lock, taken by the first probe of a batch and held until its rows go on
+  // (Flush): once per batch, not per probed row; never while `rest` runs, which may write it.
+  std::unique_lock<std::mutex> table_lock_;
   std::string key_;
   // Row `row` of `batch`'s values at `columns`, as a key (common/row_key.h) in key_.
   const std::string& KeyOf(const Batch& batch, size_t row, const std::vector<int>& columns);

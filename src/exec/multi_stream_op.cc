@@ -7,6 +7,7 @@
 namespace sluice::exec {
 
 void MultiStreamOp::Flush() {
+  ReleaseLookupsLocked();
   if (out_.num_rows() == 0) return;
   rest_->Push(out_);
   out_.Clear();

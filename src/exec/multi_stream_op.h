@@ -33,6 +33,9 @@ class MultiStreamOp : public TimedWork, public Stateful {
   virtual int64_t DeadlineLocked() const = 0;
   // Hands the rows in out_ to `rest`. Requires mu_.
   void Flush();
+  // Before anything goes to `rest`: lets go of what may not be held while it runs (a join's
+  // lock on the table it looks up). Requires mu_.
+  virtual void ReleaseLookupsLocked() {}
   // The input has ended (see TimedWork::EndInput). Requires mu_.
   virtual void EndInputLocked() {}
   // The join's or pattern's own state. Requires mu_.

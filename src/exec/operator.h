@@ -1,7 +1,8 @@
 // The contract between the parts that move batches: junctions, query operators, sinks.
 //
-//  1. Push(batch) is called by one thread at a time for a given consumer: the thread that
-//     publishes into the junction it subscribes to (a source thread, or an async worker).
+//  1. Push(batch) may come from several threads at once (senders, source threads, async
+//     workers): a consumer that keeps anything between pushes locks it, per batch. The instances
+//     of a partitioned pipeline are each fed by one async worker only, and take no shared lock.
 //  2. A pushed batch is valid only during the call. A consumer that keeps rows (a window, a
 //     queue) copies them, strings included.
 //  3. Output is pushed downstream synchronously, inside the Push that produced it; so a batch's

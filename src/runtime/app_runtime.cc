@@ -1,6 +1,8 @@
 // The runtime of a loaded app: junctions per stream, an operator per query, inputs, connectors.
 // Synchronous by default: a batch sent into a stream is processed, through every query chained
-// after it, on the sender's thread, under one lock per batch.
+// after it, on the sender's thread; each operator locks itself once per batch, and no lock is
+// shared by all streams. Playback is the exception: one event-time timeline for the whole app,
+// so its sends are serialised (process_mu_), which is what makes replays identical.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/convert.h"
@@ -67,14 +70,33 @@ class StreamInput final : public InputHandler {
  private:
   friend class AppRuntimeImpl;
 
-  // Copies the rows of `batch` whose event-time attribute gives a time into staging_, with that
+  // Copies the rows of `batch` whose event-time attribute gives a time into `staged`, with that
   // time. Each row without one is counted as malformed; the first is described in *rejected.
-  void StageWithEventTime(const Batch& batch, std::string* rejected);
+  void StageWithEventTime(const Batch& batch, Batch* staged, std::string* rejected);
 
   AppRuntimeImpl* app_;
   runtime::StreamJunction* junction_;
   exec::BatchConsumer* entry_;  // the junction, or the async stream in front of it
   const plan::StreamDef& def_;
+  // The input's staging batches, reused by every send that finds them free. A send that finds
+  // them taken (another thread's send, or a callback sending from inside a send) stages in a
+  // batch of its own: no send waits for another, and no lock is shared between streams.
+  // Taken with an exchange, not a mutex: a callback's send from inside a send on this thread must
+  // find it taken, not wait for itself.
+  class StagingClaim {
+   public:
+    explicit StagingClaim(std::atomic<bool>* busy)
+        : busy_(busy), owned_(!busy->exchange(true, std::memory_order_acquire)) {}
+    ~StagingClaim() {
+      if (owned_) busy_->store(false, std::memory_order_release);
+    }
+    bool owned() const { return owned_; }
+
+   private:
+    std::atomic<bool>* busy_;
+    bool owned_;
+  };
+  std::atomic<bool> staging_busy_{false};
   Batch one_;      // single-event sends
   Batch staging_;  // batches whose times come from an attribute
 };
@@ -712,8 +734,6 @@ class AppRuntimeImpl final : public AppRuntime {
     return failed_.load(std::memory_order_relaxed) ? status() : Status::OK();
   }
 
-  std::mutex& input_mu() { return input_mu_; }
-
  private:
   AppOptions options_;
   std::unique_ptr<plan::AppPlan> plan_;
@@ -756,7 +776,6 @@ class AppRuntimeImpl final : public AppRuntime {
   std::vector<std::thread> source_threads_;
 
   std::mutex process_mu_;    // serialises synchronous processing of batches
-  std::mutex input_mu_;      // guards the inputs' staging batches
   std::mutex lifecycle_mu_;  // Start / Shutdown
   std::mutex join_mu_;       // joining the source threads
   mutable std::mutex status_mu_;
@@ -778,17 +797,19 @@ Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
 }
 
 Status StreamInput::SendLocked(int64_t timestamp, std::span<const Value> values) {
-  std::lock_guard<std::mutex> lock(app_->input_mu());
+  StagingClaim claim(&staging_busy_);
+  std::optional<Batch> own;
+  Batch* one = claim.owned() ? &one_ : &own.emplace(def_.schema);
   if (values.size() != def_.schema.size()) {
     junction_->CountMalformed();
     return Status::InvalidArgument(
         "stream '" + def_.name + "' has " + std::to_string(def_.schema.size()) + " attributes " +
         def_.schema.ToString() + ", got " + std::to_string(values.size()) + " values");
   }
-  one_.Clear();
-  one_.AddRow(timestamp);
+  one->Clear();
+  one->AddRow(timestamp);
   for (size_t i = 0; i < values.size(); ++i) {
-    if (!one_.SetValue(0, i, values[i])) {
+    if (!one->SetValue(0, i, values[i])) {
       junction_->CountMalformed();
       return Status::InvalidArgument(
           "cannot convert " + values[i].ToString() + " to " + def_.schema.field(i).type.ToString() +
@@ -797,12 +818,12 @@ Status StreamInput::SendLocked(int64_t timestamp, std::span<const Value> values)
     }
   }
   std::string problem;
-  if (!exec::StampEventTime(def_.event_time, &one_, 0, &problem)) {
+  if (!exec::StampEventTime(def_.event_time, one, 0, &problem)) {
     junction_->CountMalformed();
     return Status::InvalidArgument("stream '" + def_.name + "', event time from '" +
                                    def_.schema.field(def_.event_time.field).name + "': " + problem);
   }
-  return app_->Publish(entry_, one_);
+  return app_->Publish(entry_, *one);
 }
 
 Status StreamInput::SendBatch(const Batch& batch) {
@@ -830,29 +851,31 @@ Status StreamInput::SendBatchInner(const Batch& batch) {
   if (def_.event_time.field < 0) return app_->Publish(entry_, batch);
   // Times come from an attribute: the rows that give one go on; each that does not is rejected
   // alone, and counted once.
-  std::lock_guard<std::mutex> lock(app_->input_mu());
+  StagingClaim claim(&staging_busy_);
+  std::optional<Batch> own;
+  Batch* staged = claim.owned() ? &staging_ : &own.emplace(def_.schema);
   std::string rejected;
-  StageWithEventTime(batch, &rejected);
-  Status st = app_->Publish(entry_, staging_);
+  StageWithEventTime(batch, staged, &rejected);
+  Status st = app_->Publish(entry_, *staged);
   if (!st.ok() || rejected.empty()) return st;
   return Status::InvalidArgument(rejected);
 }
 
-void StreamInput::StageWithEventTime(const Batch& batch, std::string* rejected) {
-  staging_.Reset(def_.schema);
-  staging_.Resize(batch.num_rows());
+void StreamInput::StageWithEventTime(const Batch& batch, Batch* staged, std::string* rejected) {
+  staged->Reset(def_.schema);
+  staged->Resize(batch.num_rows());
   size_t kept = 0, bad = 0;
   std::string problem, first;
   for (size_t r = 0; r < batch.num_rows(); ++r) {
     for (size_t c = 0; c < batch.num_columns(); ++c)
-      staging_.column(c).CopyRow(batch.column(c), r, kept);
-    if (!exec::StampEventTime(def_.event_time, &staging_, kept, &problem)) {
+      staged->column(c).CopyRow(batch.column(c), r, kept);
+    if (!exec::StampEventTime(def_.event_time, staged, kept, &problem)) {
       if (bad++ == 0) first = "row " + std::to_string(r) + ": " + problem;
       continue;
     }
     ++kept;
   }
-  staging_.Resize(kept);
+  staged->Resize(kept);
   if (bad == 0) return;
   junction_->CountMalformed(bad);
   *rejected = "stream '" + def_.name + "': " + std::to_string(bad) + " of " +
