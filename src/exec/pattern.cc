@@ -56,6 +56,11 @@ Status PatternOp::Init() {
       if (step.stream == stream) port->key_columns = step.partition_columns;
     ports_.push_back(std::move(port));
   }
+  // A state TTL bounds how long a partial match waits (as WITHIN would), and how long a
+  // partition lives without an event.
+  within_ms_ = pattern_.within_ms;
+  if (plan_.state.ttl_ms > 0)
+    within_ms_ = within_ms_ < 0 ? plan_.state.ttl_ms : std::min(within_ms_, plan_.state.ttl_ms);
   // Without PARTITION BY, one pattern; with it, one per key value, made when the key first comes.
   partitioned_ = !pattern_.steps[0].partition_columns.empty();
   if (!partitioned_) {
@@ -115,7 +120,7 @@ void PatternOp::Insert(const Partial& p) {
   PortsOf(p, &ports_scratch_);
   for (size_t port : ports_scratch_) in.by_port[port].insert(p.seq);
   if (p.deadline != kNever) in.by_deadline.insert({p.deadline, p.seq});
-  if (pattern_.within_ms >= 0 && p.has_start) in.by_start.insert({p.start, p.seq});
+  if (within_ms_ >= 0 && p.has_start) in.by_start.insert({p.start, p.seq});
 }
 
 PatternOp::Partial PatternOp::Take(uint64_t seq) {
@@ -126,7 +131,7 @@ PatternOp::Partial PatternOp::Take(uint64_t seq) {
   PortsOf(p, &ports_scratch_);
   for (size_t port : ports_scratch_) in.by_port[port].erase(seq);
   if (p.deadline != kNever) in.by_deadline.erase({p.deadline, seq});
-  if (pattern_.within_ms >= 0 && p.has_start) in.by_start.erase({p.start, seq});
+  if (within_ms_ >= 0 && p.has_start) in.by_start.erase({p.start, seq});
   return p;
 }
 
@@ -171,10 +176,10 @@ void PatternOp::Settle(Partial p, int64_t ts, std::vector<Partial>* next) {
 }
 
 void PatternOp::Expire(int64_t now) {
-  if (pattern_.within_ms < 0) return;
+  if (within_ms_ < 0) return;
   Instance& in = *cur_;
   bool any = false;
-  while (!in.by_start.empty() && TimeSub(now, in.by_start.begin()->first) > pattern_.within_ms) {
+  while (!in.by_start.empty() && TimeSub(now, in.by_start.begin()->first) > within_ms_) {
     store_.Free(Take(in.by_start.begin()->second).slot);
     any = true;
   }
@@ -402,6 +407,8 @@ PatternOp::Instance* PatternOp::InstanceFor(const Port& port, const Batch& batch
   for (int c : port.key_columns) AppendValueKey(batch.column(static_cast<size_t>(c)), row, &key_);
   auto it = by_key_.find(key_);
   if (it != by_key_.end()) return it->second;
+  if (plan_.state.max_keys > 0 && by_key_.size() >= static_cast<size_t>(plan_.state.max_keys))
+    return nullptr;
   instances_.push_back(std::make_unique<Instance>());
   instances_.back()->by_port.resize(ports_.size());
   by_key_.emplace(key_, instances_.back().get());
@@ -412,9 +419,17 @@ void PatternOp::Arrive(const Port& port, const Batch& batch) {
   std::lock_guard<std::mutex> lock(mu_);
   env_.counters->events_in.fetch_add(batch.num_rows(), std::memory_order_relaxed);
   taken_ = 0;
+  refused_.clear();
   for (size_t r = 0; r < batch.num_rows(); ++r) {
     int64_t ts = batch.timestamp(r);
     Instance* instance = InstanceFor(port, batch, r);
+    if (!instance) {
+      refused_.emplace_back(static_cast<uint32_t>(r),
+                            "the pattern holds " + std::to_string(plan_.state.max_keys) +
+                                " partitions (its state.max.keys): a new key was refused");
+      continue;
+    }
+    instance->last_event = std::max(instance->last_event, ts);
     AdvanceLocked(ts);
     Enter(instance);
     AdvanceTo(ts);
@@ -425,8 +440,42 @@ void PatternOp::Arrive(const Port& port, const Batch& batch) {
   }
   // An event that no element's condition took (for any partial match) is filtered.
   env_.counters->events_out.fetch_add(taken_, std::memory_order_relaxed);
-  env_.counters->filtered.fetch_add(batch.num_rows() - taken_, std::memory_order_relaxed);
+  env_.counters->filtered.fetch_add(batch.num_rows() - taken_ - refused_.size(),
+                                    std::memory_order_relaxed);
+  if (!refused_.empty()) {
+    // A pattern's events have no fault stream of their own: @onError's log, drop or fail.
+    env_.counters->dropped.fetch_add(refused_.size(), std::memory_order_relaxed);
+    const std::string what = "query " + plan_.name + ": dropped an event of '" + port.stream->name +
+                             "' (ts " + std::to_string(batch.timestamp(refused_[0].first)) +
+                             "): " + refused_[0].second;
+    if (plan_.on_error == plan::ErrorAction::kFail && env_.fail) {
+      env_.fail(Status::RuntimeError(what + " (@onError(action='fail'))"));
+    } else if (plan_.on_error != plan::ErrorAction::kDrop) {
+      for (const auto& [row, message] : refused_)
+        LogFailure(env_.counters, "query " + plan_.name + ": dropped an event of '" +
+                                      port.stream->name + "' (ts " +
+                                      std::to_string(batch.timestamp(row)) + "): " + message);
+    }
+  }
+  if (partitioned_ && plan_.state.ttl_ms > 0 && now_ >= next_sweep_) DropIdlePartitions();
   Flush();
+}
+
+void PatternOp::DropIdlePartitions() {
+  const int64_t ttl = plan_.state.ttl_ms;
+  next_sweep_ = TimeAdd(now_, std::max<int64_t>(1, ttl / 2));
+  for (auto it = by_key_.begin(); it != by_key_.end();) {
+    Instance* in = it->second;
+    if (TimeSub(now_, in->last_event) < ttl) {
+      ++it;
+      continue;
+    }
+    // Its partial matches go with it (their rows too); a NOT deadline it still had is dropped.
+    for (const auto& [seq, p] : in->by_seq) store_.Free(p.slot);
+    instances_.erase(std::find_if(instances_.begin(), instances_.end(),
+                                  [in](const auto& i) { return i.get() == in; }));
+    by_key_.erase(it++);
+  }
 }
 
 int64_t PatternOp::DeadlineLocked() const {
@@ -438,8 +487,9 @@ int64_t PatternOp::DeadlineLocked() const {
 // The pattern's state: its rows, and per instance (per key) its partial matches; the indexes
 // are rebuilt from the partials.
 void PatternOp::SnapshotLocked(StateWriter& w) const {
-  w.Section("pattern", 1);
+  w.Section("pattern", 2);
   store_.Snapshot(w);
+  w.I64(next_sweep_);
   w.U64(next_seq_);
   w.I64(now_);
   w.I64(next_deadline_);
@@ -458,6 +508,7 @@ void PatternOp::SnapshotLocked(StateWriter& w) const {
 
 void PatternOp::SnapshotInstance(StateWriter& w, const Instance& in) const {
   w.Bool(in.started);
+  w.I64(in.last_event);
   std::vector<const Partial*> partials;
   for (const auto& [seq, p] : in.by_seq) partials.push_back(&p);
   std::sort(partials.begin(), partials.end(),
@@ -476,8 +527,9 @@ void PatternOp::SnapshotInstance(StateWriter& w, const Instance& in) const {
 }
 
 void PatternOp::RestoreLocked(StateReader& r) {
-  if (!r.Section("pattern", 1)) return;
+  if (!r.Section("pattern", 2)) return;
   store_.Restore(r);
+  next_sweep_ = r.I64();
   next_seq_ = r.U64();
   now_ = r.I64();
   next_deadline_ = r.I64();
@@ -498,6 +550,7 @@ void PatternOp::RestoreLocked(StateReader& r) {
 
 void PatternOp::RestoreInstance(StateReader& r, Instance* in) {
   in->started = r.Bool();
+  in->last_event = r.I64();
   uint64_t n = r.Size(45);
   cur_ = in;
   for (uint64_t i = 0; i < n && r.ok(); ++i) {

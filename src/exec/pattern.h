@@ -61,7 +61,8 @@ class PatternOp final : public MultiStreamOp {
     absl::btree_set<std::pair<int64_t, uint64_t>> by_deadline;  // NOT steps: (deadline, seq)
     absl::btree_set<std::pair<int64_t, uint64_t>> by_start;     // with WITHIN: (start, seq)
     bool started = false;
-    int64_t deadline = kNever;  // its earliest NOT deadline
+    int64_t deadline = kNever;                                 // its earliest NOT deadline
+    int64_t last_event = std::numeric_limits<int64_t>::min();  // for the state TTL
   };
 
   PatternOp(const plan::QueryPlan& plan, QueryEnv env, BatchConsumer* rest, TimedWork* rest_timed,
@@ -113,6 +114,12 @@ class PatternOp final : public MultiStreamOp {
   std::vector<std::unique_ptr<Instance>> instances_;  // in the order their keys first came
   absl::flat_hash_map<std::string, Instance*> by_key_;
   std::string key_;
+  // Bounded state (plan.state): WITHIN at most the TTL; partitions idle for the TTL are dropped
+  // by a sweep (at most every TTL/2 of time); a new partition past max_keys is refused.
+  int64_t within_ms_ = -1;
+  int64_t next_sweep_ = std::numeric_limits<int64_t>::min();
+  void DropIdlePartitions();
+  std::vector<std::pair<uint32_t, std::string>> refused_;  // rows of the batch being matched
   uint64_t next_seq_ = 1;
   int64_t next_deadline_ = kNever;  // the earliest NOT deadline of any instance
   int64_t now_ = std::numeric_limits<int64_t>::min();

@@ -78,7 +78,8 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
     env.target = ctx.entry(q.target->name);
   }
   if (q.distinct) {
-    auto distinct = std::make_unique<DistinctOp>(env.target, env.counters, env.rows_are_events);
+    auto distinct = std::make_unique<DistinctOp>(env.target, env.counters, env.rows_are_events,
+                                                 q.state, q.name);
     env.target = distinct.get();
     p->Add("distinct", distinct.get());
     p->chain_.push_back(std::move(distinct));

@@ -81,6 +81,11 @@ Status StatefulQueryOp::Init() {
       per_event_ && plan_.events == sql::OutputEvents::kCurrent && (!plan_.window || fifo_sliding);
   for (const plan::AggregatePlan& a : plan_.aggregates)
     if (a.arg && a.arg->type.physical() == PhysicalType::kString) direct_ = false;
+  ttl_ = aggregating_ && !plan_.group_by.empty() ? plan_.state.ttl_ms : 0;
+  max_keys_ = !plan_.group_by.empty() ? plan_.state.max_keys : 0;
+  // A group that expires part-way through a batch must restart between two of its events: the
+  // direct path adds whole batches at once.
+  if (ttl_ > 0 && !plan_.window) direct_ = false;
   if (direct_ && plan_.window) {
     if (plan_.window->kind != WK::kTime) ring_length_ = plan_.window->length;
     if (plan_.window->kind != WK::kLength) ring_time_ = plan_.window->time_ms;
@@ -211,6 +216,7 @@ void StatefulQueryOp::Push(const Batch& in) {
       env_.counters->filtered.fetch_add(n - m - failed, std::memory_order_relaxed);
     sel = Selection{selected_.data(), m};
   }
+  if (max_keys_ > 0) sel = RefuseNewKeys(in, sel);
   eval_.Clear();
   eval_kinds_.clear();
   eval_chunk_.clear();
@@ -259,6 +265,7 @@ void StatefulQueryOp::Push(const Batch& in) {
     ConsumeChunk(chunk_);
   }
   Finish();
+  SweepIdleGroups();
   if (env_.counts_events)
     env_.counters->events_out.fetch_add(n - (NotTaken() - not_taken_before),
                                         std::memory_order_relaxed);
@@ -415,7 +422,7 @@ void StatefulQueryOp::PushBatchDirect(const Batch& in, Selection sel) {
       max_ts_ = std::max(max_ts_, ts);
     }
     batch_open_ = true;
-    uint32_t g = GroupOf(k);
+    uint32_t g = GroupOf(k, ts);
     for (size_t a = 0; a < aggs_.size(); ++a) aggs_[a]->Add(g, *arg_cols_[a], k);
     ++group_live_[g];
     if (latest_slot_.size() <= g) latest_slot_.resize(g + 1, -1);
@@ -474,7 +481,7 @@ void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
     // No window: every event is kept. Groups first, then each aggregate over the whole batch.
     group_ids_.resize(m);
     for (size_t k = 0; k < m; ++k) {
-      uint32_t g = aggregating_ ? GroupOf(k) : 0;
+      uint32_t g = aggregating_ ? GroupOf(k, in.timestamp(sel[k])) : 0;
       group_ids_[k] = g;
       if (aggregating_) ++group_live_[g];
       kept_.push_back(static_cast<uint32_t>(k));
@@ -499,7 +506,7 @@ void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
       }
     }
     if (ring_length_ > 0 && ring_.size >= static_cast<size_t>(ring_length_)) RingPop();
-    uint32_t g = aggregating_ ? GroupOf(k) : 0;
+    uint32_t g = aggregating_ ? GroupOf(k, ts) : 0;
     for (size_t a = 0; a < aggs_.size(); ++a) aggs_[a]->Add(g, *arg_cols_[a], k);
     if (aggregating_) ++group_live_[g];
     if (windowed) {
@@ -563,6 +570,11 @@ void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
 }
 
 uint32_t StatefulQueryOp::NewGroup() {
+  if (!free_groups_.empty()) {  // a dropped group's id, already reset
+    uint32_t id = free_groups_.back();
+    free_groups_.pop_back();
+    return id;
+  }
   uint32_t id = static_cast<uint32_t>(group_live_.size());
   group_live_.push_back(0);
   for (auto& a : aggs_) a->Grow(id + 1);
@@ -570,7 +582,13 @@ uint32_t StatefulQueryOp::NewGroup() {
   return id;
 }
 
-uint32_t StatefulQueryOp::GroupOf(size_t k) {
+uint32_t StatefulQueryOp::GroupOf(size_t k, int64_t ts) {
+  uint32_t g = FindGroup(k);
+  if (ttl_ > 0) Touch(g, ts);
+  return g;
+}
+
+uint32_t StatefulQueryOp::FindGroup(size_t k) {
   if (group_exprs_.empty()) return 0;
   if (int_key_) {
     const Column* c = key_cols_[0];
@@ -602,6 +620,112 @@ uint32_t StatefulQueryOp::GroupOf(size_t k) {
   uint32_t id = NewGroup();
   groups_.emplace(key_, id);
   return id;
+}
+
+// ---- bounded state (plan.state) ----------------------------------------------------------------
+
+bool StatefulQueryOp::Running() const { return !window_ && !batch_direct_ && !direct_windowed(); }
+
+bool StatefulQueryOp::HoldsEvents(uint32_t g) const {
+  if (batch_direct_) return batch_open_ && g < touched_gen_.size() && touched_gen_[g] == batch_gen_;
+  if (window_ || direct_windowed()) return group_live_[g] > 0;
+  return false;  // running aggregates: the group is only its aggregates
+}
+
+void StatefulQueryOp::Touch(uint32_t g, int64_t ts) {
+  if (last_seen_.size() <= g) last_seen_.resize(g + 1, kMinTime);
+  // Flink's state TTL: a running group idle for the TTL is gone, and its key starts afresh (its
+  // next row is an insert again). Checked on the key's own events, so results do not depend on
+  // how events are batched; windows only lose groups that hold no events (SweepIdleGroups).
+  if (Running() && last_seen_[g] != kMinTime && TimeSub(ts, last_seen_[g]) >= ttl_) ResetGroup(g);
+  last_seen_[g] = std::max(last_seen_[g], ts);
+}
+
+void StatefulQueryOp::ResetGroup(uint32_t g) {
+  for (auto& a : aggs_) a->Reset(g);
+  group_live_[g] = 0;
+  if (g < emitted_.size()) emitted_[g] = 0;
+  if (g < latest_slot_.size() && latest_slot_[g] >= 0) {
+    latest_->Free(static_cast<uint32_t>(latest_slot_[g]));
+    latest_slot_[g] = -1;
+  }
+}
+
+void StatefulQueryOp::SweepIdleGroups() {
+  if (ttl_ <= 0 || max_ts_ < next_sweep_) return;
+  next_sweep_ = TimeAdd(max_ts_, std::max<int64_t>(1, ttl_ / 2));
+  auto idle = [&](uint32_t g) {
+    return g < last_seen_.size() && last_seen_[g] != kMinTime &&
+           TimeSub(max_ts_, last_seen_[g]) >= ttl_ && !HoldsEvents(g);
+  };
+  auto forget = [&](uint32_t g) {
+    ResetGroup(g);
+    last_seen_[g] = kMinTime;
+    free_groups_.push_back(g);
+    ++evicted_;
+  };
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (!idle(it->second)) {
+      ++it;
+      continue;
+    }
+    forget(it->second);
+    groups_.erase(it++);
+  }
+  for (auto it = int_groups_.begin(); it != int_groups_.end();) {
+    if (!idle(it->second)) {
+      ++it;
+      continue;
+    }
+    forget(it->second);
+    int_groups_.erase(it++);
+  }
+  if (null_group_ >= 0 && idle(static_cast<uint32_t>(null_group_))) {
+    forget(static_cast<uint32_t>(null_group_));
+    null_group_ = -1;
+  }
+}
+
+bool StatefulQueryOp::HasGroup(size_t k) {
+  if (int_key_ || string_key_) {
+    const Column* c = key_cols_[0];
+    if (c->IsNull(k)) return null_group_ >= 0;
+    if (int_key_) return int_groups_.contains(c->ints()[k]);
+    StringRef s = c->strings()[k];
+    return groups_.contains(absl::string_view(s.data, s.size));
+  }
+  key_.clear();
+  for (const Column* c : key_cols_) AppendValueKey(*c, k, &key_);
+  return groups_.contains(absl::string_view(key_));
+}
+
+Selection StatefulQueryOp::RefuseNewKeys(const Batch& in, Selection sel) {
+  window_ctx_.Reset(in.num_rows());
+  window_ctx_.now_ms = ctx_.now_ms;
+  key_cols_.clear();
+  for (auto& g : group_exprs_) key_cols_.push_back(&g->Eval(window_ctx_, in, sel));
+  const size_t live = group_live_.size() - free_groups_.size();
+  new_keys_.clear();
+  admitted_.clear();
+  refused_.clear();
+  for (size_t k = 0; k < sel.size; ++k) {
+    if (!HasGroup(k)) {
+      std::string key;
+      for (const Column* c : key_cols_) AppendValueKey(*c, k, &key);
+      if (!new_keys_.contains(key)) {
+        if (live + new_keys_.size() >= static_cast<size_t>(max_keys_)) {
+          refused_.emplace_back(sel[k], "the query holds " + std::to_string(max_keys_) +
+                                            " keys (its state.max.keys): a new key was refused");
+          continue;
+        }
+        new_keys_.insert(std::move(key));
+      }
+    }
+    admitted_.push_back(sel[k]);
+  }
+  if (refused_.empty()) return sel;
+  RouteFailures(plan_, env_, refused_, in, fault_schema_, &faults_);
+  return Selection{admitted_.data(), admitted_.size()};
 }
 
 void StatefulQueryOp::ResetGroups() {
@@ -686,7 +810,7 @@ void StatefulQueryOp::Consume(const Batch& b, Selection sel, const EventKind* ki
       ResetGroups();
       continue;
     }
-    uint32_t g = aggregating_ ? GroupOf(k) : 0;
+    uint32_t g = aggregating_ ? GroupOf(k, b.timestamp(sel[k])) : 0;
     if (aggregating_) {
       if (kind == EventKind::kCurrent) {
         for (size_t a = 0; a < aggs_.size(); ++a) aggs_[a]->Add(g, *arg_cols_[a], k);

@@ -10,6 +10,7 @@
 // the projection, and the output rate.
 #pragma once
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "exec/aggregate.h"
 #include "exec/expression.h"
 #include "exec/query_op.h"
@@ -53,8 +55,33 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork, public Sta
                const std::vector<size_t>* breaks);
   // Consumes a window's chunk, each closing in it on its own.
   void ConsumeChunk(const EventChunk& chunk);
-  uint32_t GroupOf(size_t k);
+  // The group of dense row k of key_cols_, made if new; `ts` is its event's time (for the TTL).
+  uint32_t GroupOf(size_t k, int64_t ts);
+  uint32_t FindGroup(size_t k);
   void ResetGroups();
+
+  // Bounded state (plan.state, Flink's state TTL and a key limit). A running group whose key has
+  // been idle for ttl_ starts afresh when the key comes again; every group idle that long that
+  // holds no event is dropped by a sweep (at most every ttl_/2 of event time), its id reused. A
+  // new key when max_keys_ keys are held is refused: a failure routed like any other.
+  int64_t ttl_ = 0;
+  int64_t max_keys_ = 0;
+  std::vector<int64_t> last_seen_;     // per group: its latest event (with a TTL)
+  std::vector<uint32_t> free_groups_;  // ids of dropped groups, reset, for new keys
+  int64_t next_sweep_ = std::numeric_limits<int64_t>::min();
+  uint64_t evicted_ = 0;
+  bool direct_windowed() const { return ring_length_ > 0 || ring_time_ > 0; }
+  bool Running() const;  // no window: a group is only its aggregates
+  bool HoldsEvents(uint32_t g) const;
+  void Touch(uint32_t g, int64_t ts);
+  void ResetGroup(uint32_t g);
+  void SweepIdleGroups();
+  bool HasGroup(size_t k);
+  // Rows of `sel` whose key is new once max_keys_ are held are routed as failures; the others.
+  Selection RefuseNewKeys(const Batch& in, Selection sel);
+  absl::flat_hash_set<std::string> new_keys_;
+  std::vector<uint32_t> admitted_;
+  std::vector<std::pair<uint32_t, std::string>> refused_;
   // Sets out_'s change kinds; `sel` gives the eval_ row of each of its rows.
   void SetChangeKinds(Selection sel);
   // An output candidate from row `row` of `b`, emitted at `ts`, with its group's aggregates.

@@ -9,7 +9,7 @@ namespace sluice::exec {
 
 void StatefulQueryOp::Snapshot(StateWriter& w) const {
   std::lock_guard<std::mutex> lock(mu_);
-  w.Section("query/stateful", 1);
+  w.Section("query/stateful", 2);
   w.I64(max_ts_);
   w.Bool(driven_by_clock_);
   w.Bool(input_ended_);
@@ -27,6 +27,11 @@ void StatefulQueryOp::Snapshot(StateWriter& w) const {
     w.U32(id);
   }
   w.I64(null_group_);
+  // Bounded state: when each group was last seen, the dropped ids, the next sweep.
+  w.Vec(last_seen_);
+  w.Vec(free_groups_);
+  w.I64(next_sweep_);
+  w.U64(evicted_);
   for (const auto& a : aggs_) a->Snapshot(w);
   w.Bool(window_ != nullptr);
   if (window_) window_->Snapshot(w);
@@ -63,7 +68,7 @@ void StatefulQueryOp::Snapshot(StateWriter& w) const {
 
 void StatefulQueryOp::Restore(StateReader& r) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!r.Section("query/stateful", 1)) return;
+  if (!r.Section("query/stateful", 2)) return;
   max_ts_ = r.I64();
   driven_by_clock_ = r.Bool();
   input_ended_ = r.Bool();
@@ -83,6 +88,12 @@ void StatefulQueryOp::Restore(StateReader& r) {
     int_groups_[key] = r.U32();
   }
   null_group_ = r.I64();
+  last_seen_ = r.Vec<int64_t>();
+  free_groups_ = r.Vec<uint32_t>();
+  next_sweep_ = r.I64();
+  evicted_ = r.U64();
+  for (uint32_t id : free_groups_)
+    if (id >= groups) return r.Fail("a query's dropped groups are not among its groups");
   for (auto& a : aggs_) a->Restore(r);
   if (r.Bool() != (window_ != nullptr)) return r.Fail("a query's window differs from its state's");
   if (window_) window_->Restore(r);

@@ -257,6 +257,7 @@ class Binder {
   std::unique_ptr<AppPlan> Run(const sql::AppAst& ast) {
     plan_ = std::make_unique<AppPlan>();
     plan_->settings = ApplyAppAnnotations(ast.app_annotations, diags_);
+    ApplySettings(ast.settings, &plan_->settings, diags_);
     // Definitions first, so that queries may read streams defined after them.
     for (const sql::Statement& st : ast.statements)
       if (st.kind == sql::Statement::Kind::kCreate && !st.create->as_query)
@@ -401,7 +402,8 @@ class Binder {
     qp.loc = st.loc;
     ErrorAction query_on_error = ErrorAction::kDefault;
     const std::string fallback = "query" + std::to_string(number);
-    qp.name = ApplyQueryAnnotations(q.annotations, fallback, diags_, &query_on_error);
+    qp.state = plan_->settings.state;
+    qp.name = ApplyQueryAnnotations(q.annotations, fallback, diags_, &query_on_error, &qp.state);
     qp.sql = StatementText(st.loc);
     qp.id = StableId(qp, st, qp.name != fallback);
     bool supported = BindQuery(q, st.create.get(), st.annotations, &qp);

@@ -120,6 +120,40 @@ AppSettings ApplyAppAnnotations(const std::vector<Annotation>& annotations, Diag
   return s;
 }
 
+namespace {
+
+// A state TTL: a duration such as '1 hour', '30 min' or '5000' (ms), more than zero.
+bool ParseTtl(const std::string& value, sql::Loc loc, const std::string& what, Diagnostics* diags,
+              int64_t* ms) {
+  if (ParseDurationText(value, ms) && *ms > 0) return true;
+  diags->Error(loc, what + " needs a duration such as '1 hour', '30 min' or '5000' (ms), got '" +
+                        value + "'");
+  return false;
+}
+
+}  // namespace
+
+void ApplySettings(const std::vector<sql::Property>& statements, AppSettings* settings,
+                   Diagnostics* diags) {
+  const std::vector<std::string> known = {"state.ttl", "state.max.keys"};
+  for (const sql::Property& p : statements) {
+    if (p.key == "state.ttl") {
+      ParseTtl(p.value, p.value_loc, "SET 'state.ttl'", diags, &settings->state.ttl_ms);
+    } else if (p.key == "state.max.keys") {
+      settings->state.max_keys = ParsePositive(p.value, p.value_loc, "SET 'state.max.keys'", diags);
+    } else if (p.key.rfind("checkpoint.", 0) == 0) {
+      diags->Error(p.loc, "not supported yet: '" + p.key +
+                              "' (checkpoints come with durable state; state.ttl and "
+                              "state.max.keys are the settings this version knows)");
+    } else {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      diags->Error(p.loc, "unknown setting '" + p.key + "' (known: " + list + ")",
+                   sql::DidYouMean(p.key, known), static_cast<int>(p.key.size()) + 2);
+    }
+  }
+}
+
 void ApplyStreamAnnotations(const std::vector<Annotation>& annotations, const AppSettings& app,
                             StreamDef* def, Diagnostics* diags) {
   def->async.enabled = app.async;
@@ -449,7 +483,7 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
 
 std::string ApplyQueryAnnotations(const std::vector<Annotation>& annotations,
                                   const std::string& fallback, Diagnostics* diags,
-                                  ErrorAction* on_error) {
+                                  ErrorAction* on_error, StateLimits* state) {
   std::string name = fallback;
   for (const Annotation& a : annotations) {
     std::string lname = Lower(a.name);
@@ -470,12 +504,23 @@ std::string ApplyQueryAnnotations(const std::vector<Annotation>& annotations,
       StreamDef scratch;
       ApplyStreamAnnotations({a}, AppSettings{}, &scratch, diags);
       *on_error = scratch.on_error;
+    } else if (lname == "state") {
+      for (const AnnotationOption& o : a.options) {
+        if (o.key == "ttl") {
+          ParseTtl(o.value, o.loc, "@state(ttl)", diags, &state->ttl_ms);
+        } else if (o.key == "max_keys") {
+          state->max_keys = ParsePositive(o.value, o.loc, "@state(max_keys)", diags);
+        } else {
+          UnknownOption(o, "state", {"ttl", "max_keys"}, diags);
+        }
+      }
     } else if (lname == "async" || lname == "config") {
       diags->Error(a.loc, "@" + a.name + " belongs on a CREATE STREAM, not on a query", "",
                    static_cast<int>(a.name.size()) + 1);
     } else {
       diags->Error(a.loc, "unknown annotation @" + a.name + " on a query",
-                   sql::DidYouMean(a.name, {"name", "info"}), static_cast<int>(a.name.size()) + 1);
+                   sql::DidYouMean(a.name, {"name", "info", "state", "onError"}),
+                   static_cast<int>(a.name.size()) + 1);
     }
   }
   return name;

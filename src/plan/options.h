@@ -12,13 +12,26 @@
 
 namespace sluice::plan {
 
+// How much keyed state a query may keep (Flink's table.exec.state.ttl, plus a key limit): keys
+// idle for ttl_ms are evicted, and a new key past max_keys is refused (a counted fault). 0: none.
+struct StateLimits {
+  int64_t ttl_ms = 0;
+  int64_t max_keys = 0;
+  bool bounded() const { return ttl_ms > 0 || max_keys > 0; }
+};
+
 struct AppSettings {
   std::string name = "SluiceApp";
   bool async = false;
+  StateLimits state;  // SET 'state.ttl' / 'state.max.keys': every query's default
 };
 
 AppSettings ApplyAppAnnotations(const std::vector<sql::Annotation>& annotations,
                                 sql::Diagnostics* diags);
+
+// Applies the app's SET statements ('state.ttl', 'state.max.keys') to `settings`.
+void ApplySettings(const std::vector<sql::Property>& statements, AppSettings* settings,
+                   sql::Diagnostics* diags);
 
 // Applies @Async, @config and @onError to `def`; `app` gives the app-wide async default.
 void ApplyStreamAnnotations(const std::vector<sql::Annotation>& annotations, const AppSettings& app,
@@ -31,9 +44,11 @@ void ApplyWithProperties(const std::vector<sql::Property>& properties, StreamDef
 // The query's name from @name('q') or @info(name='q'); `fallback` when there is none. A query's
 // @onError(action=...) (its own error strategy: fail fast, dead-letter to the fault stream, or
 // skip) goes to *on_error.
+// @state(ttl='1 hour', max_keys='1000') sets the query's own *state limits (which start as the
+// app's).
 std::string ApplyQueryAnnotations(const std::vector<sql::Annotation>& annotations,
                                   const std::string& fallback, sql::Diagnostics* diags,
-                                  ErrorAction* on_error);
+                                  ErrorAction* on_error, StateLimits* state);
 
 // Connectors the engine knows, and whether this version runs them.
 bool IsKnownConnector(const std::string& name);

@@ -195,6 +195,7 @@ struct QueryPlan {
   sql::OutputEvents events = sql::OutputEvents::kCurrent;
   std::optional<RatePlan> rate;
   bool distinct = false;  // SELECT DISTINCT: a row goes out only the first time
+  StateLimits state;      // @state(...), else the app's SET 'state.*'
 
   // Stateful: a window, an aggregate, or grouping.
   bool IsStateful() const { return window || !aggregates.empty() || !group_by.empty(); }

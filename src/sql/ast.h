@@ -253,6 +253,7 @@ struct Statement {
 
 struct AppAst {
   std::vector<Annotation> app_annotations;  // @app(...) and @app:key(...)
+  std::vector<Property> settings;           // SET 'name' = 'value';
   std::vector<Statement> statements;
 };
 

@@ -24,8 +24,8 @@ const char* const kReserved[] = {
     "FALSE",     "CAST",    "DISTINCT", "FOR",    "UNION",  "USING",   "UPSERT",   "ASC",
     "DESC"};
 
-const char* const kStatementKeywords[] = {"CREATE", "INSERT", "SELECT",
-                                          "UPDATE", "DELETE", "UPSERT"};
+const char* const kStatementKeywords[] = {"CREATE", "INSERT", "SELECT", "UPDATE",
+                                          "DELETE", "UPSERT", "SET"};
 
 bool IsReservedWord(const Token& t) {
   if (t.kind != Tok::kWord) return false;
@@ -176,7 +176,7 @@ class Parser {
       // A statement keyword at the start of a line after a missing ';' starts afresh.
       ++pos_;
       if (depth == 0 && Cur().loc.col == 1 &&
-          (AtWord("CREATE") || AtWord("INSERT") || At(Tok::kAt)))
+          (AtWord("CREATE") || AtWord("INSERT") || AtWord("SET") || At(Tok::kAt)))
         return;
     }
   }
@@ -198,6 +198,35 @@ class Parser {
       if (!annotations.empty())
         diags_->Error(annotations.back().loc,
                       "annotation @" + annotations.back().name + " is not followed by a statement");
+      return;
+    }
+    if (AtWord("SET")) {
+      // An app-wide setting, as in Flink's SQL client: SET 'name' = 'value';
+      if (!annotations.empty())
+        diags_->Error(annotations.front().loc, "annotation @" + annotations.front().name +
+                                                   " cannot go before SET: it sets the whole app");
+      Next();
+      Property p;
+      p.loc = Cur().loc;
+      if (!At(Tok::kString) && !At(Tok::kDqString) && !At(Tok::kWord))
+        ErrorAt(Cur(), "expected a setting name such as 'state.ttl', found " + Describe(Cur()),
+                "write: SET 'state.ttl' = '1 hour';");
+      if (At(Tok::kWord)) {
+        p.key = std::string(Next().text);
+        while (Accept(Tok::kDot)) p.key += "." + ExpectAnyName("a setting name");
+      } else {
+        p.key = Next().value;
+      }
+      Expect(Tok::kEq, "after the setting name");
+      p.value_loc = Cur().loc;
+      p.value = ParseOptionValue();
+      app->settings.push_back(std::move(p));
+      if (!Accept(Tok::kSemicolon) && !At(Tok::kEnd)) {
+        const Token& prev = toks_[pos_ - 1];
+        Loc after{prev.loc.line, prev.loc.col + prev.length()};
+        diags_->Error(after, "expected ';' after the SET statement, found " + Describe(Cur()));
+        throw ParseAbort{};
+      }
       return;
     }
     Statement st;
