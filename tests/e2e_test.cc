@@ -361,6 +361,34 @@ TEST_F(CliTest, ASinkThatCannotWriteStopsTheAppWithTheLoss) {
   EXPECT_NE(r.err.find("10 event(s) were lost"), std::string::npos) << r.err;
 }
 
+// Core 2: check warns about state that can grow without bound unless a TTL or key limit is set.
+TEST_F(CliTest, CheckWarnsAboutStateThatCanGrowWithoutBound) {
+  Write("app.sql",
+        "CREATE STREAM S (k STRING, v INT);\n"
+        "INSERT INTO A SELECT DISTINCT k FROM S;\n"
+        "INSERT INTO B SELECT k, sum(v) AS s FROM S GROUP BY k;\n"
+        "INSERT INTO C SELECT k, sum(v) AS s FROM S WINDOW TUMBLING(1 MINUTE) GROUP BY k;\n"
+        "INSERT INTO D SELECT a.k AS k FROM PATTERN EVERY a=S -> b=S[v > a.v];\n"
+        "INSERT INTO E SELECT a.k AS k FROM PATTERN EVERY a=S -> b=S[v > a.v] WITHIN 1 MINUTE;\n"
+        "@state(ttl='1 hour')\n"
+        "INSERT INTO F SELECT k, sum(v) AS s FROM S GROUP BY k;\n");
+  CommandResult r = RunIn(dir_, "check app.sql");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("app.sql:2:1: warning: query 'query1': SELECT DISTINCT keeps every distinct "
+                       "row it has seen: its state can grow without bound"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("app.sql:3:1: warning: query 'query2': GROUP BY without a window"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("app.sql:5:1: warning: query 'query4': EVERY without WITHIN"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("bound it with @state(ttl='1 hour')"), std::string::npos) << r.err;
+  for (const char* bounded : {"'query3'", "'query5'", "'query6'"})
+    EXPECT_EQ(r.err.find(bounded), std::string::npos) << bounded << " is bounded:\n" << r.err;
+}
+
 TEST_F(CliTest, AsyncStreamsRunWithStats) {
   Write("app.sql",
         "@Async(buffer_size='8', workers='2', batch_size_max='16')\n"

@@ -200,6 +200,12 @@ std::string StatsLine(const sluice::AppStats& stats) {
     if (q.errors) s += " errors=" + std::to_string(q.errors);
     if (q.late) s += " late=" + std::to_string(q.late);
     if (q.instances > 1) s += " instances=" + std::to_string(q.instances);
+    if (q.stateful) {
+      std::snprintf(buf, sizeof buf, " state=%llukeys/%.1fKB",
+                    static_cast<unsigned long long>(q.state_keys),
+                    static_cast<double>(q.state_bytes) / 1024);
+      s += buf;
+    }
     std::snprintf(buf, sizeof buf, " p99=%.1fus", q.p99_us);
     s += buf;
     s += " ";

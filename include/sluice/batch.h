@@ -207,6 +207,7 @@ class Batch {
   const int64_t* timestamps() const { return timestamps_.data(); }
   int64_t timestamp(size_t row) const { return timestamps_[row]; }
   StringArena& arena() { return arena_; }
+  const StringArena& arena() const { return arena_; }
 
   // Each row's change kind. Every row is an insert until one is set otherwise: kinds are kept
   // only up to the last row that is not an insert, so a batch of inserts keeps none.

@@ -45,6 +45,11 @@ struct QueryStats {
   double p50_us = 0, p95_us = 0, p99_us = 0;  // time to process one input batch
   int health = 100;                           // 0..100: more than 5% of events failing lowers it
   int instances = 1;  // one per worker of its @Async input when it is partitioned there
+  // What its operators hold (every instance): keys (groups, partitions, distinct rows, events a
+  // join holds) and about how many bytes.
+  uint64_t state_keys = 0;
+  uint64_t state_bytes = 0;
+  bool stateful = false;  // it keeps anything between events
 };
 
 // A source attached by WITH ('type'='source', ...): how far it has read.

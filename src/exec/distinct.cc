@@ -67,9 +67,12 @@ void DistinctOp::Sweep(int64_t now) {
   }
 }
 
-size_t DistinctOp::keys() const {
+StateSize DistinctOp::Size() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return seen_.size();
+  StateSize size;
+  size.keys = seen_.size();
+  for (const auto& [key, ts] : seen_) size.bytes += sizeof(key) + key.capacity() + sizeof(ts);
+  return size;
 }
 
 void DistinctOp::Snapshot(StateWriter& w) const {

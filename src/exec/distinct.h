@@ -30,7 +30,7 @@ class DistinctOp final : public BatchConsumer, public Stateful {
   // The rows seen so far, with when each was last seen.
   void Snapshot(StateWriter& w) const override;
   void Restore(StateReader& r) override;
-  size_t keys() const;
+  StateSize Size() const override;
 
  private:
   void Sweep(int64_t now);

@@ -251,6 +251,18 @@ int64_t JoinOp::DeadlineLocked() const {
 }
 
 // A side's state: its window, what it holds; the key index is rebuilt from what it holds.
+StateSize JoinOp::SizeLocked() const {
+  StateSize size;
+  for (const Side& side : sides_) {
+    if (!side.window) continue;
+    size.keys += side.held.size();
+    size.bytes += side.window->store().bytes() + side.held.size() * sizeof(Held);
+    for (const auto& [key, list] : side.by_key)
+      size.bytes += key.capacity() + sizeof(key) + list.capacity() * sizeof(Held);
+  }
+  return size;
+}
+
 void JoinOp::SnapshotLocked(StateWriter& w) const {
   w.Section("join", 1);
   w.I64(now_);

@@ -74,6 +74,7 @@ class JoinOp final : public MultiStreamOp {
   int64_t DeadlineLocked() const override;
   void SnapshotLocked(StateWriter& w) const override;
   void RestoreLocked(StateReader& r) override;
+  StateSize SizeLocked() const override;
   void ReleaseLookupsLocked() override { table_lock_ = {}; }
   // Applies a window's output to its side: entries, expiries, resets; entries probe.
   void Apply(int side, const EventChunk& chunk);

@@ -48,6 +48,11 @@ void MultiStreamOp::Restore(StateReader& r) {
   RestoreLocked(r);
 }
 
+StateSize MultiStreamOp::Size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return SizeLocked();
+}
+
 void MultiStreamOp::EndInput() {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -19,6 +19,7 @@ class MultiStreamOp : public TimedWork, public Stateful {
   void EndInput() final;
   void Snapshot(StateWriter& w) const final;
   void Restore(StateReader& r) final;
+  StateSize Size() const final;
 
  protected:
   // `row_schema`: the rows handed to `rest`. `rest_timed`: rest's time-driven work, or null.
@@ -41,6 +42,7 @@ class MultiStreamOp : public TimedWork, public Stateful {
   // The join's or pattern's own state. Requires mu_.
   virtual void SnapshotLocked(StateWriter& w) const = 0;
   virtual void RestoreLocked(StateReader& r) = 0;
+  virtual StateSize SizeLocked() const = 0;
 
   mutable std::mutex mu_;  // one batch at a time, whichever stream it comes from
   Batch out_;

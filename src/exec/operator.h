@@ -32,11 +32,20 @@ class StateReader;
 // Snapshot and reads it back with Restore, into an operator made from the same plan. Scratch that
 // every push rebuilds is not state. Both are called with no push or tick running; a bad state
 // fails the reader (StateReader::status()), never the process.
+// How much an operator keeps: keys (groups, partitions, distinct rows, events held by a join)
+// and an estimate of the bytes they take, for Stats() and /metrics.
+struct StateSize {
+  uint64_t keys = 0;
+  uint64_t bytes = 0;
+};
+
 class Stateful {
  public:
   virtual ~Stateful() = default;
   virtual void Snapshot(StateWriter& w) const = 0;
   virtual void Restore(StateReader& r) = 0;
+  // What it holds now; may lock, never while a push runs on this thread.
+  virtual StateSize Size() const = 0;
 };
 
 // Work driven by time (windows that expire or close, output rates): the runtime calls OnTime

@@ -486,6 +486,16 @@ int64_t PatternOp::DeadlineLocked() const {
 
 // The pattern's state: its rows, and per instance (per key) its partial matches; the indexes
 // are rebuilt from the partials.
+StateSize PatternOp::SizeLocked() const {
+  // Keys: partitions (one pattern without PARTITION BY); each partial match costs its indexes.
+  StateSize size;
+  size.keys = partitioned_ ? by_key_.size() : 1;
+  size.bytes = store_.bytes();
+  for (const auto& in : instances_) size.bytes += sizeof(Instance) + in->by_seq.size() * 128;
+  for (const auto& [key, in] : by_key_) size.bytes += key.capacity() + sizeof(key);
+  return size;
+}
+
 void PatternOp::SnapshotLocked(StateWriter& w) const {
   w.Section("pattern", 2);
   store_.Snapshot(w);

@@ -79,6 +79,7 @@ class PatternOp final : public MultiStreamOp {
   void EndInputLocked() override { input_ended_ = true; }
   void SnapshotLocked(StateWriter& w) const override;
   void RestoreLocked(StateReader& r) override;
+  StateSize SizeLocked() const override;
   void SnapshotInstance(StateWriter& w, const Instance& in) const;
   void RestoreInstance(StateReader& r, Instance* in);
   // Starts the pattern at `now` the first time time is seen.

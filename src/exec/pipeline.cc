@@ -144,6 +144,17 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
   return p;
 }
 
+StateSize Pipeline::Size() const {
+  StateSize total;
+  for (const Operator& op : operators_) {
+    if (!op.state) continue;
+    StateSize s = op.state->Size();
+    total.keys += s.keys;
+    total.bytes += s.bytes;
+  }
+  return total;
+}
+
 void Pipeline::Snapshot(StateWriter& w) const {
   w.Section("pipeline", 1);
   uint32_t stateful = 0;

@@ -67,6 +67,8 @@ class Pipeline {
   // Which instance this is of a query partitioned over async workers (0: the first or only one).
   int instance() const { return instance_; }
 
+  // What its stateful operators hold now.
+  StateSize Size() const;
   // Every stateful operator's state, under its id. Called with no push or tick running.
   void Snapshot(StateWriter& w) const;
   // Reads what Snapshot wrote into a pipeline built from the same query; a state whose operators

@@ -42,6 +42,7 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork, public Sta
   void EndInput() override;
   void Snapshot(StateWriter& w) const override;
   void Restore(StateReader& r) override;
+  StateSize Size() const override;
 
  private:
   StatefulQueryOp(const plan::QueryPlan& plan, QueryEnv env, bool driven_by_clock);

@@ -66,6 +66,23 @@ void StatefulQueryOp::Snapshot(StateWriter& w) const {
   if (rate_) rate_->Snapshot(w);
 }
 
+StateSize StatefulQueryOp::Size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  StateSize size;
+  size_t groups = group_live_.size() - free_groups_.size();
+  size.keys = group_exprs_.empty() ? (aggregating_ ? 1 : 0) : groups;
+  // Per group: its id's entries in the per-group arrays and about 16 bytes per aggregate.
+  size.bytes = group_live_.size() * (sizeof(int64_t) * 2 + 16 * aggs_.size() + 20);
+  for (const auto& [key, id] : groups_) size.bytes += sizeof(key) + key.capacity() + sizeof(id);
+  size.bytes += int_groups_.size() * (sizeof(int64_t) + sizeof(uint32_t));
+  if (window_) size.bytes += window_->store().bytes();
+  if (latest_) size.bytes += latest_->bytes();
+  size.bytes += ring_.cap * (sizeof(int64_t) + sizeof(uint32_t) + 9 * ring_.args.size());
+  for (const auto& [end, batch] : retained_)
+    size.bytes += batch.num_rows() * (8 + 9 * batch.num_columns()) + batch.arena().bytes_used();
+  return size;
+}
+
 void StatefulQueryOp::Restore(StateReader& r) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!r.Section("query/stateful", 2)) return;

@@ -30,6 +30,17 @@ RowStore::RowStore(const Schema& schema) {
   for (size_t i = 0; i < schema.size(); ++i) cols_[i].type = schema.field(i).type.physical();
 }
 
+uint64_t RowStore::bytes() const {
+  uint64_t n = ts_.capacity() * sizeof(int64_t) + ids_.capacity() * sizeof(uint64_t) +
+               free_.capacity() * sizeof(uint32_t);
+  for (const Col& c : cols_) {
+    n += c.ints.capacity() * sizeof(int64_t) + c.doubles.capacity() * sizeof(double) +
+         c.valid.capacity();
+    for (const std::string& str : c.strings) n += sizeof(std::string) + str.capacity();
+  }
+  return n;
+}
+
 uint32_t RowStore::Add(const Batch& in, size_t row, int64_t ts) {
   uint32_t slot;
   if (!free_.empty()) {

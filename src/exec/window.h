@@ -72,6 +72,8 @@ class RowStore {
   // The id of the event in `slot`; 0 once the slot is freed.
   uint64_t id(uint32_t slot) const { return ids_[slot]; }
   size_t live() const { return live_; }
+  // About how many bytes the slots take (strings counted at their capacity).
+  uint64_t bytes() const;
   // Slots made so far, live or free.
   size_t capacity() const { return ts_.size(); }
   // Appends the event in `slot` to `out` as `kind`, emitted at `emit_ts`.

@@ -258,5 +258,33 @@ TEST(BinderTest, AnUnreadTargetIsNotTakenForItsOwnInput) {
   EXPECT_EQ(out.find("'Trades'?"), std::string::npos) << out;
 }
 
+TEST(BinderTest, StateLimitsComeFromSetAndFromAQuerysOwnAnnotation) {
+  Bound b = BindText(
+      "SET 'state.ttl' = '1 hour';\n"
+      "CREATE STREAM S (k STRING, v INT);\n"
+      "INSERT INTO A SELECT k, count() AS n FROM S GROUP BY k;\n"
+      "@state(ttl='5 min', max_keys='100')\n"
+      "INSERT INTO B SELECT k, count() AS n FROM S GROUP BY k;");
+  ASSERT_EQ(b.errors, "");
+  EXPECT_EQ(b.plan->queries[0].state.ttl_ms, 3600000);
+  EXPECT_EQ(b.plan->queries[0].state.max_keys, 0);
+  EXPECT_EQ(b.plan->queries[1].state.ttl_ms, 300000);
+  EXPECT_EQ(b.plan->queries[1].state.max_keys, 100);
+  std::string errors = BindText(
+                           "SET 'state.tll' = '1 hour';\n"
+                           "SET 'state.ttl' = 'soon';\n"
+                           "CREATE STREAM S (k STRING);\n"
+                           "@state(ttl='0', max_key='5')\n"
+                           "INSERT INTO A SELECT DISTINCT k FROM S;")
+                           .errors;
+  EXPECT_NE(errors.find("t.sql:1:5: error: unknown setting 'state.tll'"), std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("did you mean 'state.ttl'?"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("t.sql:2:19: error: SET 'state.ttl' needs a duration"), std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("@state(ttl) needs a duration"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("unknown option 'max_key' in @state"), std::string::npos) << errors;
+}
+
 }  // namespace
 }  // namespace sluice::plan

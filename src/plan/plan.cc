@@ -138,6 +138,12 @@ std::string AppPlan::Explain() const {
       out += "\n";
     }
     if (q.having) out += "  Having " + q.having->text + "\n";
+    if (q.state.bounded()) {
+      out += "  State";
+      if (q.state.ttl_ms > 0) out += " ttl " + std::to_string(q.state.ttl_ms) + " ms";
+      if (q.state.max_keys > 0) out += " max keys " + std::to_string(q.state.max_keys);
+      out += "\n";
+    }
     if (!q.order_by.empty()) {
       out += "  Order by ";
       for (size_t i = 0; i < q.order_by.size(); ++i)
@@ -205,6 +211,33 @@ void WarnUnreadOutputs(const AppPlan& plan, sql::Diagnostics* diags) {
         d->loc,
         "stream '" + d->name + "' is written but never read: no query reads it and it has no sink",
         sql::DidYouMean(d->name, candidates), static_cast<int>(d->name.size()));
+  }
+}
+
+void WarnUnboundedState(const AppPlan& plan, sql::Diagnostics* diags) {
+  for (const QueryPlan& q : plan.queries) {
+    if (q.state.bounded()) continue;
+    std::string what;
+    bool within_helps = false;
+    if (q.distinct) {
+      what = "SELECT DISTINCT keeps every distinct row it has seen";
+    } else if (!q.group_by.empty() && !q.window) {
+      what = "GROUP BY without a window keeps every key it has seen";
+    } else if (q.pattern && !q.pattern->steps.empty() &&
+               !q.pattern->steps[0].partition_columns.empty()) {
+      what = "PARTITION BY keeps a pattern for every key it has seen";
+    } else if (q.pattern && q.pattern->every == PatternPlan::Every::kFirst &&
+               q.pattern->within_ms < 0 && q.pattern->steps.size() > 1) {
+      what =
+          "EVERY without WITHIN starts a partial match at every event, and each may wait for "
+          "ever";
+      within_helps = true;
+    }
+    if (what.empty()) continue;
+    diags->Warning(q.loc, "query '" + q.name + "': " + what + ": its state can grow without bound",
+                   "bound it with @state(ttl='1 hour') or @state(max_keys='1000000') before the "
+                   "query, or SET 'state.ttl' for the whole app" +
+                       std::string(within_helps ? " (or add WITHIN)" : ""));
   }
 }
 

@@ -237,6 +237,10 @@ struct AppPlan {
 // `check` reports it and the runtime does not.
 void WarnUnreadOutputs(const AppPlan& plan, sql::Diagnostics* diags);
 
+// Warns about queries whose state can grow without bound (DISTINCT, GROUP BY without a window,
+// pattern PARTITION BY, EVERY without WITHIN) when they set no state TTL or key limit.
+void WarnUnboundedState(const AppPlan& plan, sql::Diagnostics* diags);
+
 // Resolves names and types, validates options and plans every query of `ast`. Every problem goes
 // to `diags`; the plan is usable only when diags has no errors. `source` is the app's text.
 std::unique_ptr<AppPlan> BindApp(const sql::AppAst& ast, std::string_view source,

@@ -647,13 +647,19 @@ class AppRuntimeImpl final : public AppRuntime {
       s.streams.push_back(st);
     }
     for (const auto& p : pipelines_) {
+      exec::StateSize size = p->Size();
       if (p->instance() > 0) {  // counted in the first instance's counters
         ++s.queries.back().instances;
+        s.queries.back().state_keys += size.keys;
+        s.queries.back().state_bytes += size.bytes;
         continue;
       }
       const exec::QueryCounters& c = p->counters();
       QueryStats q;
       q.name = p->plan().name;
+      q.state_keys = size.keys;
+      q.state_bytes = size.bytes;
+      for (const exec::Pipeline::Operator& op : p->operators()) q.stateful |= op.state != nullptr;
       q.events_in = c.events_in.load();
       q.events_out = c.events_out.load();
       q.rows_out = c.rows_out.load();
@@ -938,6 +944,7 @@ Status AppRuntime::Check(std::string_view app, const AppOptions& options, std::s
   ASSIGN_OR_RETURN(Loaded loaded, ParseAndPlan(app, options));
   sql::Diagnostics unread;
   plan::WarnUnreadOutputs(*loaded.plan, &unread);
+  plan::WarnUnboundedState(*loaded.plan, &unread);
   loaded.warnings += unread.Format(app, options.file_name);
   sql::Diagnostics d;
   for (const auto& def : loaded.plan->catalog.all())

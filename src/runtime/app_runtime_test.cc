@@ -383,5 +383,34 @@ TEST(AppRuntimeTest, WhatFollowsAStreamTableJoinMayWriteItsTable) {
   EXPECT_TRUE(app->Shutdown().ok());
 }
 
+// Core 2: state size per query in Stats(); a state TTL bounds a GROUP BY over keys that go quiet.
+TEST(AppRuntimeTest, StatsShowWhatEachQueryHoldsAndATtlBoundsIt) {
+  AppOptions opts;
+  opts.playback = true;
+  auto app = LoadOk(
+      "CREATE STREAM S (k STRING, v INT);\n"
+      "INSERT INTO All SELECT k, count() AS n FROM S GROUP BY k;\n"
+      "@state(ttl='1 s')\n"
+      "INSERT INTO Recent SELECT k, count() AS n FROM S GROUP BY k;\n"
+      "INSERT INTO Plain SELECT k FROM S;",
+      opts);
+  InputHandler* in = app->GetInputHandler("S");
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(in->Send(i, {"k" + std::to_string(i), int32_t{1}}).ok());
+  AppStats before = app->Stats();
+  EXPECT_EQ(before.queries[0].state_keys, 100u);
+  EXPECT_EQ(before.queries[1].state_keys, 100u);
+  EXPECT_GT(before.queries[0].state_bytes, 100u * 8);
+  EXPECT_TRUE(before.queries[0].stateful);
+  EXPECT_FALSE(before.queries[2].stateful);
+  EXPECT_EQ(before.queries[2].state_keys, 0u);
+  // Five seconds later one more key: the TTL'd query drops the hundred idle ones.
+  ASSERT_TRUE(in->Send(5000, {std::string("z"), int32_t{1}}).ok());
+  AppStats after = app->Stats();
+  EXPECT_EQ(after.queries[0].state_keys, 101u);
+  EXPECT_EQ(after.queries[1].state_keys, 1u);
+  EXPECT_LT(after.queries[1].state_bytes, before.queries[1].state_bytes);
+}
+
 }  // namespace
 }  // namespace sluice

@@ -113,6 +113,17 @@ std::string PrometheusText(const AppStats& stats) {
          "Time per input batch, 99th percentile.", q, "query", all(&QS::p99_us));
   Family(&out, "sluice_query_health", "gauge", "Health score 0..100.", q, "query",
          all(&QS::health));
+  auto stateful = [](auto field) {
+    return [field](const QS& item, double* v) {
+      *v = static_cast<double>(item.*field);
+      return item.stateful;
+    };
+  };
+  Family(&out, "sluice_query_state_keys", "gauge",
+         "Keys the query's state holds (groups, partitions, distinct rows, joined events).", q,
+         "query", stateful(&QS::state_keys));
+  Family(&out, "sluice_query_state_bytes", "gauge", "About how many bytes the query's state takes.",
+         q, "query", stateful(&QS::state_bytes));
   return out;
 }
 

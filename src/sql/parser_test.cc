@@ -259,5 +259,26 @@ TEST(DiagnosticsTest, AByteOrderMarkIsAccepted) {
   EXPECT_NE(out.find("t.sql:1:20:"), std::string::npos) << out;  // columns after the mark
 }
 
+// App-wide settings as in Flink's SQL client (DIALECT.md).
+TEST(ParserTest, SetStatementsAreAppSettings) {
+  AppAst ast = ParseOk(
+      "SET 'state.ttl' = '1 hour';\n"
+      "SET state.max.keys = '1000';\n"
+      "CREATE STREAM S (a INT);");
+  ASSERT_EQ(ast.settings.size(), 2u);
+  EXPECT_EQ(ast.settings[0].key, "state.ttl");
+  EXPECT_EQ(ast.settings[0].value, "1 hour");
+  EXPECT_EQ(ast.settings[1].key, "state.max.keys");
+  EXPECT_EQ(ast.settings[1].value_loc.line, 2);
+  EXPECT_EQ(ast.statements.size(), 1u);
+  EXPECT_NE(Errors("SET 'state.ttl' '1 hour';").find("t.sql:1:17: error: expected '='"),
+            std::string::npos)
+      << Errors("SET 'state.ttl' '1 hour';");
+  EXPECT_NE(Errors("@name('q') SET 'state.ttl' = '1 s';").find("cannot go before SET"),
+            std::string::npos);
+  EXPECT_NE(Errors("SET 'a' = 'b' CREATE STREAM S (a INT);").find("expected ';' after the SET"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace sluice::sql
