@@ -265,7 +265,7 @@ void StatefulQueryOp::Push(const Batch& in) {
     ConsumeChunk(chunk_);
   }
   Finish();
-  SweepIdleGroups();
+  if (ttl_ > 0) SweepIdleGroups();
   if (env_.counts_events)
     env_.counters->events_out.fetch_add(n - (NotTaken() - not_taken_before),
                                         std::memory_order_relaxed);
@@ -569,7 +569,8 @@ void StatefulQueryOp::PushDirect(const Batch& in, Selection sel) {
   eval_.Resize(rows);
 }
 
-uint32_t StatefulQueryOp::NewGroup() {
+// Out of line: new groups are rare, and the lookup that calls it stays small enough to inline.
+[[gnu::noinline]] uint32_t StatefulQueryOp::NewGroup() {
   if (!free_groups_.empty()) {  // a dropped group's id, already reset
     uint32_t id = free_groups_.back();
     free_groups_.pop_back();
@@ -580,12 +581,6 @@ uint32_t StatefulQueryOp::NewGroup() {
   for (auto& a : aggs_) a->Grow(id + 1);
   cur_pos_.push_back(0), exp_pos_.push_back(0), cur_gen_.push_back(0), exp_gen_.push_back(0);
   return id;
-}
-
-uint32_t StatefulQueryOp::GroupOf(size_t k, int64_t ts) {
-  uint32_t g = FindGroup(k);
-  if (ttl_ > 0) Touch(g, ts);
-  return g;
 }
 
 uint32_t StatefulQueryOp::FindGroup(size_t k) {
@@ -691,12 +686,14 @@ bool StatefulQueryOp::HasGroup(size_t k) {
     const Column* c = key_cols_[0];
     if (c->IsNull(k)) return null_group_ >= 0;
     if (int_key_) return int_groups_.contains(c->ints()[k]);
-    StringRef s = c->strings()[k];
-    return groups_.contains(absl::string_view(s.data, s.size));
+    key_.assign(c->strings()[k].view());
+    return groups_.contains(key_);
   }
+  // By std::string, not string_view: a second caller of FindGroup's lookup would keep the
+  // compiler from inlining it there, on the path every event takes.
   key_.clear();
   for (const Column* c : key_cols_) AppendValueKey(*c, k, &key_);
-  return groups_.contains(absl::string_view(key_));
+  return groups_.contains(key_);
 }
 
 Selection StatefulQueryOp::RefuseNewKeys(const Batch& in, Selection sel) {
@@ -937,18 +934,20 @@ void StatefulQueryOp::Finish() {
 // late event's correction replaces its closed window's row (+U); anything else is an insert.
 void StatefulQueryOp::SetChangeKinds(Selection sel) {
   out_.ClearKinds();
-  bool replaces = per_event_ && aggregating_;
-  if (!replaces && plan_.events == sql::OutputEvents::kCurrent && eval_corrections_.empty())
-    return;  // all inserts
-  size_t groups = std::max<size_t>(group_live_.size(), 1);
-  if (emitted_.size() < groups) emitted_.resize(groups, 0);
+  const bool replaces = per_event_ && aggregating_;
+  const bool plain = plan_.events == sql::OutputEvents::kCurrent && eval_corrections_.empty();
+  if (plain && !replaces) return;  // all inserts
+  if (emitted_.size() < group_live_.size() || emitted_.empty())
+    emitted_.resize(std::max<size_t>(group_live_.size(), 1), 0);
   ChangeKind* kinds = out_.MutableKinds();
-  if (plan_.events == sql::OutputEvents::kCurrent && eval_corrections_.empty()) {
+  if (plain) {
     // The per-event path of a running aggregate: only +I and +U.
+    const uint32_t* groups = eval_group_.data();
+    uint8_t* emitted = emitted_.data();
     for (size_t k = 0; k < sel.size; ++k) {
-      uint8_t& emitted = emitted_[eval_group_[sel[k]]];
-      kinds[k] = emitted ? ChangeKind::kUpdateAfter : ChangeKind::kInsert;
-      emitted = 1;
+      uint8_t& e = emitted[groups[sel[k]]];
+      kinds[k] = e ? ChangeKind::kUpdateAfter : ChangeKind::kInsert;
+      e = 1;
     }
     return;
   }

@@ -57,7 +57,11 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork, public Sta
   // Consumes a window's chunk, each closing in it on its own.
   void ConsumeChunk(const EventChunk& chunk);
   // The group of dense row k of key_cols_, made if new; `ts` is its event's time (for the TTL).
-  uint32_t GroupOf(size_t k, int64_t ts);
+  uint32_t GroupOf(size_t k, int64_t ts) {
+    uint32_t g = FindGroup(k);
+    if (ttl_ > 0) Touch(g, ts);
+    return g;
+  }
   uint32_t FindGroup(size_t k);
   void ResetGroups();
 

@@ -18,7 +18,7 @@ void StreamJunction::PushFromLane(const Batch& batch, size_t lane) {
   for (exec::BatchConsumer* c : subscribers_) c->Push(batch);
   // Only the stream's workers push into a stream with partitioned pipelines (its entry is the
   // async stream), so every batch reaches one instance.
-  if (lane < lane_subscribers_.size())
+  if (!lane_subscribers_.empty() && lane < lane_subscribers_.size())
     for (exec::BatchConsumer* c : lane_subscribers_[lane]) c->Push(batch);
 }
 
