@@ -24,6 +24,37 @@ std::string StatefulKind(const plan::QueryPlan& q) {
 
 }  // namespace
 
+StatefulPath ChooseStatefulPath(const plan::QueryPlan& q) {
+  using WK = plan::WindowPlan::Kind;
+  StatefulPath path;
+  const bool aggregating = !q.aggregates.empty() || !q.group_by.empty();
+  const bool per_event = !q.EmitsOnClose();
+  const bool current_only = q.events == sql::OutputEvents::kCurrent;
+  path.update_late = q.input->event_time.late_data == plan::LateData::kUpdate && q.window &&
+                     (q.window->kind == WK::kTimeBatch || q.window->kind == WK::kSliding) &&
+                     !per_event;
+  bool fifo_sliding = q.window && (q.window->kind == WK::kLength || q.window->kind == WK::kTime ||
+                                   q.window->kind == WK::kTimeLength);
+  bool ring = per_event && current_only && (!q.window || fifo_sliding);
+  // The ring keeps aggregate arguments in fixed-width columns.
+  for (const plan::AggregatePlan& a : q.aggregates)
+    if (a.arg && a.arg->type.physical() == PhysicalType::kString) ring = false;
+  // A group whose state TTL expires part-way through a batch must restart between two of its
+  // events: the ring adds a whole batch to the aggregates at once.
+  if (q.state.ttl_ms > 0 && !q.group_by.empty() && aggregating && !q.window) ring = false;
+  if (ring) {
+    path.kind = StatefulPath::Kind::kRing;
+    if (q.window && q.window->kind != WK::kTime) path.ring_length = q.window->length;
+    if (q.window && q.window->kind != WK::kLength) path.ring_time = q.window->time_ms;
+    return path;
+  }
+  if (!path.update_late && !per_event && current_only && aggregating && q.window &&
+      (q.window->kind == WK::kTimeBatch || q.window->kind == WK::kLengthBatch) &&
+      q.input->event_time.allowed_lateness_ms == 0)
+    path.kind = StatefulPath::Kind::kBatch;
+  return path;
+}
+
 bool Partitionable(const plan::QueryPlan& q, int partition_column) {
   if (q.join || q.pattern || q.table_write || q.distinct || !q.order_by.empty() || q.limit >= 0 ||
       q.offset > 0 || q.rate)
@@ -48,9 +79,9 @@ bool Partitionable(const plan::QueryPlan& q, int partition_column) {
 Pipeline::Pipeline(const plan::QueryPlan& plan) : plan_(plan) {}
 Pipeline::~Pipeline() = default;
 
-void Pipeline::Add(std::string kind, Stateful* state) {
+void Pipeline::Add(std::string kind, Stateful* state, std::string physical) {
   // Built from the end: each new operator goes in front; places are numbered once all are in.
-  operators_.insert(operators_.begin(), Operator{"", std::move(kind), state});
+  operators_.insert(operators_.begin(), Operator{"", std::move(kind), state, std::move(physical)});
 }
 
 Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
@@ -100,11 +131,12 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
   TimedWork* rest_timed = nullptr;
   BatchConsumer* rest = nullptr;
   if (q.NeedsState()) {
+    StatefulPath path = ChooseStatefulPath(q);
     ASSIGN_OR_RETURN(std::unique_ptr<StatefulQueryOp> s,
-                     StatefulQueryOp::Make(q, rest_env, driven_by_clock));
+                     StatefulQueryOp::Make(q, rest_env, driven_by_clock, path));
     rest_timed = s.get();
     rest = s.get();
-    p->Add(StatefulKind(q), s.get());
+    p->Add(StatefulKind(q), s.get(), path.Name());
     p->chain_.push_back(std::move(s));
   } else {
     ASSIGN_OR_RETURN(std::unique_ptr<FilterProjectOp> f, FilterProjectOp::Make(q, rest_env));

@@ -44,12 +44,17 @@ struct PipelineContext {
 // table write, a join or a pattern stays single, behind the merge of the workers.
 bool Partitionable(const plan::QueryPlan& q, int partition_column);
 
+struct StatefulPath;
+// Where a stateful query's window events live and how its aggregates are fed (see StatefulPath).
+StatefulPath ChooseStatefulPath(const plan::QueryPlan& q);
+
 class Pipeline {
  public:
   struct Operator {
     std::string id;    // "<query id>/<place>:<kind>"
     std::string kind;  // join, pattern, window, aggregate, select, distinct, table-write, ...
     Stateful* state = nullptr;  // null: it keeps nothing between pushes
+    std::string physical;       // the physical choice made for it, for explain ("" if none)
   };
 
   ~Pipeline();
@@ -79,7 +84,7 @@ class Pipeline {
   friend Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
                                                          const PipelineContext& ctx);
   explicit Pipeline(const plan::QueryPlan& plan);
-  void Add(std::string kind, Stateful* state);
+  void Add(std::string kind, Stateful* state, std::string physical = "");
 
   const plan::QueryPlan& plan_;
   QueryCounters own_counters_;

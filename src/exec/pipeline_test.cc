@@ -3,11 +3,20 @@
 
 #include <gtest/gtest.h>
 
+#include "exec/stateful_query_op.h"
 #include "plan/plan.h"
 #include "sql/parser.h"
 
 namespace sluice::exec {
 namespace {
+
+std::unique_ptr<plan::AppPlan> BindOk(const std::string& text) {
+  sql::Diagnostics d;
+  sql::AppAst ast = sql::Parse(text, &d);
+  std::unique_ptr<plan::AppPlan> plan = plan::BindApp(ast, text, &d);
+  EXPECT_FALSE(d.has_errors()) << d.Format(text, "t.sql");
+  return plan;
+}
 
 // Whether the last query of `queries`, over S (k STRING, g STRING, v INT, t BIGINT), can be
 // partitioned by S.k.
@@ -63,6 +72,32 @@ TEST(PartitionableTest, WhatOrdersOrLimitsTheWholeStreamIsNot) {
   EXPECT_FALSE(PartitionableByK(
       "INSERT INTO O SELECT a.k AS k, b.v AS v FROM S WINDOW('length', 5) AS a JOIN Q "
       "WINDOW('length', 5) AS b ON a.k = b.k;"));
+}
+
+// The physical planning step picks where a stateful query's events live (Core 2: not the
+// operator's constructor).
+TEST(ChooseStatefulPathTest, EachShapeGetsItsPath) {
+  auto plan = BindOk(
+      "CREATE STREAM S (k STRING, v INT);\n"
+      "INSERT INTO A SELECT k, sum(v) AS s FROM S GROUP BY k;\n"
+      "INSERT INTO B SELECT k, avg(v) AS a FROM S WINDOW('length', 10) GROUP BY k;\n"
+      "INSERT INTO C SELECT k, count() AS n FROM S WINDOW TUMBLING(1 SECOND) GROUP BY k;\n"
+      "INSERT INTO D SELECT k, count() AS n FROM S WINDOW SESSION(5 SECONDS) GROUP BY k;\n"
+      "INSERT INTO E SELECT k, last(k) AS l FROM S GROUP BY k;\n"
+      "@state(ttl='1 min')\n"
+      "INSERT INTO F SELECT k, sum(v) AS s FROM S GROUP BY k;");
+  ASSERT_TRUE(plan);
+  using K = StatefulPath::Kind;
+  std::vector<StatefulPath> paths;
+  for (const plan::QueryPlan& q : plan->queries) paths.push_back(ChooseStatefulPath(q));
+  EXPECT_EQ(paths[0].kind, K::kRing);
+  EXPECT_EQ(paths[0].ring_length, 0);
+  EXPECT_EQ(paths[1].kind, K::kRing);
+  EXPECT_EQ(paths[1].ring_length, 10);
+  EXPECT_EQ(paths[2].kind, K::kBatch);
+  EXPECT_EQ(paths[3].kind, K::kGeneral);
+  EXPECT_EQ(paths[4].kind, K::kGeneral);  // a string argument: the ring keeps fixed widths
+  EXPECT_EQ(paths[5].kind, K::kGeneral);  // a TTL restarts groups between two of their events
 }
 
 }  // namespace

@@ -58,14 +58,27 @@ StatefulQueryOp::StatefulQueryOp(const plan::QueryPlan& plan, QueryEnv env, bool
 
 StatefulQueryOp::~StatefulQueryOp() = default;
 
+const char* StatefulPath::Name() const {
+  switch (kind) {
+    case Kind::kGeneral:
+      return "row store";
+    case Kind::kRing:
+      return ring_length > 0 || ring_time > 0 ? "columnar ring" : "column kernels";
+    case Kind::kBatch:
+      return "in-place aggregates";
+  }
+  return "row store";
+}
+
 Result<std::unique_ptr<StatefulQueryOp>> StatefulQueryOp::Make(const plan::QueryPlan& plan,
-                                                               QueryEnv env, bool driven_by_clock) {
+                                                               QueryEnv env, bool driven_by_clock,
+                                                               StatefulPath path) {
   std::unique_ptr<StatefulQueryOp> op(new StatefulQueryOp(plan, std::move(env), driven_by_clock));
-  RETURN_IF_ERROR(op->Init());
+  RETURN_IF_ERROR(op->Init(path));
   return op;
 }
 
-Status StatefulQueryOp::Init() {
+Status StatefulQueryOp::Init(StatefulPath path) {
   const Schema& in = plan_.input->schema;
   aggregating_ = !plan_.aggregates.empty() || !plan_.group_by.empty();
   per_event_ = !plan_.EmitsOnClose();
@@ -73,26 +86,13 @@ Status StatefulQueryOp::Init() {
   if (plan_.filter) {
     ASSIGN_OR_RETURN(filter_, Compile(*plan_.filter));
   }
-  using WK = plan::WindowPlan::Kind;
-  bool fifo_sliding =
-      plan_.window && (plan_.window->kind == WK::kLength || plan_.window->kind == WK::kTime ||
-                       plan_.window->kind == WK::kTimeLength);
-  direct_ =
-      per_event_ && plan_.events == sql::OutputEvents::kCurrent && (!plan_.window || fifo_sliding);
-  for (const plan::AggregatePlan& a : plan_.aggregates)
-    if (a.arg && a.arg->type.physical() == PhysicalType::kString) direct_ = false;
+  direct_ = path.kind == StatefulPath::Kind::kRing;
+  batch_direct_ = path.kind == StatefulPath::Kind::kBatch;
+  ring_length_ = path.ring_length;
+  ring_time_ = path.ring_time;
+  update_late_ = path.update_late;
   ttl_ = aggregating_ && !plan_.group_by.empty() ? plan_.state.ttl_ms : 0;
   max_keys_ = !plan_.group_by.empty() ? plan_.state.max_keys : 0;
-  // A group that expires part-way through a batch must restart between two of its events: the
-  // direct path adds whole batches at once.
-  if (ttl_ > 0 && !plan_.window) direct_ = false;
-  if (direct_ && plan_.window) {
-    if (plan_.window->kind != WK::kTime) ring_length_ = plan_.window->length;
-    if (plan_.window->kind != WK::kLength) ring_time_ = plan_.window->time_ms;
-  }
-  update_late_ = plan_.input->event_time.late_data == plan::LateData::kUpdate && plan_.window &&
-                 (plan_.window->kind == WK::kTimeBatch || plan_.window->kind == WK::kSliding) &&
-                 !per_event_;
   if (update_late_) {
     retention_ = std::max(plan_.window->time_ms, lateness_);
     for (const auto& g : plan_.group_by) {
@@ -107,11 +107,6 @@ Status StatefulQueryOp::Init() {
       update_args_.push_back(std::move(e));
     }
   }
-  batch_direct_ =
-      !update_late_ && !per_event_ && plan_.events == sql::OutputEvents::kCurrent && aggregating_ &&
-      plan_.window &&
-      (plan_.window->kind == WK::kTimeBatch || plan_.window->kind == WK::kLengthBatch) &&
-      lateness_ == 0;
   if (batch_direct_) latest_ = std::make_unique<RowStore>(in);
   if (plan_.window && !direct_ && !batch_direct_) {
     window_ = MakeWindow(*plan_.window, in, per_event_);

@@ -28,12 +28,30 @@ namespace sluice::exec {
 
 class RateLimiter;
 
+// The physical choices for a stateful query, made by the physical planning step
+// (exec/pipeline.h, ChooseStatefulPath) from its plan: where its window's events live and how its
+// aggregates are fed.
+struct StatefulPath {
+  enum class Kind {
+    kGeneral,  // a window object (exec/window/) whose chunks feed the groups
+    kRing,     // per event over no window or a FIFO sliding window: a columnar ring of each
+               // event's group, time and aggregate arguments, output gathered from the input
+    kBatch,    // a tumbling / lengthBatch window with one row per group: aggregates in place,
+               // each group keeps only its latest event
+  };
+  Kind kind = Kind::kGeneral;
+  int64_t ring_length = 0;   // kRing: events kept at most (0: no limit)
+  int64_t ring_time = 0;     // kRing: time kept (0: no limit)
+  bool update_late = false;  // 'late.data'='update': closed batches are kept for corrections
+  const char* Name() const;  // for explain
+};
+
 class StatefulQueryOp final : public BatchConsumer, public TimedWork, public Stateful {
  public:
   // `driven_by_clock`: OnTime (the app's clock) may close windows; false when the input takes its
   // event time from an attribute and the clock is the wall clock.
   static Result<std::unique_ptr<StatefulQueryOp>> Make(const plan::QueryPlan& plan, QueryEnv env,
-                                                       bool driven_by_clock);
+                                                       bool driven_by_clock, StatefulPath path);
   ~StatefulQueryOp() override;
 
   void Push(const Batch& in) override;
@@ -46,7 +64,7 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork, public Sta
 
  private:
   StatefulQueryOp(const plan::QueryPlan& plan, QueryEnv env, bool driven_by_clock);
-  Status Init();
+  Status Init(StatefulPath path);
   void AdvanceWindow(int64_t watermark);
   // Feeds rows `sel` of `b` (kinds: per row of b, or null for all current) to grouping and
   // aggregation, appending output candidates to eval_.

@@ -588,8 +588,10 @@ class AppRuntimeImpl final : public AppRuntime {
       const exec::Pipeline& p = *pipelines_[n];
       if (p.instance() > 0) continue;
       out += "  " + p.plan().name + ":";
-      for (size_t i = 0; i < p.operators().size(); ++i)
+      for (size_t i = 0; i < p.operators().size(); ++i) {
         out += (i ? " -> " : " ") + p.operators()[i].id;
+        if (!p.operators()[i].physical.empty()) out += " [" + p.operators()[i].physical + "]";
+      }
       size_t instances = 1;
       while (n + instances < pipelines_.size() && pipelines_[n + instances]->instance() > 0)
         ++instances;
