@@ -133,8 +133,4 @@ class StagedSink : public Sink, public exec::StagedWork {
   bool closed_ = false;  // guarded by write_mu_
 };
 
-Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def);
-// `changelog`: each row says its change kind (connectors/sink_format.h).
-Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def, bool changelog = false);
-
 }  // namespace sluice::connectors

@@ -13,6 +13,7 @@
 #include "connectors/connector.h"
 #include "connectors/csv_codec.h"
 #include "connectors/json_codec.h"
+#include "connectors/registry.h"
 #include "connectors/sink_format.h"
 #include "exec/event_time.h"
 
@@ -225,29 +226,31 @@ class FileSink final : public StagedSink {
 
 }  // namespace
 
-Result<std::unique_ptr<Source>> MakeGeneratorSource(const plan::StreamDef& def);
-Result<std::unique_ptr<Source>> MakeKafkaSource(const plan::StreamDef& def);
-Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def, bool changelog);
-
-Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def) {
-  const std::string& c = def.connector->connector;
-  if (c == "file") return std::unique_ptr<Source>(new LineSource(def, Prop(def, "path", "")));
-  if (c == "stdin") return std::unique_ptr<Source>(new LineSource(def, ""));
-  if (c == "generator") return MakeGeneratorSource(def);
-  if (c == "kafka") return MakeKafkaSource(def);
-  return Status::NotSupported("not supported yet: source connector '" + c + "'");
+Result<std::unique_ptr<Source>> MakeFileSource(const plan::StreamDef& def) {
+  return std::unique_ptr<Source>(new LineSource(def, Prop(def, "path", "")));
 }
 
-Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def, bool changelog) {
-  const std::string& c = def.connector->connector;
-  if (c == "file" || c == "stdout") {
-    auto sink =
-        std::make_unique<FileSink>(def, c == "file" ? Prop(def, "path", "") : "", changelog);
-    RETURN_IF_ERROR(sink->Open());
-    return std::unique_ptr<Sink>(std::move(sink));
-  }
-  if (c == "kafka") return MakeKafkaSink(def, changelog);
-  return Status::NotSupported("not supported yet: sink connector '" + c + "'");
+Result<std::unique_ptr<Source>> MakeStdinSource(const plan::StreamDef& def) {
+  return std::unique_ptr<Source>(new LineSource(def, ""));
+}
+
+namespace {
+
+Result<std::unique_ptr<Sink>> OpenFileSink(const plan::StreamDef& def, std::string path,
+                                           bool changelog) {
+  auto sink = std::make_unique<FileSink>(def, std::move(path), changelog);
+  RETURN_IF_ERROR(sink->Open());
+  return std::unique_ptr<Sink>(std::move(sink));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> MakeFileSink(const plan::StreamDef& def, bool changelog) {
+  return OpenFileSink(def, Prop(def, "path", ""), changelog);
+}
+
+Result<std::unique_ptr<Sink>> MakeStdoutSink(const plan::StreamDef& def, bool changelog) {
+  return OpenFileSink(def, "", changelog);
 }
 
 }  // namespace sluice::connectors

@@ -10,6 +10,7 @@
 
 #include "common/format.h"
 #include "connectors/connector.h"
+#include "connectors/registry.h"
 #include "exec/event_time.h"
 
 namespace sluice::connectors {

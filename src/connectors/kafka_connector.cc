@@ -19,6 +19,7 @@
 #include "connectors/connector.h"
 #include "connectors/csv_codec.h"
 #include "connectors/json_codec.h"
+#include "connectors/registry.h"
 #include "connectors/sink_format.h"
 #include "exec/event_time.h"
 

@@ -279,11 +279,6 @@ bool IsKnownConnector(const std::string& name) {
          kKnownConnectors.end();
 }
 
-bool IsImplementedConnector(const std::string& name) {
-  return name == "stdin" || name == "stdout" || name == "file" || name == "generator" ||
-         name == "kafka";
-}
-
 void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def,
                          Diagnostics* diags) {
   if (properties.empty()) return;

@@ -50,8 +50,7 @@ std::string ApplyQueryAnnotations(const std::vector<sql::Annotation>& annotation
                                   const std::string& fallback, sql::Diagnostics* diags,
                                   ErrorAction* on_error, StateLimits* state);
 
-// Connectors the engine knows, and whether this version runs them.
+// Connectors the dialect knows (whether this version runs them: connectors/registry.h).
 bool IsKnownConnector(const std::string& name);
-bool IsImplementedConnector(const std::string& name);
 
 }  // namespace sluice::plan

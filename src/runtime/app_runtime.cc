@@ -19,7 +19,7 @@
 #include "common/format.h"
 #include "common/log.h"
 #include "common/time_math.h"
-#include "connectors/connector.h"
+#include "connectors/registry.h"
 #include "exec/ack.h"
 #include "exec/event_time.h"
 #include "exec/pipeline.h"
@@ -920,7 +920,7 @@ Result<std::unique_ptr<AppRuntime>> AppRuntime::Load(std::string_view app,
   ASSIGN_OR_RETURN(Loaded loaded, ParseAndPlan(app, options));
   for (const auto& def : loaded.plan->catalog.all()) {
     if (options.start_connectors && def->connector &&
-        !plan::IsImplementedConnector(def->connector->connector)) {
+        !connectors::FindConnector(def->connector->connector)) {
       sql::Diagnostics d;
       d.Error(def->connector->loc,
               "not supported yet: connector '" + def->connector->connector + "'");
@@ -950,7 +950,7 @@ Status AppRuntime::Check(std::string_view app, const AppOptions& options, std::s
   loaded.warnings += unread.Format(app, options.file_name);
   sql::Diagnostics d;
   for (const auto& def : loaded.plan->catalog.all())
-    if (def->connector && !plan::IsImplementedConnector(def->connector->connector))
+    if (def->connector && !connectors::FindConnector(def->connector->connector))
       d.Error(def->connector->loc,
               "not supported yet: connector '" + def->connector->connector + "'");
   if (warnings) *warnings = loaded.warnings;
