@@ -29,7 +29,7 @@ StatefulPath ChooseStatefulPath(const plan::QueryPlan& q) {
   StatefulPath path;
   const bool aggregating = !q.aggregates.empty() || !q.group_by.empty();
   const bool per_event = !q.EmitsOnClose();
-  const bool current_only = q.events == sql::OutputEvents::kCurrent;
+  const bool current_only = q.events == plan::OutputEvents::kCurrent;
   path.update_late = q.input->event_time.late_data == plan::LateData::kUpdate && q.window &&
                      (q.window->kind == WK::kTimeBatch || q.window->kind == WK::kSliding) &&
                      !per_event;

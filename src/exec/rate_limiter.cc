@@ -10,7 +10,7 @@ constexpr int64_t kNever = kMaxTime;
 
 void RateLimiter::Offer(const Batch& rows, const std::vector<uint32_t>& groups,
                         const std::vector<int64_t>& live, Batch* emit) {
-  using K = sql::OutputRate::Kind;
+  using K = plan::RateKind;
   for (size_t r = 0; r < rows.num_rows(); ++r) {
     uint32_t g = grouped_ ? groups[r] : 0;
     if (plan_.by_events) {
@@ -52,7 +52,7 @@ void RateLimiter::Offer(const Batch& rows, const std::vector<uint32_t>& groups,
 
 void RateLimiter::Advance(int64_t now, const std::vector<int64_t>& live, Batch* emit) {
   if (plan_.by_events || !started_) return;
-  bool snapshot = plan_.kind == sql::OutputRate::Kind::kSnapshot;
+  bool snapshot = plan_.kind == plan::RateKind::kSnapshot;
   while (now >= end_ && end_ != kMaxTime) {
     bool idle = pending_.num_rows() == 0 && order_.empty();
     // After the end of input a snapshot shows its state once more only if it changed.
@@ -72,13 +72,13 @@ void RateLimiter::Advance(int64_t now, const std::vector<int64_t>& live, Batch* 
 int64_t RateLimiter::NextDeadline() const {
   if (plan_.by_events || !started_) return kNever;
   switch (plan_.kind) {
-    case sql::OutputRate::Kind::kAll:
+    case plan::RateKind::kAll:
       return pending_.num_rows() > 0 ? end_ : kNever;
-    case sql::OutputRate::Kind::kFirst:
+    case plan::RateKind::kFirst:
       return kNever;
-    case sql::OutputRate::Kind::kLast:
+    case plan::RateKind::kLast:
       return order_.empty() ? kNever : end_;
-    case sql::OutputRate::Kind::kSnapshot:
+    case plan::RateKind::kSnapshot:
       return ended_ && !offered_ ? kNever : end_;
   }
   return end_;
@@ -101,22 +101,22 @@ void RateLimiter::KeepLatest(uint32_t g, const Batch& rows, size_t r) {
 
 void RateLimiter::EndPeriod(const std::vector<int64_t>& live, Batch* emit, int64_t at) {
   switch (plan_.kind) {
-    case sql::OutputRate::Kind::kAll:
+    case plan::RateKind::kAll:
       for (size_t r = 0; r < pending_.num_rows(); ++r) emit->AppendRow(pending_, r);
       pending_.Clear();
       break;
-    case sql::OutputRate::Kind::kFirst:
+    case plan::RateKind::kFirst:
       for (uint32_t g : order_) sent_[g] = 0;
       order_.clear();
       break;
-    case sql::OutputRate::Kind::kLast:
+    case plan::RateKind::kLast:
       for (uint32_t g : order_) {
         emit->AppendRow(latest_[g], 0);
         has_[g] = 0;
       }
       order_.clear();
       break;
-    case sql::OutputRate::Kind::kSnapshot:
+    case plan::RateKind::kSnapshot:
       for (uint32_t g : order_) {
         // A group with nothing left in the window has no state to show.
         if (grouped_ && g < live.size() && live[g] <= 0) continue;

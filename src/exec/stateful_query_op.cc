@@ -843,9 +843,9 @@ void StatefulQueryOp::Finish() {
   out_rows_.clear();
   for (size_t r = 0; r < rows; ++r) {
     EventKind k = eval_kinds_[r];
-    bool want = plan_.events == sql::OutputEvents::kAll ||
-                (plan_.events == sql::OutputEvents::kCurrent && k == EventKind::kCurrent) ||
-                (plan_.events == sql::OutputEvents::kExpired && k == EventKind::kExpired);
+    bool want = plan_.events == plan::OutputEvents::kAll ||
+                (plan_.events == plan::OutputEvents::kCurrent && k == EventKind::kCurrent) ||
+                (plan_.events == plan::OutputEvents::kExpired && k == EventKind::kExpired);
     if (want) out_rows_.push_back(static_cast<uint32_t>(r));
   }
   eval_ctx_.Reset(rows);
@@ -930,7 +930,7 @@ void StatefulQueryOp::Finish() {
 void StatefulQueryOp::SetChangeKinds(Selection sel) {
   out_.ClearKinds();
   const bool replaces = per_event_ && aggregating_;
-  const bool plain = plan_.events == sql::OutputEvents::kCurrent && eval_corrections_.empty();
+  const bool plain = plan_.events == plan::OutputEvents::kCurrent && eval_corrections_.empty();
   if (plain && !replaces) return;  // all inserts
   if (emitted_.size() < group_live_.size() || emitted_.empty())
     emitted_.resize(std::max<size_t>(group_live_.size(), 1), 0);

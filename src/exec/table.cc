@@ -150,7 +150,7 @@ void TableWriteOp::Push(const Batch& rows) {
 }
 
 void TableWriteOp::WriteLocked(const Batch& rows) {
-  using K = sql::OutputClause::Kind;
+  using K = plan::TableWriteKind;
   const size_t width = write_.output->schema.size();
   for (size_t r = 0; r < rows.num_rows(); ++r) {
     if (write_.kind == K::kInsert) {

@@ -31,7 +31,7 @@ bool Binder::PlanTableWrite(const sql::OutputClause& out, const StreamDef* table
     }
   }
   TableWritePlan write;
-  write.kind = out.kind;
+  write.kind = ToPlan(out.kind);
   write.table = table;
   write.output = std::make_unique<StreamDef>();
   write.output->name = table->name;
@@ -234,7 +234,7 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
       const StreamDef* r = ResolveStream(j.right, true);
       if (!l || !r) return false;
       JoinPlan join;
-      join.type = j.type;
+      join.type = ToPlan(j.type);
       auto joined = std::make_unique<StreamDef>();
       joined->name = l->name + " JOIN " + r->name;
       int offset = 0;
@@ -402,7 +402,7 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
     bool needs_name = false;
   };
   std::vector<Item> items;
-  qp->emit = q.emit;
+  qp->emit = ToPlan(q.emit);
   Scope select_scope = scope;
   select_scope.allow_aggregates = true;
   select_scope.clause = "SELECT";
@@ -493,7 +493,7 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
       qp->offset = q.offset->literal.int_value();
   }
   qp->distinct = q.distinct;
-  qp->emit = q.emit;
+  qp->emit = ToPlan(q.emit);
   if (qp->input && qp->input->event_time.late_data == LateData::kUpdate && qp->window &&
       (qp->window->kind == WindowPlan::Kind::kTimeBatch ||
        qp->window->kind == WindowPlan::Kind::kSliding) &&
@@ -514,14 +514,14 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
   }
   if (q.rate) {
     RatePlan r;
-    r.kind = q.rate->kind;
+    r.kind = ToPlan(q.rate->kind);
     r.by_events = q.rate->by_events;
     r.events = q.rate->events;
     if (q.rate->duration) {
       CheckDuration(*q.rate->duration, "OUTPUT EVERY");
       r.period_ms = q.rate->duration->literal.int_value();
     }
-    if (r.kind == sql::OutputRate::Kind::kSnapshot && r.by_events)
+    if (r.kind == RateKind::kSnapshot && r.by_events)
       diags_->Error(q.rate->loc, "OUTPUT SNAPSHOT needs a time period, e.g. EVERY 5 SECONDS", "",
                     6);
     qp->rate = r;
@@ -575,8 +575,7 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
     if (create->is_table) {
       TableWritePlan write;
       write.table = target;
-      write.kind = target->primary_key.empty() ? sql::OutputClause::Kind::kInsert
-                                               : sql::OutputClause::Kind::kUpsert;
+      write.kind = target->primary_key.empty() ? TableWriteKind::kInsert : TableWriteKind::kUpsert;
       write.key_from = target->primary_key;
       write.output = std::make_unique<StreamDef>();
       write.output->name = target->name;
@@ -598,7 +597,7 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
     return false;
   }
   const sql::OutputClause& out = *q.output;
-  qp->events = out.events;
+  qp->events = ToPlan(out.events);
   const StreamDef* table = plan_->catalog.Find(out.target);
   if (out.kind != sql::OutputClause::Kind::kInsert || (table && table->is_table)) {
     if (!table) {

@@ -59,6 +59,21 @@ struct Scope {
   bool query_aggregates = false;
 };
 
+// The syntax tree's clause enums in the plan's vocabulary: the same cases, in the same order.
+inline JoinType ToPlan(sql::JoinType v) { return static_cast<JoinType>(v); }
+inline TableWriteKind ToPlan(sql::OutputClause::Kind v) { return static_cast<TableWriteKind>(v); }
+inline EmitMode ToPlan(sql::EmitMode v) { return static_cast<EmitMode>(v); }
+inline OutputEvents ToPlan(sql::OutputEvents v) { return static_cast<OutputEvents>(v); }
+inline RateKind ToPlan(sql::OutputRate::Kind v) { return static_cast<RateKind>(v); }
+static_assert(static_cast<int>(sql::JoinType::kFullOuter) ==
+              static_cast<int>(JoinType::kFullOuter));
+static_assert(static_cast<int>(sql::OutputClause::Kind::kUpsert) ==
+              static_cast<int>(TableWriteKind::kUpsert));
+static_assert(static_cast<int>(sql::EmitMode::kFinal) == static_cast<int>(EmitMode::kFinal));
+static_assert(static_cast<int>(sql::OutputEvents::kAll) == static_cast<int>(OutputEvents::kAll));
+static_assert(static_cast<int>(sql::OutputRate::Kind::kSnapshot) ==
+              static_cast<int>(RateKind::kSnapshot));
+
 BoundExprPtr MakeCast(BoundExprPtr e, DataType to);
 BoundExprPtr MakeLiteral(Value v, DataType t, Loc loc);
 // An expression in a message: quoted unless it is a string literal (which has its own quotes).

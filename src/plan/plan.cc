@@ -160,9 +160,9 @@ std::string AppPlan::Explain() const {
       out += (i ? ", " : "") + c.expr->text;
       if (c.expr->text != c.name) out += " AS " + c.name;
     }
-    const char* events = q.events == sql::OutputEvents::kCurrent   ? ""
-                         : q.events == sql::OutputEvents::kExpired ? " expired events"
-                                                                   : " all events";
+    const char* events = q.events == OutputEvents::kCurrent   ? ""
+                         : q.events == OutputEvents::kExpired ? " expired events"
+                                                              : " all events";
     if (q.rate) {
       static const char* kKinds[] = {"all", "first", "last", "snapshot"};
       out += "\n  Output " + std::string(kKinds[static_cast<int>(q.rate->kind)]) + " every " +
@@ -170,7 +170,7 @@ std::string AppPlan::Explain() const {
                                 : std::to_string(q.rate->period_ms) + " ms");
     }
     if (q.table_write) {
-      using K = sql::OutputClause::Kind;
+      using K = TableWriteKind;
       const TableWritePlan& w = *q.table_write;
       static const char* kWrites[] = {"Insert into", "Update", "Delete from",
                                       "Update or insert into"};

@@ -16,6 +16,14 @@
 
 namespace sluice::plan {
 
+// The plan's own vocabulary for what the clauses of a query say (the parser's sql:: enums stay in
+// the syntax tree; BindApp translates).
+enum class JoinType { kInner, kLeftOuter, kRightOuter, kFullOuter };
+enum class TableWriteKind { kInsert, kUpdate, kDelete, kUpsert };  // INSERT, UPDATE, DELETE, UPSERT
+enum class EmitMode { kDefault, kChanges, kFinal };                // EMIT CHANGES / EMIT FINAL
+enum class OutputEvents { kCurrent, kExpired, kAll };              // INSERT [EXPIRED|ALL] EVENTS
+enum class RateKind { kAll, kFirst, kLast, kSnapshot };            // OUTPUT ... EVERY
+
 struct OutputColumn {
   std::string name;   // the target attribute
   BoundExprPtr expr;  // already converted to the target attribute's type
@@ -81,7 +89,7 @@ struct WindowPlan {
 
 // OUTPUT [ALL|FIRST|LAST|SNAPSHOT] EVERY (n EVENTS | duration).
 struct RatePlan {
-  sql::OutputRate::Kind kind = sql::OutputRate::Kind::kAll;
+  RateKind kind = RateKind::kAll;
   bool by_events = false;
   int64_t events = 0;
   int64_t period_ms = 0;
@@ -99,7 +107,7 @@ struct JoinSidePlan {
 };
 
 struct JoinPlan {
-  sql::JoinType type = sql::JoinType::kInner;
+  JoinType type = JoinType::kInner;
   JoinSidePlan left, right;
   BoundExprPtr on;  // over the joined row; null for a cross join
   // The joined row as a stream: the input of the rest of the query (WHERE, SELECT, ...).
@@ -145,7 +153,7 @@ struct PatternPlan {
 // values read a row that has the query's output attributes first, then the table's columns. For
 // INSERT and UPDATE OR INSERT the output row has the table's columns (mapped like INSERT INTO).
 struct TableWritePlan {
-  sql::OutputClause::Kind kind = sql::OutputClause::Kind::kInsert;
+  TableWriteKind kind = TableWriteKind::kInsert;
   const StreamDef* table = nullptr;
   BoundExprPtr on;  // null for INSERT INTO, and for CTAS (rows match by `key`)
   std::vector<std::pair<int, BoundExprPtr>> sets;  // table column <- value
@@ -191,8 +199,8 @@ struct QueryPlan {
   std::vector<OrderPlan> order_by;
   int64_t limit = -1;  // -1: none
   int64_t offset = 0;
-  sql::EmitMode emit = sql::EmitMode::kDefault;
-  sql::OutputEvents events = sql::OutputEvents::kCurrent;
+  EmitMode emit = EmitMode::kDefault;
+  OutputEvents events = OutputEvents::kCurrent;
   std::optional<RatePlan> rate;
   bool distinct = false;  // SELECT DISTINCT: a row goes out only the first time
   StateLimits state;      // @state(...), else the app's SET 'state.*'
@@ -202,7 +210,7 @@ struct QueryPlan {
   // Needs the stateful operator (anything beyond filter and projection).
   bool NeedsState() const {
     return IsStateful() || having || !order_by.empty() || limit >= 0 || offset > 0 || rate ||
-           events != sql::OutputEvents::kCurrent;
+           events != OutputEvents::kCurrent;
   }
   // Whether results come when a window closes (one row per group) rather than per event.
   // The streams the query reads: its input, or a join's two sides.
@@ -218,8 +226,8 @@ struct QueryPlan {
     return {input};
   }
   bool EmitsOnClose() const {
-    if (emit == sql::EmitMode::kChanges) return false;
-    if (emit == sql::EmitMode::kFinal) return true;
+    if (emit == EmitMode::kChanges) return false;
+    if (emit == EmitMode::kFinal) return true;
     return window && window->IsBatch();
   }
 };
