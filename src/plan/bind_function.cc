@@ -30,9 +30,9 @@ const FunctionInfo kFunctions[] = {
     {"replace", Fn::kReplace, 3, 3, false},
     {"reverse", Fn::kReverse, 1, 1, false},
     {"contains", Fn::kContains, 2, 2, false},
-    {"startswith", Fn::kStartsWith, 2, 2, false},
+    {"startsWith", Fn::kStartsWith, 2, 2, false},
     {"starts_with", Fn::kStartsWith, 2, 2, false},
-    {"endswith", Fn::kEndsWith, 2, 2, false},
+    {"endsWith", Fn::kEndsWith, 2, 2, false},
     {"ends_with", Fn::kEndsWith, 2, 2, false},
     {"abs", Fn::kAbs, 1, 1, false},
     {"round", Fn::kRound, 1, 2, false},
@@ -53,70 +53,22 @@ const FunctionInfo kFunctions[] = {
     {"coalesce", Fn::kCoalesce, 1, -1, false},
     {"ifnull", Fn::kCoalesce, 2, 2, false},
     {"nullif", Fn::kNullif, 2, 2, false},
-    {"currenttimemillis", Fn::kCurrentTimeMillis, 0, 0, false},
-    {"eventtimestamp", Fn::kEventTimestamp, 0, 0, false},
-    {"formattimestamp", Fn::kFormatTimestamp, 1, 1, false},
-    {"parsetimestamp", Fn::kParseTimestamp, 1, 2, false},
+    {"currentTimeMillis", Fn::kCurrentTimeMillis, 0, 0, false},
+    {"eventTimestamp", Fn::kEventTimestamp, 0, 0, false},
+    {"formatTimestamp", Fn::kFormatTimestamp, 1, 1, false},
+    {"parseTimestamp", Fn::kParseTimestamp, 1, 2, false},
     {"count", Fn::kCount, 0, 1, true},
     {"sum", Fn::kSum, 1, 1, true},
     {"avg", Fn::kAvg, 1, 1, true},
     {"min", Fn::kMin, 1, 1, true},
     {"max", Fn::kMax, 1, 1, true},
     {"stddev", Fn::kStddev, 1, 1, true},
-    {"distinctcount", Fn::kDistinctCount, 1, 1, true},
+    {"distinctCount", Fn::kDistinctCount, 1, 1, true},
     {"first", Fn::kFirst, 1, 1, true},
     {"last", Fn::kLast, 1, 1, true},
-    {"minforever", Fn::kMinForever, 1, 1, true},
-    {"maxforever", Fn::kMaxForever, 1, 1, true},
+    {"minForever", Fn::kMinForever, 1, 1, true},
+    {"maxForever", Fn::kMaxForever, 1, 1, true},
 };
-
-// Spellings shown in suggestions.
-extern const std::vector<std::string> kFunctionNames;
-const std::vector<std::string> kFunctionNames = {"upper",
-                                                 "lower",
-                                                 "concat",
-                                                 "length",
-                                                 "substr",
-                                                 "substring",
-                                                 "trim",
-                                                 "ltrim",
-                                                 "rtrim",
-                                                 "replace",
-                                                 "reverse",
-                                                 "contains",
-                                                 "startsWith",
-                                                 "endsWith",
-                                                 "abs",
-                                                 "round",
-                                                 "ceil",
-                                                 "floor",
-                                                 "sqrt",
-                                                 "pow",
-                                                 "exp",
-                                                 "ln",
-                                                 "log10",
-                                                 "sign",
-                                                 "mod",
-                                                 "greatest",
-                                                 "least",
-                                                 "coalesce",
-                                                 "ifnull",
-                                                 "nullif",
-                                                 "currentTimeMillis",
-                                                 "eventTimestamp",
-                                                 "formatTimestamp",
-                                                 "parseTimestamp",
-                                                 "count",
-                                                 "sum",
-                                                 "avg",
-                                                 "min",
-                                                 "max",
-                                                 "stddev",
-                                                 "distinctCount",
-                                                 "first",
-                                                 "last",
-                                                 "minForever",
-                                                 "maxForever"};
 
 // Whether an expression (as written) calls an aggregate function.
 bool AstHasAggregate(const sql::Expr& e) {
@@ -129,11 +81,24 @@ bool AstHasAggregate(const sql::Expr& e) {
   return false;
 }
 
+const std::vector<std::string>& FunctionNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const FunctionInfo& f : kFunctions) v.push_back(f.name);
+    return v;
+  }();
+  return names;
+}
+
 const FunctionInfo* FindFunction(const std::string& name) {
-  std::string lower = name;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const FunctionInfo& f : kFunctions)
-    if (lower == f.name) return &f;
+  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  for (const FunctionInfo& f : kFunctions) {
+    std::string_view spelled = f.name;
+    if (spelled.size() == name.size() &&
+        std::equal(spelled.begin(), spelled.end(), name.begin(),
+                   [&](char a, char b) { return lower(a) == lower(b); }))
+      return &f;
+  }
   return nullptr;
 }
 
@@ -141,7 +106,7 @@ BoundExprPtr Binder::BindFunction(const Expr& e, Scope& scope) {
   const FunctionInfo* f = FindFunction(e.name);
   if (!f) {
     diags_->Error(e.loc, "unknown function '" + e.name + "'",
-                  sql::DidYouMean(e.name, kFunctionNames), e.length);
+                  sql::DidYouMean(e.name, FunctionNames()), e.length);
     return nullptr;
   }
   int n = static_cast<int>(e.args.size());

@@ -24,7 +24,7 @@ using sql::Expr;
 using sql::Loc;
 
 struct FunctionInfo {
-  const char* name;  // lower case
+  const char* name;  // as users spell it; matched without regard to case
   Fn fn;
   int min_args;
   int max_args;  // -1: any number
@@ -34,7 +34,8 @@ struct FunctionInfo {
 const FunctionInfo* FindFunction(const std::string& name);
 // Whether an expression (as written) calls an aggregate function.
 bool AstHasAggregate(const sql::Expr& e);
-extern const std::vector<std::string> kFunctionNames;  // spellings shown in suggestions
+// Every function's name as users spell it (for suggestions).
+const std::vector<std::string>& FunctionNames();
 extern const std::vector<std::string> kWindowKinds;
 
 struct ScopeInput {
