@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "exec/distinct.h"
-#include "exec/join.h"
-#include "exec/pattern.h"
+#include "exec/join/join.h"
+#include "exec/pattern/pattern.h"
 #include "exec/state/state_io.h"
 #include "exec/stateful_query_op.h"
 #include "exec/table.h"

@@ -19,7 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "exec/aggregate.h"
+#include "exec/aggregate/aggregate.h"
 #include "exec/expression.h"
 #include "exec/query_op.h"
 #include "exec/window.h"

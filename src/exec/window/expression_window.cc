@@ -1,7 +1,7 @@
 // WINDOW('expression', condition): the oldest events expire until the condition holds.
 #include "exec/window/window_kinds.h"
 
-#include "exec/aggregate.h"
+#include "exec/aggregate/aggregate.h"
 #include "exec/expression.h"
 
 namespace sluice::exec {

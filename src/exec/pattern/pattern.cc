@@ -1,4 +1,4 @@
-#include "exec/pattern.h"
+#include "exec/pattern/pattern.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "exec/join.h"
+#include "exec/join/join.h"
 
 #include <algorithm>
 #include <span>

@@ -1,4 +1,4 @@
-#include "exec/aggregate.h"
+#include "exec/aggregate/aggregate.h"
 
 #include <cmath>
 #include <deque>
