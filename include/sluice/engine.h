@@ -143,6 +143,8 @@ class AppRuntime {
   virtual std::vector<std::string> StreamNames() const = 0;
   // The tables; AddCallback on one gets its changelog (+I, -U and +U, -D).
   virtual std::vector<std::string> TableNames() const = 0;
+  // Counters now, from any thread; not from inside an output callback (a query's state size is
+  // read under its lock, which the query holds while its callbacks run).
   virtual AppStats Stats() const = 0;
   // Warnings found while loading, formatted like errors.
   virtual const std::string& warnings() const = 0;

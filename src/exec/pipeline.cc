@@ -56,8 +56,9 @@ StatefulPath ChooseStatefulPath(const plan::QueryPlan& q) {
 }
 
 bool Partitionable(const plan::QueryPlan& q, int partition_column) {
+  // A key limit is the whole query's: instances would each hold that many.
   if (q.join || q.pattern || q.table_write || q.distinct || !q.order_by.empty() || q.limit >= 0 ||
-      q.offset > 0 || q.rate)
+      q.offset > 0 || q.rate || q.state.max_keys > 0)
     return false;
   if (!q.IsStateful()) return true;
   bool grouped_by_key = false;
@@ -88,8 +89,6 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
                                                 const PipelineContext& ctx) {
   std::unique_ptr<Pipeline> p(new Pipeline(q));
   p->instance_ = ctx.instance;
-  // Counters are atomics updated once per batch: instances share them at little cost.
-  if (ctx.first_instance) p->counters_ = ctx.first_instance->counters_;
   QueryEnv env;
   env.clock = ctx.clock;
   env.counters = p->counters_;

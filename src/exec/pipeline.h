@@ -30,10 +30,9 @@ struct PipelineContext {
   std::function<Table*(const std::string& table)> table;
   std::function<void(const Status&)> fail;  // @onError(action='fail')
   bool playback = false;                    // event time comes only from the events
-  // Instance `instance` (from 0) of a query partitioned over an async stream's workers; every
-  // instance after the first counts into the first one's counters, so the query reports once.
+  // Instance `instance` (from 0) of a query partitioned over an async stream's workers; each has
+  // its own counters (a push's accounting reads them), summed by Stats().
   int instance = 0;
-  Pipeline* first_instance = nullptr;
 };
 
 // Whether N instances of `q`, each fed the events of the key groups one async worker owns (by
@@ -88,7 +87,7 @@ class Pipeline {
 
   const plan::QueryPlan& plan_;
   QueryCounters own_counters_;
-  QueryCounters* counters_ = &own_counters_;  // the first instance's, when partitioned
+  QueryCounters* counters_ = &own_counters_;
   int instance_ = 0;
   // Owned, last operator first so that each is built knowing the next.
   std::vector<std::unique_ptr<BatchConsumer>> chain_;

@@ -629,6 +629,7 @@ void StatefulQueryOp::Touch(uint32_t g, int64_t ts) {
   // how events are batched; windows only lose groups that hold no events (SweepIdleGroups).
   if (Running() && last_seen_[g] != kMinTime && TimeSub(ts, last_seen_[g]) >= ttl_) ResetGroup(g);
   last_seen_[g] = std::max(last_seen_[g], ts);
+  ttl_clock_ = std::max(ttl_clock_, ts);
 }
 
 void StatefulQueryOp::ResetGroup(uint32_t g) {
@@ -642,11 +643,12 @@ void StatefulQueryOp::ResetGroup(uint32_t g) {
 }
 
 void StatefulQueryOp::SweepIdleGroups() {
-  if (ttl_ <= 0 || max_ts_ < next_sweep_) return;
-  next_sweep_ = TimeAdd(max_ts_, std::max<int64_t>(1, ttl_ / 2));
+  // An output rate keeps rows per group id: a reused id would inherit another key's.
+  if (ttl_ <= 0 || rate_ || ttl_clock_ < next_sweep_) return;
+  next_sweep_ = TimeAdd(ttl_clock_, std::max<int64_t>(1, ttl_ / 2));
   auto idle = [&](uint32_t g) {
     return g < last_seen_.size() && last_seen_[g] != kMinTime &&
-           TimeSub(max_ts_, last_seen_[g]) >= ttl_ && !HoldsEvents(g);
+           TimeSub(ttl_clock_, last_seen_[g]) >= ttl_ && !HoldsEvents(g);
   };
   auto forget = [&](uint32_t g) {
     ResetGroup(g);

@@ -92,6 +92,7 @@ class StatefulQueryOp final : public BatchConsumer, public TimedWork, public Sta
   std::vector<int64_t> last_seen_;     // per group: its latest event (with a TTL)
   std::vector<uint32_t> free_groups_;  // ids of dropped groups, reset, for new keys
   int64_t next_sweep_ = std::numeric_limits<int64_t>::min();
+  int64_t ttl_clock_ = std::numeric_limits<int64_t>::min();  // the latest event time seen
   uint64_t evicted_ = 0;
   bool direct_windowed() const { return ring_length_ > 0 || ring_time_ > 0; }
   bool Running() const;  // no window: a group is only its aggregates

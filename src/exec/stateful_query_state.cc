@@ -31,6 +31,7 @@ void StatefulQueryOp::Snapshot(StateWriter& w) const {
   w.Vec(last_seen_);
   w.Vec(free_groups_);
   w.I64(next_sweep_);
+  w.I64(ttl_clock_);
   w.U64(evicted_);
   for (const auto& a : aggs_) a->Snapshot(w);
   w.Bool(window_ != nullptr);
@@ -108,6 +109,7 @@ void StatefulQueryOp::Restore(StateReader& r) {
   last_seen_ = r.Vec<int64_t>();
   free_groups_ = r.Vec<uint32_t>();
   next_sweep_ = r.I64();
+  ttl_clock_ = r.I64();
   evicted_ = r.U64();
   for (uint32_t id : free_groups_)
     if (id >= groups) return r.Fail("a query's dropped groups are not among its groups");

@@ -149,10 +149,8 @@ class AppRuntimeImpl final : public AppRuntime {
       // A query that can be partitioned over its async input's workers runs as one instance per
       // worker, each fed only by its worker (the key groups it owns): no lock shared between them.
       int instances = Instances(q);
-      exec::Pipeline* first = nullptr;
       for (int k = 0; k < instances; ++k) {
         ctx.instance = k;
-        ctx.first_instance = first;
         ASSIGN_OR_RETURN(std::unique_ptr<exec::Pipeline> p, exec::BuildPipeline(q, ctx));
         for (const auto& [stream, port] : p->inputs()) {
           runtime::StreamJunction* j = junctions_.at(stream->name).get();
@@ -163,7 +161,6 @@ class AppRuntimeImpl final : public AppRuntime {
           }
         }
         if (p->timed()) timed_.push_back(p->timed());
-        if (!first) first = p.get();
         pipelines_.push_back(std::move(p));
       }
       if (!q.table_write) inserted_.push_back(q.target->name);
@@ -650,13 +647,28 @@ class AppRuntimeImpl final : public AppRuntime {
     }
     for (const auto& p : pipelines_) {
       exec::StateSize size = p->Size();
-      if (p->instance() > 0) {  // counted in the first instance's counters
-        ++s.queries.back().instances;
-        s.queries.back().state_keys += size.keys;
-        s.queries.back().state_bytes += size.bytes;
+      const exec::QueryCounters& c = p->counters();
+      if (p->instance() > 0) {  // another instance of the query before: one entry for all
+        QueryStats& q = s.queries.back();
+        ++q.instances;
+        q.state_keys += size.keys;
+        q.state_bytes += size.bytes;
+        q.events_in += c.events_in.load();
+        q.events_out += c.events_out.load();
+        q.rows_out += c.rows_out.load();
+        q.filtered += c.filtered.load();
+        q.faulted += c.faulted.load();
+        q.dropped += c.dropped.load();
+        q.errors += c.errors.load();
+        q.late += c.late.load();
+        // Percentiles do not add up: the slowest instance's.
+        q.p50_us = std::max(q.p50_us, static_cast<double>(c.latency.Percentile(0.50)) / 1000);
+        q.p95_us = std::max(q.p95_us, static_cast<double>(c.latency.Percentile(0.95)) / 1000);
+        q.p99_us = std::max(q.p99_us, static_cast<double>(c.latency.Percentile(0.99)) / 1000);
+        uint64_t failed = q.faulted + q.dropped + q.errors;
+        q.health = q.events_in && failed * 20 > q.events_in ? 50 : 100;
         continue;
       }
-      const exec::QueryCounters& c = p->counters();
       QueryStats q;
       q.name = p->plan().name;
       q.state_keys = size.keys;

@@ -276,7 +276,8 @@ TEST(AsyncStreamTest, AGroupByOnThePartitionKeyRunsAnInstancePerWorker) {
       "@Async(buffer_size='16', workers='4', batch_size_max='64')\n"
       "CREATE STREAM S (k STRING, v INT);\n"
       "INSERT INTO Totals SELECT k, sum(v) AS total, count() AS n FROM S GROUP BY k;\n"
-      "INSERT INTO All SELECT count() AS n FROM S;");
+      "INSERT INTO All SELECT count() AS n FROM S;\n"
+      "INSERT INTO Big SELECT k, count() AS n FROM S WHERE v > 6 GROUP BY k;");
   ASSERT_TRUE(app);
   std::mutex mu;
   std::map<std::string, std::vector<int64_t>> totals;
@@ -315,7 +316,13 @@ TEST(AsyncStreamTest, AGroupByOnThePartitionKeyRunsAnInstancePerWorker) {
   EXPECT_EQ(counted, kEvents);
 
   AppStats stats = app->Stats();
-  ASSERT_EQ(stats.queries.size(), 2u);
+  ASSERT_EQ(stats.queries.size(), 3u);
+  // Each instance accounts for its own events: in = out + filtered, summed over instances.
+  const QueryStats& big = stats.queries[2];
+  EXPECT_EQ(big.instances, 4);
+  EXPECT_EQ(big.events_in, static_cast<uint64_t>(kEvents));
+  EXPECT_EQ(big.events_out + big.filtered, static_cast<uint64_t>(kEvents));
+  EXPECT_GT(big.filtered, 0u);
   EXPECT_EQ(stats.queries[0].instances, 4);
   EXPECT_EQ(stats.queries[0].events_in, static_cast<uint64_t>(kEvents));
   EXPECT_EQ(stats.queries[0].rows_out, static_cast<uint64_t>(kEvents));
