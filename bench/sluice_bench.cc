@@ -526,6 +526,16 @@ Measurement IngestEngine(const std::string& in_path, const std::string& out_path
 
 // ---- async_handoff ----------------------------------------------------------------------------
 
+// The latency of the Trades async stream, from enqueue to processed (its histogram), reported as
+// if per batch: the harness's percentile of one value is that value.
+void TakeAsyncLatency(const sluice::AppRuntime& app, Measurement* m) {
+  for (const sluice::StreamStats& st : app.Stats().streams)
+    if (st.name == "Trades") {
+      m->latency_us = {st.p50_us};
+      m->p99_override = st.p99_us;
+    }
+}
+
 // filter_project behind an @Async stream with `workers` workers. `rate` 0 sends as fast as the
 // queues take it; otherwise batches are paced to `rate` events/s. The time runs until the queues
 // are drained; latency is from enqueue to processed (the stream's histogram).
@@ -563,12 +573,7 @@ Measurement AsyncEngine(const Trades& t, int workers, double rate) {
   }
   app->Shutdown();
   m.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  for (const sluice::StreamStats& st : app->Stats().streams)
-    if (st.name == "Trades") {
-      // Reported as if per batch: the harness's percentile of one value is that value.
-      m.latency_us = {st.p50_us};
-      m.p99_override = st.p99_us;
-    }
+  TakeAsyncLatency(*app, &m);
   m.outcome = o;
   return m;
 }
@@ -602,11 +607,7 @@ Measurement AsyncGroupByEngine(const Trades& t, int workers) {
     if (!in->SendBatch(b).ok()) std::exit(2);
   app->Shutdown();
   m.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  for (const sluice::StreamStats& st : app->Stats().streams)
-    if (st.name == "Trades") {
-      m.latency_us = {st.p50_us};
-      m.p99_override = st.p99_us;
-    }
+  TakeAsyncLatency(*app, &m);
   m.outcome = o;
   return m;
 }
