@@ -2,7 +2,7 @@
 # Installs the Debian packages Sluice needs to build and test. Idempotent and quiet when all are present.
 set -euo pipefail
 packages=(g++ make cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-          libabsl-dev libsimdjson-dev libcli11-dev librdkafka-dev clang-format
+          libabsl-dev libsimdjson-dev libcli11-dev librdkafka-dev libzstd-dev clang-format
           clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
