@@ -18,10 +18,12 @@
 
 #include "common/format.h"
 #include "connectors/json_codec.h"
+#include "plan/options.h"
 #include "runtime/replay_player.h"
 #include "server/metrics_server.h"
 #include "sluice/engine.h"
 #include "sql/diagnostics.h"
+#include "state/checkpoint_store.h"
 
 namespace {
 
@@ -210,6 +212,17 @@ std::string StatsLine(const sluice::AppStats& stats) {
     s += buf;
     s += " ";
   }
+  const sluice::CheckpointStats& c = stats.checkpoints;
+  if (c.enabled) {
+    s += "| checkpoints=" + std::to_string(c.completed);
+    if (c.last_id)
+      s += " last=#" + std::to_string(c.last_id) +
+           " pause=" + std::to_string(c.last_pause_us / 1000) +
+           "ms size=" + HumanBytes(c.last_bytes);
+    if (c.failed) s += " failed=" + std::to_string(c.failed);
+    if (c.restored_id) s += " restored=#" + std::to_string(c.restored_id);
+    s += " ";
+  }
   return s;
 }
 
@@ -352,10 +365,50 @@ int Replay(const std::string& app_path, const std::string& events_path, const Re
 
 struct RunOptions {
   bool print = false, stats = false, final_flush = true, strict = false, progress = false,
-       quiet = false, changelog = false;
+       quiet = false, changelog = false, fresh = false;
   double stats_interval = 1.0, duration = 0;
   int metrics_port = -1;
+  std::string state_dir, checkpoint_interval;
 };
+
+// `sluice checkpoints DIR [--verify]`: every checkpoint, newest first, with its parts' sizes and
+// its sources' positions; --verify reads every file and checks its checksum.
+int Checkpoints(const std::string& dir, bool verify) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    Err("sluice: '" + dir + "' is not a directory of checkpoints");
+    return kUsage;
+  }
+  sluice::state::CheckpointStore store(dir, sluice::Env::Default(), 1);
+  std::vector<sluice::state::CheckpointListing> all = store.List(verify);
+  if (all.empty()) {
+    std::printf("no checkpoint in %s\n", dir.c_str());
+    return kOk;
+  }
+  int rc = kOk;
+  for (const auto& l : all) {
+    const sluice::state::CheckpointInfo& c = l.info;
+    if (!l.problem.empty()) {
+      std::printf("checkpoint %llu: BAD: %s\n", static_cast<unsigned long long>(c.id),
+                  l.problem.c_str());
+      rc = kFailed;
+      continue;
+    }
+    char when[32] = "?";
+    std::time_t t = static_cast<std::time_t>(c.meta.time_ms / 1000);
+    if (std::tm tm; gmtime_r(&t, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    std::printf("checkpoint %llu  %s  pause %.1f ms  write %.1f ms  %s%s\n",
+                static_cast<unsigned long long>(c.id), when,
+                static_cast<double>(c.meta.pause_us) / 1000, static_cast<double>(c.write_us) / 1000,
+                HumanBytes(c.stored_bytes()).c_str(), verify ? "  verified" : "");
+    for (const auto& p : c.parts)
+      std::printf("  %-40s %10s (%s raw)\n", p.name.c_str(), HumanBytes(p.stored_bytes).c_str(),
+                  HumanBytes(p.raw_bytes).c_str());
+    for (const auto& [source, position] : c.meta.positions)
+      std::printf("  %-40s at %s\n", source.c_str(), position.c_str());
+  }
+  return rc;
+}
 
 // The line `run` prints when it starts: what it reads, what it writes, where its metrics are.
 std::string StartLine(const std::string& app_path, const sluice::AppStats& stats, int port) {
@@ -379,6 +432,21 @@ int Run(const std::string& app_path, const RunOptions& o) {
   opts.start_connectors = true;
   opts.final_flush = o.final_flush;
   opts.changelog = o.changelog;
+  opts.state_dir = o.state_dir;
+  opts.fresh = o.fresh;
+  if (!o.checkpoint_interval.empty()) {
+    if (o.state_dir.empty()) {
+      Err("sluice: --checkpoint-interval needs --state-dir (where the checkpoints go)");
+      return kUsage;
+    }
+    int64_t ms = 0;
+    if (!sluice::plan::ParseDurationText(o.checkpoint_interval, &ms) || ms <= 0) {
+      Err("sluice: --checkpoint-interval needs a duration such as '10s' or '500ms', got '" +
+          o.checkpoint_interval + "'");
+      return kUsage;
+    }
+    opts.checkpoint_interval_ms = ms;
+  }
   auto loaded = sluice::AppRuntime::Load(text, opts);
   if (!loaded.ok()) {
     Err(loaded.status().message());
@@ -571,6 +639,20 @@ int main(int argc, char** argv) {
   run->add_flag("--progress", run_opts.progress,
                 "show a progress line even when stderr is not a terminal");
   run->add_flag("--quiet", run_opts.quiet, "print no start line and no progress line");
+  run->add_option("--state-dir", run_opts.state_dir,
+                  "keep the app's state in checkpoints in DIR and restore the newest on start "
+                  "(docs/state.md)");
+  run->add_option("--checkpoint-interval", run_opts.checkpoint_interval,
+                  "time between checkpoints, e.g. 10s (default: SET 'checkpoint.interval', "
+                  "else 10s)");
+  run->add_flag("--fresh", run_opts.fresh,
+                "start empty, ignoring the checkpoints in --state-dir (they stay on disk)");
+  std::string checkpoints_dir;
+  bool verify = false;
+  CLI::App* checkpoints = cli.add_subcommand(
+      "checkpoints", "List the checkpoints in a state dir (id, time, pause, sizes, positions)");
+  checkpoints->add_option("DIR", checkpoints_dir, "the state dir (--state-dir of run)")->required();
+  checkpoints->add_flag("--verify", verify, "read every file and check its checksum");
   run->add_flag("--changelog", run_opts.changelog,
                 "sinks write each row's change kind: {\"op\":\"+U\",\"data\":{...}} in JSON, "
                 "the kind first in CSV (with --print, also printed, with tables' changes)");
@@ -581,17 +663,19 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
     const CLI::App* sub = nullptr;
-    for (const CLI::App* s : {check, explain, replay, run})
+    for (const CLI::App* s : {check, explain, replay, run, checkpoints})
       if (s->parsed()) sub = s;
     std::string message = "sluice: " + std::string(e.what());
     std::string hint;
     for (int i = 1; i < argc && hint.empty(); ++i) {
       std::string arg = argv[i];
       bool known_sub = false;
-      for (const CLI::App* s : {check, explain, replay, run}) known_sub |= s->get_name() == arg;
+      for (const CLI::App* s : {check, explain, replay, run, checkpoints})
+        known_sub |= s->get_name() == arg;
       if (known_sub) continue;
       if (!sub && arg.rfind("-", 0) != 0) {
-        message = "sluice: unknown command '" + arg + "' (check, explain, replay or run)";
+        message =
+            "sluice: unknown command '" + arg + "' (check, explain, replay, run or checkpoints)";
         hint = Suggest(cli, nullptr, arg);
         break;
       }
@@ -608,5 +692,6 @@ int main(int argc, char** argv) {
   if (explain->parsed()) return Explain(app_path);
   if (replay->parsed()) return Replay(app_path, events_path, replay_opts);
   if (run->parsed()) return Run(app_path, run_opts);
+  if (checkpoints->parsed()) return Checkpoints(checkpoints_dir, verify);
   return kUsage;
 }

@@ -19,6 +19,7 @@
 
 #include "sluice/batch.h"
 #include "sluice/clock.h"
+#include "sluice/env.h"
 #include "sluice/metrics.h"
 #include "sluice/status.h"
 #include "sluice/types.h"
@@ -48,6 +49,20 @@ struct AppOptions {
   // Sinks write each row with its change kind (`--changelog`): {"op":"+U","data":{...}} in JSON,
   // the kind as the first field in CSV.
   bool changelog = false;
+
+  // Durable state (docs/state.md). Checkpoints go into `state_dir` (`--state-dir`); empty: none.
+  // Started with a complete checkpoint there, the app restores it and its sources resume where
+  // it was taken. Live apps only (playback has SnapshotState).
+  std::string state_dir;
+  // Between periodic checkpoints; 0: the app's SET 'checkpoint.interval', else 10 s; negative:
+  // only on demand (Checkpoint()) and at shutdown.
+  int64_t checkpoint_interval_ms = 0;
+  // Complete checkpoints kept; 0: the app's SET 'checkpoint.retain', else 3.
+  int checkpoint_retain = 0;
+  // Start empty, ignoring the stored checkpoints (they stay on disk until pruned) (`--fresh`).
+  bool fresh = false;
+  // The file operations of checkpoints; null: Env::Default(). Must outlive the runtime.
+  Env* env = nullptr;
 };
 
 // What a query inserted into a stream: one batch of rows of `schema`, with their timestamps and
@@ -132,8 +147,14 @@ class AppRuntime {
   // A query of the app that the state does not have starts empty; state for a query the app does
   // not have, or that no longer fits its query, is an error that names it.
   virtual Status RestoreState(std::string_view state) = 0;
-  // Stops sources, drains async queues (upstream first, within shutdown_timeout_ms), flushes sinks
-  // and stops the app. Idempotent. Returns the app's status.
+  // Takes a checkpoint into AppOptions::state_dir now (after Start()): every operator's state
+  // after the same prefix of every input, with the sources' positions and the sinks' lengths.
+  // Returns its id. A failure (a write error, a full disk) is counted and leaves the previous
+  // checkpoints valid; the app runs on.
+  virtual Result<uint64_t> Checkpoint() = 0;
+  // Stops sources, drains async queues (upstream first, within shutdown_timeout_ms), takes a
+  // last checkpoint (with a state dir), flushes sinks and stops the app. Idempotent. Returns the
+  // app's status.
   virtual Status Shutdown() = 0;
   // OK while running normally; the error of @onError(action='fail') or of a failed connector.
   virtual Status status() const = 0;

@@ -72,12 +72,28 @@ struct SinkStats {
   uint64_t written = 0;   // rows written
 };
 
+// Checkpoints (AppOptions::state_dir); all zero without one.
+struct CheckpointStats {
+  bool enabled = false;
+  uint64_t completed = 0;
+  uint64_t failed = 0;
+  uint64_t last_id = 0;          // the newest complete checkpoint, 0: none yet
+  int64_t last_duration_us = 0;  // from the pause to the manifest's rename
+  int64_t last_pause_us = 0;     // how long the entry points were stopped
+  uint64_t last_bytes = 0;       // on disk, compressed
+  int64_t last_age_ms = -1;      // since the newest complete checkpoint; -1: none
+  uint64_t restored_id = 0;      // the checkpoint the app started from; 0: it started empty
+  int64_t restore_us = 0;        // reading and restoring it
+  std::string last_error;        // of the latest failure
+};
+
 struct AppStats {
   std::vector<StreamStats> streams;
   std::vector<QueryStats> queries;
   // When connectors are started, once Start() has returned.
   std::vector<SourceStats> sources;
   std::vector<SinkStats> sinks;
+  CheckpointStats checkpoints;
 };
 
 }  // namespace sluice

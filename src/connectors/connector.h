@@ -26,8 +26,10 @@ namespace sluice::connectors {
 struct SourceContext {
   // Sends a batch of the stream's schema into the engine; an error stops the source. Each row's
   // time is set: from the event-time attribute (exec::StampEventTime, rows without one reported
-  // as malformed by the source), else the arrival time from `clock`.
-  std::function<Status(const Batch&)> emit;
+  // as malformed by the source), else the arrival time from `clock`. `position` is where the
+  // source stands once the batch is read (what Source::Resume takes back: a checkpoint records
+  // it with the state the batch led to); empty when the source cannot resume.
+  std::function<Status(const Batch&, std::string_view position)> emit;
   // True once the app is shutting down; sources return promptly.
   std::function<bool()> stopping;
   // Emits are numbered 1, 2, 3... in order: every emit up to the returned number has been
@@ -53,12 +55,24 @@ class Source {
   virtual ~Source() = default;
   // Reads until the input ends (files, generators with a count) or stopping() turns true.
   virtual Status Run(SourceContext& ctx) = 0;
+  // Before Run: carry on from `position` (what an emit gave), as after a restore from a
+  // checkpoint. NotSupported, with the reason, for a source that cannot (stdin).
+  virtual Status Resume(std::string_view position) {
+    return Status::NotSupported("this source cannot resume from a checkpoint's position");
+  }
   // What it reads, for messages: a file's path, a topic; empty for stdin and the generator.
   virtual std::string where() const { return ""; }
   const SourceProgress& progress() const { return progress_; }
 
  protected:
   SourceProgress progress_;
+};
+
+// How a sink is opened: with change kinds in its rows (connectors/sink_format.h), and, after a
+// restore, at the position a checkpoint's Commit() returned (its output after it is cut off).
+struct SinkOpen {
+  bool changelog = false;
+  const std::string* resume = nullptr;
 };
 
 class Sink : public exec::BatchConsumer {
@@ -70,6 +84,10 @@ class Sink : public exec::BatchConsumer {
   }
   // Writes what is buffered; called at shutdown.
   virtual Status Close() = 0;
+  // At a checkpoint, with no push running: writes and makes durable what was pushed, and returns
+  // the position that a resume (SinkOpen::resume) cuts the output back to. Empty: the sink
+  // cannot take back what it wrote after a checkpoint (at-least-once after a restore).
+  virtual Result<std::string> Commit() { return std::string(); }
   // The first write error, if any. Thread-safe.
   virtual Status status() const = 0;
   // Rows written so far. Thread-safe.
@@ -111,6 +129,8 @@ class StagedSink : public Sink, public exec::StagedWork {
   // Writes what is pending, then closes the output (CloseOutput). Idempotent.
   Status Close() final;
   Status status() const final;
+  // Writes what is pending, then CommitOutput().
+  Result<std::string> Commit() final;
 
  protected:
   // Appends row `row` of `batch`, encoded as one message, to `out`.
@@ -119,6 +139,8 @@ class StagedSink : public Sink, public exec::StagedWork {
   // them all: the sink fails.
   virtual Status Write(std::string_view bytes, const std::vector<uint32_t>& ends) = 0;
   virtual Status CloseOutput() = 0;
+  // Makes what was written durable; its position (see Sink::Commit).
+  virtual Result<std::string> CommitOutput() { return std::string(); }
   // Records the first failure and tells the app; later writes are dropped.
   void Fail(const Status& st);
 

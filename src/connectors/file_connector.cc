@@ -36,6 +36,20 @@ class LineSource final : public Source {
 
   std::string where() const override { return path_; }
 
+  // A position is "offset=<bytes> line=<n>": where the next line starts, and how many lines came
+  // before it (for messages).
+  Status Resume(std::string_view position) override {
+    if (path_.empty()) return Source::Resume(position);  // stdin cannot go back
+    long long offset = -1, line = -1;
+    if (std::sscanf(std::string(position).c_str(), "offset=%lld line=%lld", &offset, &line) != 2 ||
+        offset < 0 || line < 0)
+      return Status::InvalidArgument("stream '" + def_.name + "': a bad file position '" +
+                                     std::string(position) + "' in the checkpoint");
+    resume_offset_ = offset;
+    resume_line_ = line;
+    return Status::OK();
+  }
+
   Status Run(SourceContext& ctx) override {
     int fd = 0;
     if (!path_.empty()) {
@@ -56,6 +70,18 @@ class LineSource final : public Source {
     std::vector<char> buf(1 << 16);
     int64_t line_no = 0;
     Status result;
+    base_ = 0;
+    if (resume_offset_ > 0) {
+      result = SeekTo(fd, ctx);
+      if (!result.ok()) {
+        ::close(fd);
+        return result;
+      }
+      line_no = resume_line_;
+      base_ = resume_offset_;
+      progress_.bytes.store(static_cast<uint64_t>(base_));
+      progress_.records.store(static_cast<uint64_t>(line_no));
+    }
     while (!ctx.stopping()) {
       // Wait for input a little at a time, so that a stop is seen while stdin or a pipe is idle.
       struct pollfd p = {fd, POLLIN, 0};
@@ -87,20 +113,22 @@ class LineSource final : public Source {
         if (!result.ok()) break;
         start = nl + 1;
         if (batch.num_rows() >= kMaxBatch) {
-          result = Flush(&batch, ctx);
+          result = Flush(&batch, base_ + static_cast<int64_t>(start), line_no, ctx);
           if (!result.ok()) break;
         }
       }
       if (!result.ok()) break;
       pending.erase(0, start);
+      base_ += static_cast<int64_t>(start);
       // Whatever a read returned is handed on at once: no waiting for a full batch.
-      result = Flush(&batch, ctx);
+      result = Flush(&batch, base_, line_no, ctx);
       if (!result.ok()) break;
     }
     if (result.ok() && !pending.empty() && !ctx.stopping()) {
       progress_.records.store(static_cast<uint64_t>(line_no + 1), std::memory_order_relaxed);
       result = Line(pending, ++line_no, &batch, ctx);
-      if (result.ok()) result = Flush(&batch, ctx);
+      if (result.ok())
+        result = Flush(&batch, base_ + static_cast<int64_t>(pending.size()), line_no, ctx);
     }
     if (fd > 0) ::close(fd);
     return result;
@@ -143,11 +171,42 @@ class LineSource final : public Source {
     return Status::OK();
   }
 
-  Status Flush(Batch* batch, SourceContext& ctx) {
+  // Hands `batch` on, with the position after it: the next line starts at byte `offset`.
+  Status Flush(Batch* batch, int64_t offset, int64_t line_no, SourceContext& ctx) {
     if (batch->num_rows() == 0) return Status::OK();
-    Status st = ctx.emit(*batch);
+    std::string position;
+    if (!path_.empty())
+      position = "offset=" + std::to_string(offset) + " line=" + std::to_string(line_no);
+    Status st = ctx.emit(*batch, position);
     batch->Clear();
     return st;
+  }
+
+  // Resuming: reads a CSV header again (the columns it names), then goes to the position.
+  Status SeekTo(int fd, SourceContext& ctx) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+      return Status::IoError("stream '" + def_.name + "': '" + path_ +
+                             "' is not a regular file: it cannot resume from a checkpoint");
+    if (st.st_size < resume_offset_)
+      return Status::IoError("stream '" + def_.name + "': '" + path_ + "' has " +
+                             std::to_string(st.st_size) + " bytes, fewer than the " +
+                             std::to_string(resume_offset_) +
+                             " the checkpoint had read: it was replaced or truncated");
+    if (csv_ && header_) {
+      std::string first(static_cast<size_t>(std::min<int64_t>(resume_offset_, 1 << 20)), '\0');
+      ssize_t n = ::pread(fd, first.data(), first.size(), 0);
+      size_t nl = n > 0 ? first.find('\n') : std::string::npos;
+      if (nl == std::string::npos || nl >= static_cast<size_t>(n))
+        return Status::IoError("stream '" + def_.name + "': cannot read the header of '" + path_ +
+                               "' again");
+      Batch none(def_.schema);
+      RETURN_IF_ERROR(Line(std::string_view(first).substr(0, nl), 1, &none, ctx));
+    }
+    if (::lseek(fd, resume_offset_, SEEK_SET) != resume_offset_)
+      return Status::IoError("stream '" + def_.name + "': cannot seek in '" + path_ +
+                             "': " + std::strerror(errno));
+    return Status::OK();
   }
 
   const plan::StreamDef& def_;
@@ -159,6 +218,8 @@ class LineSource final : public Source {
   bool header_seen_ = false;
   std::vector<std::string> fields_;
   std::vector<int> columns_;
+  int64_t base_ = 0;  // the file offset of the first byte not yet consumed
+  int64_t resume_offset_ = 0, resume_line_ = 0;
 };
 
 class FileSink final : public StagedSink {
@@ -174,16 +235,25 @@ class FileSink final : public StagedSink {
 
   std::string where() const override { return path_.empty() ? "stdout" : path_; }
 
-  Status Open() {
+  // `resume`: a position Commit() returned ("bytes=<n>"): the file is cut back to it and written
+  // on from there, so that what was written after that checkpoint is not there twice.
+  Status Open(const std::string* resume) {
+    long long keep = -1;
+    if (resume && !path_.empty() &&
+        (std::sscanf(resume->c_str(), "bytes=%lld", &keep) != 1 || keep < 0))
+      return Status::InvalidArgument("stream '" + def_.name + "': a bad file sink position '" +
+                                     *resume + "' in the checkpoint");
     if (path_.empty()) {
       file_ = stdout;
+    } else if (keep > 0) {
+      RETURN_IF_ERROR(CutBack(keep));
     } else {
       file_ = std::fopen(path_.c_str(), "w");
       if (!file_)
         return Status::IoError("stream '" + def_.name + "': cannot write '" + path_ +
                                "': " + std::strerror(errno));
     }
-    if (format_.csv && header_) {
+    if (format_.csv && header_ && keep <= 0) {
       std::string header;
       if (format_.changelog) header = std::string("op") + format_.delimiter;
       AppendCsvHeader(&header, def_.schema, format_.delimiter);
@@ -204,6 +274,45 @@ class FileSink final : public StagedSink {
       return Status::IoError("stream '" + def_.name + "': write to '" + where() +
                              "' failed: " + std::strerror(errno));
     return Status::OK();
+  }
+
+  Status CutBack(long long keep) {
+    int fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_size < keep) {
+      if (fd >= 0) ::close(fd);
+      return Status::IoError("stream '" + def_.name + "': cannot resume '" + path_ + "' at byte " +
+                             std::to_string(keep) +
+                             (fd < 0 ? std::string(": ") + std::strerror(errno)
+                                     : ": the file is shorter (it was changed outside sluice)"));
+    }
+    if (::ftruncate(fd, keep) != 0 || ::lseek(fd, keep, SEEK_SET) != keep) {
+      Status bad =
+          Status::IoError("stream '" + def_.name + "': cannot cut '" + path_ + "' back to byte " +
+                          std::to_string(keep) + ": " + std::strerror(errno));
+      ::close(fd);
+      return bad;
+    }
+    file_ = ::fdopen(fd, "w");
+    if (!file_) {
+      ::close(fd);
+      return Status::IoError("stream '" + def_.name + "': cannot write '" + path_ +
+                             "': " + std::strerror(errno));
+    }
+    return Status::OK();
+  }
+
+  // A file's position is its length, made durable; stdout cannot be cut back.
+  Result<std::string> CommitOutput() override {
+    if (!file_ || file_ == stdout) return std::string();
+    if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0)
+      return Status::IoError("stream '" + def_.name + "': write to '" + where() +
+                             "' failed: " + std::strerror(errno));
+    long length = std::ftell(file_);
+    if (length < 0)
+      return Status::IoError("stream '" + def_.name + "': '" + where() +
+                             "': " + std::strerror(errno));
+    return "bytes=" + std::to_string(length);
   }
 
   Status CloseOutput() override {
@@ -237,20 +346,20 @@ Result<std::unique_ptr<Source>> MakeStdinSource(const plan::StreamDef& def) {
 namespace {
 
 Result<std::unique_ptr<Sink>> OpenFileSink(const plan::StreamDef& def, std::string path,
-                                           bool changelog) {
-  auto sink = std::make_unique<FileSink>(def, std::move(path), changelog);
-  RETURN_IF_ERROR(sink->Open());
+                                           const SinkOpen& open) {
+  auto sink = std::make_unique<FileSink>(def, std::move(path), open.changelog);
+  RETURN_IF_ERROR(sink->Open(open.resume));
   return std::unique_ptr<Sink>(std::move(sink));
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Sink>> MakeFileSink(const plan::StreamDef& def, bool changelog) {
-  return OpenFileSink(def, Prop(def, "path", ""), changelog);
+Result<std::unique_ptr<Sink>> MakeFileSink(const plan::StreamDef& def, const SinkOpen& open) {
+  return OpenFileSink(def, Prop(def, "path", ""), open);
 }
 
-Result<std::unique_ptr<Sink>> MakeStdoutSink(const plan::StreamDef& def, bool changelog) {
-  return OpenFileSink(def, "", changelog);
+Result<std::unique_ptr<Sink>> MakeStdoutSink(const plan::StreamDef& def, const SinkOpen& open) {
+  return OpenFileSink(def, "", open);
 }
 
 }  // namespace sluice::connectors

@@ -21,6 +21,8 @@ namespace {
 class Rng {
  public:
   explicit Rng(uint64_t seed) : s_(seed) {}
+  uint64_t state() const { return s_; }
+  void set_state(uint64_t s) { s_ = s; }
   uint64_t Next() {
     uint64_t z = (s_ += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -147,7 +149,8 @@ class GeneratorSource final : public Source {
     progress_.total_records.store(static_cast<uint64_t>(count_));
     int64_t batch_size = rate_ > 0 ? std::clamp<int64_t>(rate_ / 100, 1, 1024) : 1024;
     auto start = std::chrono::steady_clock::now();
-    int64_t produced = 0;
+    int64_t produced = resumed_, paced_from = resumed_;
+    progress_.records.store(static_cast<uint64_t>(produced));
     while (!ctx.stopping() && (count_ == 0 || produced < count_)) {
       int64_t n = count_ == 0 ? batch_size : std::min(batch_size, count_ - produced);
       batch.Clear();
@@ -161,12 +164,12 @@ class GeneratorSource final : public Source {
           ctx.malformed("generator event " + std::to_string(produced + i + 1), problem);
         }
       }
-      Status st = ctx.emit(batch);
-      if (!st.ok()) return st;
       produced += n;
+      Status st = ctx.emit(batch, Position(produced));
+      if (!st.ok()) return st;
       progress_.records.store(static_cast<uint64_t>(produced), std::memory_order_relaxed);
       if (rate_ > 0) {
-        auto due = start + std::chrono::microseconds(produced * 1'000'000 / rate_);
+        auto due = start + std::chrono::microseconds((produced - paced_from) * 1'000'000 / rate_);
         while (!ctx.stopping() && std::chrono::steady_clock::now() < due)
           std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
               due - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
@@ -176,7 +179,39 @@ class GeneratorSource final : public Source {
     return Status::OK();
   }
 
+  // A position is "events=<n> rng=<state> seq=<a>,<b>,...": how many events came, the random
+  // generator's state and each field's sequence number, so that a resumed generator goes on
+  // with the very events it would have made.
+  Status Resume(std::string_view position) override {
+    std::string text(position);
+    long long events = -1;
+    unsigned long long rng = 0;
+    int used = 0;
+    if (std::sscanf(text.c_str(), "events=%lld rng=%llu seq=%n", &events, &rng, &used) != 2 ||
+        used == 0 || events < 0)
+      return Bad(position);
+    std::vector<std::string> seqs = SplitComma(text.substr(static_cast<size_t>(used)));
+    if (seqs.size() != gens_.size()) return Bad(position);
+    for (size_t i = 0; i < gens_.size(); ++i)
+      if (!ParseInt64(seqs[i], &gens_[i].seq)) return Bad(position);
+    resumed_ = events;
+    rng_.set_state(rng);
+    return Status::OK();
+  }
+
  private:
+  Status Bad(std::string_view position) const {
+    return Status::InvalidArgument("stream '" + def_.name + "': a bad generator position '" +
+                                   std::string(position) + "' in the checkpoint");
+  }
+
+  std::string Position(int64_t produced) const {
+    std::string p =
+        "events=" + std::to_string(produced) + " rng=" + std::to_string(rng_.state()) + " seq=";
+    for (size_t i = 0; i < gens_.size(); ++i) p += (i ? "," : "") + std::to_string(gens_[i].seq);
+    return p;
+  }
+
   void Fill(Batch* batch, size_t row, int64_t now) {
     for (size_t c = 0; c < gens_.size(); ++c) {
       FieldGen& g = gens_[c];
@@ -228,6 +263,7 @@ class GeneratorSource final : public Source {
   std::vector<FieldGen> gens_;
   int64_t rate_, count_;
   Rng rng_;
+  int64_t resumed_ = 0;  // events made before a restore
 };
 
 }  // namespace

@@ -142,7 +142,7 @@ class KafkaSource final : public Source {
         m = rd_kafka_consumer_poll(rk.get(), 0);
       }
       if (batch.num_rows() > 0) {
-        result = ctx.emit(batch);
+        result = ctx.emit(batch, "");
         ++emitted;
         batch.Clear();
       }
@@ -281,6 +281,19 @@ class KafkaSink final : public StagedSink {
     return Status::OK();
   }
 
+  // At a checkpoint: what came before it is delivered (at least once: the broker cannot take
+  // back what was delivered after it).
+  Result<std::string> CommitOutput() override {
+    if (!rk_) return std::string();
+    auto wait = TimeLeft(std::chrono::milliseconds(10'000));
+    rd_kafka_flush(rk_.get(), static_cast<int>(wait.count()));
+    if (int left = rd_kafka_outq_len(rk_.get()); left > 0)
+      return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ +
+                             "': " + std::to_string(left) + " event(s) were not delivered within " +
+                             std::to_string(wait.count()) + " ms of a checkpoint");
+    return std::string();
+  }
+
   Status CloseOutput() override {
     if (!rk_) return Status::OK();
     auto wait = TimeLeft(std::chrono::milliseconds(10'000));
@@ -314,8 +327,8 @@ Result<std::unique_ptr<Source>> MakeKafkaSource(const plan::StreamDef& def) {
   return std::unique_ptr<Source>(new KafkaSource(def));
 }
 
-Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def, bool changelog) {
-  auto sink = std::make_unique<KafkaSink>(def, changelog);
+Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def, const SinkOpen& open) {
+  auto sink = std::make_unique<KafkaSink>(def, open.changelog);
   RETURN_IF_ERROR(sink->Open());
   return std::unique_ptr<Sink>(std::move(sink));
 }

@@ -28,12 +28,12 @@ Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def) {
   return c->source(def);
 }
 
-Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def, bool changelog) {
+Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def, const SinkOpen& open) {
   const std::string& name = def.connector->connector;
   const ConnectorFactory* c = FindConnector(name);
   if (!c || !c->sink)
     return Status::NotSupported("not supported yet: sink connector '" + name + "'");
-  return c->sink(def, changelog);
+  return c->sink(def, open);
 }
 
 }  // namespace sluice::connectors

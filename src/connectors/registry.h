@@ -14,24 +14,24 @@ namespace sluice::connectors {
 struct ConnectorFactory {
   std::string_view name;
   Result<std::unique_ptr<Source>> (*source)(const plan::StreamDef& def);  // null: not a source
-  // `changelog`: each row says its change kind (connectors/sink_format.h). Null: not a sink.
-  Result<std::unique_ptr<Sink>> (*sink)(const plan::StreamDef& def, bool changelog);
+  // Null: not a sink.
+  Result<std::unique_ptr<Sink>> (*sink)(const plan::StreamDef& def, const SinkOpen& open);
 };
 
 std::span<const ConnectorFactory> Connectors();
 // A stream's source or sink, by its connector; NotSupported when this version does not run it.
 Result<std::unique_ptr<Source>> MakeSource(const plan::StreamDef& def);
-Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def, bool changelog = false);
+Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def, const SinkOpen& open = {});
 // The connector called `name`, or null when this version does not run it.
 const ConnectorFactory* FindConnector(std::string_view name);
 
 // Each connector's factories, defined in its own file.
 Result<std::unique_ptr<Source>> MakeFileSource(const plan::StreamDef& def);
 Result<std::unique_ptr<Source>> MakeStdinSource(const plan::StreamDef& def);
-Result<std::unique_ptr<Sink>> MakeFileSink(const plan::StreamDef& def, bool changelog);
-Result<std::unique_ptr<Sink>> MakeStdoutSink(const plan::StreamDef& def, bool changelog);
+Result<std::unique_ptr<Sink>> MakeFileSink(const plan::StreamDef& def, const SinkOpen& open);
+Result<std::unique_ptr<Sink>> MakeStdoutSink(const plan::StreamDef& def, const SinkOpen& open);
 Result<std::unique_ptr<Source>> MakeGeneratorSource(const plan::StreamDef& def);
 Result<std::unique_ptr<Source>> MakeKafkaSource(const plan::StreamDef& def);
-Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def, bool changelog);
+Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def, const SinkOpen& open);
 
 }  // namespace sluice::connectors

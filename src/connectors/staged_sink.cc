@@ -46,6 +46,16 @@ Status StagedSink::Close() {
   return status();
 }
 
+Result<std::string> StagedSink::Commit() {
+  RunStaged();
+  std::lock_guard<std::mutex> write(write_mu_);
+  RETURN_IF_ERROR(status());
+  if (closed_) return std::string();
+  Result<std::string> position = CommitOutput();
+  if (!position.ok()) Fail(position.status());
+  return position;
+}
+
 Status StagedSink::status() const {
   std::lock_guard<std::mutex> lock(pending_mu_);
   return status_;

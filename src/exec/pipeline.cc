@@ -69,7 +69,7 @@ bool Partitionable(const plan::QueryPlan& q, int partition_column) {
   if (!grouped_by_key) return false;
   if (!q.window) return true;
   // An instance's event time moves only with its own events; the clock moves all of them alike.
-  if (q.input->event_time.field >= 0) return false;
+  if (q.input->moves_with_event_time()) return false;
   using K = plan::WindowPlan::Kind;
   const plan::WindowPlan& w = *q.window;
   return (w.kind == K::kTimeBatch && w.has_start) || w.kind == K::kSliding ||
@@ -121,7 +121,7 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
   if (!driven_by_clock) {
     driven_by_clock = true;
     for (const plan::StreamDef* source : q.Sources())
-      driven_by_clock = driven_by_clock && source->event_time.field < 0;
+      driven_by_clock = driven_by_clock && !source->moves_with_event_time();
   }
   // After a join or a pattern, the rest of the query reads rows, not events: the join or pattern
   // counts the events.

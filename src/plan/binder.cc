@@ -147,6 +147,7 @@ std::unique_ptr<AppPlan> Binder::Run(const sql::AppAst& ast) {
   }
   for (const Pending& p : pending) BindStatement(*p.statement, p.number);
   CheckCycles();
+  PropagateEventTime();
   return std::move(plan_);
 }
 
@@ -360,6 +361,32 @@ std::string Binder::StreamSuggestion(const std::string& name) const {
   for (const auto& d : plan_->catalog.all())
     if (!d->is_fault_stream) names.push_back(d->name);
   return sql::DidYouMean(name, names);
+}
+
+void Binder::PropagateEventTime() {
+  // To a fixpoint: a chain of derived streams inherits event time from its start.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& def : plan_->catalog.all()) {
+      if (def->moves_with_event_time() || def->is_table || def->is_fault_stream ||
+          (def->connector && def->connector->is_source))
+        continue;
+      bool fed = false, all = true;
+      int64_t lateness = 0;
+      for (const QueryPlan& q : plan_->queries) {
+        if (q.target != def.get()) continue;
+        fed = true;
+        for (const StreamDef* in : q.Sources()) {
+          all = all && in->moves_with_event_time();
+          lateness = std::max(lateness, in->event_time.allowed_lateness_ms);
+        }
+      }
+      if (!fed || !all) continue;
+      def->event_time_derived = true;
+      def->event_time.allowed_lateness_ms = lateness;
+      changed = true;
+    }
+  }
 }
 
 void Binder::CheckCycles() {

@@ -201,6 +201,7 @@ class Binder {
 
   // ---- whole-app checks ------------------------------------------------------------------------
   void CheckCycles();
+  void PropagateEventTime();
 
   std::string_view source_;
   Diagnostics* diags_;

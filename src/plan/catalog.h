@@ -59,10 +59,16 @@ struct StreamDef {
   AsyncConfig async;
   ErrorAction on_error = ErrorAction::kDefault;
   EventTimeConfig event_time;
+  // Only queries insert into it, and they read only streams that move with event time: so does
+  // it (Flink: a time attribute survives a query), with the largest of their lateness.
+  bool event_time_derived = false;
   std::vector<int> primary_key;  // tables
   int partition_key = -1;        // 'partition.key': spreads an async stream over its workers
   std::unique_ptr<ConnectorConfig> connector;
   std::string fault_stream;  // name of !S when on_error is kStream
+
+  // Whether its queries move with its events' times rather than the clock, live.
+  bool moves_with_event_time() const { return event_time.field >= 0 || event_time_derived; }
 };
 
 class Catalog {

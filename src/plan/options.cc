@@ -55,6 +55,8 @@ void UnknownOption(const AnnotationOption& o, const std::string& annotation,
                suggestion, static_cast<int>(o.key.size()));
 }
 
+}  // namespace
+
 // Time amounts in options: "5000" (ms), "5s", "60s", "5 min".
 bool ParseDurationText(const std::string& text, int64_t* ms) {
   size_t i = 0;
@@ -80,8 +82,6 @@ bool ParseDurationText(const std::string& text, int64_t* ms) {
   *ms = static_cast<int64_t>(amount * static_cast<double>(per));
   return true;
 }
-
-}  // namespace
 
 AppSettings ApplyAppAnnotations(const std::vector<Annotation>& annotations, Diagnostics* diags) {
   AppSettings s;
@@ -135,16 +135,19 @@ bool ParseTtl(const std::string& value, sql::Loc loc, const std::string& what, D
 
 void ApplySettings(const std::vector<sql::Property>& statements, AppSettings* settings,
                    Diagnostics* diags) {
-  const std::vector<std::string> known = {"state.ttl", "state.max.keys"};
+  const std::vector<std::string> known = {"state.ttl", "state.max.keys", "checkpoint.interval",
+                                          "checkpoint.retain"};
   for (const sql::Property& p : statements) {
     if (p.key == "state.ttl") {
       ParseTtl(p.value, p.value_loc, "SET 'state.ttl'", diags, &settings->state.ttl_ms);
     } else if (p.key == "state.max.keys") {
       settings->state.max_keys = ParsePositive(p.value, p.value_loc, "SET 'state.max.keys'", diags);
-    } else if (p.key.rfind("checkpoint.", 0) == 0) {
-      diags->Error(p.loc, "not supported yet: '" + p.key +
-                              "' (checkpoints come with durable state; state.ttl and "
-                              "state.max.keys are the settings this version knows)");
+    } else if (p.key == "checkpoint.interval") {
+      ParseTtl(p.value, p.value_loc, "SET 'checkpoint.interval'", diags,
+               &settings->checkpoint.interval_ms);
+    } else if (p.key == "checkpoint.retain") {
+      settings->checkpoint.retain =
+          ParsePositive(p.value, p.value_loc, "SET 'checkpoint.retain'", diags);
     } else {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;

@@ -20,16 +20,27 @@ struct StateLimits {
   bool bounded() const { return ttl_ms > 0 || max_keys > 0; }
 };
 
+// SET 'checkpoint.interval' / 'checkpoint.retain'; 0 where the app does not set them (the
+// runtime's options, then its defaults, decide).
+struct CheckpointSettings {
+  int64_t interval_ms = 0;
+  int64_t retain = 0;
+};
+
 struct AppSettings {
   std::string name = "SluiceApp";
   bool async = false;
   StateLimits state;  // SET 'state.ttl' / 'state.max.keys': every query's default
+  CheckpointSettings checkpoint;
 };
+
+// A time amount as options write it: "5000" (ms), "5s", "100ms", "5 min", "1 hour".
+bool ParseDurationText(const std::string& text, int64_t* ms);
 
 AppSettings ApplyAppAnnotations(const std::vector<sql::Annotation>& annotations,
                                 sql::Diagnostics* diags);
 
-// Applies the app's SET statements ('state.ttl', 'state.max.keys') to `settings`.
+// Applies the app's SET statements ('state.*', 'checkpoint.*') to `settings`.
 void ApplySettings(const std::vector<sql::Property>& statements, AppSettings* settings,
                    sql::Diagnostics* diags);
 

@@ -29,6 +29,8 @@
 #include "plan/plan.h"
 #include "plan/stream_graph.h"
 #include "runtime/async_stream.h"
+#include "runtime/checkpointer.h"
+#include "runtime/entry_gate.h"
 #include "runtime/junction.h"
 #include "sluice/engine.h"
 #include "sql/parser.h"
@@ -78,6 +80,7 @@ class StreamInput final : public InputHandler {
   runtime::StreamJunction* junction_;
   exec::BatchConsumer* entry_;  // the junction, or the async stream in front of it
   const plan::StreamDef& def_;
+  runtime::EntryGate::Door* door_ = nullptr;  // its sends' entry, with checkpoints
   // The input's staging batches, reused by every send that finds them free. A send that finds
   // them taken (another thread's send, or a callback sending from inside a send) stages in a
   // batch of its own: no send waits for another, and no lock is shared between streams.
@@ -171,8 +174,34 @@ class AppRuntimeImpl final : public AppRuntime {
         inputs_[def->name] =
             std::make_unique<StreamInput>(this, junctions_.at(def->name).get(), Entry(def->name));
     }
+    if (!options_.state_dir.empty()) RETURN_IF_ERROR(SetUpCheckpoints());
     return Status::OK();
   }
+
+  // With a state dir: a door on every entry point, and the checkpointer.
+  Status SetUpCheckpoints() {
+    if (options_.playback)
+      return Status::InvalidArgument(
+          "a state dir is for live apps; replay is deterministic and restores with "
+          "SnapshotState/RestoreState");
+    gate_ = std::make_unique<runtime::EntryGate>();
+    for (auto& [name, input] : inputs_) input->door_ = gate_->NewDoor();
+    timer_door_ = gate_->NewDoor();
+    api_door_ = gate_->NewDoor();
+    const plan::CheckpointSettings& set = plan_->settings.checkpoint;
+    int64_t interval = options_.checkpoint_interval_ms != 0 ? options_.checkpoint_interval_ms
+                       : set.interval_ms > 0                ? set.interval_ms
+                                                            : 10'000;
+    int retain = options_.checkpoint_retain > 0 ? options_.checkpoint_retain
+                 : set.retain > 0               ? static_cast<int>(set.retain)
+                                                : 3;
+    checkpointer_ = std::make_unique<runtime::Checkpointer>(
+        options_.state_dir, options_.env ? options_.env : Env::Default(), retain, interval,
+        [this] { return TakeCut(); });
+    return Status::OK();
+  }
+
+  runtime::EntryGate* gate() { return gate_.get(); }
 
   // How many instances of `q` run: one per worker of its async input when it is partitionable
   // there (live only: playback runs everything on one thread).
@@ -279,13 +308,17 @@ class AppRuntimeImpl final : public AppRuntime {
     std::lock_guard<std::mutex> lock(lifecycle_mu_);
     if (started_) return Status::OK();
     started_ = true;
-    for (auto& [name, a] : async_) a->Start();
+    if (checkpointer_ && !options_.fresh) RETURN_IF_ERROR(RestoreNewestCheckpoint());
+    for (auto& [name, a] : async_) a->Start(gate_.get());
     if (!options_.playback && !timed_.empty()) timer_ = std::thread([this] { TimerLoop(); });
     if (!options_.start_connectors) return Status::OK();
     for (const auto& def : plan_->catalog.all()) {
       if (!def->connector || def->connector->is_source) continue;
-      ASSIGN_OR_RETURN(std::unique_ptr<connectors::Sink> sink,
-                       connectors::MakeSink(*def, options_.changelog));
+      connectors::SinkOpen open;
+      open.changelog = options_.changelog;
+      auto resume = resume_positions_.find("sink:" + def->name);
+      if (resume != resume_positions_.end()) open.resume = &resume->second;
+      ASSIGN_OR_RETURN(std::unique_ptr<connectors::Sink> sink, connectors::MakeSink(*def, open));
       sink->SetFailureHandler([this](const Status& st) { Fail(st); });
       junctions_.at(def->name)->Subscribe(sink.get());
       sinks_.push_back(std::move(sink));
@@ -295,6 +328,16 @@ class AppRuntimeImpl final : public AppRuntime {
     for (const auto& def : plan_->catalog.all()) {
       if (!def->connector || !def->connector->is_source) continue;
       ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> src, connectors::MakeSource(*def));
+      if (checkpointer_) {
+        auto resume = resume_positions_.find("source:" + def->name);
+        if (resume != resume_positions_.end()) {
+          RETURN_IF_ERROR(src->Resume(resume->second));
+        } else if (def->connector->connector == "kafka") {
+          return Status::NotSupported(
+              "not supported yet: checkpoints of an app with a kafka source (stream '" + def->name +
+              "'): its offsets are not part of a checkpoint yet");
+        }
+      }
       sources.emplace_back(std::move(src), inputs_.at(def->name).get());
     }
     for (auto& [src, input] : sources) {
@@ -304,11 +347,19 @@ class AppRuntimeImpl final : public AppRuntime {
       source_defs_.push_back(&in->def_);
       acks_.push_back(std::make_unique<exec::AckTracker>());
       exec::AckTracker* acks = acks_.back().get();
-      source_threads_.emplace_back([this, s, in, acks] {
+      source_slots_.push_back(std::make_unique<SourceSlot>());
+      SourceSlot* slot = source_slots_.back().get();
+      if (gate_) slot->door = gate_->NewDoor();
+      auto resume = resume_positions_.find("source:" + in->def_.name);
+      if (resume != resume_positions_.end()) slot->position = resume->second;
+      source_threads_.emplace_back([this, s, in, acks, slot] {
         connectors::SourceContext ctx;
         ctx.clock = clock_;
         // Each emit is a tracked batch: processed once everything it led to is (exec/ack.h).
-        ctx.emit = [in, acks](const Batch& b) {
+        // With checkpoints, it passes the gate, and records the source's position once the
+        // batch is processed: a checkpoint has both or neither.
+        ctx.emit = [this, in, acks, slot](const Batch& b, std::string_view position) {
+          runtime::EntryGate::Pass pass(gate_.get(), slot->door);
           uint64_t seq = acks->Begin();
           Status st;
           {
@@ -316,6 +367,7 @@ class AppRuntimeImpl final : public AppRuntime {
             st = in->SendStamped(b);
           }
           acks->Release(seq);
+          if (st.ok() && gate_) slot->position.assign(position);
           return st;
         };
         ctx.processed_through = [acks] { return acks->DoneThrough(); };
@@ -328,10 +380,12 @@ class AppRuntimeImpl final : public AppRuntime {
         if (!st.ok() && !stopping_.load()) Fail(st);
       });
     }
+    if (checkpointer_) checkpointer_->StartPeriodic();
     return Status::OK();
   }
 
   Status AdvanceTime(int64_t ms) override {
+    runtime::EntryGate::Pass pass(gate_.get(), api_door_);
     {
       std::lock_guard<std::mutex> lock(process_mu_);
       if (options_.playback) {
@@ -384,8 +438,11 @@ class AppRuntimeImpl final : public AppRuntime {
       if (next <= now) {
         // Operators lock themselves; the timer holds nothing else while they run.
         lock.unlock();
-        Tick(now);
-        exec::RunStagedWork();
+        {
+          runtime::EntryGate::Pass pass(gate_.get(), timer_door_);
+          Tick(now);
+          exec::RunStagedWork();
+        }
         lock.lock();
         continue;
       }
@@ -402,6 +459,7 @@ class AppRuntimeImpl final : public AppRuntime {
   }
 
   Status FinishInput() override {
+    runtime::EntryGate::Pass pass(gate_.get(), api_door_);
     std::lock_guard<std::mutex> finish(finish_mu_);
     if (input_ended_.load()) return status();
     input_ended_.store(true);
@@ -431,12 +489,12 @@ class AppRuntimeImpl final : public AppRuntime {
     };
     int64_t last = kMinTime;
     while (!stopping_.load() && !failed_.load() && wait_idle()) {
+      // The earliest deadline after the last one ticked. One that did not move (an operator
+      // whose time is already beyond it) is stepped over, not walked past a millisecond at a time.
       int64_t next = exec::TimedWork::kNever;
-      for (exec::TimedWork* op : timed_) next = std::min(next, op->NextDeadline());
+      for (exec::TimedWork* op : timed_)
+        if (int64_t d = op->NextDeadline(); last == kMinTime || d > last) next = std::min(next, d);
       if (next == exec::TimedWork::kNever) break;
-      // A deadline in the past (or one that did not move: an operator whose time is already
-      // beyond it) is stepped over.
-      next = std::max(next, last == kMinTime ? next : last + 1);
       Tick(next);
       exec::RunStagedWork();
       last = next;
@@ -460,6 +518,7 @@ class AppRuntimeImpl final : public AppRuntime {
     if (shut_down_) return status();
     shut_down_ = true;
     stopping_.store(true);
+    if (checkpointer_) checkpointer_->StopPeriodic();
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_timeout_ms);
     // A sink waiting for a broker gives up at the deadline: nothing below waits longer.
@@ -477,6 +536,7 @@ class AppRuntimeImpl final : public AppRuntime {
       timer_cv_.notify_all();
     }
     if (timer_.joinable()) timer_.join();
+    FinalCheckpoint();
     for (auto& sink : sinks_) {
       Status st = sink->Close();
       if (!st.ok()) Fail(st);
@@ -492,26 +552,16 @@ class AppRuntimeImpl final : public AppRuntime {
   Result<std::string> SnapshotState() override {
     if (!options_.playback)
       return Status::NotSupported(
-          "SnapshotState on a live app: a consistent cut of its state needs checkpoints; it "
-          "works in playback (replay) for now");
+          "SnapshotState on a live app: a live app's state is saved by checkpoints "
+          "(AppOptions::state_dir, Checkpoint())");
     std::lock_guard<std::mutex> lock(process_mu_);
     exec::StateWriter w;
-    w.Section("app", 1);
-    w.I64(playback_clock_.NowMillis());
-    w.Bool(input_ended_.load());
-    w.U32(static_cast<uint32_t>(tables_.size()));
-    for (const auto& [name, table] : tables_) {
-      exec::StateWriter part;
-      table->Snapshot(part);
-      w.Str(name);
-      w.Str(part.data());
-    }
-    w.U32(static_cast<uint32_t>(pipelines_.size()));
-    for (const auto& p : pipelines_) {
-      exec::StateWriter part;
-      p->Snapshot(part);
-      w.Str(p->id());
-      w.Str(part.data());
+    w.Section("snapshot", 1);
+    std::vector<state::CheckpointPart> parts = CollectParts();
+    w.U32(static_cast<uint32_t>(parts.size()));
+    for (const state::CheckpointPart& part : parts) {
+      w.Str(part.name);
+      w.Str(part.data);
     }
     return w.Take();
   }
@@ -519,48 +569,140 @@ class AppRuntimeImpl final : public AppRuntime {
   Status RestoreState(std::string_view state) override {
     if (!options_.playback)
       return Status::NotSupported(
-          "RestoreState on a live app: it comes with checkpoints; it works in playback (replay) "
-          "for now");
+          "RestoreState on a live app: a live app restores its newest checkpoint when it starts "
+          "(AppOptions::state_dir)");
     std::lock_guard<std::mutex> lock(process_mu_);
-    // Everything is read and matched to the app before anything changes.
     exec::StateReader r(state);
+    std::vector<state::CheckpointPart> parts;
+    if (r.Section("snapshot", 1))
+      for (uint32_t i = 0, n = r.U32(); i < n && r.ok(); ++i) {
+        state::CheckpointPart part;
+        part.name = r.Str();
+        part.data = r.Str();
+        parts.push_back(std::move(part));
+      }
+    if (r.ok() && !r.at_end()) r.Fail("data after the app's state");
+    RETURN_IF_ERROR(r.status());
+    return RestoreParts(parts);
+  }
+
+  // The name of a pipeline's part of the state: its query's id, and its instance after the first.
+  static std::string PartName(const exec::Pipeline& p) {
+    return "query:" + p.id() + (p.instance() > 0 ? "#" + std::to_string(p.instance()) : "");
+  }
+
+  // The state of the whole app, one part per table and per pipeline, and the app's own: its
+  // clock, whether its input ended, its sources' and sinks' positions, its async streams' key
+  // group owners. Requires that nothing is processed meanwhile (process_mu_ in playback, the
+  // closed gate and idle async streams live).
+  std::vector<state::CheckpointPart> CollectParts() {
+    std::vector<state::CheckpointPart> parts;
+    exec::StateWriter app;
+    app.Section("app", 1);
+    app.I64(options_.playback ? playback_clock_.NowMillis() : 0);
+    app.Bool(input_ended_.load());
+    std::vector<std::pair<std::string, std::string>> positions = Positions();
+    app.U32(static_cast<uint32_t>(positions.size()));
+    for (const auto& [name, position] : positions) {
+      app.Str(name);
+      app.Str(position);
+    }
+    app.U32(static_cast<uint32_t>(async_.size()));
+    for (const auto& [name, a] : async_) {
+      exec::StateWriter owners;
+      a->SnapshotOwners(owners);
+      app.Str(name);
+      app.Str(owners.data());
+    }
+    parts.push_back({"app", app.Take()});
+    for (const auto& [name, table] : tables_) {
+      exec::StateWriter part;
+      table->Snapshot(part);
+      parts.push_back({"table:" + name, part.Take()});
+    }
+    for (const auto& p : pipelines_) {
+      exec::StateWriter part;
+      p->Snapshot(part);
+      parts.push_back({PartName(*p), part.Take()});
+    }
+    return parts;
+  }
+
+  // Every source's position ("source:<stream>") and every sink's ("sink:<stream>") that the
+  // cut has.
+  std::vector<std::pair<std::string, std::string>> Positions() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (size_t i = 0; i < source_slots_.size(); ++i)
+      if (!source_slots_[i]->position.empty())
+        out.emplace_back("source:" + source_defs_[i]->name, source_slots_[i]->position);
+    for (const auto& [name, position] : sink_positions_) out.emplace_back(name, position);
+    return out;
+  }
+
+  // Replaces the app's state with `parts` (what CollectParts wrote, for an app loaded from the
+  // same or an edited text: queries match by id). A query the parts do not have starts empty;
+  // a part for a query the app does not have, or that no longer fits its query, is an error
+  // that names it. Nothing changes unless every part is matched.
+  Status RestoreParts(const std::vector<state::CheckpointPart>& parts) {
+    const state::CheckpointPart* app = nullptr;
+    std::vector<std::pair<exec::Table*, const std::string*>> tables;
+    std::vector<std::pair<exec::Pipeline*, const std::string*>> pipelines;
+    for (const state::CheckpointPart& part : parts) {
+      if (part.name == "app") {
+        app = &part;
+      } else if (part.name.rfind("table:", 0) == 0) {
+        auto it = tables_.find(part.name.substr(6));
+        if (it == tables_.end())
+          return Status::InvalidArgument("the saved state has table '" + part.name.substr(6) +
+                                         "', which the app does not define");
+        tables.emplace_back(it->second.get(), &part.data);
+      } else {
+        auto it = std::find_if(pipelines_.begin(), pipelines_.end(),
+                               [&](const auto& p) { return PartName(*p) == part.name; });
+        if (it == pipelines_.end())
+          return Status::InvalidArgument(
+              "the saved state has query '" + part.name.substr(part.name.find(':') + 1) +
+              "', which the app does not have (an edited query keeps its state when it is "
+              "named with @info(name='...'))");
+        pipelines.emplace_back(it->get(), &part.data);
+      }
+    }
+    if (!app) return Status::InvalidArgument("corrupt state: the app's part is missing");
+    exec::StateReader r(app->data);
     if (!r.Section("app", 1)) return r.status();
     int64_t now = r.I64();
     bool ended = r.Bool();
-    std::vector<std::pair<exec::Table*, std::string>> tables;
+    std::map<std::string, std::string> positions;
+    for (uint32_t i = 0, n = r.U32(); i < n && r.ok(); ++i) {
+      std::string name = r.Str();
+      positions[name] = r.Str();
+    }
+    std::vector<std::pair<runtime::AsyncStream*, std::string>> owners;
     for (uint32_t i = 0, n = r.U32(); i < n && r.ok(); ++i) {
       std::string name = r.Str(), data = r.Str();
-      auto it = tables_.find(name);
-      if (r.ok() && it == tables_.end())
-        return Status::InvalidArgument("the saved state has table '" + name +
-                                       "', which the app does not define");
-      if (r.ok()) tables.emplace_back(it->second.get(), std::move(data));
+      auto it = async_.find(name);
+      if (r.ok() && it == async_.end())
+        return Status::InvalidArgument("the saved state has async stream '" + name +
+                                       "', which the app does not have");
+      if (r.ok()) owners.emplace_back(it->second.get(), std::move(data));
     }
-    std::vector<std::pair<exec::Pipeline*, std::string>> pipelines;
-    for (uint32_t i = 0, n = r.U32(); i < n && r.ok(); ++i) {
-      std::string id = r.Str(), data = r.Str();
-      if (!r.ok()) break;
-      auto it = std::find_if(pipelines_.begin(), pipelines_.end(),
-                             [&](const auto& p) { return p->id() == id; });
-      if (it == pipelines_.end())
-        return Status::InvalidArgument("the saved state has query '" + id +
-                                       "', which the app does not have (an edited query keeps "
-                                       "its state when it is named with @info(name='...'))");
-      pipelines.emplace_back(it->get(), std::move(data));
-    }
-    if (r.ok() && !r.at_end()) r.Fail("data after the app's state");
+    if (r.ok() && !r.at_end()) r.Fail("data after the app's part");
     RETURN_IF_ERROR(r.status());
     // From here a failure leaves part of the state restored: the app fails rather than run on it.
     Status st;
-    for (auto& [table, data] : tables) {
+    for (auto& [async, data] : owners) {
       exec::StateReader part(data);
-      table->Restore(part);
-      if (part.ok() && !part.at_end()) part.Fail("more state than the table reads");
-      st = part.status();
+      st = async->RestoreOwners(part);
       if (!st.ok()) break;
     }
+    for (size_t i = 0; st.ok() && i < tables.size(); ++i) {
+      exec::StateReader part(*tables[i].second);
+      tables[i].first->Restore(part);
+      if (part.ok() && !part.at_end()) part.Fail("more state than the table reads");
+      st = part.status();
+    }
     for (size_t i = 0; st.ok() && i < pipelines.size(); ++i) {
-      exec::StateReader part(pipelines[i].second);
+      exec::StateReader part(*pipelines[i].second);
       st = pipelines[i].first->Restore(part);
       if (st.ok() && !part.at_end()) part.Fail("more state than the query reads");
       if (st.ok()) st = part.status();
@@ -572,9 +714,107 @@ class AppRuntimeImpl final : public AppRuntime {
       Fail(st);
       return st;
     }
-    playback_clock_.Reset(now);
+    if (options_.playback) playback_clock_.Reset(now);
     input_ended_.store(ended);
+    resume_positions_ = std::move(positions);
     return Status::OK();
+  }
+
+  // Start() with a state dir: the newest complete checkpoint, if there is one.
+  Status RestoreNewestCheckpoint() {
+    auto start = std::chrono::steady_clock::now();
+    std::string skipped;
+    auto loaded = checkpointer_->LoadNewest(&skipped);
+    if (!skipped.empty()) Log(LogLevel::kWarn, skipped.substr(0, skipped.size() - 1));
+    RETURN_IF_ERROR(loaded.status());
+    if (!*loaded) return Status::OK();
+    const auto& [info, parts] = **loaded;
+    Status st = RestoreParts(parts);
+    if (!st.ok())
+      return Status::InvalidArgument("cannot restore checkpoint " + std::to_string(info.id) +
+                                     " of '" + options_.state_dir + "': " + st.message() +
+                                     " (start with --fresh to ignore the stored state)");
+    checkpointer_->Restored(info.id, std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now() - start)
+                                         .count());
+    Log(LogLevel::kInfo,
+        "restored checkpoint " + std::to_string(info.id) + " of '" + options_.state_dir + "'");
+    return Status::OK();
+  }
+
+  // A consistent cut of the live app: every entry point paused at a batch boundary, every async
+  // stream idle (what is in flight is processed first), every sink's output committed; then the
+  // state of everything. The inputs wait only for that; the checkpointer writes it afterwards.
+  Result<runtime::Checkpointer::Cut> TakeCut() {
+    auto start = std::chrono::steady_clock::now();
+    if (failed_.load()) return Status::RuntimeError("the app has failed: " + status().message());
+    auto deadline = start + std::chrono::milliseconds(options_.shutdown_timeout_ms);
+    if (!gate_->Close(deadline))
+      return Status::RuntimeError("the app's inputs did not pause at a batch boundary within " +
+                                  std::to_string(options_.shutdown_timeout_ms) + " ms");
+    Status st;
+    for (const DrainStep& step : drain_order_) {
+      if (step.loop && !step.loop->WaitIdle(deadline))
+        st = Status::RuntimeError(
+            "a loop of async streams did not come to rest: its events in flight cannot be "
+            "checkpointed yet");
+      for (const std::string& name : step.streams)
+        if (st.ok() && !async_.at(name)->WaitIdle(deadline))
+          st = Status::RuntimeError("async stream '" + name + "' was still busy after " +
+                                    std::to_string(options_.shutdown_timeout_ms) + " ms");
+      if (!st.ok()) break;
+    }
+    runtime::Checkpointer::Cut cut;
+    if (st.ok()) {
+      sink_positions_.clear();
+      for (size_t i = 0; i < sinks_.size() && st.ok(); ++i) {
+        Result<std::string> position = sinks_[i]->Commit();
+        if (!position.ok()) {
+          st = position.status();
+        } else if (!position->empty()) {
+          sink_positions_.emplace_back("sink:" + sink_defs_[i]->name, *position);
+        }
+      }
+    }
+    if (st.ok()) {
+      cut.parts = CollectParts();
+      cut.meta.positions = Positions();
+    }
+    gate_->Open();
+    RETURN_IF_ERROR(st);
+    cut.meta.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    cut.meta.pause_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+    return cut;
+  }
+
+  Result<uint64_t> Checkpoint() override {
+    if (!checkpointer_)
+      return Status::InvalidArgument(
+          "Checkpoint(): the app has no state dir "
+          "(AppOptions::state_dir, --state-dir)");
+    {
+      std::lock_guard<std::mutex> lock(lifecycle_mu_);
+      if (!started_ || shut_down_)
+        return Status::InvalidArgument("Checkpoint(): the app is not running");
+    }
+    return checkpointer_->CheckpointNow();
+  }
+
+  // At shutdown, once the sources have stopped and the async streams are drained: the last
+  // checkpoint, unless events were left in a queue (their state would be missing from it).
+  void FinalCheckpoint() {
+    if (!checkpointer_ || failed_.load()) return;
+    for (auto& [name, a] : async_)
+      if (a->Stats().left > 0) {
+        Log(LogLevel::kWarn, "no checkpoint at shutdown: events were left in async stream '" +
+                                 name + "'; a restart resumes from the previous checkpoint");
+        return;
+      }
+    checkpointer_->CheckpointNow();
   }
 
   std::string Explain() const override {
@@ -706,6 +946,7 @@ class AppRuntimeImpl final : public AppRuntime {
     for (size_t i = 0; i < sinks_.size(); ++i)
       s.sinks.push_back({sink_defs_[i]->name, sink_defs_[i]->connector->connector,
                          sinks_[i]->where(), sinks_[i]->written()});
+    if (checkpointer_) s.checkpoints = checkpointer_->Stats();
     return s;
   }
 
@@ -793,7 +1034,23 @@ class AppRuntimeImpl final : public AppRuntime {
   std::vector<std::unique_ptr<connectors::Source>> source_objects_;
   std::vector<const plan::StreamDef*> source_defs_;      // of each source object
   std::vector<std::unique_ptr<exec::AckTracker>> acks_;  // of each source object
+  // Of each source object: its entry point, and its position once its last batch was processed.
+  struct SourceSlot {
+    runtime::EntryGate::Door* door = nullptr;
+    std::string position;
+  };
+  std::vector<std::unique_ptr<SourceSlot>> source_slots_;
   std::vector<std::thread> source_threads_;
+
+  // Checkpoints (AppOptions::state_dir): the gate on every entry point, the checkpointer, the
+  // positions a restore resumes sources and sinks at ("source:<stream>", "sink:<stream>"), and
+  // the sinks' positions of the cut being taken.
+  std::unique_ptr<runtime::EntryGate> gate_;
+  runtime::EntryGate::Door* timer_door_ = nullptr;
+  runtime::EntryGate::Door* api_door_ = nullptr;  // AdvanceTime, FinishInput
+  std::unique_ptr<runtime::Checkpointer> checkpointer_;
+  std::map<std::string, std::string> resume_positions_;
+  std::vector<std::pair<std::string, std::string>> sink_positions_;
 
   std::mutex process_mu_;    // serialises synchronous processing of batches
   std::mutex lifecycle_mu_;  // Start / Shutdown
@@ -811,6 +1068,7 @@ class AppRuntimeImpl final : public AppRuntime {
 void DeferredEntry::Push(const Batch& batch) { app_->Defer(stream_, batch); }
 
 Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
+  runtime::EntryGate::Pass pass(app_->gate(), door_);
   Status st = SendLocked(timestamp, values);
   exec::RunStagedWork();  // queued now that no lock is held
   return st;
@@ -847,6 +1105,7 @@ Status StreamInput::SendLocked(int64_t timestamp, std::span<const Value> values)
 }
 
 Status StreamInput::SendBatch(const Batch& batch) {
+  runtime::EntryGate::Pass pass(app_->gate(), door_);
   Status st = SendBatchInner(batch);
   exec::RunStagedWork();  // queued now that no lock is held
   return st;

@@ -84,9 +84,10 @@ int64_t AsyncStream::NowNs() {
       .count();
 }
 
-void AsyncStream::Start() {
+void AsyncStream::Start(const EntryGate* gate) {
   if (started_) return;
   started_ = true;
+  gate_ = gate;
   for (auto& lane : lanes_) {
     Lane* l = lane.get();
     l->worker = std::thread([this, l] { WorkerLoop(*l); });
@@ -273,8 +274,38 @@ bool AsyncStream::TryPop(Lane& lane, Item* item) {
   return popped;
 }
 
+void AsyncStream::SnapshotOwners(exec::StateWriter& w) const {
+  w.Section("async_owners", 1);
+  w.U32(static_cast<uint32_t>(lanes_.size()));
+  for (const auto& o : owner_) w.U8(o.load(std::memory_order_relaxed));
+  for (const auto& lane : lanes_) w.U64(lane->routed_events.load(std::memory_order_relaxed));
+}
+
+Status AsyncStream::RestoreOwners(exec::StateReader& r) {
+  if (!r.Section("async_owners", 1)) return r.status();
+  uint32_t workers = r.U32();
+  if (r.ok() && workers != lanes_.size())
+    return Status::InvalidArgument("stream '" + def_.name + "' had " + std::to_string(workers) +
+                                   " workers when its state was saved, it has " +
+                                   std::to_string(lanes_.size()) +
+                                   " now: its queries' keys cannot be given back to them");
+  std::array<uint8_t, kKeyGroups> owners{};
+  for (auto& o : owners) {
+    o = r.U8();
+    if (o != kUnowned && o >= lanes_.size()) r.Fail("a key group owned by no worker");
+  }
+  std::vector<uint64_t> routed(lanes_.size());
+  for (auto& n : routed) n = r.U64();
+  RETURN_IF_ERROR(r.status());
+  for (size_t g = 0; g < kKeyGroups; ++g) owner_[g].store(owners[g], std::memory_order_relaxed);
+  for (size_t i = 0; i < lanes_.size(); ++i)
+    lanes_[i]->routed_events.store(routed[i], std::memory_order_relaxed);
+  return Status::OK();
+}
+
 void AsyncStream::WorkerLoop(Lane& lane) {
   t_worker_loop = loop_;
+  if (gate_) gate_->EnterThread();
   for (;;) {
     if (state_.load(std::memory_order_acquire) == kAborting) return;
     uint32_t items = lane.items_signal.load(std::memory_order_acquire);

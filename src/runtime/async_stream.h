@@ -38,8 +38,10 @@
 #include "common/row_key.h"
 #include "exec/ack.h"
 #include "exec/operator.h"
+#include "exec/state/state_io.h"
 #include "plan/catalog.h"
 #include "runtime/bounded_queue.h"
+#include "runtime/entry_gate.h"
 #include "runtime/junction.h"
 
 namespace sluice::runtime {
@@ -82,7 +84,14 @@ class AsyncStream final : public exec::BatchConsumer {
   AsyncStream(const AsyncStream&) = delete;
   AsyncStream& operator=(const AsyncStream&) = delete;
 
-  void Start();
+  // Starts the workers; each is inside `gate` (a checkpoint waits for the stream to be idle
+  // instead), which may be null.
+  void Start(const EntryGate* gate = nullptr);
+  // Which worker owns each key group: state, since a partitioned query's instance holds the
+  // groups its worker owns. Written and read with the stream idle (a checkpoint's cut, or before
+  // Start); a saved table for another worker count is an error.
+  void SnapshotOwners(exec::StateWriter& w) const;
+  Status RestoreOwners(exec::StateReader& r);
   // Producer side; thread-safe. Stages the events in the calling thread's outbox: they are queued
   // by the thread's exec::RunStagedWork(), once it holds no lock (exec/staged_work.h).
   void Push(const Batch& batch) override;
@@ -156,6 +165,7 @@ class AsyncStream final : public exec::BatchConsumer {
   enum State : int { kRunning, kClosing, kAborting };
   std::atomic<int> state_{kRunning};
   bool started_ = false;
+  const EntryGate* gate_ = nullptr;
   std::atomic<bool> drained_{false};  // Drain has begun
   std::atomic<bool> closed_{false};   // Drain is over: the workers are gone
 

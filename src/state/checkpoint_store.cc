@@ -313,7 +313,12 @@ Result<std::pair<CheckpointInfo, std::vector<CheckpointPart>>> CheckpointStore::
     std::vector<std::string>* skipped) {
   std::vector<CheckpointListing> all = List(false);
   std::string problems;
+  size_t finished = 0;
   for (CheckpointListing& l : all) {
+    // A directory without a manifest is a checkpoint that was being written when the app
+    // stopped: it never existed.
+    if (!env_->Exists(l.info.dir + "/" + kManifest)) continue;
+    ++finished;
     if (l.problem.empty()) {
       Result<std::vector<CheckpointPart>> parts = Read(l.info);
       if (parts.ok()) return std::make_pair(std::move(l.info), std::move(*parts));
@@ -322,7 +327,7 @@ Result<std::pair<CheckpointInfo, std::vector<CheckpointPart>>> CheckpointStore::
     skipped->push_back(l.problem);
     problems += "\n  " + l.problem;
   }
-  if (all.empty()) return Status::NotFound("no checkpoint in '" + dir_ + "'");
+  if (finished == 0) return Status::NotFound("no checkpoint in '" + dir_ + "'");
   return Status::InvalidArgument("no checkpoint in '" + dir_ + "' reads back whole:" + problems +
                                  "\n(start with --fresh to ignore them)");
 }

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "sluice/env.h"
 #include "sluice/status.h"
-#include "state/env.h"
 
 namespace sluice::state {
 
@@ -66,8 +66,9 @@ class CheckpointStore {
   // The parts of `info`, each checked.
   Result<std::vector<CheckpointPart>> Read(const CheckpointInfo& info);
   // The newest checkpoint that reads back whole, with its parts. Each newer one that does not is
-  // described in *skipped (its directory and the file at fault). NotFound when there is none;
-  // an error naming the problems when there are checkpoints but none reads.
+  // described in *skipped (its directory and the file at fault); one without a manifest (being
+  // written when the app stopped) is passed over silently. NotFound when there is none; an
+  // error naming the problems when there are finished checkpoints but none reads.
   Result<std::pair<CheckpointInfo, std::vector<CheckpointPart>>> LoadNewest(
       std::vector<std::string>* skipped);
 

@@ -109,7 +109,7 @@ TEST_F(CheckpointStoreTest, ATruncatedManifestOrAMissingFileIsNamed) {
   std::filesystem::remove(missing->dir + "/p0.zst");
   std::vector<std::string> skipped;
   EXPECT_EQ(Load(store, &skipped), "clock 1");
-  ASSERT_EQ(skipped.size(), 2u);
+  ASSERT_EQ(skipped.size(), 2u);  // both named; neither is taken for an unfinished one
   EXPECT_NE(skipped[0].find("p0.zst is missing"), std::string::npos) << skipped[0];
   EXPECT_NE(skipped[1].find("MANIFEST is corrupt: it is truncated"), std::string::npos)
       << skipped[1];
@@ -127,11 +127,21 @@ TEST_F(CheckpointStoreTest, ANewerFormatVersionIsRefusedByName) {
   EXPECT_NE(skipped[0].find("newer format version (9)"), std::string::npos) << skipped[0];
 }
 
+TEST_F(CheckpointStoreTest, AnUnfinishedCheckpointIsNoCheckpoint) {
+  CheckpointStore store(dir_, Env::Default(), 3);
+  auto only = store.Write(Parts("1"), {});
+  ASSERT_TRUE(only.ok());
+  std::filesystem::remove(only->dir + "/MANIFEST");  // killed before the rename
+  std::vector<std::string> skipped;
+  EXPECT_EQ(store.LoadNewest(&skipped).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(skipped.empty());
+}
+
 TEST_F(CheckpointStoreTest, NothingReadableIsAnErrorNotAFreshStart) {
   CheckpointStore store(dir_, Env::Default(), 3);
   auto only = store.Write(Parts("1"), {});
   ASSERT_TRUE(only.ok());
-  std::filesystem::remove(only->dir + "/MANIFEST");
+  Overwrite(only->dir + "/MANIFEST", 5, '!');
   std::vector<std::string> skipped;
   std::string got = Load(store, &skipped);
   EXPECT_NE(got.find("reads back whole"), std::string::npos) << got;

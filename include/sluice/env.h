@@ -1,6 +1,6 @@
-// The file operations checkpoints need, behind an interface so that tests can make a write, an
-// fsync or a rename fail (a full disk, a dying device) and check that nothing valid is lost.
-// Env::Default() is the real file system (POSIX).
+// The file operations of checkpoints (AppOptions::env), behind an interface so that a test can
+// make a write, an fsync or a rename fail (a full disk, a dying device) and see that nothing
+// valid is lost, as LevelDB's Env does. Env::Default() is the real file system (POSIX).
 #pragma once
 
 #include <string>
@@ -9,7 +9,7 @@
 
 #include "sluice/status.h"
 
-namespace sluice::state {
+namespace sluice {
 
 class Env {
  public:
@@ -57,4 +57,4 @@ class EnvWrapper : public Env {
   Env* target_;
 };
 
-}  // namespace sluice::state
+}  // namespace sluice

@@ -1,4 +1,4 @@
-#include "state/env.h"
+#include "sluice/env.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace sluice::state {
+namespace sluice {
 
 namespace {
 
@@ -116,4 +116,4 @@ Env* Env::Default() {
   return &env;
 }
 
-}  // namespace sluice::state
+}  // namespace sluice
