@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 
 TSAN_BUILD ?= build-tsan
 
-.PHONY: all deps build demo test asan tsan bench fuzz format clean
+.PHONY: all deps build demo test crash-test asan tsan bench fuzz format clean
 
 all: build
 
@@ -25,6 +25,10 @@ demo: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Durable state: 100 trials of kill -9 at random moments and restarts (tests/crash_test.cc).
+crash-test: build
+	@SLUICE_CRASH_TRIALS=100 SLUICE_CRASH_EVENTS=200000 $(BUILD)/crash_tests
 
 asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
