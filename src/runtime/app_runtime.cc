@@ -3,6 +3,8 @@
 // after it, on the sender's thread; each operator locks itself once per batch, and no lock is
 // shared by all streams. Playback is the exception: one event-time timeline for the whole app,
 // so its sends are serialised (process_mu_), which is what makes replays identical.
+// With a state dir, every entry point passes a gate (runtime/entry_gate.h) that a checkpoint
+// closes for its consistent cut (TakeCut); the newest checkpoint is restored at Start().
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -32,6 +34,7 @@
 #include "runtime/checkpointer.h"
 #include "runtime/entry_gate.h"
 #include "runtime/junction.h"
+#include "runtime/stream_input.h"
 #include "sluice/engine.h"
 #include "sql/parser.h"
 
@@ -53,58 +56,7 @@ class DeferredEntry final : public exec::BatchConsumer {
   std::string stream_;
 };
 
-class StreamInput final : public InputHandler {
- public:
-  StreamInput(AppRuntimeImpl* app, runtime::StreamJunction* junction, exec::BatchConsumer* entry)
-      : app_(app), junction_(junction), entry_(entry), def_(junction->def()), one_(def_.schema) {}
-
-  const std::string& stream() const override { return def_.name; }
-  const Schema& schema() const override { return def_.schema; }
-  int event_time_attribute() const override { return def_.event_time.field; }
-  void CountMalformed(uint64_t n) override { junction_->CountMalformed(n); }
-  Status Send(int64_t timestamp, std::span<const Value> values) override;
-  Status SendBatch(const Batch& batch) override;
-  Status SendLocked(int64_t timestamp, std::span<const Value> values);
-  Status SendBatchInner(const Batch& batch);
-  // A batch from a source: its times are set already (see SourceContext::emit).
-  Status SendStamped(const Batch& batch);
-
- private:
-  friend class AppRuntimeImpl;
-
-  // Copies the rows of `batch` whose event-time attribute gives a time into `staged`, with that
-  // time. Each row without one is counted as malformed; the first is described in *rejected.
-  void StageWithEventTime(const Batch& batch, Batch* staged, std::string* rejected);
-
-  AppRuntimeImpl* app_;
-  runtime::StreamJunction* junction_;
-  exec::BatchConsumer* entry_;  // the junction, or the async stream in front of it
-  const plan::StreamDef& def_;
-  runtime::EntryGate::Door* door_ = nullptr;  // its sends' entry, with checkpoints
-  // The input's staging batches, reused by every send that finds them free. A send that finds
-  // them taken (another thread's send, or a callback sending from inside a send) stages in a
-  // batch of its own: no send waits for another, and no lock is shared between streams.
-  // Taken with an exchange, not a mutex: a callback's send from inside a send on this thread must
-  // find it taken, not wait for itself.
-  class StagingClaim {
-   public:
-    explicit StagingClaim(std::atomic<bool>* busy)
-        : busy_(busy), owned_(!busy->exchange(true, std::memory_order_acquire)) {}
-    ~StagingClaim() {
-      if (owned_) busy_->store(false, std::memory_order_release);
-    }
-    bool owned() const { return owned_; }
-
-   private:
-    std::atomic<bool>* busy_;
-    bool owned_;
-  };
-  std::atomic<bool> staging_busy_{false};
-  Batch one_;      // single-event sends
-  Batch staging_;  // batches whose times come from an attribute
-};
-
-class AppRuntimeImpl final : public AppRuntime {
+class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Publisher {
  public:
   AppRuntimeImpl(AppOptions options, std::unique_ptr<plan::AppPlan> plan, std::string warnings)
       : options_(std::move(options)), plan_(std::move(plan)), warnings_(std::move(warnings)) {
@@ -171,8 +123,8 @@ class AppRuntimeImpl final : public AppRuntime {
     for (const auto& def : plan_->catalog.all()) {
       if (def->is_fault_stream) inserted_.push_back(def->name);
       if (!def->is_fault_stream && !def->is_table)
-        inputs_[def->name] =
-            std::make_unique<StreamInput>(this, junctions_.at(def->name).get(), Entry(def->name));
+        inputs_[def->name] = std::make_unique<runtime::StreamInput>(
+            this, junctions_.at(def->name).get(), Entry(def->name));
     }
     if (!options_.state_dir.empty()) RETURN_IF_ERROR(SetUpCheckpoints());
     return Status::OK();
@@ -185,7 +137,7 @@ class AppRuntimeImpl final : public AppRuntime {
           "a state dir is for live apps; replay is deterministic and restores with "
           "SnapshotState/RestoreState");
     gate_ = std::make_unique<runtime::EntryGate>();
-    for (auto& [name, input] : inputs_) input->door_ = gate_->NewDoor();
+    for (auto& [name, input] : inputs_) input->set_door(gate_->NewDoor());
     timer_door_ = gate_->NewDoor();
     api_door_ = gate_->NewDoor();
     const plan::CheckpointSettings& set = plan_->settings.checkpoint;
@@ -201,7 +153,7 @@ class AppRuntimeImpl final : public AppRuntime {
     return Status::OK();
   }
 
-  runtime::EntryGate* gate() { return gate_.get(); }
+  runtime::EntryGate* gate() override { return gate_.get(); }
 
   // How many instances of `q` run: one per worker of its async input when it is partitionable
   // there (live only: playback runs everything on one thread).
@@ -324,7 +276,7 @@ class AppRuntimeImpl final : public AppRuntime {
       sinks_.push_back(std::move(sink));
       sink_defs_.push_back(def.get());
     }
-    std::vector<std::pair<std::unique_ptr<connectors::Source>, StreamInput*>> sources;
+    std::vector<std::pair<std::unique_ptr<connectors::Source>, runtime::StreamInput*>> sources;
     for (const auto& def : plan_->catalog.all()) {
       if (!def->connector || !def->connector->is_source) continue;
       ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> src, connectors::MakeSource(*def));
@@ -342,15 +294,15 @@ class AppRuntimeImpl final : public AppRuntime {
     }
     for (auto& [src, input] : sources) {
       connectors::Source* s = src.get();
-      StreamInput* in = input;
+      runtime::StreamInput* in = input;
       source_objects_.push_back(std::move(src));
-      source_defs_.push_back(&in->def_);
+      source_defs_.push_back(&in->def());
       acks_.push_back(std::make_unique<exec::AckTracker>());
       exec::AckTracker* acks = acks_.back().get();
       source_slots_.push_back(std::make_unique<SourceSlot>());
       SourceSlot* slot = source_slots_.back().get();
       if (gate_) slot->door = gate_->NewDoor();
-      auto resume = resume_positions_.find("source:" + in->def_.name);
+      auto resume = resume_positions_.find("source:" + in->def().name);
       if (resume != resume_positions_.end()) slot->position = resume->second;
       source_threads_.emplace_back([this, s, in, acks, slot] {
         connectors::SourceContext ctx;
@@ -373,8 +325,8 @@ class AppRuntimeImpl final : public AppRuntime {
         ctx.processed_through = [acks] { return acks->DoneThrough(); };
         ctx.stopping = [this] { return stopping_.load() || failed_.load(); };
         ctx.malformed = [in](const std::string& where, const std::string& problem) {
-          in->junction_->CountMalformed();
-          Log(LogLevel::kWarn, "stream " + in->def_.name + ": " + where + ": " + problem);
+          in->junction()->CountMalformed();
+          Log(LogLevel::kWarn, "stream " + in->def().name + ": " + where + ": " + problem);
         };
         Status st = s->Run(ctx);
         if (!st.ok() && !stopping_.load()) Fail(st);
@@ -961,7 +913,7 @@ class AppRuntimeImpl final : public AppRuntime {
   }
 
   // Publishes a batch into a stream under the processing lock.
-  Status Publish(exec::BatchConsumer* junction, const Batch& batch) {
+  Status Publish(exec::BatchConsumer* junction, const Batch& batch) override {
     if (failed_.load(std::memory_order_relaxed)) return status();
     if (stopping_.load(std::memory_order_relaxed))
       return Status::RuntimeError("the app is shutting down: the event was not taken");
@@ -1026,7 +978,7 @@ class AppRuntimeImpl final : public AppRuntime {
   };
   std::map<std::string, std::unique_ptr<DeferredEntry>, std::less<>> deferred_entries_;
   std::deque<Deferred> deferred_;
-  std::map<std::string, std::unique_ptr<StreamInput>, std::less<>> inputs_;
+  std::map<std::string, std::unique_ptr<runtime::StreamInput>, std::less<>> inputs_;
   std::vector<std::string> inserted_;  // streams that queries or the engine insert into
 
   std::vector<std::unique_ptr<connectors::Sink>> sinks_;
@@ -1066,102 +1018,6 @@ class AppRuntimeImpl final : public AppRuntime {
 };
 
 void DeferredEntry::Push(const Batch& batch) { app_->Defer(stream_, batch); }
-
-Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
-  runtime::EntryGate::Pass pass(app_->gate(), door_);
-  Status st = SendLocked(timestamp, values);
-  exec::RunStagedWork();  // queued now that no lock is held
-  return st;
-}
-
-Status StreamInput::SendLocked(int64_t timestamp, std::span<const Value> values) {
-  StagingClaim claim(&staging_busy_);
-  std::optional<Batch> own;
-  Batch* one = claim.owned() ? &one_ : &own.emplace(def_.schema);
-  if (values.size() != def_.schema.size()) {
-    junction_->CountMalformed();
-    return Status::InvalidArgument(
-        "stream '" + def_.name + "' has " + std::to_string(def_.schema.size()) + " attributes " +
-        def_.schema.ToString() + ", got " + std::to_string(values.size()) + " values");
-  }
-  one->Clear();
-  one->AddRow(timestamp);
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (!one->SetValue(0, i, values[i])) {
-      junction_->CountMalformed();
-      return Status::InvalidArgument(
-          "cannot convert " + values[i].ToString() + " to " + def_.schema.field(i).type.ToString() +
-          " for '" + def_.name + "." + def_.schema.field(i).name +
-          "': " + ConversionProblem(values[i], def_.schema.field(i).type));
-    }
-  }
-  std::string problem;
-  if (!exec::StampEventTime(def_.event_time, one, 0, &problem)) {
-    junction_->CountMalformed();
-    return Status::InvalidArgument("stream '" + def_.name + "', event time from '" +
-                                   def_.schema.field(def_.event_time.field).name + "': " + problem);
-  }
-  return app_->Publish(entry_, *one);
-}
-
-Status StreamInput::SendBatch(const Batch& batch) {
-  runtime::EntryGate::Pass pass(app_->gate(), door_);
-  Status st = SendBatchInner(batch);
-  exec::RunStagedWork();  // queued now that no lock is held
-  return st;
-}
-
-Status StreamInput::SendStamped(const Batch& batch) {
-  Status st = app_->Publish(entry_, batch);
-  exec::RunStagedWork();  // queued now that no lock is held
-  return st;
-}
-
-Status StreamInput::SendBatchInner(const Batch& batch) {
-  if (batch.num_columns() != def_.schema.size())
-    return Status::InvalidArgument("batch for '" + def_.name + "' has " +
-                                   std::to_string(batch.num_columns()) + " columns, the stream " +
-                                   std::to_string(def_.schema.size()));
-  for (size_t i = 0; i < batch.num_columns(); ++i)
-    if (!(batch.column(i).type() == def_.schema.field(i).type))
-      return Status::InvalidArgument("batch column " + std::to_string(i) + " of '" + def_.name +
-                                     "' is " + batch.column(i).type().ToString() + ", expected " +
-                                     def_.schema.field(i).type.ToString());
-  if (def_.event_time.field < 0) return app_->Publish(entry_, batch);
-  // Times come from an attribute: the rows that give one go on; each that does not is rejected
-  // alone, and counted once.
-  StagingClaim claim(&staging_busy_);
-  std::optional<Batch> own;
-  Batch* staged = claim.owned() ? &staging_ : &own.emplace(def_.schema);
-  std::string rejected;
-  StageWithEventTime(batch, staged, &rejected);
-  Status st = app_->Publish(entry_, *staged);
-  if (!st.ok() || rejected.empty()) return st;
-  return Status::InvalidArgument(rejected);
-}
-
-void StreamInput::StageWithEventTime(const Batch& batch, Batch* staged, std::string* rejected) {
-  staged->Reset(def_.schema);
-  staged->Resize(batch.num_rows());
-  size_t kept = 0, bad = 0;
-  std::string problem, first;
-  for (size_t r = 0; r < batch.num_rows(); ++r) {
-    for (size_t c = 0; c < batch.num_columns(); ++c)
-      staged->column(c).CopyRow(batch.column(c), r, kept);
-    if (!exec::StampEventTime(def_.event_time, staged, kept, &problem)) {
-      if (bad++ == 0) first = "row " + std::to_string(r) + ": " + problem;
-      continue;
-    }
-    ++kept;
-  }
-  staged->Resize(kept);
-  if (bad == 0) return;
-  junction_->CountMalformed(bad);
-  *rejected = "stream '" + def_.name + "': " + std::to_string(bad) + " of " +
-              std::to_string(batch.num_rows()) + " events have no event time from '" +
-              def_.schema.field(def_.event_time.field).name + "' and were not taken (" + first +
-              ")";
-}
 
 struct Loaded {
   std::unique_ptr<plan::AppPlan> plan;
