@@ -18,21 +18,17 @@
 #include <thread>
 #include <vector>
 
-#include "test_files.h"
+#include "cli_runner.h"
 
 namespace fs = std::filesystem;
 using sluice::testing::ReadAll;
+using sluice::testing::SluiceBin;
 
 namespace {
 
 int64_t EnvInt(const char* name, int64_t dflt) {
   const char* v = std::getenv(name);
   return v && *v ? std::atoll(v) : dflt;
-}
-
-std::string SluiceBin() {
-  const char* bin = std::getenv("SLUICE_TEST_BIN");
-  return bin && *bin ? bin : SLUICE_BIN;
 }
 
 // Reference rows for the join first, then trades: several symbols, prices that sometimes spike

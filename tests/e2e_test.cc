@@ -26,71 +26,20 @@
 #include <thread>
 #include <vector>
 
+#include "cli_runner.h"
 #include "connectors/json_codec.h"
 #include "sluice/engine.h"
 #include "test_files.h"
 
 namespace fs = std::filesystem;
+using sluice::testing::CommandResult;
 using sluice::testing::NonEmptyLines;
 using sluice::testing::ReadAll;
+using sluice::testing::RunIn;
+using sluice::testing::RunShell;
+using sluice::testing::SluiceBin;
 
 namespace {
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// The binary under test; SLUICE_TEST_BIN overrides it (to run these tests against another build,
-// e.g. to see a regression test fail on the code before its fix).
-std::string SluiceBin() {
-  const char* bin = std::getenv("SLUICE_TEST_BIN");
-  return bin && *bin ? bin : SLUICE_BIN;
-}
-
-CommandResult RunIn(const fs::path& dir, const std::string& args) {
-  fs::path err_file = fs::temp_directory_path() /
-                      ("sluice_e2e_" + std::to_string(::getpid()) + "_" +
-                       std::to_string(std::hash<std::string>{}(dir.string() + args)) + ".err");
-  std::string cmd = "cd '" + dir.string() + "' && '" + SluiceBin() + "' " + args + " 2> '" +
-                    err_file.string() + "'";
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ReadAll(err_file);
-  fs::remove(err_file);
-  return r;
-}
-
-// Runs `script` with bash in `dir` ($SLUICE is the binary): for pipes, signals and the like.
-CommandResult RunShell(const fs::path& dir, const std::string& script) {
-  fs::path err_file = fs::temp_directory_path() /
-                      ("sluice_sh_" + std::to_string(::getpid()) + "_" +
-                       std::to_string(std::hash<std::string>{}(dir.string() + script)) + ".err");
-  fs::path script_file = err_file;
-  script_file.replace_extension(".sh");
-  std::ofstream(script_file) << script;
-  std::string cmd = "cd '" + dir.string() + "' && SLUICE='" + SluiceBin() + "' bash '" +
-                    script_file.string() + "' 2> '" + err_file.string() + "'";
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ReadAll(err_file);
-  fs::remove(err_file);
-  fs::remove(script_file);
-  return r;
-}
 
 std::vector<std::string> CaseNames() {
   std::vector<std::string> names;

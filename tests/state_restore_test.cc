@@ -118,7 +118,7 @@ TEST(StateRestoreErrors, ForeignCutAndGarbageStatesAreRefused) {
       "CREATE STREAM S (k STRING, v INT);\n"
       "@info(name='counts') INSERT INTO O SELECT k, count() AS n FROM S GROUP BY k;\n");
   Status st = other.app->RestoreState(state);
-  EXPECT_NE(st.message().find("the saved state has query 'totals', which the app does not have"),
+  EXPECT_NE(st.message().find("the saved state of query 'totals': the app no longer has it"),
             std::string::npos)
       << st.message();
   // Refused before anything changed: the app still runs.

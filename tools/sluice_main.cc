@@ -232,7 +232,49 @@ uint64_t Malformed(const sluice::AppStats& stats) {
   return n;
 }
 
-int Check(const std::string& app_path, bool quiet) {
+// `check --state-dir DIR`: how the newest checkpoint there would be restored into the app, query
+// by query; fails when `run` would refuse it (without --allow-state-drop).
+int CheckRestore(const std::string& app_path, const std::string& text, const std::string& state_dir,
+                 bool quiet) {
+  sluice::AppOptions opts = OptionsFor(app_path);
+  opts.state_dir = state_dir;
+  auto app = sluice::AppRuntime::Load(text, opts);
+  if (!app.ok()) {
+    Err(app.status().message());
+    return kFailed;
+  }
+  auto plan = (*app)->PlanRestore();
+  if (!plan.ok()) {
+    Err("sluice: " + plan.status().message());
+    return kFailed;
+  }
+  using Outcome = sluice::RestoreEntry::Outcome;
+  if (plan->checkpoint == 0) {
+    std::printf("%s: no checkpoint in %s: the app starts empty\n", app_path.c_str(),
+                state_dir.c_str());
+    return kOk;
+  }
+  std::printf("%s: checkpoint %llu of %s:\n", app_path.c_str(),
+              static_cast<unsigned long long>(plan->checkpoint), state_dir.c_str());
+  for (const sluice::RestoreEntry& e : plan->entries) {
+    const char* what = e.outcome == Outcome::kRestored      ? "restored"
+                       : e.outcome == Outcome::kStartsEmpty ? "starts empty (not in the checkpoint)"
+                       : e.outcome == Outcome::kDropped     ? "DROPPED"
+                                                            : "CANNOT BE RESTORED";
+    if (quiet && (e.outcome == Outcome::kRestored || e.outcome == Outcome::kStartsEmpty)) continue;
+    std::printf("  %s %s: %s%s\n", e.kind.c_str(), e.name.c_str(), what,
+                e.why.empty() ? "" : (": " + e.why).c_str());
+  }
+  if (plan->refused()) {
+    std::printf(
+        "run refuses this restore; --allow-state-drop restores the rest and starts the "
+        "others empty\n");
+    return kFailed;
+  }
+  return kOk;
+}
+
+int Check(const std::string& app_path, bool quiet, const std::string& state_dir) {
   std::string text;
   if (int rc = ReadFile(app_path, "an app file", &text)) return rc;
   std::string warnings;
@@ -242,6 +284,7 @@ int Check(const std::string& app_path, bool quiet) {
     Err(st.message());
     return kFailed;
   }
+  if (!state_dir.empty()) return CheckRestore(app_path, text, state_dir, quiet);
   if (!quiet) std::printf("%s: ok\n", app_path.c_str());
   return kOk;
 }
@@ -365,7 +408,7 @@ int Replay(const std::string& app_path, const std::string& events_path, const Re
 
 struct RunOptions {
   bool print = false, stats = false, final_flush = true, strict = false, progress = false,
-       quiet = false, changelog = false, fresh = false;
+       quiet = false, changelog = false, fresh = false, allow_state_drop = false;
   double stats_interval = 1.0, duration = 0;
   int metrics_port = -1;
   std::string state_dir, checkpoint_interval;
@@ -434,6 +477,7 @@ int Run(const std::string& app_path, const RunOptions& o) {
   opts.changelog = o.changelog;
   opts.state_dir = o.state_dir;
   opts.fresh = o.fresh;
+  opts.allow_state_drop = o.allow_state_drop;
   if (!o.checkpoint_interval.empty()) {
     if (o.state_dir.empty()) {
       Err("sluice: --checkpoint-interval needs --state-dir (where the checkpoints go)");
@@ -593,6 +637,10 @@ int main(int argc, char** argv) {
       "check", "Parse, resolve, type-check and plan an app without starting connectors");
   check->add_option("APP", app_path, "the app's SQL file ('-' for stdin)")->required();
   check->add_flag("-q,--quiet", quiet, "print nothing when the app is valid");
+  std::string check_state_dir;
+  check->add_option("--state-dir", check_state_dir,
+                    "also say how the newest checkpoint in DIR would be restored, query by "
+                    "query (fails when run would refuse it)");
 
   CLI::App* explain = cli.add_subcommand("explain", "Print an app's plan");
   explain->add_option("APP", app_path, "the app's SQL file")->required();
@@ -645,6 +693,8 @@ int main(int argc, char** argv) {
   run->add_option("--checkpoint-interval", run_opts.checkpoint_interval,
                   "time between checkpoints, e.g. 10s (default: SET 'checkpoint.interval', "
                   "else 10s)");
+  run->add_flag("--allow-state-drop", run_opts.allow_state_drop,
+                "restore what fits of a checkpoint of an edited app and start the rest empty");
   run->add_flag("--fresh", run_opts.fresh,
                 "start empty, ignoring the checkpoints in --state-dir (they stay on disk)");
   std::string checkpoints_dir;
@@ -688,7 +738,7 @@ int main(int argc, char** argv) {
     return kUsage;
   }
   replay_opts.final_flush = run_opts.final_flush = !no_final_flush;
-  if (check->parsed()) return Check(app_path, quiet);
+  if (check->parsed()) return Check(app_path, quiet, check_state_dir);
   if (explain->parsed()) return Explain(app_path);
   if (replay->parsed()) return Replay(app_path, events_path, replay_opts);
   if (run->parsed()) return Run(app_path, run_opts);

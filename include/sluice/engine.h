@@ -61,8 +61,38 @@ struct AppOptions {
   int checkpoint_retain = 0;
   // Start empty, ignoring the stored checkpoints (they stay on disk until pruned) (`--fresh`).
   bool fresh = false;
+  // Restore what fits of a checkpoint taken before the app was edited, dropping the state of
+  // queries it no longer has or whose state no longer fits (`--allow-state-drop`); without it
+  // such a restore is refused (see AppRuntime::PlanRestore).
+  bool allow_state_drop = false;
   // The file operations of checkpoints; null: Env::Default(). Must outlive the runtime.
   Env* env = nullptr;
+};
+
+// How a restore from the newest checkpoint treats each query and table of an (edited) app.
+struct RestoreEntry {
+  enum class Outcome {
+    kRestored,      // its state is in the checkpoint and fits
+    kStartsEmpty,   // the checkpoint has no state for it (a new query)
+    kDropped,       // state in the checkpoint for something the app no longer has
+    kIncompatible,  // its key, window, aggregates or columns changed: the state does not fit
+  };
+  std::string kind;  // "query" or "table"
+  std::string name;  // a query's name (and its id when that differs) or a table's
+  Outcome outcome = Outcome::kRestored;
+  std::string why;  // for kDropped and kIncompatible
+};
+struct RestorePlan {
+  uint64_t checkpoint = 0;  // its id; 0 when the state dir has none (everything starts empty)
+  std::vector<RestoreEntry> entries;
+  // Whether Start() refuses it without AppOptions::allow_state_drop.
+  bool refused() const {
+    for (const RestoreEntry& e : entries)
+      if (e.outcome == RestoreEntry::Outcome::kDropped ||
+          e.outcome == RestoreEntry::Outcome::kIncompatible)
+        return true;
+    return false;
+  }
 };
 
 // What a query inserted into a stream: one batch of rows of `schema`, with their timestamps and
@@ -147,6 +177,9 @@ class AppRuntime {
   // A query of the app that the state does not have starts empty; state for a query the app does
   // not have, or that no longer fits its query, is an error that names it.
   virtual Status RestoreState(std::string_view state) = 0;
+  // Before Start(): how the newest checkpoint in AppOptions::state_dir would be restored into this
+  // app, query by query and table by table, without restoring it (`sluice check --state-dir`).
+  virtual Result<RestorePlan> PlanRestore() = 0;
   // Takes a checkpoint into AppOptions::state_dir now (after Start()): every operator's state
   // after the same prefix of every input, with the sources' positions and the sinks' lengths.
   // Returns its id. A failure (a write error, a full disk) is counted and leaves the previous

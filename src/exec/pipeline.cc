@@ -1,6 +1,7 @@
 #include "exec/pipeline.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "exec/distinct.h"
 #include "exec/join/join.h"
@@ -187,7 +188,8 @@ StateSize Pipeline::Size() const {
 }
 
 void Pipeline::Snapshot(StateWriter& w) const {
-  w.Section("pipeline", 1);
+  w.Section("pipeline", 2);
+  w.Str(plan_.StateShape());
   uint32_t stateful = 0;
   for (const Operator& op : operators_) stateful += op.state != nullptr;
   w.U32(stateful);
@@ -200,8 +202,45 @@ void Pipeline::Snapshot(StateWriter& w) const {
   }
 }
 
+namespace {
+
+// The first line where two state shapes differ, as "was ...; now ...".
+std::string ShapeChange(const std::string& saved, const std::string& now) {
+  std::istringstream a(saved), b(now);
+  std::string la, lb;
+  for (;;) {
+    bool ha = static_cast<bool>(std::getline(a, la)), hb = static_cast<bool>(std::getline(b, lb));
+    if (!ha && !hb) return "";
+    if (!ha) la = "(nothing)";
+    if (!hb) lb = "(nothing)";
+    if (la != lb) return "its state was kept for '" + la + "', the query now has '" + lb + "'";
+  }
+}
+
+}  // namespace
+
+Status Pipeline::Fits(std::string_view data) const {
+  StateReader r(data);
+  uint32_t version = r.Section("pipeline", 2);
+  if (version < 2) return r.status();
+  std::string saved = r.Str();
+  RETURN_IF_ERROR(r.status());
+  std::string change = ShapeChange(saved, plan_.StateShape());
+  if (!change.empty())
+    return Status::InvalidArgument("the query changed so that its state does not fit: " + change);
+  return Status::OK();
+}
+
 Status Pipeline::Restore(StateReader& r) {
-  if (!r.Section("pipeline", 1)) return r.status();
+  uint32_t version = r.Section("pipeline", 2);
+  if (!version) return r.status();
+  if (version >= 2) {
+    std::string saved = r.Str();
+    std::string now = plan_.StateShape();
+    if (r.ok() && saved != now)
+      return Status::InvalidArgument("the query changed so that its state does not fit: " +
+                                     ShapeChange(saved, now));
+  }
   uint32_t stateful = r.U32();
   size_t next = 0;  // operators are written in pipeline order
   for (uint32_t i = 0; i < stateful && r.ok(); ++i) {

@@ -71,6 +71,12 @@ class Pipeline {
   // Which instance this is of a query partitioned over async workers (0: the first or only one).
   int instance() const { return instance_; }
 
+  // Whether any of its operators keeps state.
+  bool stateful() const {
+    for (const Operator& op : operators_)
+      if (op.state) return true;
+    return false;
+  }
   // What its stateful operators hold now.
   StateSize Size() const;
   // Every stateful operator's state, under its id. Called with no push or tick running.
@@ -78,6 +84,9 @@ class Pipeline {
   // Reads what Snapshot wrote into a pipeline built from the same query; a state whose operators
   // do not match this pipeline's (the query changed under its id) is an error naming them.
   Status Restore(StateReader& r);
+  // Whether `data` (what Snapshot wrote) fits this pipeline's query (plan::QueryPlan::
+  // StateShape). Reads only its head; the error says what changed.
+  Status Fits(std::string_view data) const;
 
  private:
   friend Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,

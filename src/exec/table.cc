@@ -66,14 +66,40 @@ void Table::Erase(uint32_t slot) {
   store_.Free(slot);
 }
 
+namespace {
+
+std::string TableShape(const plan::StreamDef& def) {
+  std::string shape = def.schema.ToString() + " PRIMARY KEY (";
+  for (size_t i = 0; i < def.primary_key.size(); ++i)
+    shape += (i ? ", " : "") + def.schema.field(static_cast<size_t>(def.primary_key[i])).name;
+  return shape + ")";
+}
+
+}  // namespace
+
 void Table::Snapshot(StateWriter& w) const {
-  w.Section("table", 1);
+  w.Section("table", 2);
+  w.Str(TableShape(def_));
   store_.Snapshot(w);
   w.Vec(live_);
 }
 
+Status Table::Fits(std::string_view data) const {
+  StateReader r(data);
+  uint32_t version = r.Section("table", 2);
+  if (version < 2) return r.status();
+  std::string saved = r.Str(), now = TableShape(def_);
+  RETURN_IF_ERROR(r.status());
+  if (saved != now)
+    return Status::InvalidArgument("its columns changed: it was " + saved + ", it is " + now);
+  return Status::OK();
+}
+
 void Table::Restore(StateReader& r) {
-  if (!r.Section("table", 1)) return;
+  uint32_t version = r.Section("table", 2);
+  if (!version) return;
+  if (version >= 2 && r.Str() != TableShape(def_))
+    return r.Fail("the table's columns changed since its state was saved");
   store_.Restore(r);
   live_ = r.Vec<uint32_t>();
   position_.assign(store_.capacity(), 0);

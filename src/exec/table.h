@@ -40,6 +40,9 @@ class Table {
   // Its rows (exec/state/state_io.h); the key index is rebuilt from them.
   void Snapshot(StateWriter& w) const;
   void Restore(StateReader& r);
+  // Whether `data` (what Snapshot wrote) fits this table: same columns and key. Reads only its
+  // head; the error says what changed.
+  Status Fits(std::string_view data) const;
 
  private:
   void KeyOfSlot(uint32_t slot, std::string* key) const;

@@ -187,6 +187,45 @@ std::string AppPlan::Explain() const {
   return out;
 }
 
+std::string QueryPlan::StateShape() const {
+  std::string out;
+  for (const StreamDef* in : Sources())
+    out += "reads " + in->name + " " + in->schema.ToString() + "\n";
+  if (window) out += window->sql + "\n";
+  if (join) {
+    out += "join " + std::to_string(static_cast<int>(join->type)) + " ON " +
+           (join->on ? join->on->text : std::string("(cross)")) + "\n";
+    for (const JoinSidePlan* side : {&join->left, &join->right})
+      out += "join side " + side->stream->name + " " +
+             (side->window ? side->window->sql : std::string("keeps nothing")) + "\n";
+  }
+  if (pattern) {
+    out += std::string(pattern->sequence ? "sequence" : "pattern") + " every " +
+           std::to_string(static_cast<int>(pattern->every)) + " within " +
+           std::to_string(pattern->within_ms) + " ms\n";
+    for (const PatternStepPlan& step : pattern->steps) {
+      out += "step " + std::string(step.absent ? "NOT " : "") + step.alias + "=" +
+             step.stream->name + " {" + std::to_string(step.min_count) + "," +
+             std::to_string(step.max_count) + "} partition";
+      for (int c : step.partition_columns) out += " " + std::to_string(c);
+      out += "\n";
+    }
+  }
+  if (!aggregates.empty() || !group_by.empty()) {
+    out += "aggregates";
+    for (const auto& a : aggregates) out += std::string(a.distinct ? " DISTINCT " : " ") + a.text;
+    out += "\ngroup by";
+    for (const auto& g : group_by) out += " " + g->text;
+    out += "\n";
+  }
+  if (distinct || rate) {
+    out += std::string(distinct ? "distinct" : "rate") + " rows";
+    for (const OutputColumn& c : outputs) out += " " + c.name + " " + c.expr->type.ToString();
+    out += "\n";
+  }
+  return out;
+}
+
 void WarnUnreadOutputs(const AppPlan& plan, sql::Diagnostics* diags) {
   std::set<const StreamDef*> read;
   for (const QueryPlan& q : plan.queries)

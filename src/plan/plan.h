@@ -212,6 +212,11 @@ struct QueryPlan {
     return IsStateful() || having || !order_by.empty() || limit >= 0 || offset > 0 || rate ||
            events != OutputEvents::kCurrent;
   }
+  // What the query's state depends on, a line per thing: the schemas it reads, its window, join,
+  // pattern, aggregates and GROUP BY, and the rows DISTINCT or an output rate keep. Saved with
+  // the state, so that a restore into an edited query whose state no longer fits is refused with
+  // what changed, while an edit of its filter or projection keeps the state.
+  std::string StateShape() const;
   // Whether results come when a window closes (one row per group) rather than per event.
   // The streams the query reads: its input, or a join's two sides.
   std::vector<const StreamDef*> Sources() const {

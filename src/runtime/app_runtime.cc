@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "common/convert.h"
@@ -263,7 +264,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     if (checkpointer_ && !options_.fresh) RETURN_IF_ERROR(RestoreNewestCheckpoint());
     for (auto& [name, a] : async_) a->Start(gate_.get());
     if (!options_.playback && !timed_.empty()) timer_ = std::thread([this] { TimerLoop(); });
-    if (!options_.start_connectors) return Status::OK();
+    if (!options_.start_connectors) return StartCheckpoints();
     for (const auto& def : plan_->catalog.all()) {
       if (!def->connector || def->connector->is_source) continue;
       connectors::SinkOpen open;
@@ -332,7 +333,14 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
         if (!st.ok() && !stopping_.load()) Fail(st);
       });
     }
-    if (checkpointer_) checkpointer_->StartPeriodic();
+    return StartCheckpoints();
+  }
+
+  // The end of a Start() that got everything running.
+  Status StartCheckpoints() {
+    if (!checkpointer_) return Status::OK();
+    checkpointer_->StartPeriodic();
+    started_whole_ = true;
     return Status::OK();
   }
 
@@ -573,6 +581,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       parts.push_back({"table:" + name, part.Take()});
     }
     for (const auto& p : pipelines_) {
+      if (!p->stateful()) continue;
       exec::StateWriter part;
       p->Snapshot(part);
       parts.push_back({PartName(*p), part.Take()});
@@ -591,35 +600,92 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     return out;
   }
 
-  // Replaces the app's state with `parts` (what CollectParts wrote, for an app loaded from the
-  // same or an edited text: queries match by id). A query the parts do not have starts empty;
-  // a part for a query the app does not have, or that no longer fits its query, is an error
-  // that names it. Nothing changes unless every part is matched.
-  Status RestoreParts(const std::vector<state::CheckpointPart>& parts) {
-    const state::CheckpointPart* app = nullptr;
-    std::vector<std::pair<exec::Table*, const std::string*>> tables;
-    std::vector<std::pair<exec::Pipeline*, const std::string*>> pipelines;
+  // How `parts` (what CollectParts wrote, maybe for an earlier version of the app) map onto this
+  // app: queries match by id, tables by name; a part that fits is restored, the others are
+  // reported (*plan). Nothing is read beyond each part's head.
+  Status MatchParts(const std::vector<state::CheckpointPart>& parts, RestorePlan* plan,
+                    std::vector<std::pair<exec::Table*, const std::string*>>* tables,
+                    std::vector<std::pair<exec::Pipeline*, const std::string*>>* pipelines,
+                    const state::CheckpointPart** app) {
+    using Outcome = RestoreEntry::Outcome;
+    std::set<const exec::Pipeline*> found;
     for (const state::CheckpointPart& part : parts) {
       if (part.name == "app") {
-        app = &part;
+        *app = &part;
       } else if (part.name.rfind("table:", 0) == 0) {
-        auto it = tables_.find(part.name.substr(6));
-        if (it == tables_.end())
-          return Status::InvalidArgument("the saved state has table '" + part.name.substr(6) +
-                                         "', which the app does not define");
-        tables.emplace_back(it->second.get(), &part.data);
+        std::string name = part.name.substr(6);
+        auto it = tables_.find(name);
+        RestoreEntry e{"table", name, Outcome::kRestored, ""};
+        if (it == tables_.end()) {
+          e.outcome = Outcome::kDropped;
+          e.why = "the app no longer defines it";
+        } else if (Status fits = it->second->Fits(part.data); !fits.ok()) {
+          e.outcome = Outcome::kIncompatible;
+          e.why = fits.message();
+        } else {
+          tables->emplace_back(it->second.get(), &part.data);
+        }
+        plan->entries.push_back(std::move(e));
       } else {
         auto it = std::find_if(pipelines_.begin(), pipelines_.end(),
                                [&](const auto& p) { return PartName(*p) == part.name; });
-        if (it == pipelines_.end())
-          return Status::InvalidArgument(
-              "the saved state has query '" + part.name.substr(part.name.find(':') + 1) +
-              "', which the app does not have (an edited query keeps its state when it is "
-              "named with @info(name='...'))");
-        pipelines.emplace_back(it->get(), &part.data);
+        std::string id = part.name.substr(part.name.find(':') + 1);
+        if (it != pipelines_.end() && (*it)->instance() > 0) {
+          found.insert(it->get());
+          if ((*it)->Fits(part.data).ok()) pipelines->emplace_back(it->get(), &part.data);
+          continue;  // one entry per query: its first instance's
+        }
+        RestoreEntry e{"query", id, Outcome::kRestored, ""};
+        if (it == pipelines_.end()) {
+          e.outcome = Outcome::kDropped;
+          e.why =
+              "the app no longer has it (an edited query keeps its state when it is named with "
+              "@info(name='...'))";
+        } else {
+          found.insert(it->get());
+          e.name = QueryLabel(**it);
+          if (Status fits = (*it)->Fits(part.data); !fits.ok()) {
+            e.outcome = Outcome::kIncompatible;
+            e.why = fits.message();
+          } else {
+            pipelines->emplace_back(it->get(), &part.data);
+          }
+        }
+        plan->entries.push_back(std::move(e));
       }
     }
-    if (!app) return Status::InvalidArgument("corrupt state: the app's part is missing");
+    for (const auto& p : pipelines_)
+      if (p->instance() == 0 && p->stateful() && !found.count(p.get()))
+        plan->entries.push_back({"query", QueryLabel(*p), Outcome::kStartsEmpty, ""});
+    if (!*app) return Status::InvalidArgument("corrupt state: the app's part is missing");
+    return Status::OK();
+  }
+
+  // A query as a user knows it: its name, with its id when that is a fingerprint of its text.
+  static std::string QueryLabel(const exec::Pipeline& p) {
+    return p.id() == p.plan().name ? p.id() : p.plan().name + " (" + p.id() + ")";
+  }
+
+  // Replaces the app's state with `parts`. A query the parts do not have starts empty; a part
+  // for a query or table the app does not have, or that no longer fits it, is an error that
+  // names it, unless `allow_drop` (then it is left out, with a warning). Nothing changes unless
+  // every part is matched.
+  Status RestoreParts(const std::vector<state::CheckpointPart>& parts, bool allow_drop = false) {
+    RestorePlan plan;
+    const state::CheckpointPart* app = nullptr;
+    std::vector<std::pair<exec::Table*, const std::string*>> tables;
+    std::vector<std::pair<exec::Pipeline*, const std::string*>> pipelines;
+    RETURN_IF_ERROR(MatchParts(parts, &plan, &tables, &pipelines, &app));
+    for (const RestoreEntry& e : plan.entries) {
+      if (e.outcome != RestoreEntry::Outcome::kDropped &&
+          e.outcome != RestoreEntry::Outcome::kIncompatible)
+        continue;
+      std::string what = e.kind + " '" + e.name + "': " + e.why;
+      if (!allow_drop)
+        return Status::InvalidArgument("the saved state of " + what +
+                                       " (--allow-state-drop restores the rest without it)");
+      Log(LogLevel::kWarn, "state dropped: " + what);
+    }
     exec::StateReader r(app->data);
     if (!r.Section("app", 1)) return r.status();
     int64_t now = r.I64();
@@ -633,10 +699,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     for (uint32_t i = 0, n = r.U32(); i < n && r.ok(); ++i) {
       std::string name = r.Str(), data = r.Str();
       auto it = async_.find(name);
-      if (r.ok() && it == async_.end())
-        return Status::InvalidArgument("the saved state has async stream '" + name +
-                                       "', which the app does not have");
-      if (r.ok()) owners.emplace_back(it->second.get(), std::move(data));
+      if (r.ok() && it != async_.end()) owners.emplace_back(it->second.get(), std::move(data));
     }
     if (r.ok() && !r.at_end()) r.Fail("data after the app's part");
     RETURN_IF_ERROR(r.status());
@@ -672,6 +735,27 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     return Status::OK();
   }
 
+  Result<RestorePlan> PlanRestore() override {
+    if (!checkpointer_) return Status::InvalidArgument("PlanRestore(): the app has no state dir");
+    RestorePlan plan;
+    std::string skipped;
+    auto loaded = checkpointer_->LoadNewest(&skipped);
+    RETURN_IF_ERROR(loaded.status());
+    if (!*loaded) {
+      for (const auto& p : pipelines_)
+        if (p->instance() == 0 && p->stateful())
+          plan.entries.push_back(
+              {"query", QueryLabel(*p), RestoreEntry::Outcome::kStartsEmpty, ""});
+      return plan;
+    }
+    plan.checkpoint = (*loaded)->first.id;
+    const state::CheckpointPart* app = nullptr;
+    std::vector<std::pair<exec::Table*, const std::string*>> tables;
+    std::vector<std::pair<exec::Pipeline*, const std::string*>> pipelines;
+    RETURN_IF_ERROR(MatchParts((*loaded)->second, &plan, &tables, &pipelines, &app));
+    return plan;
+  }
+
   // Start() with a state dir: the newest complete checkpoint, if there is one.
   Status RestoreNewestCheckpoint() {
     auto start = std::chrono::steady_clock::now();
@@ -681,7 +765,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     RETURN_IF_ERROR(loaded.status());
     if (!*loaded) return Status::OK();
     const auto& [info, parts] = **loaded;
-    Status st = RestoreParts(parts);
+    Status st = RestoreParts(parts, options_.allow_state_drop);
     if (!st.ok())
       return Status::InvalidArgument("cannot restore checkpoint " + std::to_string(info.id) +
                                      " of '" + options_.state_dir + "': " + st.message() +
@@ -759,7 +843,9 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   // At shutdown, once the sources have stopped and the async streams are drained: the last
   // checkpoint, unless events were left in a queue (their state would be missing from it).
   void FinalCheckpoint() {
-    if (!checkpointer_ || failed_.load()) return;
+    // An app that did not start whole (a refused restore, a sink that did not open) has no state
+    // worth a checkpoint: writing one would hide the one it could not restore.
+    if (!checkpointer_ || failed_.load() || !started_whole_) return;
     for (auto& [name, a] : async_)
       if (a->Stats().left > 0) {
         Log(LogLevel::kWarn, "no checkpoint at shutdown: events were left in async stream '" +
@@ -1014,6 +1100,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   std::atomic<bool> input_ended_{false};  // FinishInput has begun
   std::mutex finish_mu_;                  // one FinishInput at a time
   bool started_ = false;
+  bool started_whole_ = false;  // Start() got to its end, with checkpoints
   bool shut_down_ = false;
 };
 
