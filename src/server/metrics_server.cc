@@ -124,6 +124,33 @@ std::string PrometheusText(const AppStats& stats) {
          "query", stateful(&QS::state_keys));
   Family(&out, "sluice_query_state_bytes", "gauge", "About how many bytes the query's state takes.",
          q, "query", stateful(&QS::state_bytes));
+  const CheckpointStats& c = stats.checkpoints;
+  if (c.enabled) {
+    auto one = [&out](const char* name, const char* type, const char* help, double v) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+             name + " " + Number(v) + "\n";
+    };
+    one("sluice_checkpoints_completed_total", "counter", "Checkpoints written and published.",
+        static_cast<double>(c.completed));
+    one("sluice_checkpoints_failed_total", "counter",
+        "Checkpoints that failed (the previous one stayed valid).", static_cast<double>(c.failed));
+    one("sluice_checkpoint_last_id", "gauge", "The newest complete checkpoint.",
+        static_cast<double>(c.last_id));
+    one("sluice_checkpoint_last_duration_seconds", "gauge",
+        "The newest checkpoint, from the pause to its publication.",
+        static_cast<double>(c.last_duration_us) / 1e6);
+    one("sluice_checkpoint_last_pause_seconds", "gauge",
+        "How long the newest checkpoint paused the inputs.",
+        static_cast<double>(c.last_pause_us) / 1e6);
+    one("sluice_checkpoint_last_bytes", "gauge", "The newest checkpoint's size on disk.",
+        static_cast<double>(c.last_bytes));
+    one("sluice_checkpoint_age_seconds", "gauge",
+        "Since the newest complete checkpoint (-1: none yet).",
+        c.last_age_ms < 0 ? -1.0 : static_cast<double>(c.last_age_ms) / 1e3);
+    one("sluice_checkpoint_restore_seconds", "gauge",
+        "Reading and restoring the checkpoint the app started from (0: it started empty).",
+        static_cast<double>(c.restore_us) / 1e6);
+  }
   return out;
 }
 

@@ -78,5 +78,19 @@ TEST(MetricsServerTest, HealthIsUnhealthyWhenAQueryFailsOften) {
   EXPECT_EQ(status, 503);
 }
 
+TEST(MetricsServerTest, CheckpointsAreMetricsOnlyWithAStateDir) {
+  AppStats stats;
+  EXPECT_EQ(PrometheusText(stats).find("sluice_checkpoint"), std::string::npos);
+  stats.checkpoints.enabled = true;
+  stats.checkpoints.completed = 3;
+  stats.checkpoints.last_pause_us = 1500;
+  stats.checkpoints.last_age_ms = 2000;
+  std::string text = PrometheusText(stats);
+  EXPECT_NE(text.find("sluice_checkpoints_completed_total 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_checkpoint_last_pause_seconds 0.0015\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_checkpoint_age_seconds 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE sluice_checkpoints_failed_total counter"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sluice::server
