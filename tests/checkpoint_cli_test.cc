@@ -1,6 +1,8 @@
 // Durable state through the CLI: `run --state-dir`, `sluice checkpoints [--verify]`, `check
 // --state-dir` after an edit, `--fresh`, and the settings and flags that go with them.
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,6 +15,7 @@ namespace fs = std::filesystem;
 using sluice::testing::CommandResult;
 using sluice::testing::ReadAll;
 using sluice::testing::RunIn;
+using sluice::testing::RunShell;
 
 namespace {
 
@@ -130,6 +133,70 @@ TEST_F(CheckpointCliTest, BadFlagsAndSettingsAreClearErrors) {
   CommandResult missing = RunIn(dir_, "checkpoints nowhere");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("'nowhere' is not a directory of checkpoints"), std::string::npos);
+}
+
+// A Kafka source resumes at the checkpoint's offsets, whatever its group committed: killed with
+// SIGKILL twice and restarted, the app's sink holds what a run that was never killed wrote. Each
+// run joins a new consumer group, so that the checkpoint alone says where to resume (and no run
+// waits for a killed member's session to time out).
+TEST_F(CheckpointCliTest, AKafkaSourceResumesAtTheCheckpointsOffsets) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "librdkafka is not instrumented for ThreadSanitizer";
+#endif
+  char err[512];
+  rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
+  ASSERT_NE(host, nullptr) << err;
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(host, 1);
+  ASSERT_NE(cluster, nullptr);
+  std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);
+  ASSERT_EQ(rd_kafka_mock_topic_create(cluster, "trades", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_conf_t* pconf = rd_kafka_conf_new();
+  rd_kafka_conf_set(pconf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
+  ASSERT_NE(producer, nullptr) << err;
+  const int kMessages = 20000;
+  for (int i = 0; i < kMessages; ++i) {
+    std::string value = R"({"symbol":"S)" + std::to_string(i % 7) + R"(","volume":)" +
+                        std::to_string(i % 13) + R"(,"ts":)" + std::to_string(i * 3) + "}";
+    ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("trades"),
+                                RD_KAFKA_V_VALUE(value.data(), value.size()),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    if (i % 5000 == 0) rd_kafka_poll(producer, 0);
+  }
+  ASSERT_EQ(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy(producer);
+  auto app = [&](const std::string& group) {
+    std::string text = kApp;
+    text.replace(text.find("'connector'='file', 'path'='trades.jsonl'"), 41,
+                 "'connector'='kafka', 'topic'='trades', 'bootstrap.servers'='" + bootstraps +
+                     "', 'group.id'='" + group + "'");
+    std::ofstream(dir_ / (group + ".sql")) << text;
+    return group + ".sql";
+  };
+  // The reference: one run that reads everything, then stops (the open window stays open).
+  CommandResult ref = RunIn(dir_, "run " + app("ref") + " --quiet --duration 6");
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  std::string expected = ReadAll(dir_ / "totals.jsonl");
+  ASSERT_FALSE(expected.empty());
+  fs::remove(dir_ / "totals.jsonl");
+  // Killed twice while it reads, then a run that stops by itself.
+  CommandResult killed = RunShell(
+      dir_, "timeout -s KILL 5 $SLUICE run " + app("g1") +
+                " --quiet --state-dir state --checkpoint-interval 50ms; "
+                "timeout -s KILL 5 $SLUICE run " +
+                app("g2") + " --quiet --state-dir state --checkpoint-interval 50ms; exit 0");
+  ASSERT_EQ(killed.exit_code, 0) << killed.err;
+  CommandResult list = RunIn(dir_, "checkpoints state");
+  EXPECT_NE(list.out.find("source:Trades"), std::string::npos) << list.out << killed.err;
+  EXPECT_NE(list.out.find("at 0="), std::string::npos) << list.out;
+  CommandResult last = RunIn(dir_, "run " + app("g3") + " --quiet --state-dir state --duration 6");
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  EXPECT_NE(last.err.find("restored checkpoint"), std::string::npos) << last.err;
+  EXPECT_TRUE(ReadAll(dir_ / "totals.jsonl") == expected)
+      << "the sink after two kills differs from the uninterrupted run's";
+  rd_kafka_mock_cluster_destroy(cluster);
+  rd_kafka_destroy(host);
 }
 
 }  // namespace

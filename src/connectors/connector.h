@@ -39,6 +39,9 @@ struct SourceContext {
   // Counts and reports one malformed input record.
   std::function<void(const std::string& where, const std::string& problem)> malformed;
   const Clock* clock = nullptr;
+  // The app takes checkpoints: positions matter, and a source that commits them elsewhere (a
+  // Kafka group) does so only for complete checkpoints (Source::Committed).
+  bool checkpoints = false;
 };
 
 // How far a source has read; written by its thread, read by any (Stats(), progress lines).
@@ -60,6 +63,8 @@ class Source {
   virtual Status Resume(std::string_view position) {
     return Status::NotSupported("this source cannot resume from a checkpoint's position");
   }
+  // A checkpoint holding `position` (what an emit gave) is complete. From any thread.
+  virtual void Committed(std::string_view position) {}
   // What it reads, for messages: a file's path, a topic; empty for stdin and the generator.
   virtual std::string where() const { return ""; }
   const SourceProgress& progress() const { return progress_; }

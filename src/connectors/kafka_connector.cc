@@ -4,12 +4,17 @@
 // 'topic'; 'auto.offset.reset' earliest (default) or latest; 'topic.wait.timeout' waits for a topic
 // that does not exist yet, checking every 'topic.retry.interval'. Offsets are stored only after
 // the events reached the engine, so a restart re-reads what was not processed (at least once).
+// With checkpoints, each emit's position is the next offset of every partition read so far; a
+// resumed source starts each assigned partition there, and offsets are committed to the group
+// only once a checkpoint that holds them is complete (for monitoring tools: the checkpoint, not
+// the group, is what a restart resumes from).
 // Sink: a producer to 'topic'; a message that cannot be delivered stops the app with the loss
 // counted. 'kafka.<name>' properties pass <name> to librdkafka.
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -80,6 +85,22 @@ class KafkaSource final : public Source {
 
   std::string where() const override { return "topic " + Prop(def_, "topic", def_.name); }
 
+  // "<partition>=<next offset>,..."
+  Status Resume(std::string_view position) override {
+    if (!ParsePosition(position, &next_)) {
+      return Status::InvalidArgument("stream '" + def_.name + "': a bad kafka position '" +
+                                     std::string(position) + "' in the checkpoint");
+    }
+    return Status::OK();
+  }
+
+  void Committed(std::string_view position) override {
+    std::map<int32_t, int64_t> offsets;
+    if (!ParsePosition(position, &offsets)) return;
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    to_commit_ = std::move(offsets);
+  }
+
   Status Run(SourceContext& ctx) override {
     std::string topic = Prop(def_, "topic", def_.name);
     ASSIGN_OR_RETURN(
@@ -89,6 +110,12 @@ class KafkaSource final : public Source {
                         {"auto.offset.reset", Prop(def_, "auto.offset.reset", "earliest")},
                         {"enable.auto.offset.store", "false"},
                         {"enable.partition.eof", "false"}}));
+    checkpointed_ = ctx.checkpoints;
+    if (checkpointed_) {
+      // Partitions start where the checkpoint had read them, whatever the group committed.
+      rd_kafka_conf_set_opaque(conf, this);
+      rd_kafka_conf_set_rebalance_cb(conf, &KafkaSource::OnRebalance);
+    }
     char err[512];
     KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err));
     if (!rk) {
@@ -111,6 +138,7 @@ class KafkaSource final : public Source {
     std::deque<std::pair<uint64_t, std::vector<rd_kafka_message_t*>>> unacked;
     uint64_t emitted = 0;
     auto store_processed = [&] {
+      if (checkpointed_) return CommitCheckpointed(rk.get());
       uint64_t done = ctx.processed_through ? ctx.processed_through() : emitted;
       while (!unacked.empty() && unacked.front().first <= done) {
         for (rd_kafka_message_t* t : unacked.front().second) {
@@ -136,13 +164,14 @@ class KafkaSource final : public Source {
           Decode(m, &batch, ctx);
           progress_.records.fetch_add(1, std::memory_order_relaxed);
           progress_.bytes.fetch_add(m->len, std::memory_order_relaxed);
+          next_[m->partition] = m->offset + 1;
           taken.push_back(m);
         }
         if (batch.num_rows() >= 1024) break;
         m = rd_kafka_consumer_poll(rk.get(), 0);
       }
       if (batch.num_rows() > 0) {
-        result = ctx.emit(batch, "");
+        result = ctx.emit(batch, checkpointed_ ? Position() : std::string());
         ++emitted;
         batch.Clear();
       }
@@ -165,6 +194,67 @@ class KafkaSource final : public Source {
   }
 
  private:
+  static bool ParsePosition(std::string_view text, std::map<int32_t, int64_t>* out) {
+    out->clear();
+    std::string s(text);
+    size_t start = 0;
+    while (start < s.size()) {
+      size_t comma = s.find(',', start);
+      std::string item =
+          s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      int partition = -1;
+      long long offset = -1;
+      if (std::sscanf(item.c_str(), "%d=%lld", &partition, &offset) != 2 || partition < 0 ||
+          offset < 0)
+        return false;
+      (*out)[partition] = offset;
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return true;
+  }
+
+  std::string Position() const {
+    std::string p;
+    for (const auto& [partition, offset] : next_)
+      p += (p.empty() ? "" : ",") + std::to_string(partition) + "=" + std::to_string(offset);
+    return p;
+  }
+
+  // On the consumer's thread: the offsets of the newest complete checkpoint, stored for the
+  // group's next auto-commit.
+  void CommitCheckpointed(rd_kafka_t* rk) {
+    std::map<int32_t, int64_t> offsets;
+    {
+      std::lock_guard<std::mutex> lock(commit_mu_);
+      offsets.swap(to_commit_);
+    }
+    if (offsets.empty()) return;
+    std::string topic = Prop(def_, "topic", def_.name);
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+    for (const auto& [partition, offset] : offsets)
+      rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = offset;
+    rd_kafka_commit(rk, list, /*async=*/1);
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+
+  // A resumed source's partitions start at the checkpoint's offsets; partitions it had not read
+  // start as the group says (its committed offset, else auto.offset.reset).
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      for (int i = 0; i < partitions->cnt; ++i) {
+        auto it = self->next_.find(partitions->elems[i].partition);
+        if (it != self->next_.end()) partitions->elems[i].offset = it->second;
+      }
+      rd_kafka_assign(rk, partitions);
+    } else {
+      rd_kafka_assign(rk, nullptr);
+    }
+  }
+
   Status WaitForTopic(rd_kafka_t* rk, const std::string& topic, SourceContext& ctx) {
     int64_t timeout = DurationMs(Prop(def_, "topic.wait.timeout", ""), 0);
     int64_t retry = DurationMs(Prop(def_, "topic.retry.interval", ""), 1000);
@@ -216,6 +306,12 @@ class KafkaSource final : public Source {
   bool csv_ = false;
   std::vector<std::string> fields_;
   std::vector<int> columns_;
+  bool checkpointed_ = false;
+  // Each partition's next offset: read so far (then the position), or to resume at. Used on the
+  // consumer's thread only (the rebalance callback runs there, inside its poll).
+  std::map<int32_t, int64_t> next_;
+  std::mutex commit_mu_;
+  std::map<int32_t, int64_t> to_commit_;  // from the newest complete checkpoint
 };
 
 class KafkaSink final : public StagedSink {

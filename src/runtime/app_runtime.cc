@@ -150,7 +150,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
                                                 : 3;
     checkpointer_ = std::make_unique<runtime::Checkpointer>(
         options_.state_dir, options_.env ? options_.env : Env::Default(), retain, interval,
-        [this] { return TakeCut(); });
+        [this] { return TakeCut(); },
+        [this](const state::CheckpointInfo& info) { CheckpointCompleted(info); });
     return Status::OK();
   }
 
@@ -283,13 +284,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> src, connectors::MakeSource(*def));
       if (checkpointer_) {
         auto resume = resume_positions_.find("source:" + def->name);
-        if (resume != resume_positions_.end()) {
-          RETURN_IF_ERROR(src->Resume(resume->second));
-        } else if (def->connector->connector == "kafka") {
-          return Status::NotSupported(
-              "not supported yet: checkpoints of an app with a kafka source (stream '" + def->name +
-              "'): its offsets are not part of a checkpoint yet");
-        }
+        if (resume != resume_positions_.end()) RETURN_IF_ERROR(src->Resume(resume->second));
       }
       sources.emplace_back(std::move(src), inputs_.at(def->name).get());
     }
@@ -308,6 +303,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       source_threads_.emplace_back([this, s, in, acks, slot] {
         connectors::SourceContext ctx;
         ctx.clock = clock_;
+        ctx.checkpoints = gate_ != nullptr;
         // Each emit is a tracked batch: processed once everything it led to is (exec/ack.h).
         // With checkpoints, it passes the gate, and records the source's position once the
         // batch is processed: a checkpoint has both or neither.
@@ -838,6 +834,14 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
         return Status::InvalidArgument("Checkpoint(): the app is not running");
     }
     return checkpointer_->CheckpointNow();
+  }
+
+  // A checkpoint is published: sources that keep positions elsewhere (Kafka's group) may now.
+  // Sources are made before the periodic checkpoints start and live as long as the app.
+  void CheckpointCompleted(const state::CheckpointInfo& info) {
+    for (size_t i = 0; i < source_objects_.size(); ++i)
+      for (const auto& [name, position] : info.meta.positions)
+        if (name == "source:" + source_defs_[i]->name) source_objects_[i]->Committed(position);
   }
 
   // At shutdown, once the sources have stopped and the async streams are drained: the last

@@ -18,8 +18,12 @@ constexpr int64_t kRetryMs = 1000;  // after a failure, at most this long until 
 
 }  // namespace
 
-Checkpointer::Checkpointer(std::string dir, Env* env, int retain, int64_t interval_ms, TakeCut take)
-    : store_(std::move(dir), env, retain), interval_ms_(interval_ms), take_(std::move(take)) {
+Checkpointer::Checkpointer(std::string dir, Env* env, int retain, int64_t interval_ms,
+                           TakeCut take, Completed completed)
+    : store_(std::move(dir), env, retain),
+      interval_ms_(interval_ms),
+      take_(std::move(take)),
+      completed_(std::move(completed)) {
   stats_.enabled = true;
 }
 
@@ -75,7 +79,7 @@ Result<uint64_t> Checkpointer::CheckpointNow() {
   Result<Cut> cut = take_();
   Result<state::CheckpointInfo> written =
       cut.ok() ? store_.Write(cut->parts, cut->meta) : Result<state::CheckpointInfo>(cut.status());
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (!written.ok()) {
     ++stats_.failed;
     stats_.last_error = written.status().message();
@@ -89,6 +93,8 @@ Result<uint64_t> Checkpointer::CheckpointNow() {
   stats_.last_pause_us = written->meta.pause_us;
   stats_.last_bytes = written->stored_bytes();
   last_steady_ms_ = SteadyMicros() / 1000;
+  lock.unlock();
+  if (completed_) completed_(*written);
   return written->id;
 }
 

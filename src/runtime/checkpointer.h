@@ -24,8 +24,11 @@ class Checkpointer {
     state::CheckpointMeta meta;
   };
   using TakeCut = std::function<Result<Cut>()>;
+  // Told of each checkpoint once it is published (sources that commit positions elsewhere).
+  using Completed = std::function<void(const state::CheckpointInfo&)>;
 
-  Checkpointer(std::string dir, Env* env, int retain, int64_t interval_ms, TakeCut take);
+  Checkpointer(std::string dir, Env* env, int retain, int64_t interval_ms, TakeCut take,
+               Completed completed);
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
@@ -50,6 +53,7 @@ class Checkpointer {
   state::CheckpointStore store_;
   int64_t interval_ms_;
   TakeCut take_;
+  Completed completed_;
   std::mutex take_mu_;  // one checkpoint at a time
   mutable std::mutex mu_;
   std::condition_variable cv_;
