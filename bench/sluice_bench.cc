@@ -27,6 +27,7 @@
 #include <simdjson.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "checkpoint_bench.h"
 #include "common/format.h"
 #include "sluice/engine.h"
 
@@ -890,5 +891,8 @@ int main(int argc, char** argv) {
   }
   std::remove(jsonl.c_str());
   std::remove(csv.c_str());
+  // Checkpoints: their own measurements (times and sizes), beside the same work without them.
+  if (only.empty() || only.rfind("checkpoint", 0) == 0 || only.rfind("tumbling_keyed_c", 0) == 0)
+    rc |= sluice::bench::RunCheckpointBenchmarks(quick, json);
   return rc;
 }
