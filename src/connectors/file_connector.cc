@@ -64,6 +64,7 @@ class LineSource final : public Source {
                                "' is a directory, not a file");
       }
       if (S_ISREG(st.st_mode)) progress_.total_bytes.store(static_cast<uint64_t>(st.st_size));
+      seekable_ = S_ISREG(st.st_mode);  // a pipe or a device cannot go back: no position
     }
     Batch batch(def_.schema);
     std::string pending;
@@ -175,7 +176,7 @@ class LineSource final : public Source {
   Status Flush(Batch* batch, int64_t offset, int64_t line_no, SourceContext& ctx) {
     if (batch->num_rows() == 0) return Status::OK();
     std::string position;
-    if (!path_.empty())
+    if (seekable_)
       position = "offset=" + std::to_string(offset) + " line=" + std::to_string(line_no);
     Status st = ctx.emit(*batch, position);
     batch->Clear();
@@ -219,6 +220,7 @@ class LineSource final : public Source {
   std::vector<std::string> fields_;
   std::vector<int> columns_;
   int64_t base_ = 0;  // the file offset of the first byte not yet consumed
+  bool seekable_ = false;
   int64_t resume_offset_ = 0, resume_line_ = 0;
 };
 
@@ -305,6 +307,14 @@ class FileSink final : public StagedSink {
   // A file's position is its length, made durable; stdout cannot be cut back.
   Result<std::string> CommitOutput() override {
     if (!file_ || file_ == stdout) return std::string();
+    struct stat st;
+    if (::fstat(::fileno(file_), &st) != 0 || !S_ISREG(st.st_mode)) {
+      // A pipe or a device: written, but it cannot be cut back (at least once).
+      if (std::fflush(file_) != 0)
+        return Status::IoError("stream '" + def_.name + "': write to '" + where() +
+                               "' failed: " + std::strerror(errno));
+      return std::string();
+    }
     if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0)
       return Status::IoError("stream '" + def_.name + "': write to '" + where() +
                              "' failed: " + std::strerror(errno));

@@ -87,6 +87,7 @@ class KafkaSource final : public Source {
 
   // "<partition>=<next offset>,..."
   Status Resume(std::string_view position) override {
+    resumed_ = true;
     if (!ParsePosition(position, &next_)) {
       return Status::InvalidArgument("stream '" + def_.name + "': a bad kafka position '" +
                                      std::string(position) + "' in the checkpoint");
@@ -176,8 +177,9 @@ class KafkaSource final : public Source {
         batch.Clear();
       }
       if (!taken.empty()) {
-        // Records that emitted nothing (all malformed) are done once what came before is.
-        if (result.ok()) {
+        // Records that emitted nothing (all malformed) are done once what came before is. Under
+        // checkpoints the position is what counts: the messages are done with.
+        if (result.ok() && !checkpointed_) {
           unacked.emplace_back(emitted, taken);
         } else {
           for (rd_kafka_message_t* t : taken) rd_kafka_message_destroy(t);
@@ -221,8 +223,8 @@ class KafkaSource final : public Source {
     return p;
   }
 
-  // On the consumer's thread: the offsets of the newest complete checkpoint, stored for the
-  // group's next auto-commit.
+  // On the consumer's thread: commits the offsets of the newest complete checkpoint to the group
+  // (for monitoring tools; a restart resumes from the checkpoint).
   void CommitCheckpointed(rd_kafka_t* rk) {
     std::map<int32_t, int64_t> offsets;
     {
@@ -244,14 +246,33 @@ class KafkaSource final : public Source {
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     auto* self = static_cast<KafkaSource*>(opaque);
+    bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      // Resumed, a partition the checkpoint had not read starts at the beginning (or the end,
+      // with auto.offset.reset=latest), not at the group's offset: that may be ahead of the state.
+      bool latest = Prop(self->def_, "auto.offset.reset", "earliest") == "latest";
       for (int i = 0; i < partitions->cnt; ++i) {
         auto it = self->next_.find(partitions->elems[i].partition);
-        if (it != self->next_.end()) partitions->elems[i].offset = it->second;
+        if (it != self->next_.end())
+          partitions->elems[i].offset = it->second;
+        else if (self->resumed_)
+          partitions->elems[i].offset = latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
       }
-      rd_kafka_assign(rk, partitions);
+      if (cooperative) {
+        if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, partitions))
+          rd_kafka_error_destroy(e);
+      } else {
+        rd_kafka_assign(rk, partitions);
+      }
     } else {
-      rd_kafka_assign(rk, nullptr);
+      // Revoked: another member reads them now; this source's position no longer has them.
+      for (int i = 0; i < partitions->cnt; ++i) self->next_.erase(partitions->elems[i].partition);
+      if (cooperative) {
+        if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, partitions))
+          rd_kafka_error_destroy(e);
+      } else {
+        rd_kafka_assign(rk, nullptr);
+      }
     }
   }
 
@@ -307,6 +328,7 @@ class KafkaSource final : public Source {
   std::vector<std::string> fields_;
   std::vector<int> columns_;
   bool checkpointed_ = false;
+  bool resumed_ = false;  // from a checkpoint: partitions it had not read start afresh
   // Each partition's next offset: read so far (then the position), or to resume at. Used on the
   // consumer's thread only (the rebalance callback runs there, inside its poll).
   std::map<int32_t, int64_t> next_;

@@ -335,8 +335,14 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   // The end of a Start() that got everything running.
   Status StartCheckpoints() {
     if (!checkpointer_) return Status::OK();
-    checkpointer_->StartPeriodic();
     started_whole_ = true;
+    // --fresh: the fresh state is the newest at once, so that a crash before the first periodic
+    // checkpoint does not go back to the stored ones (whose sink lengths no longer hold).
+    if (options_.fresh) {
+      Result<uint64_t> first = checkpointer_->CheckpointNow();
+      if (!first.ok()) return first.status();
+    }
+    checkpointer_->StartPeriodic();
     return Status::OK();
   }
 
@@ -419,22 +425,26 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     std::lock_guard<std::mutex> finish(finish_mu_);
     if (input_ended_.load()) return status();
     input_ended_.store(true);
+    bool done = true;
     if (options_.playback) {
       std::lock_guard<std::mutex> lock(process_mu_);
       for (exec::TimedWork* op : timed_) op->EndInput();
       TickThrough(kMaxTime);
       RunDeferred();
     } else {
-      FinishInputLive();
+      done = FinishInputLive();
     }
     exec::RunStagedWork();
+    // A flush cut short by a stop is not finished: a checkpoint says the input has not ended,
+    // so that a restart flushes again what is still open.
+    flushed_.store(done && !failed_.load());
     return status();
   }
 
   // Live: the clock is the wall clock, so time is stepped by hand from deadline to deadline, each
   // time after the async streams have delivered what is in flight (what a window emits may open
   // windows downstream), until nothing is due; then to the end.
-  void FinishInputLive() {
+  bool FinishInputLive() {
     for (exec::TimedWork* op : timed_) op->EndInput();
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_timeout_ms);
@@ -455,10 +465,10 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       exec::RunStagedWork();
       last = next;
     }
-    if (stopping_.load() || failed_.load()) return;
+    if (stopping_.load() || failed_.load()) return false;
     Tick(kMaxTime);
     exec::RunStagedWork();
-    wait_idle();
+    return wait_idle() && !stopping_.load();
   }
 
   // Several threads may wait for the sources (WaitForSources, Shutdown): one joins, the others
@@ -554,9 +564,9 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   std::vector<state::CheckpointPart> CollectParts() {
     std::vector<state::CheckpointPart> parts;
     exec::StateWriter app;
-    app.Section("app", 1);
+    app.Section("app", 2);
     app.I64(options_.playback ? playback_clock_.NowMillis() : 0);
-    app.Bool(input_ended_.load());
+    app.Bool(flushed_.load());  // the input ended and everything open has fired
     std::vector<std::pair<std::string, std::string>> positions = Positions();
     app.U32(static_cast<uint32_t>(positions.size()));
     for (const auto& [name, position] : positions) {
@@ -564,11 +574,16 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       app.Str(position);
     }
     app.U32(static_cast<uint32_t>(async_.size()));
+    in_flight_.clear();
     for (const auto& [name, a] : async_) {
-      exec::StateWriter owners;
+      exec::StateWriter owners, queued;
       a->SnapshotOwners(owners);
+      // Only a paused loop holds events at a cut; the other streams are idle.
+      if (std::find(paused_.begin(), paused_.end(), a.get()) != paused_.end())
+        in_flight_.emplace_back(name, a->SnapshotQueued(queued));
       app.Str(name);
       app.Str(owners.data());
+      app.Str(queued.data());
     }
     parts.push_back({"app", app.Take()});
     for (const auto& [name, table] : tables_) {
@@ -683,7 +698,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       Log(LogLevel::kWarn, "state dropped: " + what);
     }
     exec::StateReader r(app->data);
-    if (!r.Section("app", 1)) return r.status();
+    uint32_t version = r.Section("app", 2);
+    if (!version) return r.status();
     int64_t now = r.I64();
     bool ended = r.Bool();
     std::map<std::string, std::string> positions;
@@ -691,19 +707,32 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       std::string name = r.Str();
       positions[name] = r.Str();
     }
-    std::vector<std::pair<runtime::AsyncStream*, std::string>> owners;
+    struct AsyncPart {
+      runtime::AsyncStream* stream;
+      std::string owners, queued;
+    };
+    std::vector<AsyncPart> asyncs;
     for (uint32_t i = 0, n = r.U32(); i < n && r.ok(); ++i) {
-      std::string name = r.Str(), data = r.Str();
+      std::string name = r.Str(), owners = r.Str();
+      std::string queued = version >= 2 ? r.Str() : std::string();
       auto it = async_.find(name);
-      if (r.ok() && it != async_.end()) owners.emplace_back(it->second.get(), std::move(data));
+      if (r.ok() && it != async_.end())
+        asyncs.push_back({it->second.get(), std::move(owners), std::move(queued)});
+      else if (r.ok() && !queued.empty())
+        return Status::InvalidArgument("the saved state has events in flight in async stream '" +
+                                       name + "', which the app no longer has");
     }
     if (r.ok() && !r.at_end()) r.Fail("data after the app's part");
     RETURN_IF_ERROR(r.status());
     // From here a failure leaves part of the state restored: the app fails rather than run on it.
     Status st;
-    for (auto& [async, data] : owners) {
-      exec::StateReader part(data);
-      st = async->RestoreOwners(part);
+    for (AsyncPart& a : asyncs) {
+      exec::StateReader owners(a.owners);
+      st = a.stream->RestoreOwners(owners);
+      if (st.ok() && !a.queued.empty()) {
+        exec::StateReader queued(a.queued);
+        st = a.stream->RestoreQueued(queued);
+      }
       if (!st.ok()) break;
     }
     for (size_t i = 0; st.ok() && i < tables.size(); ++i) {
@@ -727,6 +756,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     }
     if (options_.playback) playback_clock_.Reset(now);
     input_ended_.store(ended);
+    flushed_.store(ended);
     resume_positions_ = std::move(positions);
     return Status::OK();
   }
@@ -784,18 +814,36 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     if (!gate_->Close(deadline))
       return Status::RuntimeError("the app's inputs did not pause at a batch boundary within " +
                                   std::to_string(options_.shutdown_timeout_ms) + " ms");
+    // Upstream first: a stream off any loop is let run until idle; a loop, which may never come
+    // to rest, is stopped between batches and what it holds in flight is saved with the state.
     Status st;
+    paused_.clear();
     for (const DrainStep& step : drain_order_) {
-      if (step.loop && !step.loop->WaitIdle(deadline))
-        st = Status::RuntimeError(
-            "a loop of async streams did not come to rest: its events in flight cannot be "
-            "checkpointed yet");
-      for (const std::string& name : step.streams)
-        if (st.ok() && !async_.at(name)->WaitIdle(deadline))
+      for (const std::string& name : step.streams) {
+        runtime::AsyncStream* a = async_.at(name).get();
+        if (!st.ok() || a->closed()) continue;
+        if (step.loop) {
+          if (a->Pause(deadline)) {
+            paused_.push_back(a);
+          } else {
+            st = Status::RuntimeError("async stream '" + name + "' did not pause within " +
+                                      std::to_string(options_.shutdown_timeout_ms) + " ms");
+          }
+        } else if (!a->WaitIdle(deadline)) {
           st = Status::RuntimeError("async stream '" + name + "' was still busy after " +
                                     std::to_string(options_.shutdown_timeout_ms) + " ms");
+        }
+      }
       if (!st.ok()) break;
     }
+    // Checked once nothing runs: a batch that failed the app meanwhile must not be in a cut, and
+    // events left in a drained queue at shutdown would be missing from it.
+    if (st.ok() && failed_.load())
+      st = Status::RuntimeError("the app has failed: " + status().message());
+    for (const auto& [name, a] : async_)
+      if (st.ok() && a->Stats().left > 0)
+        st = Status::RuntimeError("events were left in async stream '" + name +
+                                  "' at shutdown: the previous checkpoint stays the newest");
     runtime::Checkpointer::Cut cut;
     if (st.ok()) {
       sink_positions_.clear();
@@ -811,7 +859,11 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     if (st.ok()) {
       cut.parts = CollectParts();
       cut.meta.positions = Positions();
+      for (const auto& [name, events] : in_flight_)
+        cut.meta.positions.emplace_back("async:" + name, std::to_string(events) + " in flight");
     }
+    for (runtime::AsyncStream* a : paused_) a->Resume();
+    paused_.clear();
     gate_->Open();
     RETURN_IF_ERROR(st);
     cut.meta.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -830,9 +882,14 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
           "(AppOptions::state_dir, --state-dir)");
     {
       std::lock_guard<std::mutex> lock(lifecycle_mu_);
-      if (!started_ || shut_down_)
+      if (!started_whole_ || shut_down_)
         return Status::InvalidArgument("Checkpoint(): the app is not running");
     }
+    // From a callback inside a send or a source's batch, the cut would wait for itself.
+    if (gate_->InsideOnThisThread())
+      return Status::InvalidArgument(
+          "Checkpoint() from inside the app's processing (an output callback): call it from "
+          "another thread");
     return checkpointer_->CheckpointNow();
   }
 
@@ -850,12 +907,6 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     // An app that did not start whole (a refused restore, a sink that did not open) has no state
     // worth a checkpoint: writing one would hide the one it could not restore.
     if (!checkpointer_ || failed_.load() || !started_whole_) return;
-    for (auto& [name, a] : async_)
-      if (a->Stats().left > 0) {
-        Log(LogLevel::kWarn, "no checkpoint at shutdown: events were left in async stream '" +
-                                 name + "'; a restart resumes from the previous checkpoint");
-        return;
-      }
     checkpointer_->CheckpointNow();
   }
 
@@ -1092,6 +1143,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   runtime::EntryGate::Door* api_door_ = nullptr;  // AdvanceTime, FinishInput
   std::unique_ptr<runtime::Checkpointer> checkpointer_;
   std::map<std::string, std::string> resume_positions_;
+  std::vector<runtime::AsyncStream*> paused_;  // loops stopped for the cut being taken
+  std::vector<std::pair<std::string, uint64_t>> in_flight_;  // what they held, per stream
   std::vector<std::pair<std::string, std::string>> sink_positions_;
 
   std::mutex process_mu_;    // serialises synchronous processing of batches
@@ -1102,6 +1155,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> input_ended_{false};  // FinishInput has begun
+  std::atomic<bool> flushed_{false};      // ... and has fired everything (not cut short)
   std::mutex finish_mu_;                  // one FinishInput at a time
   bool started_ = false;
   bool started_whole_ = false;  // Start() got to its end, with checkpoints

@@ -303,11 +303,88 @@ Status AsyncStream::RestoreOwners(exec::StateReader& r) {
   return Status::OK();
 }
 
+bool AsyncStream::Pause(std::chrono::steady_clock::time_point deadline) {
+  paused_.store(true, std::memory_order_release);
+  for (auto& lane : lanes_) {  // a worker waiting for items looks again
+    lane->items_signal.fetch_add(1, std::memory_order_release);
+    lane->items_signal.notify_all();
+  }
+  for (auto& lane : lanes_) {
+    while (started_ && !lane->parked.load(std::memory_order_acquire)) {
+      if (std::chrono::steady_clock::now() >= deadline || state_.load() != kRunning) {
+        Resume();
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+  return true;
+}
+
+void AsyncStream::Resume() {
+  paused_.store(false, std::memory_order_release);
+  paused_.notify_all();
+}
+
+uint64_t AsyncStream::SnapshotQueued(exec::StateWriter& w) {
+  w.Section("async_queued", 1);
+  w.U32(static_cast<uint32_t>(lanes_.size()));
+  uint64_t events = 0;
+  for (auto& lane : lanes_) {
+    // Taken out in order and put back as they were: nothing else touches a paused lane.
+    std::vector<Item> queued, overflow;
+    Item item;
+    while (lane->queue.TryPop(&item)) queued.push_back(item);
+    {
+      std::lock_guard<std::mutex> lock(lane->overflow_mu);
+      overflow.assign(lane->overflow.begin(), lane->overflow.end());
+    }
+    for (const Item& i : queued) lane->queue.TryPush(i);
+    w.U64(queued.size() + overflow.size());
+    for (const std::vector<Item>* items : {&queued, &overflow})
+      for (const Item& i : *items) {
+        w.WriteBatch(*i.batch);
+        events += i.batch->num_rows();
+      }
+  }
+  return events;
+}
+
+Status AsyncStream::RestoreQueued(exec::StateReader& r) {
+  if (!r.Section("async_queued", 1)) return r.status();
+  uint32_t lanes = r.U32();
+  if (r.ok() && lanes != lanes_.size())
+    return Status::InvalidArgument("stream '" + def_.name + "' had " + std::to_string(lanes) +
+                                   " workers when its state was saved, it has " +
+                                   std::to_string(lanes_.size()) + " now");
+  for (auto& lane : lanes_) {
+    uint64_t n = r.Size(1);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      Batch* b = Acquire();
+      r.ReadBatch(b);
+      if (!r.ok()) {
+        Release(b);
+        break;
+      }
+      uint64_t events = b->num_rows();
+      if (!lane->queue.TryPush(Item{b, NowNs(), {}})) Overflow(*lane, Item{b, NowNs(), {}});
+      Accepted(*lane, events);
+    }
+  }
+  return r.status();
+}
+
 void AsyncStream::WorkerLoop(Lane& lane) {
   t_worker_loop = loop_;
   if (gate_) gate_->EnterThread();
   for (;;) {
     if (state_.load(std::memory_order_acquire) == kAborting) return;
+    if (paused_.load(std::memory_order_acquire)) {
+      lane.parked.store(true, std::memory_order_release);
+      paused_.wait(true, std::memory_order_acquire);
+      lane.parked.store(false, std::memory_order_release);
+      continue;
+    }
     uint32_t items = lane.items_signal.load(std::memory_order_acquire);
     Item item;
     if (TryPop(lane, &item)) {

@@ -92,6 +92,14 @@ class AsyncStream final : public exec::BatchConsumer {
   // Start); a saved table for another worker count is an error.
   void SnapshotOwners(exec::StateWriter& w) const;
   Status RestoreOwners(exec::StateReader& r);
+  // A checkpoint of a loop that does not come to rest: each worker stops between two batches
+  // (what it feeds back goes to overflow, it never waits); false at `deadline` (resumed then).
+  bool Pause(std::chrono::steady_clock::time_point deadline);
+  void Resume();
+  // While paused, or before Start: the batches queued in each lane (and its overflow), in order,
+  // and how many events they hold. RestoreQueued queues them again before Start.
+  uint64_t SnapshotQueued(exec::StateWriter& w);
+  Status RestoreQueued(exec::StateReader& r);
   // Producer side; thread-safe. Stages the events in the calling thread's outbox: they are queued
   // by the thread's exec::RunStagedWork(), once it holds no lock (exec/staged_work.h).
   void Push(const Batch& batch) override;
@@ -104,6 +112,8 @@ class AsyncStream final : public exec::BatchConsumer {
   // Counters now. Not const: it also tracks how long the queues have stayed over 80% full.
   AsyncStats Stats();
   const plan::StreamDef& def() const { return def_; }
+  // Drained at shutdown: its workers are gone, its queues empty or counted as left.
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
 
  private:
   struct Item {
@@ -123,6 +133,7 @@ class AsyncStream final : public exec::BatchConsumer {
     std::atomic<uint32_t> space_signal{0};
     std::atomic<uint64_t> queued_events{0};
     std::atomic<uint64_t> routed_events{0};  // ever given to this worker by the partitioner
+    std::atomic<bool> parked{false};         // stopped between batches by Pause
     std::thread worker;
   };
 
@@ -166,6 +177,7 @@ class AsyncStream final : public exec::BatchConsumer {
   std::atomic<int> state_{kRunning};
   bool started_ = false;
   const EntryGate* gate_ = nullptr;
+  std::atomic<bool> paused_{false};
   std::atomic<bool> drained_{false};  // Drain has begun
   std::atomic<bool> closed_{false};   // Drain is over: the workers are gone
 

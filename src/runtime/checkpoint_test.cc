@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sluice/engine.h"
@@ -196,6 +199,63 @@ TEST_F(CheckpointTest, ACorruptNewestCheckpointFallsBackToThePreviousOne) {
   ASSERT_TRUE(app->Start().ok());
   EXPECT_EQ(app->Stats().checkpoints.restored_id, 1u);
   ASSERT_TRUE(app->Shutdown().ok());
+}
+
+// A loop of async streams may never come to rest: a checkpoint stops its workers between
+// batches and saves what is in flight, so that nothing is lost and nothing done twice.
+TEST_F(CheckpointTest, WhatALoopHasInFlightIsSavedAndGoesOnAfterARestore) {
+  const std::string loop = R"(
+@Async(buffer_size='2')
+CREATE STREAM Jobs (id INT, n INT);
+INSERT INTO Jobs SELECT id, n - 1 AS n FROM Jobs WHERE n > 0;
+@info(name='finished')
+INSERT INTO Finished SELECT id, count() AS laps FROM Jobs WHERE n = 0 GROUP BY id;
+)";
+  auto finished = [this] {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = seen_.find("Finished");
+    return it == seen_.end() ? std::vector<std::string>() : it->second;
+  };
+  auto wait_for_three = [&] {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (finished().size() < 3 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  // The uninterrupted run, with a checkpoint right after the jobs were sent: long before any
+  // of them is done, so that everything it finished came after the checkpoint.
+  std::vector<std::string> uninterrupted;
+  {
+    auto app = Open(loop);
+    ASSERT_TRUE(app->Start().ok());
+    InputHandler* jobs = app->GetInputHandler("Jobs");
+    for (int id = 0; id < 3; ++id) ASSERT_TRUE(jobs->Send(0, {id, 20000 + id}).ok());
+    auto id = app->Checkpoint();
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    ASSERT_TRUE(finished().empty()) << "a job was done before the checkpoint";
+    wait_for_three();
+    ASSERT_TRUE(app->Shutdown().ok());
+    uninterrupted = finished();
+  }
+  std::filesystem::remove_all(dir_ / "chk-0000000002");  // taken at shutdown
+  std::string in_flight;
+  {
+    std::ifstream m(dir_ / "chk-0000000001" / "MANIFEST");
+    for (std::string line; std::getline(m, line);)
+      if (line.rfind("position async:Jobs ", 0) == 0) in_flight = line;
+  }
+  ASSERT_FALSE(in_flight.empty());
+  EXPECT_EQ(in_flight.find("position async:Jobs 0%20in%20flight"), std::string::npos) << in_flight;
+  std::sort(uninterrupted.begin(), uninterrupted.end());
+  ASSERT_EQ(uninterrupted, (std::vector<std::string>{"@0 0 1", "@0 1 1", "@0 2 1"}));
+  // Restored from the checkpoint, the jobs in flight go on around the loop and finish once.
+  seen_.clear();
+  auto app = Open(loop);
+  ASSERT_TRUE(app->Start().ok());
+  wait_for_three();
+  ASSERT_TRUE(app->Shutdown().ok());
+  std::vector<std::string> restored = finished();
+  std::sort(restored.begin(), restored.end());
+  EXPECT_EQ(restored, uninterrupted);
 }
 
 TEST_F(CheckpointTest, WithoutAStateDirCheckpointIsAnError) {

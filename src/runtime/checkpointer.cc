@@ -18,8 +18,8 @@ constexpr int64_t kRetryMs = 1000;  // after a failure, at most this long until 
 
 }  // namespace
 
-Checkpointer::Checkpointer(std::string dir, Env* env, int retain, int64_t interval_ms,
-                           TakeCut take, Completed completed)
+Checkpointer::Checkpointer(std::string dir, Env* env, int retain, int64_t interval_ms, TakeCut take,
+                           Completed completed)
     : store_(std::move(dir), env, retain),
       interval_ms_(interval_ms),
       take_(std::move(take)),

@@ -55,6 +55,9 @@ class EntryGate {
     return doors_.back().get();
   }
 
+  // Whether the calling thread is inside this gate (a pass, or an async worker).
+  bool InsideOnThisThread() const { return t_gate_ == this; }
+
   // Marks the calling thread as always inside (an async worker): its passes never wait.
   void EnterThread() const { t_gate_ = this; }
 

@@ -19,6 +19,7 @@ constexpr char kMagic[8] = {'S', 'L', 'U', 'I', 'C', 'E', 'S', 'T'};
 constexpr size_t kHeaderBytes = sizeof kMagic + 4 + 8 + 4;  // magic, version, raw size, crc
 constexpr char kManifest[] = "MANIFEST";
 constexpr char kPrefix[] = "chk-";
+constexpr uint64_t kMaxPartBytes = uint64_t{1} << 38;  // 256 GiB: a claim beyond is corrupt
 constexpr int kZstdLevel = 1;  // fast: a checkpoint's write competes with the app for the cores
 
 int64_t NowMicros() {
@@ -43,6 +44,25 @@ std::string Escape(std::string_view s) {
   return out.empty() ? "%00" : out;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Eight hex digits, as Hex writes them; false for anything else (never throws).
+bool ParseHex32(const std::string& s, uint32_t* v) {
+  if (s.size() != 8) return false;
+  *v = 0;
+  for (char c : s) {
+    int d = HexDigit(c);
+    if (d < 0) return false;
+    *v = *v * 16 + static_cast<uint32_t>(d);
+  }
+  return true;
+}
+
 bool Unescape(std::string_view s, std::string* out) {
   out->clear();
   if (s == "%00") return true;
@@ -52,9 +72,9 @@ bool Unescape(std::string_view s, std::string* out) {
       continue;
     }
     if (i + 2 >= s.size()) return false;
-    unsigned v = 0;
-    if (std::sscanf(std::string(s.substr(i + 1, 2)).c_str(), "%2X", &v) != 1) return false;
-    *out += static_cast<char>(v);
+    int hi = HexDigit(s[i + 1]), lo = HexDigit(s[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    *out += static_cast<char>(hi * 16 + lo);
     i += 2;
   }
   return true;
@@ -218,10 +238,9 @@ Status CheckpointStore::ReadManifest(const std::string& dir, CheckpointInfo* inf
       PartInfo p;
       std::string name, crc;
       words >> name >> p.file >> p.raw_bytes >> p.stored_bytes >> crc;
-      if (!words || !Unescape(name, &p.name) || crc.size() != 8 ||
+      if (!words || !Unescape(name, &p.name) || !ParseHex32(crc, &p.crc) ||
           p.file.find('/') != std::string::npos)
         return corrupt("a bad part line: " + line);
-      p.crc = static_cast<uint32_t>(std::stoul(crc, nullptr, 16));
       info->parts.push_back(std::move(p));
     } else if (key == "position") {
       std::string a, b, source, position;
@@ -266,6 +285,7 @@ Status CheckpointStore::ReadPart(const CheckpointInfo& info, const PartInfo& par
     return corrupt("its checksum does not match its contents");
   unsigned long long size = ZSTD_getFrameContentSize(payload.data(), payload.size());
   if (size != raw || raw != part.raw_bytes) return corrupt("its sizes do not agree");
+  if (raw > kMaxPartBytes) return corrupt("it claims " + std::to_string(raw) + " bytes of state");
   data->assign(raw, '\0');
   size_t n = ZSTD_decompress(data->data(), data->size(), payload.data(), payload.size());
   if (ZSTD_isError(n) || n != raw)
