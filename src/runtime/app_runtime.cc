@@ -262,6 +262,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     std::lock_guard<std::mutex> lock(lifecycle_mu_);
     if (started_) return Status::OK();
     started_ = true;
+    if (checkpointer_) RETURN_IF_ERROR(checkpointer_->Lock());
     if (checkpointer_ && !options_.fresh) RETURN_IF_ERROR(RestoreNewestCheckpoint());
     for (auto& [name, a] : async_) a->Start(gate_.get());
     if (!options_.playback && !timed_.empty()) timer_ = std::thread([this] { TimerLoop(); });

@@ -258,6 +258,19 @@ INSERT INTO Finished SELECT id, count() AS laps FROM Jobs WHERE n = 0 GROUP BY i
   EXPECT_EQ(restored, uninterrupted);
 }
 
+TEST_F(CheckpointTest, TwoAppsCannotShareAStateDir) {
+  auto first = Open();
+  ASSERT_TRUE(first->Start().ok());
+  auto second = Open();
+  Status st = second->Start();
+  EXPECT_NE(st.message().find("is in use by another app (pid "), std::string::npos) << st.message();
+  second.reset();
+  ASSERT_TRUE(first->Shutdown().ok());
+  first.reset();  // the lock goes with it
+  auto third = Open();
+  EXPECT_TRUE(third->Start().ok());
+}
+
 TEST_F(CheckpointTest, WithoutAStateDirCheckpointIsAnError) {
   auto app = AppRuntime::Load(kApp);
   ASSERT_TRUE(app.ok());

@@ -1,6 +1,13 @@
 #include "runtime/checkpointer.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 
 #include "common/log.h"
 
@@ -20,14 +27,44 @@ constexpr int64_t kRetryMs = 1000;  // after a failure, at most this long until 
 
 Checkpointer::Checkpointer(std::string dir, Env* env, int retain, int64_t interval_ms, TakeCut take,
                            Completed completed)
-    : store_(std::move(dir), env, retain),
+    : store_(dir, env, retain),
       interval_ms_(interval_ms),
       take_(std::move(take)),
-      completed_(std::move(completed)) {
+      completed_(std::move(completed)),
+      dir_(std::move(dir)) {
   stats_.enabled = true;
 }
 
-Checkpointer::~Checkpointer() { StopPeriodic(); }
+Checkpointer::~Checkpointer() {
+  StopPeriodic();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Status Checkpointer::Lock() {
+  if (lock_fd_ >= 0) return Status::OK();
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return Status::IoError("cannot create state dir '" + dir_ + "': " + ec.message());
+  std::string path = dir_ + "/LOCK";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("cannot open '" + path + "': " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {0};
+    ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+    ::close(fd);
+    return Status::InvalidArgument(
+        "state dir '" + dir_ + "' is in use by another app" +
+        (n > 0 ? " (pid " + std::string(pid, static_cast<size_t>(n)) + ")" : std::string()) +
+        ": each running app needs a state dir of its own");
+  }
+  std::string me = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) == 0) {
+    ssize_t written = ::pwrite(fd, me.data(), me.size(), 0);
+    (void)written;  // the pid only helps the message above
+  }
+  lock_fd_ = fd;
+  return Status::OK();
+}
 
 Result<std::optional<std::pair<state::CheckpointInfo, std::vector<state::CheckpointPart>>>>
 Checkpointer::LoadNewest(std::string* warnings) {

@@ -33,6 +33,11 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
+  // Takes the state dir for this process (creating it): a second app on the same dir would
+  // restore and overwrite the first one's checkpoints. Released when the checkpointer goes (or
+  // the process dies). Idempotent.
+  Status Lock();
+
   // The newest checkpoint that reads back whole; nullopt when the directory has none. Newer
   // ones that do not read are described in *warnings.
   Result<std::optional<std::pair<state::CheckpointInfo, std::vector<state::CheckpointPart>>>>
@@ -60,6 +65,8 @@ class Checkpointer {
   bool stop_ = false;
   std::thread thread_;
   CheckpointStats stats_;
+  std::string dir_;
+  int lock_fd_ = -1;
   int64_t last_steady_ms_ = 0;  // when the newest complete one was taken
 };
 
