@@ -117,6 +117,31 @@ TEST_F(CheckpointCliTest, CheckSaysWhatAnEditKeepsAndRunRefusesWhatItWouldLose) 
   EXPECT_NE(allowed.err.find("state dropped: query 'totals'"), std::string::npos) << allowed.err;
 }
 
+// A CSV file that grows between runs (kept open with --no-final-flush): the resumed source reads
+// its header again (after a blank line, as the first run found it) and goes on from where the
+// checkpoint was. Without --no-final-flush the input ended: more of it is refused, saying why.
+TEST_F(CheckpointCliTest, AGrowingCsvFileResumesAfterItsHeader) {
+  std::ofstream(dir_ / "csv.sql")
+      << "CREATE STREAM Rows (k STRING, v INT) WITH ('type'='source', 'connector'='file', "
+         "'path'='in.csv', 'format'='csv', 'header'='true');\n"
+         "CREATE STREAM Out (k STRING, total BIGINT) WITH ('type'='sink', 'connector'='file', "
+         "'path'='out.jsonl', 'format'='json');\n"
+         "@info(name='sums') INSERT INTO Out SELECT k, sum(v) AS total FROM Rows GROUP BY k;\n";
+  std::ofstream(dir_ / "in.csv") << "\nv,k\n1,a\n2,b\n";
+  ASSERT_EQ(RunIn(dir_, "run csv.sql --quiet --no-final-flush --state-dir state").exit_code, 0);
+  std::ofstream(dir_ / "in.csv", std::ios::app) << "3,a\n";
+  CommandResult second = RunIn(dir_, "run csv.sql --quiet --no-final-flush --state-dir state");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(ReadAll(dir_ / "out.jsonl"),
+            "{\"k\":\"a\",\"total\":1}\n{\"k\":\"b\",\"total\":2}\n{\"k\":\"a\",\"total\":4}\n");
+  ASSERT_EQ(RunIn(dir_, "run csv.sql --quiet --state-dir state").exit_code, 0);  // ends it
+  std::ofstream(dir_ / "in.csv", std::ios::app) << "4,b\n";
+  CommandResult ended = RunIn(dir_, "run csv.sql --quiet --state-dir state");
+  EXPECT_EQ(ended.exit_code, 1);
+  EXPECT_NE(ended.err.find("the input had ended"), std::string::npos) << ended.err;
+  EXPECT_NE(ended.err.find("--no-final-flush"), std::string::npos) << ended.err;
+}
+
 TEST_F(CheckpointCliTest, BadFlagsAndSettingsAreClearErrors) {
   CommandResult no_dir = RunIn(dir_, "run app.sql --checkpoint-interval 5s");
   EXPECT_EQ(no_dir.exit_code, 2);

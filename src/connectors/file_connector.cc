@@ -195,14 +195,23 @@ class LineSource final : public Source {
                              std::to_string(resume_offset_) +
                              " the checkpoint had read: it was replaced or truncated");
     if (csv_ && header_) {
-      std::string first(static_cast<size_t>(std::min<int64_t>(resume_offset_, 1 << 20)), '\0');
-      ssize_t n = ::pread(fd, first.data(), first.size(), 0);
-      size_t nl = n > 0 ? first.find('\n') : std::string::npos;
-      if (nl == std::string::npos || nl >= static_cast<size_t>(n))
-        return Status::IoError("stream '" + def_.name + "': cannot read the header of '" + path_ +
-                               "' again");
+      // The header is the first line that is not blank, as when the file was first read; Line
+      // skips blank ones and takes the first other one as the header.
+      std::string head(static_cast<size_t>(std::min<int64_t>(resume_offset_, 1 << 20)), '\0');
+      ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+      head.resize(n > 0 ? static_cast<size_t>(n) : 0);
       Batch none(def_.schema);
-      RETURN_IF_ERROR(Line(std::string_view(first).substr(0, nl), 1, &none, ctx));
+      size_t start = 0;
+      int64_t line_no = 0;
+      while (!header_seen_) {
+        size_t nl = head.find('\n', start);
+        if (nl == std::string::npos)
+          return Status::IoError("stream '" + def_.name + "': cannot read the header of '" + path_ +
+                                 "' again");
+        RETURN_IF_ERROR(
+            Line(std::string_view(head).substr(start, nl - start), ++line_no, &none, ctx));
+        start = nl + 1;
+      }
     }
     if (::lseek(fd, resume_offset_, SEEK_SET) != resume_offset_)
       return Status::IoError("stream '" + def_.name + "': cannot seek in '" + path_ +

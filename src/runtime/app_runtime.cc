@@ -758,6 +758,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     if (options_.playback) playback_clock_.Reset(now);
     input_ended_.store(ended);
     flushed_.store(ended);
+    restored_ended_ = ended;
     resume_positions_ = std::move(positions);
     return Status::OK();
   }
@@ -1060,7 +1061,12 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     if (stopping_.load(std::memory_order_relaxed))
       return Status::RuntimeError("the app is shutting down: the event was not taken");
     if (input_ended_.load(std::memory_order_relaxed))
-      return Status::RuntimeError("the input has ended (FinishInput): the event was not taken");
+      return Status::RuntimeError(
+          restored_ended_
+              ? "the input had ended (and what was open had fired) when the checkpoint this app "
+                "restored was taken: it takes no more events (start with --fresh, or keep the "
+                "input open across restarts with --no-final-flush)"
+              : "the input has ended (FinishInput): the event was not taken");
     if (!options_.playback || batch.num_rows() == 0) {
       // Live: operators lock themselves, per batch; nothing app-wide is held.
       junction->Push(batch);
@@ -1156,8 +1162,10 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> input_ended_{false};  // FinishInput has begun
-  std::atomic<bool> flushed_{false};      // ... and has fired everything (not cut short)
-  std::mutex finish_mu_;                  // one FinishInput at a time
+  std::atomic<bool> flushed_{false};
+  bool restored_ended_ = false;  // restored from a checkpoint taken after the input ended      //
+                                 // ... and has fired everything (not cut short)
+  std::mutex finish_mu_;         // one FinishInput at a time
   bool started_ = false;
   bool started_whole_ = false;  // Start() got to its end, with checkpoints
   bool shut_down_ = false;

@@ -120,7 +120,13 @@ std::string CheckpointStore::CheckpointDir(uint64_t id) const {
 Result<CheckpointInfo> CheckpointStore::Write(const std::vector<CheckpointPart>& parts,
                                               const CheckpointMeta& meta) {
   int64_t start = NowMicros();
-  RETURN_IF_ERROR(env_->CreateDir(dir_));
+  if (!env_->Exists(dir_)) {
+    // A new state dir: its own entry in its parent is made durable too.
+    RETURN_IF_ERROR(env_->CreateDir(dir_));
+    std::string parent =
+        dir_.find('/') == std::string::npos ? "." : dir_.substr(0, dir_.rfind('/'));
+    RETURN_IF_ERROR(env_->SyncDir(parent.empty() ? "/" : parent));
+  }
   if (last_id_ == 0) {
     std::vector<std::string> names;
     RETURN_IF_ERROR(env_->ListDir(dir_, &names));
@@ -187,7 +193,10 @@ void CheckpointStore::Prune(uint64_t newest) {
     uint64_t id = IdOf(n);
     if (id == 0 || id > newest) continue;
     if (env_->Exists(dir_ + "/" + n + "/" + kManifest)) {
-      complete.push_back(id);
+      // Only checkpoints whose manifest reads count toward `retain_`: a corrupt one must not
+      // push a good one out.
+      CheckpointInfo info;
+      if (ReadManifest(dir_ + "/" + n, &info).ok()) complete.push_back(id);
     } else if (id < newest) {
       env_->RemoveAll(dir_ + "/" + n);  // unfinished: a crash or a failed write
     }
