@@ -142,6 +142,41 @@ TEST_F(CheckpointCliTest, AGrowingCsvFileResumesAfterItsHeader) {
   EXPECT_NE(ended.err.find("--no-final-flush"), std::string::npos) << ended.err;
 }
 
+// A source's or sink's position is state too: renaming the stream, or pointing it at another
+// file, would lose it (a source starting again, a sink written afresh) or misapply it.
+TEST_F(CheckpointCliTest, RenamedOrRepointedSourcesAndSinksAreRefusedLikeQueries) {
+  ASSERT_EQ(RunIn(dir_, "run app.sql --quiet --no-final-flush --state-dir state").exit_code, 0);
+  auto edit = [&](const std::string& from, const std::string& to, const std::string& file) {
+    std::string text = kApp;
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+      text.replace(at, from.size(), to);
+    std::ofstream(dir_ / file) << text;
+  };
+  edit("Trades", "Ticks", "source.sql");
+  CommandResult source = RunIn(dir_, "check source.sql --state-dir state");
+  EXPECT_EQ(source.exit_code, 1);
+  EXPECT_NE(source.out.find("source Trades: DROPPED: the app no longer has this source"),
+            std::string::npos)
+      << source.out;
+  CommandResult refused = RunIn(dir_, "run source.sql --quiet --state-dir state");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("cannot restore checkpoint 1"), std::string::npos) << refused.err;
+  edit("Totals (symbol", "Totals2 (symbol", "sink.sql");
+  CommandResult sink = RunIn(dir_, "check sink.sql --state-dir state");
+  EXPECT_EQ(sink.exit_code, 1);
+  EXPECT_NE(sink.out.find("sink Totals: DROPPED"), std::string::npos) << sink.out;
+  edit("'totals.jsonl'", "'other.jsonl'", "path.sql");
+  CommandResult path = RunIn(dir_, "check path.sql --state-dir state");
+  EXPECT_EQ(path.exit_code, 1);
+  EXPECT_NE(path.out.find("sink Totals: CANNOT BE RESTORED: its position bytes="),
+            std::string::npos)
+      << path.out;
+  EXPECT_NE(path.out.find("path=totals.jsonl"), std::string::npos) << path.out;
+  CommandResult same = RunIn(dir_, "check app.sql --state-dir state");
+  EXPECT_EQ(same.exit_code, 0) << same.out;
+  EXPECT_NE(same.out.find("source Trades: restored: at offset="), std::string::npos) << same.out;
+}
+
 TEST_F(CheckpointCliTest, BadFlagsAndSettingsAreClearErrors) {
   CommandResult no_dir = RunIn(dir_, "run app.sql --checkpoint-interval 5s");
   EXPECT_EQ(no_dir.exit_code, 2);
@@ -157,7 +192,12 @@ TEST_F(CheckpointCliTest, BadFlagsAndSettingsAreClearErrors) {
       << setting.err;
   CommandResult missing = RunIn(dir_, "checkpoints nowhere");
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_NE(missing.err.find("'nowhere' is not a directory of checkpoints"), std::string::npos);
+  EXPECT_NE(missing.err.find("'nowhere' does not exist"), std::string::npos);
+  fs::create_directories(dir_ / "empty");
+  EXPECT_EQ(RunIn(dir_, "checkpoints empty --verify").exit_code, 1);  // nothing verified
+  CommandResult fresh = RunIn(dir_, "run app.sql --fresh");
+  EXPECT_EQ(fresh.exit_code, 2);
+  EXPECT_NE(fresh.err.find("--fresh needs --state-dir"), std::string::npos) << fresh.err;
 }
 
 // A Kafka source resumes at the checkpoint's offsets, whatever its group committed: killed with

@@ -418,6 +418,10 @@ struct RunOptions {
 // its sources' positions; --verify reads every file and checks its checksum.
 int Checkpoints(const std::string& dir, bool verify) {
   std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    Err("sluice: '" + dir + "' does not exist");
+    return kUsage;
+  }
   if (!fs::is_directory(dir, ec)) {
     Err("sluice: '" + dir + "' is not a directory of checkpoints");
     return kUsage;
@@ -426,7 +430,7 @@ int Checkpoints(const std::string& dir, bool verify) {
   std::vector<sluice::state::CheckpointListing> all = store.List(verify);
   if (all.empty()) {
     std::printf("no checkpoint in %s\n", dir.c_str());
-    return kOk;
+    return verify ? kFailed : kOk;  // nothing verified: a mistyped path must not pass
   }
   int rc = kOk;
   for (const auto& l : all) {
@@ -478,6 +482,11 @@ int Run(const std::string& app_path, const RunOptions& o) {
   opts.state_dir = o.state_dir;
   opts.fresh = o.fresh;
   opts.allow_state_drop = o.allow_state_drop;
+  if (o.state_dir.empty() && (o.fresh || o.allow_state_drop)) {
+    Err(std::string("sluice: ") + (o.fresh ? "--fresh" : "--allow-state-drop") +
+        " needs --state-dir (the checkpoints it is about)");
+    return kUsage;
+  }
   if (!o.checkpoint_interval.empty()) {
     if (o.state_dir.empty()) {
       Err("sluice: --checkpoint-interval needs --state-dir (where the checkpoints go)");

@@ -569,6 +569,11 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     app.I64(options_.playback ? playback_clock_.NowMillis() : 0);
     app.Bool(flushed_.load());  // the input ended and everything open has fired
     std::vector<std::pair<std::string, std::string>> positions = Positions();
+    // What each position is a position in: a restore into an app whose source or sink reads or
+    // writes something else must not resume there.
+    for (size_t i = 0, n = positions.size(); i < n; ++i)
+      if (const plan::StreamDef* d = PositionStream(positions[i].first))
+        positions.emplace_back("conn:" + positions[i].first, ConnectorIdentity(*d));
     app.U32(static_cast<uint32_t>(positions.size()));
     for (const auto& [name, position] : positions) {
       app.Str(name);
@@ -650,9 +655,10 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
         RestoreEntry e{"query", id, Outcome::kRestored, ""};
         if (it == pipelines_.end()) {
           e.outcome = Outcome::kDropped;
-          e.why =
-              "the app no longer has it (an edited query keeps its state when it is named with "
-              "@info(name='...'))";
+          e.why = id.rfind("q-", 0) == 0
+                      ? "the app no longer has it (an edited query keeps its state when it is "
+                        "named with @info(name='...'))"
+                      : "the app no longer has it";
         } else {
           found.insert(it->get());
           e.name = QueryLabel(**it);
@@ -670,7 +676,64 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       if (p->instance() == 0 && p->stateful() && !found.count(p.get()))
         plan->entries.push_back({"query", QueryLabel(*p), Outcome::kStartsEmpty, ""});
     if (!*app) return Status::InvalidArgument("corrupt state: the app's part is missing");
+    MatchPositions((*app)->data, plan);
     return Status::OK();
+  }
+
+  // The stream a position key ("source:<stream>", "sink:<stream>") belongs to in this app, if it
+  // has such a connector there.
+  const plan::StreamDef* PositionStream(const std::string& key) const {
+    bool source = key.rfind("source:", 0) == 0;
+    if (!source && key.rfind("sink:", 0) != 0) return nullptr;
+    const plan::StreamDef* d = plan_->catalog.Find(key.substr(key.find(':') + 1));
+    if (!d || !d->connector || d->connector->is_source != source) return nullptr;
+    return d;
+  }
+
+  static std::string ConnectorIdentity(const plan::StreamDef& d) {
+    std::string id = d.connector->connector;
+    for (const char* key : {"path", "topic"}) {
+      auto it = d.connector->properties.find(key);
+      if (it != d.connector->properties.end()) id += std::string(" ") + key + "=" + it->second;
+    }
+    return id;
+  }
+
+  // The sources' and sinks' positions in a checkpoint's app part, against this app: a position
+  // for a source or sink the app no longer has (a renamed stream), or that now reads or writes
+  // something else, would be lost or misapplied.
+  void MatchPositions(const std::string& app_part, RestorePlan* plan) const {
+    using Outcome = RestoreEntry::Outcome;
+    exec::StateReader r(app_part);
+    if (!r.Section("app", 2)) return;
+    r.I64();
+    r.Bool();
+    std::map<std::string, std::string> saved;
+    for (uint32_t i = 0, n = r.U32(); i < n && r.ok(); ++i) {
+      std::string name = r.Str();
+      saved[name] = r.Str();
+    }
+    if (!r.ok()) return;
+    for (const auto& [key, position] : saved) {
+      if (key.rfind("conn:", 0) == 0) continue;
+      std::string kind = key.substr(0, key.find(':')), name = key.substr(key.find(':') + 1);
+      RestoreEntry e{kind, name, Outcome::kRestored, ""};
+      const plan::StreamDef* d = PositionStream(key);
+      auto conn = saved.find("conn:" + key);
+      if (!d) {
+        e.outcome = Outcome::kDropped;
+        e.why = "the app no longer has this " + kind + " (its position " + position +
+                " would be lost: a renamed " + kind + " starts " +
+                (kind == "source" ? "again from its beginning" : "its output afresh") + ")";
+      } else if (conn != saved.end() && conn->second != ConnectorIdentity(*d)) {
+        e.outcome = Outcome::kIncompatible;
+        e.why = "its position " + position + " is in " + conn->second + ", it is " +
+                ConnectorIdentity(*d) + " now";
+      } else {
+        e.why = "at " + position;
+      }
+      plan->entries.push_back(std::move(e));
+    }
   }
 
   // A query as a user knows it: its name, with its id when that is a fingerprint of its text.
@@ -788,7 +851,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   Status RestoreNewestCheckpoint() {
     auto start = std::chrono::steady_clock::now();
     std::string skipped;
-    auto loaded = checkpointer_->LoadNewest(&skipped);
+    auto loaded = checkpointer_->LoadNewest(&skipped, /*move_aside=*/true);
     if (!skipped.empty()) Log(LogLevel::kWarn, skipped.substr(0, skipped.size() - 1));
     RETURN_IF_ERROR(loaded.status());
     if (!*loaded) return Status::OK();

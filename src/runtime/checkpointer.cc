@@ -67,9 +67,9 @@ Status Checkpointer::Lock() {
 }
 
 Result<std::optional<std::pair<state::CheckpointInfo, std::vector<state::CheckpointPart>>>>
-Checkpointer::LoadNewest(std::string* warnings) {
+Checkpointer::LoadNewest(std::string* warnings, bool move_aside) {
   std::vector<std::string> skipped;
-  auto loaded = store_.LoadNewest(&skipped);
+  auto loaded = store_.LoadNewest(&skipped, move_aside);
   for (const std::string& s : skipped) *warnings += "checkpoint skipped: " + s + "\n";
   if (!loaded.ok()) {
     if (loaded.status().code() == StatusCode::kNotFound)

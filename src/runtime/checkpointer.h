@@ -41,7 +41,7 @@ class Checkpointer {
   // The newest checkpoint that reads back whole; nullopt when the directory has none. Newer
   // ones that do not read are described in *warnings.
   Result<std::optional<std::pair<state::CheckpointInfo, std::vector<state::CheckpointPart>>>>
-  LoadNewest(std::string* warnings);
+  LoadNewest(std::string* warnings, bool move_aside = false);
   void Restored(uint64_t id, int64_t micros);
 
   // Every interval_ms (none when it is not positive), from now until StopPeriodic().

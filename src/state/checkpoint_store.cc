@@ -339,7 +339,7 @@ Result<std::vector<CheckpointPart>> CheckpointStore::Read(const CheckpointInfo& 
 }
 
 Result<std::pair<CheckpointInfo, std::vector<CheckpointPart>>> CheckpointStore::LoadNewest(
-    std::vector<std::string>* skipped) {
+    std::vector<std::string>* skipped, bool move_aside) {
   std::vector<CheckpointListing> all = List(false);
   std::string problems;
   size_t finished = 0;
@@ -353,6 +353,9 @@ Result<std::pair<CheckpointInfo, std::vector<CheckpointPart>>> CheckpointStore::
       if (parts.ok()) return std::make_pair(std::move(l.info), std::move(*parts));
       l.problem = parts.status().message();
     }
+    std::string aside = dir_ + "/bad-" + l.info.dir.substr(l.info.dir.rfind('/') + 1);
+    if (move_aside && env_->Rename(l.info.dir, aside).ok())
+      l.problem += " (moved to " + aside + ")";
     skipped->push_back(l.problem);
     problems += "\n  " + l.problem;
   }

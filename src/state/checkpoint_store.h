@@ -69,8 +69,10 @@ class CheckpointStore {
   // described in *skipped (its directory and the file at fault); one without a manifest (being
   // written when the app stopped) is passed over silently. NotFound when there is none; an
   // error naming the problems when there are finished checkpoints but none reads.
+  // `move_aside`: a finished checkpoint that does not read is renamed bad-chk-<id> (kept for
+  // inspection, no longer listed or counted toward `retain`).
   Result<std::pair<CheckpointInfo, std::vector<CheckpointPart>>> LoadNewest(
-      std::vector<std::string>* skipped);
+      std::vector<std::string>* skipped, bool move_aside = false);
 
   const std::string& dir() const { return dir_; }
 
