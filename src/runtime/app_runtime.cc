@@ -852,8 +852,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     auto start = std::chrono::steady_clock::now();
     std::string skipped;
     auto loaded = checkpointer_->LoadNewest(&skipped, /*move_aside=*/true);
+    RETURN_IF_ERROR(loaded.status());  // names every problem itself
     if (!skipped.empty()) Log(LogLevel::kWarn, skipped.substr(0, skipped.size() - 1));
-    RETURN_IF_ERROR(loaded.status());
     if (!*loaded) return Status::OK();
     const auto& [info, parts] = **loaded;
     Status st = RestoreParts(parts, options_.allow_state_drop);

@@ -343,6 +343,7 @@ Result<std::pair<CheckpointInfo, std::vector<CheckpointPart>>> CheckpointStore::
   std::vector<CheckpointListing> all = List(false);
   std::string problems;
   size_t finished = 0;
+  std::vector<const CheckpointListing*> bad;
   for (CheckpointListing& l : all) {
     // A directory without a manifest is a checkpoint that was being written when the app
     // stopped: it never existed.
@@ -350,15 +351,24 @@ Result<std::pair<CheckpointInfo, std::vector<CheckpointPart>>> CheckpointStore::
     ++finished;
     if (l.problem.empty()) {
       Result<std::vector<CheckpointPart>> parts = Read(l.info);
-      if (parts.ok()) return std::make_pair(std::move(l.info), std::move(*parts));
+      if (parts.ok()) {
+        // Only when a good one is found: with none, the bad ones stay where they are, so that
+        // the next start still refuses to begin empty.
+        for (const CheckpointListing* b : bad) {
+          std::string aside = dir_ + "/bad-" + b->info.dir.substr(b->info.dir.rfind('/') + 1);
+          std::string problem = b->problem;
+          if (move_aside && env_->Rename(b->info.dir, aside).ok())
+            problem += " (moved to " + aside + ")";
+          skipped->push_back(problem);
+        }
+        return std::make_pair(std::move(l.info), std::move(*parts));
+      }
       l.problem = parts.status().message();
     }
-    std::string aside = dir_ + "/bad-" + l.info.dir.substr(l.info.dir.rfind('/') + 1);
-    if (move_aside && env_->Rename(l.info.dir, aside).ok())
-      l.problem += " (moved to " + aside + ")";
-    skipped->push_back(l.problem);
+    bad.push_back(&l);
     problems += "\n  " + l.problem;
   }
+  for (const CheckpointListing* b : bad) skipped->push_back(b->problem);
   if (finished == 0) return Status::NotFound("no checkpoint in '" + dir_ + "'");
   return Status::InvalidArgument("no checkpoint in '" + dir_ + "' reads back whole:" + problems +
                                  "\n(start with --fresh to ignore them)");

@@ -101,6 +101,13 @@ TEST_F(CheckpointStoreTest, AFlippedByteInAStateFileFallsBackToThePreviousCheckp
   auto verified = store.List(true);
   EXPECT_FALSE(verified[0].problem.empty());
   EXPECT_TRUE(verified[1].problem.empty());
+  // At a start, the bad one is moved aside, out of the list (and of `retain`).
+  skipped.clear();
+  ASSERT_TRUE(store.LoadNewest(&skipped, /*move_aside=*/true).ok());
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_NE(skipped[0].find("(moved to "), std::string::npos) << skipped[0];
+  EXPECT_EQ(store.List(false).size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/bad-chk-0000000002"));
 }
 
 TEST_F(CheckpointStoreTest, ATruncatedManifestOrAMissingFileIsNamed) {
@@ -150,6 +157,10 @@ TEST_F(CheckpointStoreTest, NothingReadableIsAnErrorNotAFreshStart) {
   std::string got = Load(store, &skipped);
   EXPECT_NE(got.find("reads back whole"), std::string::npos) << got;
   EXPECT_NE(got.find("--fresh"), std::string::npos) << got;
+  // Asked to move bad ones aside, it leaves them when none is good: the next start refuses too.
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(store.LoadNewest(&skipped, /*move_aside=*/true).status().code(),
+              StatusCode::kInvalidArgument);
 }
 
 // A manifest whose own checksum holds but whose fields do not parse (written by hand, or by
