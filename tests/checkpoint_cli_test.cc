@@ -1,8 +1,6 @@
 // Durable state through the CLI: `run --state-dir`, `sluice checkpoints [--verify]`, `check
 // --state-dir` after an edit, `--fresh`, and the settings and flags that go with them.
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,6 +8,7 @@
 #include <string>
 
 #include "cli_runner.h"
+#include "kafka_mock.h"
 
 namespace fs = std::filesystem;
 using sluice::testing::CommandResult;
@@ -208,29 +207,16 @@ TEST_F(CheckpointCliTest, AKafkaSourceResumesAtTheCheckpointsOffsets) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "librdkafka is not instrumented for ThreadSanitizer";
 #endif
-  char err[512];
-  rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
-  ASSERT_NE(host, nullptr) << err;
-  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(host, 1);
-  ASSERT_NE(cluster, nullptr);
-  std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);
-  ASSERT_EQ(rd_kafka_mock_topic_create(cluster, "trades", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_conf_t* pconf = rd_kafka_conf_new();
-  rd_kafka_conf_set(pconf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
-  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
-  ASSERT_NE(producer, nullptr) << err;
-  const int kMessages = 20000;
-  for (int i = 0; i < kMessages; ++i) {
-    std::string value = R"({"symbol":"S)" + std::to_string(i % 7) + R"(","volume":)" +
-                        std::to_string(i % 13) + R"(,"ts":)" + std::to_string(i * 3) + "}";
-    ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("trades"),
-                                RD_KAFKA_V_VALUE(value.data(), value.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-    if (i % 5000 == 0) rd_kafka_poll(producer, 0);
+  sluice::testing::MockKafka kafka;
+  ASSERT_TRUE(kafka.ok());
+  const std::string& bootstraps = kafka.bootstraps();
+  ASSERT_TRUE(kafka.CreateTopic("trades"));
+  for (int i = 0; i < 20000; ++i) {
+    ASSERT_TRUE(kafka.Produce("trades", R"({"symbol":"S)" + std::to_string(i % 7) +
+                                            R"(","volume":)" + std::to_string(i % 13) +
+                                            R"(,"ts":)" + std::to_string(i * 3) + "}"));
   }
-  ASSERT_EQ(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_destroy(producer);
+  ASSERT_TRUE(kafka.Flush());
   auto app = [&](const std::string& group) {
     std::string text = kApp;
     text.replace(text.find("'connector'='file', 'path'='trades.jsonl'"), 41,
@@ -260,8 +246,6 @@ TEST_F(CheckpointCliTest, AKafkaSourceResumesAtTheCheckpointsOffsets) {
   EXPECT_NE(last.err.find("restored checkpoint"), std::string::npos) << last.err;
   EXPECT_TRUE(ReadAll(dir_ / "totals.jsonl") == expected)
       << "the sink after two kills differs from the uninterrupted run's";
-  rd_kafka_mock_cluster_destroy(cluster);
-  rd_kafka_destroy(host);
 }
 
 }  // namespace

@@ -29,13 +29,18 @@ inline std::string SluiceBin() {
   return bin && *bin ? bin : SLUICE_BIN;
 }
 
-inline CommandResult RunIn(const std::filesystem::path& dir, const std::string& args) {
-  std::filesystem::path err_file =
-      std::filesystem::temp_directory_path() /
-      ("sluice_e2e_" + std::to_string(::getpid()) + "_" +
-       std::to_string(std::hash<std::string>{}(dir.string() + args)) + ".err");
-  std::string cmd = "cd '" + dir.string() + "' && '" + SluiceBin() + "' " + args + " 2> '" +
-                    err_file.string() + "'";
+// A file under the temp dir for one command's stderr (or script), unique per process and command.
+inline std::filesystem::path TempFileFor(const std::string& tag, const std::string& what,
+                                         const char* extension) {
+  return std::filesystem::temp_directory_path() /
+         ("sluice_" + tag + "_" + std::to_string(::getpid()) + "_" +
+          std::to_string(std::hash<std::string>{}(what)) + extension);
+}
+
+// Runs `command` in `dir` with a shell: its stdout, its stderr (through `err_file`), its exit code.
+inline CommandResult RunCommand(const std::filesystem::path& dir, const std::string& command,
+                                const std::filesystem::path& err_file) {
+  std::string cmd = "cd '" + dir.string() + "' && " + command + " 2> '" + err_file.string() + "'";
   CommandResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -49,27 +54,19 @@ inline CommandResult RunIn(const std::filesystem::path& dir, const std::string& 
   return r;
 }
 
+// Runs sluice with `args` in `dir`.
+inline CommandResult RunIn(const std::filesystem::path& dir, const std::string& args) {
+  return RunCommand(dir, "'" + SluiceBin() + "' " + args,
+                    TempFileFor("e2e", dir.string() + args, ".err"));
+}
+
 // Runs `script` with bash in `dir` ($SLUICE is the binary): for pipes, signals and the like.
 inline CommandResult RunShell(const std::filesystem::path& dir, const std::string& script) {
-  std::filesystem::path err_file =
-      std::filesystem::temp_directory_path() /
-      ("sluice_sh_" + std::to_string(::getpid()) + "_" +
-       std::to_string(std::hash<std::string>{}(dir.string() + script)) + ".err");
-  std::filesystem::path script_file = err_file;
-  script_file.replace_extension(".sh");
+  std::filesystem::path script_file = TempFileFor("sh", dir.string() + script, ".sh");
   std::ofstream(script_file) << script;
-  std::string cmd = "cd '" + dir.string() + "' && SLUICE='" + SluiceBin() + "' bash '" +
-                    script_file.string() + "' 2> '" + err_file.string() + "'";
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ReadAll(err_file);
-  std::filesystem::remove(err_file);
+  CommandResult r =
+      RunCommand(dir, "SLUICE='" + SluiceBin() + "' bash '" + script_file.string() + "'",
+                 TempFileFor("sh", dir.string() + script, ".err"));
   std::filesystem::remove(script_file);
   return r;
 }

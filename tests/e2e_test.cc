@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <simdjson.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,6 +27,7 @@
 
 #include "cli_runner.h"
 #include "connectors/json_codec.h"
+#include "kafka_mock.h"
 #include "sluice/engine.h"
 #include "test_files.h"
 
@@ -377,31 +377,19 @@ TEST_F(CliTest, KafkaSourceToKafkaSinkThroughTheMockCluster) {
   // (SEGV in the mock cluster's thread). The test runs in the plain and ASan builds.
   GTEST_SKIP() << "librdkafka is not instrumented for ThreadSanitizer";
 #endif
-  char err[512];
-  rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
-  ASSERT_NE(host, nullptr) << err;
-  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(host, 1);
-  ASSERT_NE(cluster, nullptr);
-  std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);
-  ASSERT_EQ(rd_kafka_mock_topic_create(cluster, "trades", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  ASSERT_EQ(rd_kafka_mock_topic_create(cluster, "big", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-
-  rd_kafka_conf_t* pconf = rd_kafka_conf_new();
-  rd_kafka_conf_set(pconf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
-  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
-  ASSERT_NE(producer, nullptr) << err;
-  auto produce = [&](const std::string& value) {
-    ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("trades"),
-                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-  };
+  sluice::testing::MockKafka kafka;
+  ASSERT_TRUE(kafka.ok());
+  const std::string& bootstraps = kafka.bootstraps();
+  ASSERT_TRUE(kafka.CreateTopic("trades"));
+  ASSERT_TRUE(kafka.CreateTopic("big"));
   for (int i = 0; i < 100; ++i) {
-    produce("{\"sym\":\"S" + std::to_string(i % 3) + "\",\"qty\":" + std::to_string(i) + "}");
-    if (i == 10) produce("{\"sym\":\"S1\",\"qty\":\"lots\"}");
+    ASSERT_TRUE(kafka.Produce("trades", "{\"sym\":\"S" + std::to_string(i % 3) +
+                                            "\",\"qty\":" + std::to_string(i) + "}"));
+    if (i == 10) {
+      ASSERT_TRUE(kafka.Produce("trades", "{\"sym\":\"S1\",\"qty\":\"lots\"}"));
+    }
   }
-  ASSERT_EQ(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_destroy(producer);
+  ASSERT_TRUE(kafka.Flush());
 
   Write("app.sql",
         "CREATE STREAM Trades (sym STRING, qty INT) WITH ('type'='source', 'connector'='kafka', "
@@ -419,6 +407,7 @@ TEST_F(CliTest, KafkaSourceToKafkaSinkThroughTheMockCluster) {
   EXPECT_NE(r.err.find("'qty' is INT, got \"lots\""), std::string::npos) << r.err;
 
   // Read `big` back from the start.
+  char err[512];
   rd_kafka_conf_t* cconf = rd_kafka_conf_new();
   rd_kafka_conf_set(cconf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
   rd_kafka_conf_set(cconf, "group.id", "reader", err, sizeof err);
@@ -440,8 +429,6 @@ TEST_F(CliTest, KafkaSourceToKafkaSinkThroughTheMockCluster) {
   }
   rd_kafka_consumer_close(consumer);
   rd_kafka_destroy(consumer);
-  rd_kafka_mock_cluster_destroy(cluster);
-  rd_kafka_destroy(host);
   ASSERT_EQ(got.size(), 50u);
   EXPECT_EQ(got.front(), "{\"sym\":\"S2\",\"qty\":50}");
   EXPECT_EQ(got.back(), "{\"sym\":\"S0\",\"qty\":99}");
@@ -751,24 +738,15 @@ TEST_F(CliTest, KafkaOffsetsBehindAnAsyncStreamCoverOnlyProcessedEvents) {
   GTEST_SKIP() << "librdkafka is not instrumented for ThreadSanitizer";
 #endif
   char err[512];
-  rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
-  ASSERT_NE(host, nullptr) << err;
-  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(host, 1);
-  std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);
-  ASSERT_EQ(rd_kafka_mock_topic_create(cluster, "in", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_conf_t* pconf = rd_kafka_conf_new();
-  rd_kafka_conf_set(pconf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
-  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
+  sluice::testing::MockKafka kafka;
+  ASSERT_TRUE(kafka.ok());
+  const std::string& bootstraps = kafka.bootstraps();
+  ASSERT_TRUE(kafka.CreateTopic("in"));
   const std::string pad(10, 'x');
   for (int i = 0; i < 3000; ++i) {
-    std::string v = "{\"i\":" + std::to_string(i) + ",\"pad\":\"" + pad + "\"}";
-    ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("in"),
-                                RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_TRUE(kafka.Produce("in", "{\"i\":" + std::to_string(i) + ",\"pad\":\"" + pad + "\"}"));
   }
-  ASSERT_EQ(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_destroy(producer);
+  ASSERT_TRUE(kafka.Flush());
 
   ASSERT_EQ(::mkfifo((dir_ / "pipe").c_str(), 0600), 0);
   int reader = ::open((dir_ / "pipe").c_str(), O_RDONLY | O_NONBLOCK);  // held, never read
@@ -821,8 +799,6 @@ TEST_F(CliTest, KafkaOffsetsBehindAnAsyncStreamCoverOnlyProcessedEvents) {
   int64_t lines = std::count(written.begin(), written.end(), '\n');
 
   int64_t committed = committed_offset();
-  rd_kafka_mock_cluster_destroy(cluster);
-  rd_kafka_destroy(host);
   EXPECT_GT(lines, 0) << r.err << r.out;
   EXPECT_LT(lines, 3000) << "the pipe did not stall the app";
   EXPECT_GT(committed, 0) << "nothing was committed";
@@ -835,13 +811,11 @@ TEST_F(CliTest, ShutdownIsBoundedWhenTheBrokerIsDown) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "librdkafka is not instrumented for ThreadSanitizer";
 #endif
-  char err[512];
-  rd_kafka_t* host = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err, sizeof err);
-  ASSERT_NE(host, nullptr) << err;
-  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(host, 1);
-  std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster);
-  ASSERT_EQ(rd_kafka_mock_topic_create(cluster, "out", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  ASSERT_EQ(rd_kafka_mock_broker_set_down(cluster, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  sluice::testing::MockKafka kafka;
+  ASSERT_TRUE(kafka.ok());
+  const std::string& bootstraps = kafka.bootstraps();
+  ASSERT_TRUE(kafka.CreateTopic("out"));
+  ASSERT_EQ(rd_kafka_mock_broker_set_down(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
   Write("app.sql",
         "CREATE STREAM T (v INT) WITH ('type'='source', 'connector'='generator', "
         "'count'='1000');\n"
@@ -853,8 +827,6 @@ TEST_F(CliTest, ShutdownIsBoundedWhenTheBrokerIsDown) {
   CommandResult r = RunShell(dir_,
                              "timeout -k 10 60 \"$SLUICE\" run --duration 1 app.sql\n"
                              "echo \"exit=$?\"\n");
-  rd_kafka_mock_cluster_destroy(cluster);
-  rd_kafka_destroy(host);
   EXPECT_NE(r.out.find("exit=1"), std::string::npos) << r.out << r.err;
   EXPECT_NE(r.err.find("before the shutdown timeout"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("event(s) were lost"), std::string::npos) << r.err;

@@ -138,7 +138,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
           "a state dir is for live apps; replay is deterministic and restores with "
           "SnapshotState/RestoreState");
     gate_ = std::make_unique<runtime::EntryGate>();
-    for (auto& [name, input] : inputs_) input->set_door(gate_->NewDoor());
+    for (auto& [name, input] : inputs_) input->set_door(gate_.get(), gate_->NewDoor());
     timer_door_ = gate_->NewDoor();
     api_door_ = gate_->NewDoor();
     const plan::CheckpointSettings& set = plan_->settings.checkpoint;
@@ -154,8 +154,6 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
         [this](const state::CheckpointInfo& info) { CheckpointCompleted(info); });
     return Status::OK();
   }
-
-  runtime::EntryGate* gate() override { return gate_.get(); }
 
   // How many instances of `q` run: one per worker of its async input when it is partitionable
   // there (live only: playback runs everything on one thread).

@@ -281,14 +281,19 @@ void AsyncStream::SnapshotOwners(exec::StateWriter& w) const {
   for (const auto& lane : lanes_) w.U64(lane->routed_events.load(std::memory_order_relaxed));
 }
 
-Status AsyncStream::RestoreOwners(exec::StateReader& r) {
-  if (!r.Section("async_owners", 1)) return r.status();
+Status AsyncStream::CheckSavedWorkers(exec::StateReader& r) const {
   uint32_t workers = r.U32();
   if (r.ok() && workers != lanes_.size())
     return Status::InvalidArgument("stream '" + def_.name + "' had " + std::to_string(workers) +
                                    " workers when its state was saved, it has " +
                                    std::to_string(lanes_.size()) +
-                                   " now: its queries' keys cannot be given back to them");
+                                   " now: its keys and queued events cannot be given back to them");
+  return r.status();
+}
+
+Status AsyncStream::RestoreOwners(exec::StateReader& r) {
+  if (!r.Section("async_owners", 1)) return r.status();
+  RETURN_IF_ERROR(CheckSavedWorkers(r));
   std::array<uint8_t, kKeyGroups> owners{};
   for (auto& o : owners) {
     o = r.U8();
@@ -352,11 +357,7 @@ uint64_t AsyncStream::SnapshotQueued(exec::StateWriter& w) {
 
 Status AsyncStream::RestoreQueued(exec::StateReader& r) {
   if (!r.Section("async_queued", 1)) return r.status();
-  uint32_t lanes = r.U32();
-  if (r.ok() && lanes != lanes_.size())
-    return Status::InvalidArgument("stream '" + def_.name + "' had " + std::to_string(lanes) +
-                                   " workers when its state was saved, it has " +
-                                   std::to_string(lanes_.size()) + " now");
+  RETURN_IF_ERROR(CheckSavedWorkers(r));
   for (auto& lane : lanes_) {
     uint64_t n = r.Size(1);
     for (uint64_t i = 0; i < n && r.ok(); ++i) {

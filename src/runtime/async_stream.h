@@ -137,6 +137,8 @@ class AsyncStream final : public exec::BatchConsumer {
     std::thread worker;
   };
 
+  // Reads the worker count a saved part was written with; an error unless it is this stream's.
+  Status CheckSavedWorkers(exec::StateReader& r) const;
   // Queues what this thread staged for any async stream, in order, applying each stream's
   // backpressure strategy (this is where a producer may wait).
   static void FlushOutbox();

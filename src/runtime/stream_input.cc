@@ -9,7 +9,7 @@
 namespace sluice::runtime {
 
 Status StreamInput::Send(int64_t timestamp, std::span<const Value> values) {
-  EntryGate::Pass pass(app_->gate(), door_);
+  EntryGate::Pass pass(gate_, door_);
   Status st = SendLocked(timestamp, values);
   exec::RunStagedWork();  // queued now that no lock is held
   return st;
@@ -46,7 +46,7 @@ Status StreamInput::SendLocked(int64_t timestamp, std::span<const Value> values)
 }
 
 Status StreamInput::SendBatch(const Batch& batch) {
-  EntryGate::Pass pass(app_->gate(), door_);
+  EntryGate::Pass pass(gate_, door_);
   Status st = SendBatchInner(batch);
   exec::RunStagedWork();  // queued now that no lock is held
   return st;

@@ -19,12 +19,11 @@ namespace sluice::runtime {
 class StreamInput final : public InputHandler {
  public:
   // Where an input's batches go once checked and stamped: the app, which knows whether its
-  // processing is serialised (playback) and whether a gate stands at its entry points.
+  // processing is serialised (playback).
   class Publisher {
    public:
     virtual ~Publisher() = default;
     virtual Status Publish(exec::BatchConsumer* entry, const Batch& batch) = 0;
-    virtual EntryGate* gate() = 0;
   };
 
   StreamInput(Publisher* app, StreamJunction* junction, exec::BatchConsumer* entry)
@@ -43,8 +42,11 @@ class StreamInput final : public InputHandler {
 
   const plan::StreamDef& def() const { return def_; }
   StreamJunction* junction() const { return junction_; }
-  // Its sends' entry point, with checkpoints (before the app starts).
-  void set_door(EntryGate::Door* door) { door_ = door; }
+  // With checkpoints, its sends pass `door` of `gate` (set before the app starts).
+  void set_door(EntryGate* gate, EntryGate::Door* door) {
+    gate_ = gate;
+    door_ = door;
+  }
 
  private:
   // Copies the rows of `batch` whose event-time attribute gives a time into `staged`, with that
@@ -55,7 +57,8 @@ class StreamInput final : public InputHandler {
   StreamJunction* junction_;
   exec::BatchConsumer* entry_;  // the junction, or the async stream in front of it
   const plan::StreamDef& def_;
-  EntryGate::Door* door_ = nullptr;  // its sends' entry, with checkpoints
+  EntryGate* gate_ = nullptr;  // null without checkpoints: a pass costs a test of it
+  EntryGate::Door* door_ = nullptr;
   // The input's staging batches, reused by every send that finds them free. A send that finds
   // them taken (another thread's send, or a callback sending from inside a send) stages in a
   // batch of its own: no send waits for another, and no lock is shared between streams.
