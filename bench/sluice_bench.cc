@@ -29,6 +29,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "checkpoint_bench.h"
 #include "common/format.h"
+#include "redis_sink_bench.h"
 #include "sluice/engine.h"
 
 namespace {
@@ -894,5 +895,8 @@ int main(int argc, char** argv) {
   // Checkpoints: their own measurements (times and sizes), beside the same work without them.
   if (only.empty() || only.rfind("checkpoint", 0) == 0 || only.rfind("tumbling_keyed_c", 0) == 0)
     rc |= sluice::bench::RunCheckpointBenchmarks(quick, json);
+  // The Redis sink: pipelined batches against one command per round trip, beside hiredis by hand.
+  if (only.empty() || only.rfind("redis", 0) == 0)
+    rc |= sluice::bench::RunRedisSinkBenchmarks(quick, json);
   return rc;
 }

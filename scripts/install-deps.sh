@@ -2,8 +2,8 @@
 # Installs the Debian packages Sluice needs to build and test. Idempotent and quiet when all are present.
 set -euo pipefail
 packages=(g++ make cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-          libabsl-dev libsimdjson-dev libcli11-dev librdkafka-dev libzstd-dev clang-format
-          clang-14 libclang-rt-14-dev)
+          libabsl-dev libsimdjson-dev libcli11-dev librdkafka-dev libzstd-dev libhiredis-dev
+          redis-server clang-format clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -212,6 +212,19 @@ std::string StatsLine(const sluice::AppStats& stats) {
     s += buf;
     s += " ";
   }
+  for (const auto& k : stats.sinks) {
+    if (k.breaker.empty()) continue;  // only the sink runtime's sinks have more than `written`
+    s += "| sink " + k.stream + " written=" + std::to_string(k.written) +
+         " queued=" + std::to_string(k.queued) + " batches=" + std::to_string(k.batches);
+    if (k.retried) s += " retried=" + std::to_string(k.retried);
+    if (k.failed) s += " failed=" + std::to_string(k.failed);
+    if (k.dropped) s += " dropped=" + std::to_string(k.dropped);
+    if (k.left) s += " left=" + std::to_string(k.left);
+    s += " breaker=" + k.breaker;
+    if (k.breaker_opened) s += "(opened " + std::to_string(k.breaker_opened) + ")";
+    std::snprintf(buf, sizeof buf, " p99=%.0fus ", k.batch_p99_us);
+    s += buf;
+  }
   const sluice::CheckpointStats& c = stats.checkpoints;
   if (c.enabled) {
     s += "| checkpoints=" + std::to_string(c.completed);

@@ -67,9 +67,21 @@ struct SourceStats {
 // A sink attached by WITH ('type'='sink', ...).
 struct SinkStats {
   std::string stream;
-  std::string connector;  // file, stdout, kafka
-  std::string where;      // the file's path, "stdout", the topic
+  std::string connector;  // file, stdout, kafka, redis
+  std::string where;      // the file's path, "stdout", the topic, the store's URL
   uint64_t written = 0;   // rows written
+  // The sink runtime's (stores such as Redis; zero for the others):
+  uint64_t queued = 0;      // records waiting or being written now
+  uint64_t failed = 0;      // records whose write failed for good ('retry.max' spent)
+  uint64_t retried = 0;     // write attempts repeated after a failure
+  uint64_t dropped = 0;     // records dropped because the queue was full ('queue.full'=drop)
+  uint64_t left = 0;        // records not written when the shutdown timed out
+  uint64_t batches = 0;     // writes that succeeded
+  double batch_p50_us = 0;  // time to write one batch, retries included
+  double batch_p99_us = 0;
+  std::string breaker;          // "closed", "open", "half-open"; empty without a runtime
+  uint64_t breaker_opened = 0;  // times the circuit breaker opened
+  std::string last_error;       // of the latest failed attempt
 };
 
 // Checkpoints (AppOptions::state_dir); all zero without one.

@@ -19,6 +19,7 @@
 #include "plan/catalog.h"
 #include "sluice/batch.h"
 #include "sluice/clock.h"
+#include "sluice/metrics.h"
 #include "sluice/status.h"
 
 namespace sluice::connectors {
@@ -97,6 +98,12 @@ class Sink : public exec::BatchConsumer {
   virtual Status status() const = 0;
   // Rows written so far. Thread-safe.
   uint64_t written() const { return written_.load(std::memory_order_relaxed); }
+  // Its counters (stream, connector and where are the app's to fill in). Thread-safe.
+  virtual SinkStats Stats() const {
+    SinkStats s;
+    s.written = written();
+    return s;
+  }
   // What it writes to, for messages: a file's path, a topic, "stdout".
   virtual std::string where() const = 0;
   // From `deadline` on (the shutdown's), a write that waits (for a broker's queue) gives up and

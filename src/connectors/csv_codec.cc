@@ -98,32 +98,40 @@ void AppendCsvRow(std::string* out, const Schema& schema, const Batch& batch, si
   for (size_t c = 0; c < schema.size(); ++c) {
     if (c) out->push_back(delimiter);
     const Column& col = batch.column(c);
-    if (col.IsNull(row)) continue;
-    DataType t = col.type();
-    switch (t.id) {
-      case TypeId::kBool:
-        out->append(col.ints()[row] ? "true" : "false");
-        break;
-      case TypeId::kInt:
-      case TypeId::kBigint:
-      case TypeId::kTimestamp:
-        AppendInt(out, col.ints()[row]);
-        break;
-      case TypeId::kDecimal:
-        AppendDecimal(out, col.ints()[row], t.scale);
-        break;
-      case TypeId::kFloat:
-      case TypeId::kDouble:
-        AppendDouble(out, col.doubles()[row], t.id == TypeId::kFloat);
-        break;
-      case TypeId::kString:
-        AppendCsvText(out, col.strings()[row].view(), delimiter);
-        break;
-      case TypeId::kNull:
-        break;
+    if (!col.IsNull(row) && col.type().id == TypeId::kString) {
+      AppendCsvText(out, col.strings()[row].view(), delimiter);
+    } else {
+      AppendFieldText(out, col, row);
     }
   }
   out->push_back('\n');
+}
+
+void AppendFieldText(std::string* out, const Column& col, size_t row) {
+  if (col.IsNull(row)) return;
+  DataType t = col.type();
+  switch (t.id) {
+    case TypeId::kBool:
+      out->append(col.ints()[row] ? "true" : "false");
+      break;
+    case TypeId::kInt:
+    case TypeId::kBigint:
+    case TypeId::kTimestamp:
+      AppendInt(out, col.ints()[row]);
+      break;
+    case TypeId::kDecimal:
+      AppendDecimal(out, col.ints()[row], t.scale);
+      break;
+    case TypeId::kFloat:
+    case TypeId::kDouble:
+      AppendDouble(out, col.doubles()[row], t.id == TypeId::kFloat);
+      break;
+    case TypeId::kString:
+      out->append(col.strings()[row].view());
+      break;
+    case TypeId::kNull:
+      break;
+  }
 }
 
 void AppendCsvHeader(std::string* out, const Schema& schema, char delimiter) {

@@ -26,6 +26,8 @@ Status DecodeCsvFields(const std::vector<std::string>& fields, const std::vector
 
 void AppendCsvRow(std::string* out, const Schema& schema, const Batch& batch, size_t row,
                   char delimiter);
+// Appends one field as text, unquoted (nothing for NULL): a Redis key, a template's part.
+void AppendFieldText(std::string* out, const Column& col, size_t row);
 void AppendCsvHeader(std::string* out, const Schema& schema, char delimiter);
 
 }  // namespace sluice::connectors

@@ -7,6 +7,7 @@
 #include "common/convert.h"
 
 #include "common/format.h"
+#include "connectors/csv_codec.h"
 
 namespace sluice::connectors {
 
@@ -317,29 +318,12 @@ void AppendJsonObject(std::string* out, const Schema& schema, const Batch& batch
       out->append("null");
       continue;
     }
-    DataType t = col.type();
-    switch (t.id) {
-      case TypeId::kBool:
-        out->append(col.ints()[row] ? "true" : "false");
-        break;
-      case TypeId::kInt:
-      case TypeId::kBigint:
-      case TypeId::kTimestamp:
-        AppendInt(out, col.ints()[row]);
-        break;
-      case TypeId::kDecimal:
-        AppendDecimal(out, col.ints()[row], t.scale);
-        break;
-      case TypeId::kFloat:
-      case TypeId::kDouble:
-        AppendDouble(out, col.doubles()[row], t.id == TypeId::kFloat);
-        break;
-      case TypeId::kString:
-        AppendJsonString(out, col.strings()[row].view());
-        break;
-      case TypeId::kNull:
-        out->append("null");
-        break;
+    if (col.type().id == TypeId::kString) {
+      AppendJsonString(out, col.strings()[row].view());
+    } else if (col.type().id == TypeId::kNull) {
+      out->append("null");
+    } else {
+      AppendFieldText(out, col, row);  // numbers and booleans read the same in JSON and CSV
     }
   }
   out->push_back('}');

@@ -7,7 +7,7 @@ namespace {
 const ConnectorFactory kConnectors[] = {
     {"file", MakeFileSource, MakeFileSink},    {"stdin", MakeStdinSource, nullptr},
     {"stdout", nullptr, MakeStdoutSink},       {"generator", MakeGeneratorSource, nullptr},
-    {"kafka", MakeKafkaSource, MakeKafkaSink},
+    {"kafka", MakeKafkaSource, MakeKafkaSink}, {"redis", nullptr, MakeRedisSink},
 };
 
 }  // namespace

@@ -33,5 +33,6 @@ Result<std::unique_ptr<Sink>> MakeStdoutSink(const plan::StreamDef& def, const S
 Result<std::unique_ptr<Source>> MakeGeneratorSource(const plan::StreamDef& def);
 Result<std::unique_ptr<Source>> MakeKafkaSource(const plan::StreamDef& def);
 Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def, const SinkOpen& open);
+Result<std::unique_ptr<Sink>> MakeRedisSink(const plan::StreamDef& def, const SinkOpen& open);
 
 }  // namespace sluice::connectors

@@ -5,6 +5,7 @@
 
 #include "common/format.h"
 #include "common/row_key.h"
+#include "common/url.h"
 #include "sql/parser.h"
 
 namespace sluice::plan {
@@ -272,15 +273,133 @@ const std::vector<std::string> kKafkaKeys = {"topic",
                                              "auto.offset.reset",
                                              "topic.wait.timeout",
                                              "topic.retry.interval"};
+// The sink runtime's (connectors/sink_runtime.h), for every sink that writes to a store.
+const std::vector<std::string> kSinkRuntimeKeys = {"queue.size",
+                                                   "queue.full",
+                                                   "batch.size",
+                                                   "batch.timeout",
+                                                   "workers",
+                                                   "retry.max",
+                                                   "retry.backoff.initial",
+                                                   "retry.backoff.max",
+                                                   "circuit.breaker.threshold",
+                                                   "circuit.breaker.timeout"};
+const std::vector<std::string> kRedisKeys = {
+    "url", "key", "command", "ttl", "timeout", "connect.timeout", "delimiter"};
 const std::vector<std::string> kKnownConnectors = {"stdin", "stdout", "file",  "generator",
                                                    "kafka", "http",   "redis", "postgres"};
 
 }  // namespace
 
+Result<std::vector<KeyTemplatePart>> ParseKeyTemplate(const std::string& text, const Schema& schema,
+                                                      bool literal_ok) {
+  std::vector<KeyTemplatePart> parts;
+  auto names = [&] {
+    std::vector<std::string> n;
+    for (const auto& f : schema.fields()) n.push_back(f.name);
+    return n;
+  };
+  auto unknown = [&](const std::string& name) {
+    std::string hint = sql::DidYouMean(name, names());
+    return Status::InvalidArgument("'" + name + "' is not an attribute" +
+                                   (hint.empty() ? "" : " (" + hint + ")"));
+  };
+  if (text.find('{') == std::string::npos && text.find('}') == std::string::npos) {
+    if (int c = schema.IndexOf(text); c >= 0) return std::vector<KeyTemplatePart>{{"", c}};
+    if (literal_ok && !text.empty()) return std::vector<KeyTemplatePart>{{text, -1}};
+    Status st = unknown(text);
+    return Status::InvalidArgument(st.message() +
+                                   "; a key is an attribute or a template such as 'user:{id}'");
+  }
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t open = text.find('{', i);
+    size_t close = text.find('}', i);
+    if (close < open)
+      return Status::InvalidArgument("a '}' without its '{' at position " +
+                                     std::to_string(close + 1));
+    if (open == std::string::npos) {
+      parts.push_back({text.substr(i), -1});
+      break;
+    }
+    if (open > i) parts.push_back({text.substr(i, open - i), -1});
+    if (close == std::string::npos)
+      return Status::InvalidArgument("a '{' without its '}' at position " +
+                                     std::to_string(open + 1));
+    std::string name = text.substr(open + 1, close - open - 1);
+    int c = schema.IndexOf(name);
+    if (c < 0) return unknown(name);
+    parts.push_back({"", c});
+    i = close + 1;
+  }
+  return parts;
+}
+
 bool IsKnownConnector(const std::string& name) {
   return std::find(kKnownConnectors.begin(), kKnownConnectors.end(), name) !=
          kKnownConnectors.end();
 }
+
+namespace {
+
+// The sink runtime's properties and Redis's own, each checked where it is written.
+template <typename Get>
+void CheckRedisSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
+  for (const char* k : {"queue.size", "batch.size", "workers", "circuit.breaker.threshold"})
+    if (const Property* f = get(k))
+      ParsePositive(f->value, f->value_loc, std::string("'") + k + "'", diags, 1);
+  if (const Property* f = get("retry.max"))
+    ParsePositive(f->value, f->value_loc, "'retry.max'", diags, 0);
+  for (const char* k : {"batch.timeout", "retry.backoff.initial", "retry.backoff.max",
+                        "circuit.breaker.timeout", "ttl", "timeout", "connect.timeout"}) {
+    if (const Property* f = get(k)) {
+      int64_t ms;
+      if (!ParseDurationText(f->value, &ms))
+        diags->Error(f->value_loc, std::string("'") + k +
+                                       "' needs a duration such as '25ms' or '30s', got '" +
+                                       f->value + "'");
+    }
+  }
+  if (const Property* f = get("queue.full")) {
+    std::string v = Lower(f->value);
+    if (v != "block" && v != "drop")
+      diags->Error(f->value_loc, "'queue.full' must be 'block' or 'drop', got '" + f->value + "'",
+                   sql::DidYouMean(f->value, {"block", "drop"}));
+  }
+  std::string command = "set";
+  if (const Property* f = get("command")) {
+    command = Lower(f->value);
+    if (command != "set" && command != "hset" && command != "xadd" && command != "publish")
+      diags->Error(f->value_loc,
+                   "'command' must be 'set', 'hset', 'xadd' or 'publish', got '" + f->value + "'",
+                   sql::DidYouMean(f->value, {"set", "hset", "xadd", "publish"}));
+  }
+  const Property* connector = get("connector");
+  if (const Property* f = get("url")) {
+    Result<Url> url = ParseUrl(f->value);
+    if (!url.ok())
+      diags->Error(f->value_loc, url.status().message(), "write it as redis://host:port/db");
+    else if (url->scheme != "redis")
+      diags->Error(f->value_loc, "a Redis 'url' starts with redis://, got '" + f->value + "'");
+  } else {
+    diags->Error(connector->loc, "connector 'redis' needs a 'url'",
+                 "add 'url' = 'redis://127.0.0.1:6379/0'");
+  }
+  bool literal_ok = command == "xadd" || command == "publish";
+  if (const Property* f = get("key")) {
+    Result<std::vector<KeyTemplatePart>> key = ParseKeyTemplate(f->value, def.schema, literal_ok);
+    if (!key.ok()) diags->Error(f->value_loc, "'key': " + key.status().message());
+  } else {
+    diags->Error(connector->loc, "connector 'redis' needs a 'key'",
+                 literal_ok ? "add 'key' = '<the " +
+                                  std::string(command == "xadd" ? "stream" : "channel") + " name>'"
+                            : "add 'key' = 'an attribute', or a template such as 'user:{id}'");
+  }
+  if (get("ttl") && literal_ok)
+    diags->Error(get("ttl")->loc, "'ttl' applies to 'set' and 'hset', not to '" + command + "'");
+}
+
+}  // namespace
 
 void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def,
                          Diagnostics* diags) {
@@ -316,6 +435,10 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     allowed.insert(allowed.end(), kGeneratorKeys.begin(), kGeneratorKeys.end());
   if (connector == "kafka" || connector.empty())
     allowed.insert(allowed.end(), kKafkaKeys.begin(), kKafkaKeys.end());
+  if (connector == "redis" || connector.empty()) {
+    allowed.insert(allowed.end(), kRedisKeys.begin(), kRedisKeys.end());
+    allowed.insert(allowed.end(), kSinkRuntimeKeys.begin(), kSinkRuntimeKeys.end());
+  }
   for (const Property& p : properties) {
     bool ok = std::find(allowed.begin(), allowed.end(), p.key) != allowed.end();
     if (connector == "generator" && p.key.rfind("fields.", 0) == 0) {
@@ -356,6 +479,11 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     }
     if (connector == "stdout" && cfg->is_source)
       diags->Error(get("connector")->value_loc, "connector 'stdout' can only be a sink");
+    if (connector == "redis" && cfg->is_source)
+      diags->Error(get("connector")->value_loc,
+                   "connector 'redis' can only be a sink in this version",
+                   "write the rows to Redis with 'type'='sink'");
+    if (connector == "redis" && !cfg->is_source) CheckRedisSink(get, *def, diags);
     if ((connector == "stdin" || connector == "generator") && !cfg->is_source)
       diags->Error(get("connector")->value_loc,
                    "connector '" + connector + "' can only be a source");

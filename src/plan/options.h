@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "plan/catalog.h"
+#include "sluice/status.h"
 #include "sql/ast.h"
 #include "sql/diagnostics.h"
 
@@ -60,6 +61,16 @@ void ApplyWithProperties(const std::vector<sql::Property>& properties, StreamDef
 std::string ApplyQueryAnnotations(const std::vector<sql::Annotation>& annotations,
                                   const std::string& fallback, sql::Diagnostics* diags,
                                   ErrorAction* on_error, StateLimits* state);
+
+// A key template as sinks take it ('key'='user:{id}'): literal text with {attribute} parts. A
+// value without braces names one attribute, or, when `literal_ok` and it names none, is literal
+// text (a Redis stream or channel name). The error names the unknown attribute.
+struct KeyTemplatePart {
+  std::string text;  // literal text, when column < 0
+  int column = -1;
+};
+Result<std::vector<KeyTemplatePart>> ParseKeyTemplate(const std::string& text, const Schema& schema,
+                                                      bool literal_ok);
 
 // Connectors the dialect knows (whether this version runs them: connectors/registry.h).
 bool IsKnownConnector(const std::string& name);

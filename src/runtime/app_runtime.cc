@@ -1099,9 +1099,13 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       src.finished = p.finished.load(std::memory_order_relaxed);
       s.sources.push_back(src);
     }
-    for (size_t i = 0; i < sinks_.size(); ++i)
-      s.sinks.push_back({sink_defs_[i]->name, sink_defs_[i]->connector->connector,
-                         sinks_[i]->where(), sinks_[i]->written()});
+    for (size_t i = 0; i < sinks_.size(); ++i) {
+      SinkStats sink = sinks_[i]->Stats();
+      sink.stream = sink_defs_[i]->name;
+      sink.connector = sink_defs_[i]->connector->connector;
+      sink.where = sinks_[i]->where();
+      s.sinks.push_back(std::move(sink));
+    }
     if (checkpointer_) s.checkpoints = checkpointer_->Stats();
     return s;
   }

@@ -228,7 +228,7 @@ INSERT INTO Finished SELECT id, count() AS laps FROM Jobs WHERE n = 0 GROUP BY i
     auto app = Open(loop);
     ASSERT_TRUE(app->Start().ok());
     InputHandler* jobs = app->GetInputHandler("Jobs");
-    for (int id = 0; id < 3; ++id) ASSERT_TRUE(jobs->Send(0, {id, 20000 + id}).ok());
+    for (int id = 0; id < 3; ++id) ASSERT_TRUE(jobs->Send(0, {id, 200000 + id}).ok());
     auto id = app->Checkpoint();
     ASSERT_TRUE(id.ok()) << id.status().message();
     ASSERT_TRUE(finished().empty()) << "a job was done before the checkpoint";

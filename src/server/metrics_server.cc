@@ -124,6 +124,51 @@ std::string PrometheusText(const AppStats& stats) {
          "query", stateful(&QS::state_keys));
   Family(&out, "sluice_query_state_bytes", "gauge", "About how many bytes the query's state takes.",
          q, "query", stateful(&QS::state_bytes));
+  // Sinks, by stream; the sink runtime's counters only for the sinks that run behind it.
+  struct NamedSink {
+    const SinkStats* s;
+    std::string name;
+  };
+  std::vector<NamedSink> sinks;
+  for (const SinkStats& k : stats.sinks) sinks.push_back({&k, k.stream});
+  auto sink = [](auto field, bool runtime_only) {
+    return [field, runtime_only](const NamedSink& item, double* v) {
+      *v = static_cast<double>(item.s->*field);
+      return !runtime_only || !item.s->breaker.empty();
+    };
+  };
+  using KS = SinkStats;
+  Family(&out, "sluice_sink_written_total", "counter", "Rows the sink wrote.", sinks, "sink",
+         sink(&KS::written, false));
+  Family(&out, "sluice_sink_queued", "gauge", "Rows queued or being written now.", sinks, "sink",
+         sink(&KS::queued, true));
+  Family(&out, "sluice_sink_failed_total", "counter",
+         "Rows whose write failed for good ('retry.max' spent).", sinks, "sink",
+         sink(&KS::failed, true));
+  Family(&out, "sluice_sink_retried_total", "counter", "Write attempts repeated after a failure.",
+         sinks, "sink", sink(&KS::retried, true));
+  Family(&out, "sluice_sink_dropped_total", "counter",
+         "Rows dropped because the sink's queue was full ('queue.full'='drop').", sinks, "sink",
+         sink(&KS::dropped, true));
+  Family(&out, "sluice_sink_left_total", "counter", "Rows not written when the shutdown timed out.",
+         sinks, "sink", sink(&KS::left, true));
+  Family(&out, "sluice_sink_batches_total", "counter", "Batches written.", sinks, "sink",
+         sink(&KS::batches, true));
+  Family(&out, "sluice_sink_batch_latency_p50_microseconds", "gauge",
+         "Time to write one batch, retries included, median.", sinks, "sink",
+         sink(&KS::batch_p50_us, true));
+  Family(&out, "sluice_sink_batch_latency_p99_microseconds", "gauge",
+         "Time to write one batch, retries included, 99th percentile.", sinks, "sink",
+         sink(&KS::batch_p99_us, true));
+  Family(&out, "sluice_sink_breaker_open", "gauge",
+         "1 while the sink's circuit breaker is open or half-open.", sinks, "sink",
+         [](const NamedSink& item, double* v) {
+           *v = item.s->breaker == "closed" ? 0 : 1;
+           return !item.s->breaker.empty();
+         });
+  Family(&out, "sluice_sink_breaker_opened_total", "counter",
+         "Times the sink's circuit breaker opened.", sinks, "sink",
+         sink(&KS::breaker_opened, true));
   const CheckpointStats& c = stats.checkpoints;
   if (c.enabled) {
     auto one = [&out](const char* name, const char* type, const char* help, double v) {

@@ -1,3 +1,3 @@
 CREATE STREAM S (id STRING, value DOUBLE)
-WITH ('type' = 'source', 'connector' = 'redis', 'format' = 'json');
+WITH ('type' = 'source', 'connector' = 'postgres', 'format' = 'json');
 INSERT INTO Out SELECT id FROM S;

@@ -1,0 +1,12 @@
+// The Redis sink benchmarks of sluice-bench (docs/connectors.md): rows written per second through
+// the sink runtime with pipelined batches against one command per round trip, and a hand-written
+// hiredis loop pipelining the same SETs, against a redis-server the benchmark starts on loopback.
+#pragma once
+
+namespace sluice::bench {
+
+// Prints one line per measurement (JSON lines with `json`); returns non-zero when a run failed.
+// Skipped, with a line that says so, when redis-server is not installed.
+int RunRedisSinkBenchmarks(bool quick, bool json);
+
+}  // namespace sluice::bench

@@ -1,0 +1,334 @@
+// The Redis sink: each row becomes one command (SET, HSET, XADD or PUBLISH; a delete becomes DEL),
+// pipelined per batch through the sink runtime, one round trip per batch. hiredis stays in this
+// file.
+#include <hiredis/hiredis.h>
+
+#include <sys/time.h>
+
+#include <cstring>
+
+#include "common/url.h"
+#include "connectors/csv_codec.h"
+#include "connectors/registry.h"
+#include "connectors/sink_format.h"
+#include "connectors/sink_runtime.h"
+#include "plan/options.h"
+
+namespace sluice::connectors {
+
+namespace {
+
+enum class Command { kSet, kHset, kXadd, kPublish };
+
+struct RedisTarget {
+  Url url;
+  int db = 0;
+  std::string where;  // the URL without its password
+  int64_t connect_timeout_ms = 5000;
+  int64_t timeout_ms = 5000;
+};
+
+struct ContextDeleter {
+  void operator()(redisContext* c) const { redisFree(c); }
+};
+using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+timeval Timeval(int64_t ms) {
+  return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+}
+
+// Arguments after the key, length-prefixed in a record's value: SET's value, HSET's fields and
+// values, XADD's id, fields and values, PUBLISH's message.
+void AppendArg(std::string* out, std::string_view arg) {
+  uint32_t n = static_cast<uint32_t>(arg.size());
+  out->append(reinterpret_cast<const char*>(&n), sizeof n);
+  out->append(arg);
+}
+
+// Begins an argument whose bytes are appended next, in place (no temporary string per field);
+// EndArg writes its length.
+size_t BeginArg(std::string* out) {
+  out->append(sizeof(uint32_t), '\0');
+  return out->size();
+}
+void EndArg(std::string* out, size_t begin) {
+  uint32_t n = static_cast<uint32_t>(out->size() - begin);
+  std::memcpy(out->data() + begin - sizeof n, &n, sizeof n);
+}
+
+class RedisConnection : public SinkConnection {
+ public:
+  RedisConnection(ContextPtr c, Command command, int64_t ttl_ms)
+      : c_(std::move(c)), command_(command), ttl_ms_(ttl_ms) {}
+
+  Status Write(const SinkRecords& records, size_t begin, size_t end) override {
+    size_t commands = 0;
+    for (size_t i = begin; i < end; ++i) {
+      RETURN_IF_ERROR(Append(records, i, &commands));
+    }
+    // Every reply is read, errors included, so that the connection stays in step; the first
+    // error reply is the batch's error.
+    Status refused;
+    for (size_t i = 0; i < commands; ++i) {
+      void* raw = nullptr;
+      if (redisGetReply(c_.get(), &raw) != REDIS_OK) return ConnectionError();
+      ReplyPtr reply(static_cast<redisReply*>(raw));
+      if (reply->type == REDIS_REPLY_ERROR && refused.ok())
+        refused = Status::InvalidArgument("Redis refused a command: " +
+                                          std::string(reply->str, reply->len));
+    }
+    return refused;
+  }
+
+ private:
+  Status Append(const SinkRecords& records, size_t i, size_t* commands) {
+    argv_.clear();
+    lens_.clear();
+    std::string_view key = records.key(i);
+    if (records.kind(i) == ChangeKind::kDelete) {
+      Arg("DEL");
+      Arg(key);
+      return Send(commands);
+    }
+    static constexpr const char* kNames[] = {"SET", "HSET", "XADD", "PUBLISH"};
+    Arg(kNames[static_cast<int>(command_)]);
+    Arg(key);
+    std::string_view args = records.value(i);
+    while (args.size() >= sizeof(uint32_t)) {
+      uint32_t n;
+      std::memcpy(&n, args.data(), sizeof n);
+      Arg(args.substr(sizeof n, n));
+      args.remove_prefix(sizeof n + n);
+    }
+    std::string ttl;
+    if (ttl_ms_ > 0 && command_ == Command::kSet) {
+      ttl = std::to_string(ttl_ms_);
+      Arg("PX");
+      Arg(ttl);
+    }
+    RETURN_IF_ERROR(Send(commands));
+    if (ttl_ms_ > 0 && command_ == Command::kHset) {
+      argv_.clear();
+      lens_.clear();
+      ttl = std::to_string(ttl_ms_);
+      Arg("PEXPIRE");
+      Arg(key);
+      Arg(ttl);
+      RETURN_IF_ERROR(Send(commands));
+    }
+    return Status::OK();
+  }
+
+  void Arg(std::string_view a) {
+    argv_.push_back(a.data());
+    lens_.push_back(a.size());
+  }
+
+  Status Send(size_t* commands) {
+    if (redisAppendCommandArgv(c_.get(), static_cast<int>(argv_.size()), argv_.data(),
+                               lens_.data()) != REDIS_OK)
+      return ConnectionError();
+    ++*commands;
+    return Status::OK();
+  }
+
+  Status ConnectionError() const {
+    return Status::IoError(c_->errstr[0] ? c_->errstr : "the connection was lost");
+  }
+
+  ContextPtr c_;
+  Command command_;
+  int64_t ttl_ms_;
+  std::vector<const char*> argv_;
+  std::vector<size_t> lens_;
+};
+
+class RedisStore : public SinkStore {
+ public:
+  RedisStore(const plan::StreamDef& def, RedisTarget target, Command command,
+             std::vector<plan::KeyTemplatePart> key, int64_t ttl_ms, bool changelog)
+      : def_(def),
+        target_(std::move(target)),
+        command_(command),
+        key_(std::move(key)),
+        ttl_ms_(ttl_ms),
+        format_(SinkFormatOf(def, changelog)) {}
+
+  void Encode(const Batch& batch, size_t row, SinkRecords* out) override {
+    ChangeKind kind = batch.kind(row);
+    bool keyed = command_ == Command::kSet || command_ == Command::kHset;
+    // A keyed store holds each key's latest row: the row an update replaces needs no command
+    // (its key gets the new row next), as in Flink's upsert sinks.
+    if (keyed && kind == ChangeKind::kUpdateBefore) return;
+    std::string* b = out->bytes();
+    for (const plan::KeyTemplatePart& part : key_) {
+      if (part.column < 0) {
+        b->append(part.text);
+      } else {
+        AppendFieldText(b, batch.column(part.column), row);
+      }
+    }
+    out->EndKey();
+    if (keyed && kind == ChangeKind::kDelete) {
+      out->EndRecord(ChangeKind::kDelete);
+      return;
+    }
+    const Schema& schema = def_.schema;
+    switch (command_) {
+      case Command::kSet: {
+        size_t at = BeginArg(b);
+        SinkFormat plain = format_;
+        plain.changelog = false;  // the command says the change: SET or DEL
+        AppendSinkRow(plain, schema, batch, row, b);
+        b->pop_back();  // the line's '\n'
+        EndArg(b, at);
+        break;
+      }
+      case Command::kXadd:
+        AppendArg(b, "*");
+        if (format_.changelog) {
+          AppendArg(b, "op");
+          AppendArg(b, ChangeKindName(kind));
+        }
+        [[fallthrough]];
+      case Command::kHset:
+        for (size_t c = 0; c < schema.size(); ++c) {
+          if (batch.column(c).IsNull(row)) continue;  // a missing field is NULL
+          AppendArg(b, schema.field(c).name);
+          size_t at = BeginArg(b);
+          AppendFieldText(b, batch.column(c), row);
+          EndArg(b, at);
+        }
+        break;
+      case Command::kPublish: {
+        size_t at = BeginArg(b);
+        AppendSinkRow(format_, schema, batch, row, b);
+        b->pop_back();
+        EndArg(b, at);
+        break;
+      }
+    }
+    out->EndRecord(kind);
+  }
+
+  Result<std::unique_ptr<SinkConnection>> Connect() override {
+    const Url& u = target_.url;
+    ContextPtr c(redisConnectWithTimeout(u.host.c_str(), u.port ? u.port : 6379,
+                                         Timeval(target_.connect_timeout_ms)));
+    if (!c) return Status::IoError("cannot connect to " + target_.where + ": out of memory");
+    if (c->err) return Status::IoError("cannot connect to " + target_.where + ": " + c->errstr);
+    redisSetTimeout(c.get(), Timeval(target_.timeout_ms));
+    if (!u.password.empty()) {
+      ReplyPtr r(static_cast<redisReply*>(
+          u.user.empty() ? redisCommand(c.get(), "AUTH %b", u.password.data(), u.password.size())
+                         : redisCommand(c.get(), "AUTH %b %b", u.user.data(), u.user.size(),
+                                        u.password.data(), u.password.size())));
+      RETURN_IF_ERROR(Check(c.get(), r.get(), "AUTH"));
+    }
+    if (target_.db != 0) {
+      ReplyPtr r(static_cast<redisReply*>(redisCommand(c.get(), "SELECT %d", target_.db)));
+      RETURN_IF_ERROR(Check(c.get(), r.get(), "SELECT " + std::to_string(target_.db)));
+    }
+    return std::unique_ptr<SinkConnection>(
+        std::make_unique<RedisConnection>(std::move(c), command_, ttl_ms_));
+  }
+
+  std::string where() const override { return target_.where; }
+
+ private:
+  Status Check(redisContext* c, redisReply* r, const std::string& what) const {
+    if (!r) return Status::IoError(target_.where + ": " + what + ": " + c->errstr);
+    if (r->type == REDIS_REPLY_ERROR)
+      return Status::InvalidArgument(target_.where + ": " + what +
+                                     " was refused: " + std::string(r->str, r->len));
+    return Status::OK();
+  }
+
+  const plan::StreamDef& def_;
+  RedisTarget target_;
+  Command command_;
+  std::vector<plan::KeyTemplatePart> key_;
+  int64_t ttl_ms_;
+  SinkFormat format_;
+};
+
+Status Bad(const plan::StreamDef& def, const std::string& message) {
+  return Status::InvalidArgument("stream '" + def.name + "': " + message);
+}
+
+Result<RedisTarget> ParseRedisTarget(const plan::StreamDef& def) {
+  RedisTarget t;
+  std::string url = Prop(def, "url", "");
+  if (url.empty())
+    return Bad(def, "connector 'redis' needs a 'url' such as 'redis://127.0.0.1:6379/0'");
+  Result<Url> parsed = ParseUrl(url);
+  if (!parsed.ok()) return Bad(def, "'url': " + parsed.status().message());
+  t.url = std::move(*parsed);
+  if (t.url.scheme != "redis") return Bad(def, "'url' must start with redis://, got '" + url + "'");
+  if (!t.url.path.empty() && t.url.path != "/") {
+    std::string db = t.url.path.substr(1);
+    char* end = nullptr;
+    long v = std::strtol(db.c_str(), &end, 10);
+    if (db.empty() || *end != '\0' || v < 0 || v > 1'000'000)
+      return Bad(def, "'url': the database after the '/' must be a number, got '" + db + "'");
+    t.db = static_cast<int>(v);
+  }
+  t.where = RedactedUrl(t.url);
+  for (auto [key, out] :
+       {std::pair{"connect.timeout", &t.connect_timeout_ms}, std::pair{"timeout", &t.timeout_ms}}) {
+    std::string v = Prop(def, key, "");
+    if (!v.empty() && (!plan::ParseDurationText(v, out) || *out <= 0))
+      return Bad(def, std::string("'") + key + "' needs a duration such as '5s', got '" + v + "'");
+  }
+  return t;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> MakeRedisSink(const plan::StreamDef& def, const SinkOpen& open) {
+  ASSIGN_OR_RETURN(RedisTarget target, ParseRedisTarget(def));
+  std::string name = Prop(def, "command", "set");
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  Command command;
+  if (name == "set") {
+    command = Command::kSet;
+  } else if (name == "hset") {
+    command = Command::kHset;
+  } else if (name == "xadd") {
+    command = Command::kXadd;
+  } else if (name == "publish") {
+    command = Command::kPublish;
+  } else {
+    return Bad(def, "'command' must be 'set', 'hset', 'xadd' or 'publish', got '" + name + "'");
+  }
+  std::string key_text = Prop(def, "key", "");
+  if (key_text.empty())
+    return Bad(def,
+               "connector 'redis' needs a 'key': an attribute, or a template such as "
+               "'user:{id}'" +
+                   std::string(command == Command::kXadd      ? " (the stream's key)"
+                               : command == Command::kPublish ? " (the channel)"
+                                                              : ""));
+  bool literal_ok = command == Command::kXadd || command == Command::kPublish;
+  Result<std::vector<plan::KeyTemplatePart>> key =
+      plan::ParseKeyTemplate(key_text, def.schema, literal_ok);
+  if (!key.ok()) return Bad(def, "'key': " + key.status().message());
+  int64_t ttl_ms = 0;
+  std::string ttl = Prop(def, "ttl", "");
+  if (!ttl.empty() && (!plan::ParseDurationText(ttl, &ttl_ms) || ttl_ms <= 0))
+    return Bad(def, "'ttl' needs a duration such as '1h', got '" + ttl + "'");
+  if (ttl_ms > 0 && literal_ok)
+    return Bad(def, "'ttl' applies to 'set' and 'hset', not to '" + name + "'");
+  ASSIGN_OR_RETURN(SinkRuntimeOptions options, SinkRuntimeOptionsOf(def));
+  auto store = std::make_unique<RedisStore>(def, std::move(target), command, std::move(*key),
+                                            ttl_ms, open.changelog);
+  auto sink = std::make_unique<RuntimeSink>(def.name, std::move(store), options);
+  RETURN_IF_ERROR(sink->Open());
+  return std::unique_ptr<Sink>(std::move(sink));
+}
+
+}  // namespace sluice::connectors
