@@ -256,34 +256,29 @@ class RedisStore : public SinkStore {
   SinkFormat format_;
 };
 
-Status Bad(const plan::StreamDef& def, const std::string& message) {
-  return Status::InvalidArgument("stream '" + def.name + "': " + message);
-}
-
 Result<RedisTarget> ParseRedisTarget(const plan::StreamDef& def) {
   RedisTarget t;
   std::string url = Prop(def, "url", "");
   if (url.empty())
-    return Bad(def, "connector 'redis' needs a 'url' such as 'redis://127.0.0.1:6379/0'");
+    return SinkConfigError(def,
+                           "connector 'redis' needs a 'url' such as 'redis://127.0.0.1:6379/0'");
   Result<Url> parsed = ParseUrl(url);
-  if (!parsed.ok()) return Bad(def, "'url': " + parsed.status().message());
+  if (!parsed.ok()) return SinkConfigError(def, "'url': " + parsed.status().message());
   t.url = std::move(*parsed);
-  if (t.url.scheme != "redis") return Bad(def, "'url' must start with redis://, got '" + url + "'");
+  if (t.url.scheme != "redis")
+    return SinkConfigError(def, "'url' must start with redis://, got '" + url + "'");
   if (!t.url.path.empty() && t.url.path != "/") {
     std::string db = t.url.path.substr(1);
     char* end = nullptr;
     long v = std::strtol(db.c_str(), &end, 10);
     if (db.empty() || *end != '\0' || v < 0 || v > 1'000'000)
-      return Bad(def, "'url': the database after the '/' must be a number, got '" + db + "'");
+      return SinkConfigError(
+          def, "'url': the database after the '/' must be a number, got '" + db + "'");
     t.db = static_cast<int>(v);
   }
   t.where = RedactedUrl(t.url);
-  for (auto [key, out] :
-       {std::pair{"connect.timeout", &t.connect_timeout_ms}, std::pair{"timeout", &t.timeout_ms}}) {
-    std::string v = Prop(def, key, "");
-    if (!v.empty() && (!plan::ParseDurationText(v, out) || *out <= 0))
-      return Bad(def, std::string("'") + key + "' needs a duration such as '5s', got '" + v + "'");
-  }
+  RETURN_IF_ERROR(DurationProperty(def, "connect.timeout", 1, &t.connect_timeout_ms));
+  RETURN_IF_ERROR(DurationProperty(def, "timeout", 1, &t.timeout_ms));
   return t;
 }
 
@@ -303,32 +298,28 @@ Result<std::unique_ptr<Sink>> MakeRedisSink(const plan::StreamDef& def, const Si
   } else if (name == "publish") {
     command = Command::kPublish;
   } else {
-    return Bad(def, "'command' must be 'set', 'hset', 'xadd' or 'publish', got '" + name + "'");
+    return SinkConfigError(
+        def, "'command' must be 'set', 'hset', 'xadd' or 'publish', got '" + name + "'");
   }
   std::string key_text = Prop(def, "key", "");
   if (key_text.empty())
-    return Bad(def,
-               "connector 'redis' needs a 'key': an attribute, or a template such as "
-               "'user:{id}'" +
-                   std::string(command == Command::kXadd      ? " (the stream's key)"
-                               : command == Command::kPublish ? " (the channel)"
-                                                              : ""));
+    return SinkConfigError(def,
+                           "connector 'redis' needs a 'key': an attribute, or a template such as "
+                           "'user:{id}'" +
+                               std::string(command == Command::kXadd      ? " (the stream's key)"
+                                           : command == Command::kPublish ? " (the channel)"
+                                                                          : ""));
   bool literal_ok = command == Command::kXadd || command == Command::kPublish;
   Result<std::vector<plan::KeyTemplatePart>> key =
       plan::ParseKeyTemplate(key_text, def.schema, literal_ok);
-  if (!key.ok()) return Bad(def, "'key': " + key.status().message());
+  if (!key.ok()) return SinkConfigError(def, "'key': " + key.status().message());
   int64_t ttl_ms = 0;
-  std::string ttl = Prop(def, "ttl", "");
-  if (!ttl.empty() && (!plan::ParseDurationText(ttl, &ttl_ms) || ttl_ms <= 0))
-    return Bad(def, "'ttl' needs a duration such as '1h', got '" + ttl + "'");
+  RETURN_IF_ERROR(DurationProperty(def, "ttl", 1, &ttl_ms));
   if (ttl_ms > 0 && literal_ok)
-    return Bad(def, "'ttl' applies to 'set' and 'hset', not to '" + name + "'");
-  ASSIGN_OR_RETURN(SinkRuntimeOptions options, SinkRuntimeOptionsOf(def));
-  auto store = std::make_unique<RedisStore>(def, std::move(target), command, std::move(*key),
-                                            ttl_ms, open.changelog);
-  auto sink = std::make_unique<RuntimeSink>(def.name, std::move(store), options);
-  RETURN_IF_ERROR(sink->Open());
-  return std::unique_ptr<Sink>(std::move(sink));
+    return SinkConfigError(def, "'ttl' applies to 'set' and 'hset', not to '" + name + "'");
+  return OpenRuntimeSink(
+      def, std::make_unique<RedisStore>(def, std::move(target), command, std::move(*key), ttl_ms,
+                                        open.changelog));
 }
 
 }  // namespace sluice::connectors

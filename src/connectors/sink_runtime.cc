@@ -26,24 +26,41 @@ Status PositiveNumber(const plan::StreamDef& def, const std::string& key, int64_
   char* end = nullptr;
   long long v = std::strtoll(it->second.c_str(), &end, 10);
   if (it->second.empty() || *end != '\0' || v < min)
-    return Status::InvalidArgument("stream '" + def.name + "': '" + key + "' must be a whole " +
-                                   "number of at least " + std::to_string(min) + ", got '" +
-                                   it->second + "'");
+    return SinkConfigError(def, "'" + key + "' must be a whole number of at least " +
+                                    std::to_string(min) + ", got '" + it->second + "'");
   *out = v;
   return Status::OK();
 }
 
 Status Duration(const plan::StreamDef& def, const std::string& key, int64_t* out) {
-  auto it = def.connector->properties.find(key);
-  if (it == def.connector->properties.end()) return Status::OK();
-  if (!plan::ParseDurationText(it->second, out) || *out < 0)
-    return Status::InvalidArgument("stream '" + def.name + "': '" + key +
-                                   "' needs a duration such as '25ms' or '30s', got '" +
-                                   it->second + "'");
-  return Status::OK();
+  return DurationProperty(def, key, 0, out);
 }
 
 }  // namespace
+
+Status SinkConfigError(const plan::StreamDef& def, const std::string& message) {
+  return Status::InvalidArgument("stream '" + def.name + "': " + message);
+}
+
+Status DurationProperty(const plan::StreamDef& def, const std::string& key, int64_t min_ms,
+                        int64_t* ms) {
+  auto it = def.connector->properties.find(key);
+  if (it == def.connector->properties.end()) return Status::OK();
+  int64_t v = 0;
+  if (!plan::ParseDurationText(it->second, &v) || v < min_ms)
+    return SinkConfigError(
+        def, "'" + key + "' needs a duration such as '25ms' or '30s', got '" + it->second + "'");
+  *ms = v;
+  return Status::OK();
+}
+
+Result<std::unique_ptr<Sink>> OpenRuntimeSink(const plan::StreamDef& def,
+                                              std::unique_ptr<SinkStore> store) {
+  ASSIGN_OR_RETURN(SinkRuntimeOptions options, SinkRuntimeOptionsOf(def));
+  auto sink = std::make_unique<RuntimeSink>(def.name, std::move(store), options);
+  RETURN_IF_ERROR(sink->Open());
+  return std::unique_ptr<Sink>(std::move(sink));
+}
 
 Result<SinkRuntimeOptions> SinkRuntimeOptionsOf(const plan::StreamDef& def) {
   SinkRuntimeOptions o;
@@ -64,8 +81,7 @@ Result<SinkRuntimeOptions> SinkRuntimeOptionsOf(const plan::StreamDef& def) {
   RETURN_IF_ERROR(Duration(def, "circuit.breaker.timeout", &o.breaker_timeout_ms));
   std::string full = Prop(def, "queue.full", "block");
   if (full != "block" && full != "drop")
-    return Status::InvalidArgument("stream '" + def.name +
-                                   "': 'queue.full' must be 'block' or 'drop', got '" + full + "'");
+    return SinkConfigError(def, "'queue.full' must be 'block' or 'drop', got '" + full + "'");
   o.drop_when_full = full == "drop";
   o.partition_column = def.partition_key;
   return o;
@@ -124,7 +140,10 @@ void RuntimeSink::Push(const Batch& batch) {
         }
         for (size_t i = 0; i < scratch_.size(); ++i) {
           std::string_view by = options_.partition_column >= 0 ? text : scratch_.key(i);
-          size_t w = absl::Hash<std::string_view>{}(by) % workers_.size();
+          // A record without a key has no order to keep: the workers take turns.
+          size_t w = by.empty() && options_.partition_column < 0
+                         ? next_worker_++ % workers_.size()
+                         : absl::Hash<std::string_view>{}(by) % workers_.size();
           pending_[w].Append(scratch_, i);
         }
       }
@@ -260,6 +279,13 @@ bool RuntimeSink::WriteBatch(Worker& w) {
       return true;
     }
     w.connection.reset();  // in doubt after a failure: the next attempt connects again
+    if (st.code() == StatusCode::kInvalidArgument) {
+      // The store refused the records themselves: writing them again cannot help.
+      failed_.fetch_add(n, std::memory_order_relaxed);
+      Fail(Status::IoError("stream '" + stream_ + "': " + store_->where() + ": " + st.message() +
+                           "; a batch of " + std::to_string(n) + " event(s) was lost"));
+      return false;
+    }
     FailedAttempt(st);
     if (options_.retry_max >= 0 && attempt >= options_.retry_max) {
       failed_.fetch_add(n, std::memory_order_relaxed);

@@ -39,6 +39,12 @@ struct SinkRuntimeOptions {
 // plan/options.cc; this repeats the checks for apps built without it).
 Result<SinkRuntimeOptions> SinkRuntimeOptionsOf(const plan::StreamDef& def);
 
+// The error of a bad property of `def`: "stream 'S': <message>".
+Status SinkConfigError(const plan::StreamDef& def, const std::string& message);
+// Property `key` of `def` as a duration of at least `min_ms`, in *ms; untouched when absent.
+Status DurationProperty(const plan::StreamDef& def, const std::string& key, int64_t min_ms,
+                        int64_t* ms);
+
 // Records encoded for a store: for each, a change kind, a key and a value, as bytes in one buffer
 // (so that queueing a record does not allocate once the buffers have grown).
 class SinkRecords {
@@ -86,7 +92,8 @@ class SinkConnection {
   virtual ~SinkConnection() = default;
   // Writes records [begin, end) in order, as one round trip where the store allows. An error
   // means the batch is written again (on a new connection), so a store applies records
-  // idempotently where it can (SET, DEL and upserts are).
+  // idempotently where it can (SET, DEL and upserts are); except InvalidArgument: the store
+  // refused the records themselves, and the sink fails.
   virtual Status Write(const SinkRecords& records, size_t begin, size_t end) = 0;
 };
 
@@ -157,6 +164,7 @@ class RuntimeSink : public Sink, public exec::StagedWork {
   std::mutex pending_mu_;             // pending_, scratch_: held only briefly, inside Push
   std::vector<SinkRecords> pending_;  // per worker, encoded and not yet queued
   SinkRecords scratch_;
+  size_t next_worker_ = 0;           // for records without a key
   std::mutex enqueue_mu_;            // pending to queues, in push order; never taken inside Push
   std::vector<SinkRecords> moving_;  // per worker, under enqueue_mu_
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -177,5 +185,10 @@ class RuntimeSink : public Sink, public exec::StagedWork {
   std::atomic<uint64_t> failed_{0}, retried_{0}, dropped_{0}, batches_{0}, left_{0};
   LatencyHistogram batch_latency_;
 };
+
+// A sink of `def` that runs `store` behind the runtime, configured by def's properties, and
+// opened (its store reached once).
+Result<std::unique_ptr<Sink>> OpenRuntimeSink(const plan::StreamDef& def,
+                                              std::unique_ptr<SinkStore> store);
 
 }  // namespace sluice::connectors

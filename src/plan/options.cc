@@ -286,6 +286,8 @@ const std::vector<std::string> kSinkRuntimeKeys = {"queue.size",
                                                    "circuit.breaker.timeout"};
 const std::vector<std::string> kRedisKeys = {
     "url", "key", "command", "ttl", "timeout", "connect.timeout", "delimiter"};
+const std::vector<std::string> kHttpKeys = {"url", "body", "timeout", "connect.timeout",
+                                            "delimiter"};
 const std::vector<std::string> kKnownConnectors = {"stdin", "stdout", "file",  "generator",
                                                    "kafka", "http",   "redis", "postgres"};
 
@@ -342,9 +344,9 @@ bool IsKnownConnector(const std::string& name) {
 
 namespace {
 
-// The sink runtime's properties and Redis's own, each checked where it is written.
+// The sink runtime's properties (connectors/sink_runtime.h), each checked where it is written.
 template <typename Get>
-void CheckRedisSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
+void CheckSinkRuntime(const Get& get, Diagnostics* diags) {
   for (const char* k : {"queue.size", "batch.size", "workers", "circuit.breaker.threshold"})
     if (const Property* f = get(k))
       ParsePositive(f->value, f->value_loc, std::string("'") + k + "'", diags, 1);
@@ -366,6 +368,11 @@ void CheckRedisSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
       diags->Error(f->value_loc, "'queue.full' must be 'block' or 'drop', got '" + f->value + "'",
                    sql::DidYouMean(f->value, {"block", "drop"}));
   }
+}
+
+template <typename Get>
+void CheckRedisSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
+  CheckSinkRuntime(get, diags);
   std::string command = "set";
   if (const Property* f = get("command")) {
     command = Lower(f->value);
@@ -397,6 +404,34 @@ void CheckRedisSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
   }
   if (get("ttl") && literal_ok)
     diags->Error(get("ttl")->loc, "'ttl' applies to 'set' and 'hset', not to '" + command + "'");
+}
+
+template <typename Get>
+void CheckHttpSink(const Get& get, const ConnectorConfig& cfg, Diagnostics* diags) {
+  CheckSinkRuntime(get, diags);
+  if (const Property* f = get("url")) {
+    Result<Url> url = ParseUrl(f->value);
+    if (!url.ok())
+      diags->Error(f->value_loc, url.status().message(), "write it as http://host:port/path");
+    else if (url->scheme != "http" && url->scheme != "https")
+      diags->Error(f->value_loc,
+                   "an HTTP 'url' starts with http:// or https://, got '" + f->value + "'");
+  } else {
+    diags->Error(get("connector")->loc, "connector 'http' needs a 'url'",
+                 "add 'url' = 'http://127.0.0.1:8080/events'");
+  }
+  if (const Property* f = get("body")) {
+    std::string v = Lower(f->value);
+    if (v != "array" && v != "lines")
+      diags->Error(f->value_loc, "'body' must be 'array' or 'lines', got '" + f->value + "'",
+                   sql::DidYouMean(f->value, {"array", "lines"}));
+    else if (v == "array" && cfg.format == "csv")
+      diags->Error(f->value_loc, "a JSON array body needs 'format'='json'",
+                   "send CSV rows as 'body'='lines'");
+  } else if (cfg.format == "csv") {
+    diags->Error(get("format")->value_loc, "a JSON array body (the default) needs 'format'='json'",
+                 "send CSV rows with 'body'='lines'");
+  }
 }
 
 }  // namespace
@@ -435,10 +470,12 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     allowed.insert(allowed.end(), kGeneratorKeys.begin(), kGeneratorKeys.end());
   if (connector == "kafka" || connector.empty())
     allowed.insert(allowed.end(), kKafkaKeys.begin(), kKafkaKeys.end());
-  if (connector == "redis" || connector.empty()) {
+  if (connector == "redis" || connector.empty())
     allowed.insert(allowed.end(), kRedisKeys.begin(), kRedisKeys.end());
+  if (connector == "http" || connector.empty())
+    allowed.insert(allowed.end(), kHttpKeys.begin(), kHttpKeys.end());
+  if (connector == "redis" || connector == "http" || connector.empty())
     allowed.insert(allowed.end(), kSinkRuntimeKeys.begin(), kSinkRuntimeKeys.end());
-  }
   for (const Property& p : properties) {
     bool ok = std::find(allowed.begin(), allowed.end(), p.key) != allowed.end();
     if (connector == "generator" && p.key.rfind("fields.", 0) == 0) {
@@ -453,6 +490,8 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
       continue;
     }
     if (connector == "kafka" && p.key.rfind("kafka.", 0) == 0) continue;  // librdkafka passthrough
+    if (connector == "http" && p.key.rfind("header.", 0) == 0 && p.key.size() > 7)
+      continue;  // a request header
     if (!ok) {
       std::string where = connector.empty() ? "" : " for connector '" + connector + "'";
       diags->Error(p.loc, "unknown property '" + p.key + "'" + where,
@@ -483,7 +522,10 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
       diags->Error(get("connector")->value_loc,
                    "connector 'redis' can only be a sink in this version",
                    "write the rows to Redis with 'type'='sink'");
-    if (connector == "redis" && !cfg->is_source) CheckRedisSink(get, *def, diags);
+    if (connector == "http" && cfg->is_source)
+      diags->Error(get("connector")->value_loc,
+                   "connector 'http' can only be a sink in this version",
+                   "POST the rows to a server with 'type'='sink'");
     if ((connector == "stdin" || connector == "generator") && !cfg->is_source)
       diags->Error(get("connector")->value_loc,
                    "connector '" + connector + "' can only be a source");
@@ -496,6 +538,8 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
                      sql::DidYouMean(f->value, {"json", "csv"}));
     }
     for (const Property& p : properties) cfg->properties[p.key] = p.value;
+    if (connector == "redis" && !cfg->is_source) CheckRedisSink(get, *def, diags);
+    if (connector == "http" && !cfg->is_source) CheckHttpSink(get, *cfg, diags);
     // A table is filled by the queries that write it; loading one from a connector, or writing
     // its changes to one, needs change kinds and table loading (not built yet).
     if (def->is_table)
