@@ -86,8 +86,8 @@ class HttpSinkTest : public ::testing::Test {
   std::thread thread_;
   int port_ = 0;
   std::atomic<int> requests_{0};
-  int hang_first_ = 0, fail_first_ = 0;
-  bool refuse_ = false;
+  std::atomic<int> hang_first_{0}, fail_first_{0};  // set by a test, read by the server's threads
+  std::atomic<bool> refuse_{false};
   std::mutex mu_;
   std::vector<std::string> bodies_, types_, tokens_;
   fs::path dir_;
