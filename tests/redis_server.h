@@ -5,9 +5,7 @@
 #pragma once
 
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +15,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "free_port.h"
 
 namespace sluice::testing {
 
@@ -29,7 +29,7 @@ class RedisServer {
               std::to_string(reinterpret_cast<uintptr_t>(this)))) {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    port_ = FreePort();
+    port_ = FreeLoopbackPort();
   }
   ~RedisServer() {
     Kill();
@@ -112,19 +112,6 @@ class RedisServer {
   static bool Found() { return std::system("command -v redis-server > /dev/null 2>&1") == 0; }
 
   bool Ping() const { return Command({"PING"}) == "PONG"; }
-
-  static int FreePort() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-  }
 
   bool durable_;
   std::filesystem::path dir_;

@@ -41,17 +41,12 @@ class RedisSinkTest : public ::testing::Test {
     std::ofstream(dir_ / "app.sql") << sql;
   }
   void Users() {
-    std::ofstream f(dir_ / "users.jsonl");
-    f << R"({"id":1,"name":"ann","score":10})"
-      << "\n"
-      << R"({"id":2,"name":"bob","score":5})"
-      << "\n"
-      << R"({"id":1,"name":"ann","score":7})"
-      << "\n"
-      << R"({"id":3,"name":"cy","score":1})"
-      << "\n"
-      << R"({"id":4,"name":"bob","score":2})"
-      << "\n";
+    std::ofstream(dir_ / "users.jsonl") << R"({"id":1,"name":"ann","score":10}
+{"id":2,"name":"bob","score":5}
+{"id":1,"name":"ann","score":7}
+{"id":3,"name":"cy","score":1}
+{"id":4,"name":"bob","score":2}
+)";
   }
 
   RedisServer redis_;

@@ -288,6 +288,7 @@ const std::vector<std::string> kRedisKeys = {
     "url", "key", "command", "ttl", "timeout", "connect.timeout", "delimiter"};
 const std::vector<std::string> kHttpKeys = {"url", "body", "timeout", "connect.timeout",
                                             "delimiter"};
+const std::vector<std::string> kPostgresKeys = {"url", "table", "key", "connect.timeout"};
 const std::vector<std::string> kKnownConnectors = {"stdin", "stdout", "file",  "generator",
                                                    "kafka", "http",   "redis", "postgres"};
 
@@ -407,6 +408,44 @@ void CheckRedisSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
 }
 
 template <typename Get>
+void CheckPostgresSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
+  CheckSinkRuntime(get, diags);
+  if (const Property* f = get("url")) {
+    Result<Url> url = ParseUrl(f->value);
+    if (!url.ok())
+      diags->Error(f->value_loc, url.status().message(),
+                   "write it as postgresql://user@host:port/db");
+    else if (url->scheme != "postgresql" && url->scheme != "postgres")
+      diags->Error(f->value_loc,
+                   "a PostgreSQL 'url' starts with postgresql://, got '" + f->value + "'");
+  } else {
+    diags->Error(get("connector")->loc, "connector 'postgres' needs a 'url'",
+                 "add 'url' = 'postgresql://user@127.0.0.1:5432/db'");
+  }
+  if (!get("table"))
+    diags->Error(get("connector")->loc, "connector 'postgres' needs a 'table'",
+                 "add 'table' = 'the table the rows go to'");
+  if (const Property* f = get("key")) {
+    std::vector<std::string> names;
+    for (const auto& field : def.schema.fields()) names.push_back(field.name);
+    std::string rest = f->value;
+    for (size_t from = 0; from <= rest.size();) {
+      size_t comma = rest.find(',', from);
+      std::string name =
+          rest.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+      while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+      while (!name.empty() && name.back() == ' ') name.pop_back();
+      if (def.schema.IndexOf(name) < 0)
+        diags->Error(f->value_loc,
+                     "'key': '" + name + "' is not an attribute of '" + def.name + "'",
+                     sql::DidYouMean(name, names));
+      if (comma == std::string::npos) break;
+      from = comma + 1;
+    }
+  }
+}
+
+template <typename Get>
 void CheckHttpSink(const Get& get, const ConnectorConfig& cfg, Diagnostics* diags) {
   CheckSinkRuntime(get, diags);
   if (const Property* f = get("url")) {
@@ -474,7 +513,9 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     allowed.insert(allowed.end(), kRedisKeys.begin(), kRedisKeys.end());
   if (connector == "http" || connector.empty())
     allowed.insert(allowed.end(), kHttpKeys.begin(), kHttpKeys.end());
-  if (connector == "redis" || connector == "http" || connector.empty())
+  if (connector == "postgres" || connector.empty())
+    allowed.insert(allowed.end(), kPostgresKeys.begin(), kPostgresKeys.end());
+  if (connector == "redis" || connector == "http" || connector == "postgres" || connector.empty())
     allowed.insert(allowed.end(), kSinkRuntimeKeys.begin(), kSinkRuntimeKeys.end());
   for (const Property& p : properties) {
     bool ok = std::find(allowed.begin(), allowed.end(), p.key) != allowed.end();
@@ -522,6 +563,10 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
       diags->Error(get("connector")->value_loc,
                    "connector 'redis' can only be a sink in this version",
                    "write the rows to Redis with 'type'='sink'");
+    if (connector == "postgres" && cfg->is_source)
+      diags->Error(get("connector")->value_loc,
+                   "connector 'postgres' can only be a sink in this version",
+                   "write the rows to a PostgreSQL table with 'type'='sink'");
     if (connector == "http" && cfg->is_source)
       diags->Error(get("connector")->value_loc,
                    "connector 'http' can only be a sink in this version",
@@ -540,6 +585,7 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     for (const Property& p : properties) cfg->properties[p.key] = p.value;
     if (connector == "redis" && !cfg->is_source) CheckRedisSink(get, *def, diags);
     if (connector == "http" && !cfg->is_source) CheckHttpSink(get, *cfg, diags);
+    if (connector == "postgres" && !cfg->is_source) CheckPostgresSink(get, *def, diags);
     // A table is filled by the queries that write it; loading one from a connector, or writing
     // its changes to one, needs change kinds and table loading (not built yet).
     if (def->is_table)

@@ -1,0 +1,309 @@
+// The PostgreSQL sink: each batch of the sink runtime is one statement (a transaction of its
+// own): an append sink inserts every row; an upsert sink ('key' names the table's primary key)
+// keeps each key's last row of the batch and writes them with INSERT ... ON CONFLICT DO UPDATE,
+// deleting the keys whose last row is a delete in the same statement. libpq stays in this file.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/url.h"
+#include "connectors/csv_codec.h"
+#include "connectors/registry.h"
+#include "connectors/sink_format.h"
+#include "connectors/sink_runtime.h"
+
+namespace sluice::connectors {
+
+namespace {
+
+// PostgreSQL takes at most 65535 parameters in one statement.
+constexpr size_t kMaxParams = 65535;
+constexpr uint32_t kNull = 0xFFFFFFFF;
+
+struct PgTarget {
+  std::string url;                   // as the user wrote it: libpq reads postgresql:// URIs itself
+  std::string where;                 // without a password
+  std::vector<std::string> table;    // schema and name, or the name
+  std::vector<std::string> columns;  // the stream's attributes, in order
+  std::vector<int> key;              // the columns of the upsert key; empty: append
+  int64_t connect_timeout_ms = 5000;
+};
+
+struct PgConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
+struct PgResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
+
+// A failed statement: retried when the server or the connection may recover (connection errors,
+// serialization failures, too many connections, a server shutting down), refused otherwise.
+Status StatementError(PGconn* c, const PGresult* r, const std::string& what) {
+  std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string cls = state ? std::string(state, 2) : "";
+  bool transient = PQstatus(c) != CONNECTION_OK || !state || cls == "08" || cls == "40" ||
+                   cls == "53" || cls == "57";
+  std::string text =
+      what + ": " + message + (state ? " (SQLSTATE " + std::string(state) + ")" : "");
+  return transient ? Status::IoError(text) : Status::InvalidArgument(text);
+}
+
+class PgConnection : public SinkConnection {
+ public:
+  PgConnection(PgConnPtr c, const PgTarget& t) : c_(std::move(c)), t_(t) {
+    table_ = Identifier(t.table[0]);
+    for (size_t i = 1; i < t.table.size(); ++i) table_ += "." + Identifier(t.table[i]);
+    for (const std::string& name : t.columns) columns_.push_back(Identifier(name));
+  }
+
+  // The table must have the stream's columns: checked once, so that a wrong table name or a
+  // missing column fails the run at its start rather than at the first batch.
+  Status CheckTable() {
+    std::string sql = "SELECT " + Join(columns_) + " FROM " + table_ + " LIMIT 0";
+    PgResultPtr r(PQexec(c_.get(), sql.c_str()));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+      return StatementError(c_.get(), r.get(), "the table " + table_ + " cannot take the rows");
+    return Status::OK();
+  }
+
+  Status Write(const SinkRecords& records, size_t begin, size_t end) override {
+    upserts_.clear();
+    deletes_.clear();
+    if (t_.key.empty()) {
+      for (size_t i = begin; i < end; ++i) upserts_.push_back(i);
+    } else {
+      // Each key's last record decides its row: earlier ones of the batch are replaced anyway,
+      // and one INSERT ... ON CONFLICT may not touch a row twice.
+      last_.clear();
+      for (size_t i = begin; i < end; ++i) last_[records.key(i)] = i;
+      for (size_t i = begin; i < end; ++i) {
+        if (last_[records.key(i)] != i) continue;
+        (records.kind(i) == ChangeKind::kDelete ? deletes_ : upserts_).push_back(i);
+      }
+    }
+    size_t per_upsert = t_.columns.size(), per_delete = t_.key.size();
+    size_t max_rows = kMaxParams / std::max<size_t>(per_upsert, 1);
+    bool several = upserts_.size() + deletes_.size() > max_rows;
+    if (several) RETURN_IF_ERROR(Exec("BEGIN"));
+    Status st;
+    for (size_t u = 0, d = 0; st.ok() && (u < upserts_.size() || d < deletes_.size());) {
+      size_t nu = std::min(upserts_.size() - u, max_rows);
+      size_t nd = std::min(deletes_.size() - d,
+                           (kMaxParams - nu * per_upsert) / std::max<size_t>(per_delete, 1));
+      st = Statement(records, u, nu, d, nd);
+      u += nu;
+      d += nd;
+    }
+    if (several) {
+      if (!st.ok()) return st;  // the connection is dropped: the transaction goes with it
+      RETURN_IF_ERROR(Exec("COMMIT"));
+    }
+    return st;
+  }
+
+ private:
+  std::string Identifier(const std::string& name) {
+    char* quoted = PQescapeIdentifier(c_.get(), name.data(), name.size());
+    std::string s = quoted ? quoted : "\"" + name + "\"";
+    PQfreemem(quoted);
+    return s;
+  }
+
+  static std::string Join(const std::vector<std::string>& parts) {
+    std::string s;
+    for (size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];
+    return s;
+  }
+
+  Status Exec(const char* sql) {
+    PgResultPtr r(PQexec(c_.get(), sql));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) return StatementError(c_.get(), r.get(), sql);
+    return Status::OK();
+  }
+
+  // Adds the fields of record `i` (all columns, or only the key's) as parameters.
+  void Params(const SinkRecords& records, size_t i, bool key_only) {
+    std::string_view fields = records.value(i);
+    size_t k = 0;
+    for (size_t c = 0; c < t_.columns.size(); ++c) {
+      uint32_t n;
+      std::memcpy(&n, fields.data(), sizeof n);
+      fields.remove_prefix(sizeof n);
+      const char* value = nullptr;
+      int length = 0;
+      if (n != kNull) {
+        value = fields.data();
+        length = static_cast<int>(n);
+        fields.remove_prefix(n);
+      }
+      bool wanted = !key_only || (k < t_.key.size() && t_.key[k] == static_cast<int>(c));
+      if (key_only && wanted) ++k;
+      if (!wanted) continue;
+      // Text parameters end at their length, but libpq reads text ones up to a NUL: copy.
+      text_.emplace_back(value ? std::string(value, length) : std::string());
+      values_.push_back(value ? text_.back().c_str() : nullptr);
+    }
+  }
+
+  std::string Placeholders(size_t rows, size_t per_row, size_t* next) {
+    std::string s;
+    for (size_t r = 0; r < rows; ++r) {
+      s += r ? ", (" : "(";
+      for (size_t c = 0; c < per_row; ++c) s += (c ? ", $" : "$") + std::to_string((*next)++);
+      s += ")";
+    }
+    return s;
+  }
+
+  // One statement: the upserts upserts_[u, u + nu) and the deletes deletes_[d, d + nd).
+  Status Statement(const SinkRecords& records, size_t u, size_t nu, size_t d, size_t nd) {
+    text_.clear();
+    values_.clear();
+    text_.reserve((nu * t_.columns.size()) + (nd * t_.key.size()));  // no reallocation: c_str()s
+    std::string sql;
+    size_t next = 1;
+    std::vector<std::string> key_columns;
+    for (int k : t_.key) key_columns.push_back(columns_[k]);
+    if (nd > 0) {
+      for (size_t i = d; i < d + nd; ++i) Params(records, deletes_[i], /*key_only=*/true);
+      std::string del = "DELETE FROM " + table_ + " WHERE (" + Join(key_columns) + ") IN (" +
+                        Placeholders(nd, t_.key.size(), &next) + ")";
+      sql = nu > 0 ? "WITH deleted AS (" + del + ") " : del;
+    }
+    if (nu > 0) {
+      for (size_t i = u; i < u + nu; ++i) Params(records, upserts_[i], /*key_only=*/false);
+      sql += "INSERT INTO " + table_ + " (" + Join(columns_) + ") VALUES " +
+             Placeholders(nu, t_.columns.size(), &next);
+      if (!t_.key.empty()) {
+        std::vector<std::string> set;
+        for (size_t c = 0; c < columns_.size(); ++c)
+          if (std::find(t_.key.begin(), t_.key.end(), static_cast<int>(c)) == t_.key.end())
+            set.push_back(columns_[c] + " = EXCLUDED." + columns_[c]);
+        sql += " ON CONFLICT (" + Join(key_columns) + ") DO " +
+               (set.empty() ? std::string("NOTHING") : "UPDATE SET " + Join(set));
+      }
+    }
+    PgResultPtr r(PQexecParams(c_.get(), sql.c_str(), static_cast<int>(values_.size()), nullptr,
+                               values_.data(), nullptr, nullptr, 0));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+      return StatementError(c_.get(), r.get(), "writing into " + table_);
+    return Status::OK();
+  }
+
+  PgConnPtr c_;
+  const PgTarget& t_;
+  std::string table_;
+  std::vector<std::string> columns_;
+  absl::flat_hash_map<std::string_view, size_t> last_;
+  std::vector<size_t> upserts_, deletes_;
+  std::vector<std::string> text_;
+  std::vector<const char*> values_;
+};
+
+class PgStore : public SinkStore {
+ public:
+  PgStore(const plan::StreamDef& def, PgTarget target) : def_(def), t_(std::move(target)) {}
+
+  void Encode(const Batch& batch, size_t row, SinkRecords* out) override {
+    ChangeKind kind = batch.kind(row);
+    // An upsert table holds each key's latest row: the row an update replaces needs nothing.
+    if (!t_.key.empty() && kind == ChangeKind::kUpdateBefore) return;
+    std::string* b = out->bytes();
+    for (size_t k = 0; k < t_.key.size(); ++k) {
+      if (k) b->push_back('\x1f');
+      AppendFieldText(b, batch.column(t_.key[k]), row);
+    }
+    out->EndKey();
+    for (size_t c = 0; c < def_.schema.size(); ++c) {
+      const Column& col = batch.column(c);
+      uint32_t n = kNull;
+      size_t at = b->size();
+      b->append(sizeof n, '\0');
+      if (!col.IsNull(row)) {
+        AppendFieldText(b, col, row);
+        n = static_cast<uint32_t>(b->size() - at - sizeof n);
+      }
+      std::memcpy(b->data() + at, &n, sizeof n);
+    }
+    out->EndRecord(kind);
+  }
+
+  Result<std::unique_ptr<SinkConnection>> Connect() override {
+    std::string timeout = std::to_string(std::max<int64_t>(1, t_.connect_timeout_ms / 1000));
+    const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+    const char* values[] = {t_.url.c_str(), timeout.c_str(), "sluice", nullptr};
+    PgConnPtr c(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+    if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+      std::string message = c ? PQerrorMessage(c.get()) : "out of memory";
+      while (!message.empty() && message.back() == '\n') message.pop_back();
+      return Status::IoError("cannot connect to " + t_.where + ": " + message);
+    }
+    auto connection = std::make_unique<PgConnection>(std::move(c), t_);
+    RETURN_IF_ERROR(connection->CheckTable());
+    return std::unique_ptr<SinkConnection>(std::move(connection));
+  }
+
+  std::string where() const override {
+    return t_.where + " table " + [&] {
+      std::string s;
+      for (size_t i = 0; i < t_.table.size(); ++i) s += (i ? "." : "") + t_.table[i];
+      return s;
+    }();
+  }
+
+ private:
+  const plan::StreamDef& def_;
+  PgTarget t_;
+};
+
+std::vector<std::string> Split(const std::string& s, char by) {
+  std::vector<std::string> parts;
+  size_t from = 0;
+  for (size_t at; (at = s.find(by, from)) != std::string::npos; from = at + 1)
+    parts.push_back(s.substr(from, at - from));
+  parts.push_back(s.substr(from));
+  for (std::string& p : parts) {
+    while (!p.empty() && p.front() == ' ') p.erase(0, 1);
+    while (!p.empty() && p.back() == ' ') p.pop_back();
+  }
+  return parts;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> MakePostgresSink(const plan::StreamDef& def, const SinkOpen& open) {
+  PgTarget t;
+  t.url = Prop(def, "url", "");
+  if (t.url.empty())
+    return SinkConfigError(
+        def, "connector 'postgres' needs a 'url' such as 'postgresql://user@127.0.0.1:5432/db'");
+  Result<Url> url = ParseUrl(t.url);
+  if (!url.ok()) return SinkConfigError(def, "'url': " + url.status().message());
+  if (url->scheme != "postgresql" && url->scheme != "postgres")
+    return SinkConfigError(def, "'url' must start with postgresql://, got '" + t.url + "'");
+  t.where = RedactedUrl(*url);
+  std::string table = Prop(def, "table", "");
+  if (table.empty()) return SinkConfigError(def, "connector 'postgres' needs a 'table'");
+  t.table = Split(table, '.');
+  for (const auto& f : def.schema.fields()) t.columns.push_back(f.name);
+  std::string key = Prop(def, "key", "");
+  if (!key.empty()) {
+    for (const std::string& name : Split(key, ',')) {
+      int c = def.schema.IndexOf(name);
+      if (c < 0) return SinkConfigError(def, "'key': '" + name + "' is not an attribute");
+      t.key.push_back(c);
+    }
+    std::sort(t.key.begin(), t.key.end());
+    t.key.erase(std::unique(t.key.begin(), t.key.end()), t.key.end());
+  }
+  RETURN_IF_ERROR(DurationProperty(def, "connect.timeout", 1, &t.connect_timeout_ms));
+  return OpenRuntimeSink(def, std::make_unique<PgStore>(def, std::move(t)));
+}
+
+}  // namespace sluice::connectors
