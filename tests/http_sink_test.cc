@@ -35,7 +35,7 @@ class HttpSinkTest : public ::testing::Test {
     server_.Post("/in", [this](const httplib::Request& req, httplib::Response& res) {
       int n = requests_.fetch_add(1);
       if (n < hang_first_) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the client's timeout
+        std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past the client's timeout
         return;
       }
       if (n < hang_first_ + fail_first_) {
@@ -127,7 +127,7 @@ TEST_F(HttpSinkTest, AServerAnswering500IsRetriedAndNothingIsLost) {
 
 TEST_F(HttpSinkTest, AServerThatHangsTimesOutAndTheBatchIsSentAgain) {
   hang_first_ = 1;
-  App(", 'timeout'='300ms', 'retry.backoff.initial'='10ms'");
+  App(", 'timeout'='1s', 'retry.backoff.initial'='10ms'");
   CommandResult r = RunIn(dir_, "run app.sql --quiet --stats");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(AllRows(), kRows);

@@ -39,11 +39,13 @@ class RedisServer {
   // Empty when the server answers PING; else why not.
   std::string Start() {
     if (!Found()) return "redis-server is not installed (scripts/install-deps.sh installs it)";
+    // Everything the child needs is made before the fork: a child of a threaded process may
+    // only call async-signal-safe functions until it execs.
+    std::string port = std::to_string(port_);
+    std::string dir = dir_.string();
+    std::string log = (dir_ / "redis.log").string();
     pid_ = ::fork();
     if (pid_ == 0) {
-      std::string port = std::to_string(port_);
-      std::string dir = dir_.string();
-      std::string log = (dir_ / "redis.log").string();
       ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
                "--dir", dir.c_str(), "--save", "", "--appendonly", durable_ ? "yes" : "no",
                "--appendfsync", "always", "--daemonize", "no", "--logfile", log.c_str(), nullptr);

@@ -114,6 +114,36 @@ INSERT INTO Totals SELECT name, sum(score) AS total FROM Users GROUP BY name;
   EXPECT_NE(all.find("op\n+U\nname\nann\ntotal\n17"), std::string::npos) << all;
 }
 
+TEST_F(RedisSinkTest, XaddKeepsDeletesAsEntriesOfTheStream) {
+  Users();
+  App(R"(CREATE STREAM Users (id INT, name STRING, score INT)
+  WITH ('type'='source', 'connector'='file', 'path'='users.jsonl', 'format'='json');
+CREATE STREAM Recent (id INT, score INT)
+  WITH ('type'='sink', 'connector'='redis', 'url'='URL', 'key'='recent', 'command'='xadd');
+INSERT ALL EVENTS INTO Recent SELECT id, score FROM Users WINDOW('length', 2);
+)");
+  CommandResult r = RunIn(dir_, "run app.sql --quiet --changelog");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(redis_.Command({"XLEN", "recent"}), "8");  // 5 current events, 3 expired (-D)
+  EXPECT_NE(redis_.Command({"XRANGE", "recent", "-", "+"}).find("op\n-D\nid\n1\n"),
+            std::string::npos);
+}
+
+TEST_F(RedisSinkTest, HsetDeletesTheFieldOfANullAttribute) {
+  std::ofstream(dir_ / "users.jsonl") << R"({"id":1,"name":"ann","score":10}
+{"id":1,"name":"ann"}
+)";
+  App(R"(CREATE STREAM Users (id INT, name STRING, score INT)
+  WITH ('type'='source', 'connector'='file', 'path'='users.jsonl', 'format'='json');
+CREATE STREAM Latest (id INT, name STRING, score INT)
+  WITH ('type'='sink', 'connector'='redis', 'url'='URL', 'key'='user:{id}', 'command'='hset');
+INSERT INTO Latest SELECT * FROM Users;
+)");
+  CommandResult r = RunIn(dir_, "run app.sql --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(redis_.Command({"HGETALL", "user:1"}), "id\n1\nname\nann");
+}
+
 TEST_F(RedisSinkTest, PublishSendsEachRowToTheChannel) {
   Users();
   App(R"(CREATE STREAM Users (id INT, name STRING, score INT)

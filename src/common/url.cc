@@ -4,15 +4,34 @@
 
 namespace sluice {
 
-Result<Url> ParseUrl(std::string_view text) {
+namespace {
+
+// `text` for a message, its password (if any) replaced by ***.
+std::string Shown(std::string_view text) {
+  std::string s(text);
+  size_t scheme = s.find("://");
+  size_t begin = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t at = s.find('@', begin);
+  size_t end = s.find_first_of("/?", begin);
+  if (at == std::string::npos || (end != std::string::npos && at > end)) return s;
+  size_t colon = s.find(':', begin);
+  if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, "***");
+  return s;
+}
+
+}  // namespace
+
+Result<Url> ParseUrl(std::string_view raw) {
+  const std::string text = Shown(raw);  // what messages show of it
+  std::string_view in = raw;
   Url url;
-  size_t colon = text.find("://");
+  size_t colon = in.find("://");
   if (colon == std::string_view::npos || colon == 0)
-    return Status::InvalidArgument("'" + std::string(text) +
+    return Status::InvalidArgument("'" + text +
                                    "' is not a URL: expected scheme://host[:port][/path]");
-  for (char c : text.substr(0, colon))
+  for (char c : in.substr(0, colon))
     url.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  std::string_view rest = text.substr(colon + 3);
+  std::string_view rest = in.substr(colon + 3);
   size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   if (slash != std::string_view::npos) url.path = std::string(rest.substr(slash));
@@ -27,12 +46,12 @@ Result<Url> ParseUrl(std::string_view text) {
   if (!authority.empty() && authority.front() == '[') {
     size_t close = authority.find(']');
     if (close == std::string_view::npos)
-      return Status::InvalidArgument("'" + std::string(text) + "': an unclosed '[' in the host");
+      return Status::InvalidArgument("'" + text + "': an unclosed '[' in the host");
     url.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':')
-        return Status::InvalidArgument("'" + std::string(text) + "': text after the host");
+        return Status::InvalidArgument("'" + text + "': text after the host");
       port = after.substr(1);
     }
   } else {
@@ -40,17 +59,17 @@ Result<Url> ParseUrl(std::string_view text) {
     url.host = std::string(authority.substr(0, c));
     if (c != std::string_view::npos) port = authority.substr(c + 1);
   }
-  if (url.host.empty()) return Status::InvalidArgument("'" + std::string(text) + "' names no host");
+  if (url.host.empty()) return Status::InvalidArgument("'" + text + "' names no host");
   if (!port.empty()) {
     int v = 0;
     for (char ch : port) {
       if (!std::isdigit(static_cast<unsigned char>(ch)) || v > 65535)
-        return Status::InvalidArgument("'" + std::string(text) + "': port '" + std::string(port) +
+        return Status::InvalidArgument("'" + text + "': port '" + std::string(port) +
                                        "' is not a number from 1 to 65535");
       v = v * 10 + (ch - '0');
     }
     if (v < 1 || v > 65535)
-      return Status::InvalidArgument("'" + std::string(text) + "': port '" + std::string(port) +
+      return Status::InvalidArgument("'" + text + "': port '" + std::string(port) +
                                      "' is not a number from 1 to 65535");
     url.port = v;
   }

@@ -2,6 +2,8 @@
 // as one row per line; 'header.<Name>' properties add headers. cpp-httplib stays in this file.
 #include <httplib.h>
 
+#include <cctype>
+
 #include "common/url.h"
 #include "connectors/registry.h"
 #include "connectors/sink_format.h"
@@ -79,6 +81,7 @@ class HttpStore : public SinkStore {
   }
 
   std::string where() const override { return target_.where; }
+  bool keyed() const override { return false; }
 
  private:
   const plan::StreamDef& def_;
@@ -94,18 +97,30 @@ Result<HttpTarget> ParseHttpTarget(const plan::StreamDef& def) {
   Result<Url> url = ParseUrl(text);
   if (!url.ok()) return SinkConfigError(def, "'url': " + url.status().message());
   if (url->scheme != "http" && url->scheme != "https")
-    return SinkConfigError(def, "'url' must start with http:// or https://, got '" + text + "'");
+    return SinkConfigError(
+        def, "'url' must start with http:// or https://, got '" + RedactedUrl(*url) + "'");
   std::string host = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
   t.origin = url->scheme + "://" + host + (url->port ? ":" + std::to_string(url->port) : "");
   t.path = url->path.empty() ? "/" : url->path;
   t.where = RedactedUrl(*url);
   t.user = url->user;
   t.password = url->password;
-  for (const auto& [key, value] : def.connector->properties)
-    if (key.rfind("header.", 0) == 0 && key.size() > 7) t.headers.emplace(key.substr(7), value);
+  std::string content_type;
+  for (const auto& [key, value] : def.connector->properties) {
+    if (key.rfind("header.", 0) != 0 || key.size() <= 7) continue;
+    std::string name = key.substr(7);
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "content-type") {
+      content_type = value;  // httplib sets it from Post's argument
+    } else {
+      t.headers.emplace(name, value);
+    }
+  }
   RETURN_IF_ERROR(DurationProperty(def, "connect.timeout", 1, &t.connect_timeout_ms));
   RETURN_IF_ERROR(DurationProperty(def, "timeout", 1, &t.timeout_ms));
   std::string body = Prop(def, "body", "array");
+  for (char& c : body) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (body != "array" && body != "lines")
     return SinkConfigError(def, "'body' must be 'array' or 'lines', got '" + body + "'");
   bool csv = def.connector->format == "csv";
@@ -113,7 +128,10 @@ Result<HttpTarget> ParseHttpTarget(const plan::StreamDef& def) {
     return SinkConfigError(
         def, "a JSON array body needs 'format'='json'; CSV rows go as 'body'='lines'");
   t.array = body == "array";
-  t.content_type = t.array ? "application/json" : csv ? "text/csv" : "application/x-ndjson";
+  t.content_type = !content_type.empty() ? content_type
+                   : t.array             ? "application/json"
+                   : csv                 ? "text/csv"
+                                         : "application/x-ndjson";
   return t;
 }
 

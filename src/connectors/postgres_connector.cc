@@ -249,6 +249,7 @@ class PgStore : public SinkStore {
     return std::unique_ptr<SinkConnection>(std::move(connection));
   }
 
+  bool keyed() const override { return !t_.key.empty(); }
   std::string where() const override {
     return t_.where + " table " + [&] {
       std::string s;
@@ -286,7 +287,8 @@ Result<std::unique_ptr<Sink>> MakePostgresSink(const plan::StreamDef& def, const
   Result<Url> url = ParseUrl(t.url);
   if (!url.ok()) return SinkConfigError(def, "'url': " + url.status().message());
   if (url->scheme != "postgresql" && url->scheme != "postgres")
-    return SinkConfigError(def, "'url' must start with postgresql://, got '" + t.url + "'");
+    return SinkConfigError(def,
+                           "'url' must start with postgresql://, got '" + RedactedUrl(*url) + "'");
   t.where = RedactedUrl(*url);
   std::string table = Prop(def, "table", "");
   if (table.empty()) return SinkConfigError(def, "connector 'postgres' needs a 'table'");

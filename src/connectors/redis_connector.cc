@@ -60,6 +60,18 @@ void EndArg(std::string* out, size_t begin) {
   std::memcpy(out->data() + begin - sizeof n, &n, sizeof n);
 }
 
+// In an HSET record, the argument after which come the fields of the NULL attributes (no
+// attribute name holds a NUL).
+constexpr std::string_view kNullFields("\0", 1);
+
+// Error replies of a server that may answer otherwise later.
+bool Transient(std::string_view error) {
+  for (std::string_view prefix : {"LOADING", "READONLY", "MASTERDOWN", "BUSY", "TRYAGAIN", "OOM",
+                                  "CLUSTERDOWN", "NOREPLICAS"})
+    if (error.substr(0, prefix.size()) == prefix) return true;
+  return false;
+}
+
 class RedisConnection : public SinkConnection {
  public:
   RedisConnection(ContextPtr c, Command command, int64_t ttl_ms)
@@ -70,18 +82,25 @@ class RedisConnection : public SinkConnection {
     for (size_t i = begin; i < end; ++i) {
       RETURN_IF_ERROR(Append(records, i, &commands));
     }
-    // Every reply is read, errors included, so that the connection stays in step; the first
-    // error reply is the batch's error.
-    Status refused;
+    // Every reply is read, errors included, so that the connection stays in step.
+    size_t refused = 0;
+    std::string first;
+    bool transient = false;
     for (size_t i = 0; i < commands; ++i) {
       void* raw = nullptr;
       if (redisGetReply(c_.get(), &raw) != REDIS_OK) return ConnectionError();
       ReplyPtr reply(static_cast<redisReply*>(raw));
-      if (reply->type == REDIS_REPLY_ERROR && refused.ok())
-        refused = Status::InvalidArgument("Redis refused a command: " +
-                                          std::string(reply->str, reply->len));
+      if (reply->type != REDIS_REPLY_ERROR) continue;
+      if (refused++ == 0) first = std::string(reply->str, reply->len);
+      transient = transient || Transient(std::string_view(reply->str, reply->len));
     }
-    return refused;
+    if (refused == 0) return Status::OK();
+    std::string what = "Redis refused " + std::to_string(refused) + " of the batch's " +
+                       std::to_string(commands) + " command(s), the first with: " + first;
+    // A server that is loading, failing over or out of memory may take the batch again later
+    // (every command of it is idempotent but XADD's and PUBLISH's); any other refusal is about
+    // the commands themselves.
+    return transient ? Status::IoError(what) : Status::InvalidArgument(what);
   }
 
  private:
@@ -89,7 +108,8 @@ class RedisConnection : public SinkConnection {
     argv_.clear();
     lens_.clear();
     std::string_view key = records.key(i);
-    if (records.kind(i) == ChangeKind::kDelete) {
+    bool keyed = command_ == Command::kSet || command_ == Command::kHset;
+    if (keyed && records.kind(i) == ChangeKind::kDelete) {
       Arg("DEL");
       Arg(key);
       return Send(commands);
@@ -98,11 +118,42 @@ class RedisConnection : public SinkConnection {
     Arg(kNames[static_cast<int>(command_)]);
     Arg(key);
     std::string_view args = records.value(i);
+    size_t null_fields = 0;  // HSET: where the names of the NULL attributes begin in argv_
     while (args.size() >= sizeof(uint32_t)) {
       uint32_t n;
       std::memcpy(&n, args.data(), sizeof n);
-      Arg(args.substr(sizeof n, n));
+      std::string_view arg = args.substr(sizeof n, n);
       args.remove_prefix(sizeof n + n);
+      if (arg == kNullFields) {
+        null_fields = argv_.size();
+        continue;
+      }
+      Arg(arg);
+    }
+    if (null_fields > 0) {
+      // HSET merges fields: a NULL attribute's field is deleted, so that the hash is the row.
+      std::vector<const char*> names(argv_.begin() + null_fields, argv_.end());
+      std::vector<size_t> name_lens(lens_.begin() + null_fields, lens_.end());
+      argv_.resize(null_fields);
+      lens_.resize(null_fields);
+      if (argv_.size() > 2) RETURN_IF_ERROR(Send(commands));
+      argv_.clear();
+      lens_.clear();
+      Arg("HDEL");
+      Arg(key);
+      argv_.insert(argv_.end(), names.begin(), names.end());
+      lens_.insert(lens_.end(), name_lens.begin(), name_lens.end());
+      RETURN_IF_ERROR(Send(commands));
+      if (ttl_ms_ > 0) {
+        std::string ttl = std::to_string(ttl_ms_);
+        argv_.clear();
+        lens_.clear();
+        Arg("PEXPIRE");
+        Arg(key);
+        Arg(ttl);
+        RETURN_IF_ERROR(Send(commands));
+      }
+      return Status::OK();
     }
     std::string ttl;
     if (ttl_ms_ > 0 && command_ == Command::kSet) {
@@ -195,15 +246,25 @@ class RedisStore : public SinkStore {
           AppendArg(b, ChangeKindName(kind));
         }
         [[fallthrough]];
-      case Command::kHset:
+      case Command::kHset: {
+        bool nulls = false;
         for (size_t c = 0; c < schema.size(); ++c) {
-          if (batch.column(c).IsNull(row)) continue;  // a missing field is NULL
+          if (batch.column(c).IsNull(row)) {  // a missing field is NULL
+            nulls = true;
+            continue;
+          }
           AppendArg(b, schema.field(c).name);
           size_t at = BeginArg(b);
           AppendFieldText(b, batch.column(c), row);
           EndArg(b, at);
         }
+        if (nulls && command_ == Command::kHset) {  // HDEL's fields follow the marker
+          AppendArg(b, kNullFields);
+          for (size_t c = 0; c < schema.size(); ++c)
+            if (batch.column(c).IsNull(row)) AppendArg(b, schema.field(c).name);
+        }
         break;
+      }
       case Command::kPublish: {
         size_t at = BeginArg(b);
         AppendSinkRow(format_, schema, batch, row, b);
@@ -238,6 +299,7 @@ class RedisStore : public SinkStore {
   }
 
   std::string where() const override { return target_.where; }
+  bool keyed() const override { return true; }  // a Redis key: a stream's entries keep order too
 
  private:
   Status Check(redisContext* c, redisReply* r, const std::string& what) const {
@@ -266,7 +328,7 @@ Result<RedisTarget> ParseRedisTarget(const plan::StreamDef& def) {
   if (!parsed.ok()) return SinkConfigError(def, "'url': " + parsed.status().message());
   t.url = std::move(*parsed);
   if (t.url.scheme != "redis")
-    return SinkConfigError(def, "'url' must start with redis://, got '" + url + "'");
+    return SinkConfigError(def, "'url' must start with redis://, got '" + RedactedUrl(t.url) + "'");
   if (!t.url.path.empty() && t.url.path != "/") {
     std::string db = t.url.path.substr(1);
     char* end = nullptr;

@@ -1,6 +1,7 @@
 #include "connectors/sink_runtime.h"
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 
 #include "absl/hash/hash.h"
@@ -18,6 +19,7 @@ using std::chrono::milliseconds;
 
 // How long a wait sleeps before it looks again at the shutdown deadline.
 constexpr milliseconds kPoll{100};
+constexpr int64_t kMaxWorkers = 256;
 
 Status PositiveNumber(const plan::StreamDef& def, const std::string& key, int64_t min,
                       int64_t* out) {
@@ -72,14 +74,18 @@ Result<SinkRuntimeOptions> SinkRuntimeOptionsOf(const plan::StreamDef& def) {
   o.batch_size = static_cast<size_t>(v);
   v = o.workers;
   RETURN_IF_ERROR(PositiveNumber(def, "workers", 1, &v));
-  o.workers = static_cast<int>(std::min<int64_t>(v, 256));
+  if (v > kMaxWorkers)
+    return SinkConfigError(def, "'workers' may be at most " + std::to_string(kMaxWorkers) +
+                                    ", got " + std::to_string(v));
+  o.workers = static_cast<int>(v);
   RETURN_IF_ERROR(PositiveNumber(def, "retry.max", 0, &o.retry_max));
   RETURN_IF_ERROR(PositiveNumber(def, "circuit.breaker.threshold", 1, &o.breaker_threshold));
   RETURN_IF_ERROR(Duration(def, "batch.timeout", &o.batch_timeout_ms));
-  RETURN_IF_ERROR(Duration(def, "retry.backoff.initial", &o.backoff_initial_ms));
-  RETURN_IF_ERROR(Duration(def, "retry.backoff.max", &o.backoff_max_ms));
+  RETURN_IF_ERROR(DurationProperty(def, "retry.backoff.initial", 1, &o.backoff_initial_ms));
+  RETURN_IF_ERROR(DurationProperty(def, "retry.backoff.max", 1, &o.backoff_max_ms));
   RETURN_IF_ERROR(Duration(def, "circuit.breaker.timeout", &o.breaker_timeout_ms));
   std::string full = Prop(def, "queue.full", "block");
+  for (char& c : full) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (full != "block" && full != "drop")
     return SinkConfigError(def, "'queue.full' must be 'block' or 'drop', got '" + full + "'");
   o.drop_when_full = full == "drop";
@@ -114,8 +120,10 @@ RuntimeSink::~RuntimeSink() {
 }
 
 Status RuntimeSink::Open() {
-  ASSIGN_OR_RETURN(std::unique_ptr<SinkConnection> first, store_->Connect());
-  workers_[0]->connection = std::move(first);
+  Result<std::unique_ptr<SinkConnection>> first = store_->Connect();
+  if (!first.ok())
+    return Status(first.status().code(), "stream '" + stream_ + "': " + first.status().message());
+  workers_[0]->connection = std::move(*first);
   for (auto& w : workers_) {
     Worker* worker = w.get();
     w->thread = std::thread([this, worker] { WorkerLoop(*worker); });
@@ -131,19 +139,23 @@ void RuntimeSink::Push(const Batch& batch) {
       for (size_t r = 0; r < batch.num_rows(); ++r) store_->Encode(batch, r, &pending_[0]);
     } else {
       std::string text;
+      const bool keyed = store_->keyed();
       for (size_t r = 0; r < batch.num_rows(); ++r) {
         scratch_.Clear();
         store_->Encode(batch, r, &scratch_);
-        if (options_.partition_column >= 0) {
+        if (!keyed && options_.partition_column >= 0) {
           text.clear();
           AppendFieldText(&text, batch.column(options_.partition_column), r);
         }
         for (size_t i = 0; i < scratch_.size(); ++i) {
-          std::string_view by = options_.partition_column >= 0 ? text : scratch_.key(i);
-          // A record without a key has no order to keep: the workers take turns.
-          size_t w = by.empty() && options_.partition_column < 0
-                         ? next_worker_++ % workers_.size()
-                         : absl::Hash<std::string_view>{}(by) % workers_.size();
+          size_t w;
+          if (keyed) {
+            w = absl::Hash<std::string_view>{}(scratch_.key(i)) % workers_.size();
+          } else if (options_.partition_column >= 0) {
+            w = absl::Hash<std::string_view>{}(text) % workers_.size();
+          } else {
+            w = next_worker_++ % workers_.size();  // no order to keep: the workers take turns
+          }
           pending_[w].Append(scratch_, i);
         }
       }
@@ -152,28 +164,35 @@ void RuntimeSink::Push(const Batch& batch) {
   exec::StageWork(this);
 }
 
-void RuntimeSink::RunStaged() {
+void RuntimeSink::RunStaged() { MoveToQueues(Clock::time_point::max()); }
+
+bool RuntimeSink::MoveToQueues(Clock::time_point deadline) {
   // The order lock first, then what is pending: rows pushed after another thread took its share
   // are queued after that share.
   std::lock_guard<std::mutex> order(enqueue_mu_);
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
     for (size_t w = 0; w < workers_.size(); ++w) {
-      std::swap(moving_[w], pending_[w]);
+      if (moving_[w].empty()) {
+        std::swap(moving_[w], pending_[w]);
+      } else {  // what an earlier call could not queue goes first
+        for (size_t i = 0; i < pending_[w].size(); ++i) moving_[w].Append(pending_[w], i);
+      }
       pending_[w].Clear();
     }
   }
   for (size_t w = 0; w < workers_.size(); ++w)
-    if (!moving_[w].empty()) Enqueue(*workers_[w], moving_[w]);
+    if (!moving_[w].empty() && !Enqueue(*workers_[w], moving_[w], deadline)) return false;
+  return true;
 }
 
-void RuntimeSink::Enqueue(Worker& w, SinkRecords& chunk) {
+bool RuntimeSink::Enqueue(Worker& w, SinkRecords& chunk, Clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(w.mu);
   size_t n = chunk.size();
   if (!status().ok()) {
     failed_.fetch_add(n, std::memory_order_relaxed);  // the sink failed: the app is stopping
     chunk.Clear();
-    return;
+    return true;
   }
   if (options_.drop_when_full) {
     size_t room = options_.queue_size > w.queued ? options_.queue_size - w.queued : 0;
@@ -181,7 +200,7 @@ void RuntimeSink::Enqueue(Worker& w, SinkRecords& chunk) {
       dropped_.fetch_add(n - room, std::memory_order_relaxed);
       if (room == 0) {
         chunk.Clear();
-        return;
+        return true;
       }
       SinkRecords kept;
       for (size_t i = 0; i < room; ++i) kept.Append(chunk, i);
@@ -194,9 +213,10 @@ void RuntimeSink::Enqueue(Worker& w, SinkRecords& chunk) {
       if (GivenUp() || !status().ok()) {
         (status().ok() ? left_ : failed_).fetch_add(n, std::memory_order_relaxed);
         chunk.Clear();
-        return;
+        return true;
       }
-      w.space_cv.wait_for(lock, kPoll);
+      if (Clock::now() >= deadline) return false;
+      w.space_cv.wait_until(lock, std::min(deadline, Clock::now() + kPoll));
     }
   }
   if (w.queued == 0) w.oldest = Clock::now();
@@ -205,6 +225,7 @@ void RuntimeSink::Enqueue(Worker& w, SinkRecords& chunk) {
   chunk.Clear();
   w.queued += n;
   w.work_cv.notify_one();
+  return true;
 }
 
 void RuntimeSink::WorkerLoop(Worker& w) {
@@ -256,8 +277,8 @@ bool RuntimeSink::WriteBatch(Worker& w) {
       failed_.fetch_add(n, std::memory_order_relaxed);
       return false;
     }
-    if (!AwaitBreaker()) {
-      left_.fetch_add(n, std::memory_order_relaxed);
+    if (!AwaitBreaker()) {  // the sink failed meanwhile, or the shutdown timed out
+      (status().ok() ? left_ : failed_).fetch_add(n, std::memory_order_relaxed);
       return false;
     }
     Status st;
@@ -304,6 +325,11 @@ bool RuntimeSink::WriteBatch(Worker& w) {
     std::unique_lock<std::mutex> lock(breaker_mu_);
     while (Clock::now() < until && !GivenUp() && status().ok())
       breaker_cv_.wait_until(lock, std::min(until, Clock::now() + kPoll));
+    lock.unlock();
+    if (GivenUp()) {  // no attempt after the shutdown's deadline
+      left_.fetch_add(n, std::memory_order_relaxed);
+      return false;
+    }
   }
 }
 
@@ -376,10 +402,18 @@ milliseconds RuntimeSink::Backoff(int64_t attempt) {
 }
 
 Result<std::string> RuntimeSink::Commit() {
-  RunStaged();
   // Everything queued before the cut is written before the checkpoint counts: the store then
   // holds at least every result of the checkpointed prefix.
-  auto deadline = Clock::now() + TimeLeft(milliseconds(10'000));
+  const milliseconds wait = TimeLeft(milliseconds(10'000));
+  auto deadline = Clock::now() + wait;
+  auto late = [&](size_t n) {
+    std::string last = LastError();
+    return Status::IoError("stream '" + stream_ + "': " + store_->where() + ": " +
+                           std::to_string(n) + " event(s) were not written within " +
+                           std::to_string(wait.count()) + " ms of a checkpoint" +
+                           (last.empty() ? "" : " (last error: " + last + ")"));
+  };
+  if (!MoveToQueues(deadline)) return late(QueuedNow());
   for (auto& w : workers_) {
     std::unique_lock<std::mutex> lock(w->mu);
     ++w->flushes;
@@ -389,9 +423,8 @@ Result<std::string> RuntimeSink::Commit() {
     --w->flushes;
     if (w->queued > 0 || w->writing > 0) {
       RETURN_IF_ERROR(status());
-      return Status::IoError("stream '" + stream_ + "': " + store_->where() + ": " +
-                             std::to_string(w->queued + w->writing) +
-                             " event(s) were not written within 10 s of a checkpoint");
+      lock.unlock();
+      return late(QueuedNow());
     }
   }
   RETURN_IF_ERROR(status());
@@ -413,8 +446,22 @@ Status RuntimeSink::Close() {
     Fail(Status::IoError("stream '" + stream_ + "': " + store_->where() + ": " +
                          std::to_string(left) +
                          " event(s) were not written before the shutdown timeout" +
-                         (last_error_.empty() ? "" : " (last error: " + last_error_ + ")")));
+                         (LastError().empty() ? "" : " (last error: " + LastError() + ")")));
   return status();
+}
+
+size_t RuntimeSink::QueuedNow() const {
+  size_t n = 0;
+  for (const auto& w : workers_) {
+    std::lock_guard<std::mutex> lock(w->mu);
+    n += w->queued + w->writing;
+  }
+  return n;
+}
+
+std::string RuntimeSink::LastError() const {
+  std::lock_guard<std::mutex> lock(breaker_mu_);
+  return last_error_;
 }
 
 Status RuntimeSink::status() const {
@@ -444,10 +491,7 @@ SinkStats RuntimeSink::Stats() const {
   s.left = left_.load(std::memory_order_relaxed);
   s.batch_p50_us = static_cast<double>(batch_latency_.Percentile(0.5)) / 1000;
   s.batch_p99_us = static_cast<double>(batch_latency_.Percentile(0.99)) / 1000;
-  for (const auto& w : workers_) {
-    std::lock_guard<std::mutex> lock(w->mu);
-    s.queued += w->queued + w->writing;
-  }
+  s.queued = QueuedNow();
   std::lock_guard<std::mutex> lock(breaker_mu_);
   s.breaker = breaker_ == Breaker::kClosed ? "closed"
               : breaker_ == Breaker::kOpen ? "open"

@@ -22,16 +22,16 @@
 namespace sluice::connectors {
 
 struct SinkRuntimeOptions {
-  size_t queue_size = 1000;       // 'queue.size': records queued per worker
-  bool drop_when_full = false;    // 'queue.full' = 'drop' (else 'block': backpressure)
-  size_t batch_size = 10;         // 'batch.size': records per write
-  int64_t batch_timeout_ms = 25;  // 'batch.timeout': how long a partial batch waits for more
-  int workers = 1;                // 'workers'
-  int partition_column = -1;      // 'partition.key': the column that picks the worker; -1: the key
-  int64_t retry_max = -1;         // 'retry.max': retries of one batch; -1: until it is written
-  int64_t backoff_initial_ms = 100;     // 'retry.backoff.initial'
-  int64_t backoff_max_ms = 10'000;      // 'retry.backoff.max'
-  int64_t breaker_threshold = 5;        // 'circuit.breaker.threshold': consecutive failures
+  size_t queue_size = 1000;          // 'queue.size': records queued per worker
+  bool drop_when_full = false;       // 'queue.full' = 'drop' (else 'block': backpressure)
+  size_t batch_size = 10;            // 'batch.size': records per write
+  int64_t batch_timeout_ms = 25;     // 'batch.timeout': how long a partial batch waits for more
+  int workers = 1;                   // 'workers'
+  int partition_column = -1;         // 'partition.key': picks the worker of an unkeyed store's rows
+  int64_t retry_max = -1;            // 'retry.max': retries of one batch; -1: until it is written
+  int64_t backoff_initial_ms = 100;  // 'retry.backoff.initial'
+  int64_t backoff_max_ms = 10'000;   // 'retry.backoff.max'
+  int64_t breaker_threshold = 5;     // 'circuit.breaker.threshold': consecutive failures
   int64_t breaker_timeout_ms = 30'000;  // 'circuit.breaker.timeout': open this long, then a probe
 };
 
@@ -107,6 +107,10 @@ class SinkStore {
   virtual Result<std::unique_ptr<SinkConnection>> Connect() = 0;
   // What it writes to, for messages: "redis://127.0.0.1:6379/0".
   virtual std::string where() const = 0;
+  // Its records' keys name what they write (a Redis key, a primary key): records of one key go
+  // to one worker, in order, whatever 'partition.key' says. Otherwise 'partition.key' picks the
+  // worker, or the workers take turns.
+  virtual bool keyed() const = 0;
 };
 
 // A sink that runs a store behind the runtime. Push encodes and stages the rows (no waiting under
@@ -129,6 +133,7 @@ class RuntimeSink : public Sink, public exec::StagedWork {
   SinkStats Stats() const override;
 
  private:
+  using Clock = std::chrono::steady_clock;
   enum class Breaker { kClosed, kOpen, kHalfOpen };
   struct Worker {
     std::mutex mu;
@@ -144,8 +149,10 @@ class RuntimeSink : public Sink, public exec::StagedWork {
     std::thread thread;
   };
 
-  void Route(const SinkRecords& chunk);
-  void Enqueue(Worker& w, SinkRecords& chunk);
+  // Moves what is pending into the queues; false when a queue had no room by `deadline` (what
+  // did not fit stays in moving_, first in line for the next call).
+  bool MoveToQueues(Clock::time_point deadline);
+  bool Enqueue(Worker& w, SinkRecords& chunk, Clock::time_point deadline);
   void WorkerLoop(Worker& w);
   // Writes w.batch, retrying, through the breaker; false when it was given up.
   bool WriteBatch(Worker& w);
@@ -155,6 +162,8 @@ class RuntimeSink : public Sink, public exec::StagedWork {
   void FailedAttempt(const Status& st);
   std::chrono::milliseconds Backoff(int64_t attempt);
   void Fail(const Status& st);
+  size_t QueuedNow() const;  // queued and being written, over every worker
+  std::string LastError() const;
   bool stopping() const { return stop_.load(std::memory_order_acquire); }
 
   const std::string stream_;

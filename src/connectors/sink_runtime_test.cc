@@ -69,6 +69,7 @@ class TestStore : public SinkStore {
     return std::unique_ptr<SinkConnection>(std::make_unique<TestConnection>(s_));
   }
   std::string where() const override { return "test://store"; }
+  bool keyed() const override { return true; }
 
  private:
   Shared* s_;

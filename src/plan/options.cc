@@ -351,13 +351,21 @@ void CheckSinkRuntime(const Get& get, Diagnostics* diags) {
   for (const char* k : {"queue.size", "batch.size", "workers", "circuit.breaker.threshold"})
     if (const Property* f = get(k))
       ParsePositive(f->value, f->value_loc, std::string("'") + k + "'", diags, 1);
+  if (const Property* f = get("workers")) {
+    int64_t v = 0;
+    if (ParseInt64(f->value, &v) && v > 256)
+      diags->Error(f->value_loc, "'workers' may be at most 256, got " + f->value);
+  }
   if (const Property* f = get("retry.max"))
     ParsePositive(f->value, f->value_loc, "'retry.max'", diags, 0);
   for (const char* k : {"batch.timeout", "retry.backoff.initial", "retry.backoff.max",
                         "circuit.breaker.timeout", "ttl", "timeout", "connect.timeout"}) {
     if (const Property* f = get(k)) {
       int64_t ms;
-      if (!ParseDurationText(f->value, &ms))
+      // Waits may be zero; a delay between retries, a timeout and an expiry may not.
+      bool zero_ok =
+          std::string(k) == "batch.timeout" || std::string(k) == "circuit.breaker.timeout";
+      if (!ParseDurationText(f->value, &ms) || ms < (zero_ok ? 0 : 1))
         diags->Error(f->value_loc, std::string("'") + k +
                                        "' needs a duration such as '25ms' or '30s', got '" +
                                        f->value + "'");
@@ -388,7 +396,8 @@ void CheckRedisSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
     if (!url.ok())
       diags->Error(f->value_loc, url.status().message(), "write it as redis://host:port/db");
     else if (url->scheme != "redis")
-      diags->Error(f->value_loc, "a Redis 'url' starts with redis://, got '" + f->value + "'");
+      diags->Error(f->value_loc,
+                   "a Redis 'url' starts with redis://, got '" + RedactedUrl(*url) + "'");
   } else {
     diags->Error(connector->loc, "connector 'redis' needs a 'url'",
                  "add 'url' = 'redis://127.0.0.1:6379/0'");
@@ -417,7 +426,7 @@ void CheckPostgresSink(const Get& get, const StreamDef& def, Diagnostics* diags)
                    "write it as postgresql://user@host:port/db");
     else if (url->scheme != "postgresql" && url->scheme != "postgres")
       diags->Error(f->value_loc,
-                   "a PostgreSQL 'url' starts with postgresql://, got '" + f->value + "'");
+                   "a PostgreSQL 'url' starts with postgresql://, got '" + RedactedUrl(*url) + "'");
   } else {
     diags->Error(get("connector")->loc, "connector 'postgres' needs a 'url'",
                  "add 'url' = 'postgresql://user@127.0.0.1:5432/db'");
@@ -453,8 +462,8 @@ void CheckHttpSink(const Get& get, const ConnectorConfig& cfg, Diagnostics* diag
     if (!url.ok())
       diags->Error(f->value_loc, url.status().message(), "write it as http://host:port/path");
     else if (url->scheme != "http" && url->scheme != "https")
-      diags->Error(f->value_loc,
-                   "an HTTP 'url' starts with http:// or https://, got '" + f->value + "'");
+      diags->Error(f->value_loc, "an HTTP 'url' starts with http:// or https://, got '" +
+                                     RedactedUrl(*url) + "'");
   } else {
     diags->Error(get("connector")->loc, "connector 'http' needs a 'url'",
                  "add 'url' = 'http://127.0.0.1:8080/events'");

@@ -483,11 +483,12 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     if (shut_down_) return status();
     shut_down_ = true;
     stopping_.store(true);
-    if (checkpointer_) checkpointer_->StopPeriodic();
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdown_timeout_ms);
-    // A sink waiting for a broker gives up at the deadline: nothing below waits longer.
+    // A sink waiting for a broker or a store gives up at the deadline: nothing below waits
+    // longer, not even a checkpoint under way that waits for a sink.
     for (auto& sink : sinks_) sink->GiveUpAt(deadline);
+    if (checkpointer_) checkpointer_->StopPeriodic();
     JoinSources();
     // Drain the async streams upstream first, so that what they pass on is drained too.
     // A loop is drained once it has come to rest: its workers pass events around until then.
