@@ -29,6 +29,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "checkpoint_bench.h"
 #include "common/format.h"
+#include "http_source_bench.h"
 #include "redis_sink_bench.h"
 #include "sluice/engine.h"
 
@@ -898,5 +899,8 @@ int main(int argc, char** argv) {
   // The Redis sink: pipelined batches against one command per round trip, beside hiredis by hand.
   if (only.empty() || only.rfind("redis", 0) == 0)
     rc |= sluice::bench::RunRedisSinkBenchmarks(quick, json);
+  // The HTTP source: JSON lines POSTed into the engine, beside a server that only parses them.
+  if (only.empty() || only.rfind("http", 0) == 0)
+    rc |= sluice::bench::RunHttpSourceBenchmarks(quick, json);
   return rc;
 }

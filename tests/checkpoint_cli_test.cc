@@ -32,11 +32,7 @@ GROUP BY symbol;
 class CheckpointCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sluice_ckcli_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = sluice::testing::FreshTestDir("sluice_ckcli");
     std::ofstream(dir_ / "app.sql") << kApp;
     std::ofstream trades(dir_ / "trades.jsonl");
     for (int i = 0; i < 3000; ++i)

@@ -2,6 +2,7 @@
 // script, with its exit code, stdout and stderr.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,16 @@ inline std::filesystem::path TempFileFor(const std::string& tag, const std::stri
   return std::filesystem::temp_directory_path() /
          ("sluice_" + tag + "_" + std::to_string(::getpid()) + "_" +
           std::to_string(std::hash<std::string>{}(what)) + extension);
+}
+
+// A new, empty directory for the running test: <temp>/<prefix>_<pid>_<test name>.
+inline std::filesystem::path FreshTestDir(const std::string& prefix) {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              (prefix + "_" + std::to_string(::getpid()) + "_" +
+                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 // Runs `command` in `dir` with a shell: its stdout, its stderr (through `err_file`), its exit code.

@@ -24,11 +24,7 @@ namespace {
 class HttpSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sluice_http_e2e_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = sluice::testing::FreshTestDir("sluice_http_e2e");
     std::ofstream f(dir_ / "users.jsonl");
     for (int i = 1; i <= 5; ++i)
       f << R"({"id":)" << i << R"(,"name":"u)" << i << R"(","score":)" << i * 10 << "}\n";

@@ -35,11 +35,7 @@ class PostgresSinkTest : public ::testing::Test {
   }
   void SetUp() override {
     ASSERT_EQ(start_error_, "");
-    dir_ = fs::temp_directory_path() /
-           ("sluice_pg_e2e_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = sluice::testing::FreshTestDir("sluice_pg_e2e");
     std::ofstream(dir_ / "users.jsonl") << R"({"id":1,"name":"ann","score":10}
 {"id":2,"name":"bob","score":5}
 {"id":1,"name":"ann","score":7}

@@ -25,11 +25,7 @@ namespace {
 class RedisSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sluice_redis_e2e_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = sluice::testing::FreshTestDir("sluice_redis_e2e");
     std::string why = redis_.Start();
     ASSERT_EQ(why, "");
   }

@@ -1,8 +1,18 @@
-// The HTTP sink: each batch of the sink runtime is one POST to 'url', as a JSON array of rows or
-// as one row per line; 'header.<Name>' properties add headers. cpp-httplib stays in this file.
+// HTTP: a source that takes POSTs of events (JSON lines, a JSON array, or CSV lines) on its own
+// 'port', and a sink that POSTs each batch of the sink runtime to 'url', as a JSON array of rows
+// or one row per line. cpp-httplib stays in this file.
 #include <httplib.h>
 
 #include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "common/format.h"
+#include "connectors/csv_codec.h"
+#include "connectors/json_codec.h"
+#include "exec/event_time.h"
 
 #include "common/url.h"
 #include "connectors/registry.h"
@@ -34,6 +44,7 @@ class HttpConnection : public SinkConnection {
     client_.set_read_timeout(ms(t.timeout_ms));
     client_.set_write_timeout(ms(t.timeout_ms));
     client_.set_keep_alive(true);
+    client_.set_tcp_nodelay(true);  // a batch is one request: Nagle would hold its last segment
     if (!t.user.empty() || !t.password.empty())
       client_.set_basic_auth(t.user.c_str(), t.password.c_str());
   }
@@ -135,7 +146,185 @@ Result<HttpTarget> ParseHttpTarget(const plan::StreamDef& def) {
   return t;
 }
 
+// Answers a request with a JSON body.
+void Answer(httplib::Response& res, int status, const std::string& json) {
+  res.status = status;
+  res.set_content(json, "application/json");
+}
+
+std::string JsonError(const std::string& message) {
+  std::string s = "{\"error\":";
+  AppendJsonString(&s, message);
+  return s;
+}
+
+// The source: a server on the source's thread's behalf. A request's events are decoded on the
+// server's thread that took it, all or nothing (a malformed event rejects the request with 400,
+// naming the line, and nothing of it is taken), and queued; the source's thread sends what is
+// queued into the stream. A full queue answers 503 with Retry-After: backpressure for clients.
+// What was answered 202 is sent, even at shutdown.
+class HttpSource final : public Source {
+ public:
+  explicit HttpSource(const plan::StreamDef& def) : def_(def) {
+    host_ = Prop(def, "host", "127.0.0.1");
+    port_ = std::atoi(Prop(def, "port", "0").c_str());
+    path_ = Prop(def, "path", "/" + def.name);
+    if (path_.empty() || path_[0] != '/') path_ = "/" + path_;
+    capacity_ = static_cast<size_t>(std::atoll(Prop(def, "queue.size", "10000").c_str()));
+    csv_ = def.connector->format == "csv";
+    std::string delim = Prop(def, "delimiter", ",");
+    delimiter_ = delim.empty() ? ',' : delim[0];
+  }
+
+  std::string where() const override {
+    return "http://" + host_ + ":" + std::to_string(port_) + path_;
+  }
+
+  Status Run(SourceContext& ctx) override {
+    httplib::Server server;
+    server.set_payload_max_length(64 << 20);
+    server.set_tcp_nodelay(true);
+    server.Post(path_,
+                [&](const httplib::Request& req, httplib::Response& res) { Take(req, res, ctx); });
+    if (!server.bind_to_port(host_.c_str(), port_))
+      return Status::IoError("stream '" + def_.name + "': cannot listen on " + host_ + ":" +
+                             std::to_string(port_) + " (is the port in use?)");
+    std::thread listener([&] { server.listen_after_bind(); });
+    Status st;
+    for (;;) {
+      Batch batch;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(100),
+                     [&] { return !queue_.empty() || ctx.stopping(); });
+        if (queue_.empty()) {
+          if (ctx.stopping()) break;
+          continue;
+        }
+        batch = std::move(queue_.front());
+        queue_.pop_front();
+        queued_ -= batch.num_rows();
+      }
+      st = ctx.emit(batch, "");
+      if (!st.ok()) break;
+    }
+    server.stop();
+    listener.join();
+    // Taken before the server stopped: sent too, unless the app failed.
+    std::lock_guard<std::mutex> lock(mu_);
+    while (st.ok() && !queue_.empty()) {
+      st = ctx.emit(queue_.front(), "");
+      queue_.pop_front();
+    }
+    queued_ = 0;
+    return st;
+  }
+
+ private:
+  void Take(const httplib::Request& req, httplib::Response& res, SourceContext& ctx) {
+    std::vector<std::string_view> events;
+    std::string_view body = req.body;
+    bool array = false;
+    if (!csv_) {
+      size_t first = body.find_first_not_of(" \t\r\n");
+      // A body that is an array of objects or arrays is a batch; `[1,"a"]` alone is one event.
+      if (first != std::string_view::npos && body[first] == '[') {
+        size_t next = body.find_first_not_of(" \t\r\n", first + 1);
+        array = next != std::string_view::npos &&
+                (body[next] == '{' || body[next] == '[' || body[next] == ']');
+      }
+    }
+    if (array) {
+      Status st = SplitJsonArray(body, &events);
+      if (!st.ok()) {
+        ctx.malformed(Where(req, "body"), st.message());
+        return Answer(res, 400,
+                      JsonError("the body is not a JSON array of events: " + st.message()));
+      }
+    } else {
+      for (size_t start = 0; start < body.size();) {
+        size_t nl = body.find('\n', start);
+        if (nl == std::string_view::npos) nl = body.size();
+        events.push_back(body.substr(start, nl - start));
+        start = nl + 1;
+      }
+    }
+    Batch batch(def_.schema);
+    JsonRowDecoder json(def_.schema);
+    std::vector<std::string> fields;
+    std::string problems;
+    size_t bad = 0;
+    int64_t now = ctx.clock->NowMillis();
+    for (size_t i = 0; i < events.size(); ++i) {
+      std::string_view e = events[i];
+      if (!e.empty() && e.back() == '\r') e.remove_suffix(1);
+      if (e.find_first_not_of(" \t") == std::string_view::npos) continue;
+      size_t row = batch.AddRow(now);
+      Status st;
+      if (csv_) {
+        st = SplitCsv(e, delimiter_, &fields)
+                 ? DecodeCsvFields(fields, {}, def_.schema, &batch, row)
+                 : Status::InvalidArgument("unterminated quote");
+      } else {
+        st = json.Decode(e, &batch, row);
+      }
+      std::string problem;
+      if (st.ok() && !exec::StampEventTime(def_.event_time, &batch, row, &problem))
+        st = Status::InvalidArgument(problem);
+      if (st.ok()) continue;
+      batch.Resize(row);
+      std::string where = (array ? "element " : "line ") + std::to_string(i + 1);
+      ctx.malformed(Where(req, where), st.message());
+      if (bad++ < 5) problems += (problems.empty() ? "" : "; ") + where + ": " + st.message();
+    }
+    if (bad > 0)
+      return Answer(
+          res, 400,
+          JsonError(std::to_string(bad) + " malformed event(s), nothing was taken: " + problems));
+    size_t n = batch.num_rows();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (queued_ > 0 && queued_ + n > capacity_) {
+        res.set_header("Retry-After", "1");
+        return Answer(res, 503,
+                      JsonError("stream '" + def_.name + "' is busy: its queue holds " +
+                                std::to_string(queued_) + " of " + std::to_string(capacity_) +
+                                " events; retry after 1 s"));
+      }
+      if (n > 0) {
+        queue_.push_back(std::move(batch));
+        queued_ += n;
+        progress_.records.fetch_add(n, std::memory_order_relaxed);
+        progress_.bytes.fetch_add(req.body.size(), std::memory_order_relaxed);
+      }
+    }
+    cv_.notify_one();
+    Answer(res, 202, "{\"accepted\":" + std::to_string(n) + "}");
+  }
+
+  std::string Where(const httplib::Request& req, const std::string& what) const {
+    return "POST " + path_ + " from " + req.remote_addr + " " + what;
+  }
+
+  const plan::StreamDef& def_;
+  std::string host_, path_;
+  int port_ = 0;
+  size_t capacity_ = 10000;
+  bool csv_ = false;
+  char delimiter_ = ',';
+  std::mutex mu_;  // queue_, queued_: held only to queue or take a batch
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;
+  size_t queued_ = 0;  // events in queue_
+};
+
 }  // namespace
+
+Result<std::unique_ptr<Source>> MakeHttpSource(const plan::StreamDef& def) {
+  if (std::atoi(Prop(def, "port", "0").c_str()) <= 0)
+    return SinkConfigError(def, "an HTTP source needs a 'port' to listen on");
+  return std::unique_ptr<Source>(new HttpSource(def));
+}
 
 Result<std::unique_ptr<Sink>> MakeHttpSink(const plan::StreamDef& def, const SinkOpen& open) {
   ASSIGN_OR_RETURN(HttpTarget target, ParseHttpTarget(def));

@@ -307,6 +307,54 @@ Status JsonRowDecoder::Decode(std::string_view json, Batch* batch, size_t row) {
   return Status::OK();
 }
 
+Status SplitJsonArray(std::string_view json, std::vector<std::string_view>* elements) {
+  elements->clear();
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  size_t i = 0;
+  while (i < json.size() && space(json[i])) ++i;
+  if (i == json.size() || json[i] != '[') return Status::InvalidArgument("not a JSON array");
+  ++i;
+  // Only where each element ends is found here (brackets and braces outside strings); the
+  // elements' own validity is for their decoder.
+  int depth = 0;
+  bool in_string = false;
+  size_t begin = std::string_view::npos;
+  for (; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (space(c)) continue;
+    if (begin == std::string_view::npos && c != ']') begin = i;
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    } else if (depth == 0 && (c == ',' || c == ']')) {
+      if (begin == std::string_view::npos || begin == i) {
+        if (c == ']' && elements->empty()) break;  // []
+        return Status::InvalidArgument("an empty element at byte " + std::to_string(i + 1));
+      }
+      size_t end = i;
+      while (end > begin && space(json[end - 1])) --end;
+      elements->push_back(json.substr(begin, end - begin));
+      begin = std::string_view::npos;
+      if (c == ']') break;
+    }
+  }
+  if (i >= json.size()) return Status::InvalidArgument("the array is not closed");
+  for (++i; i < json.size(); ++i)
+    if (!space(json[i])) return Status::InvalidArgument("text after the array");
+  return Status::OK();
+}
+
 void AppendJsonObject(std::string* out, const Schema& schema, const Batch& batch, size_t row) {
   out->push_back('{');
   for (size_t c = 0; c < schema.size(); ++c) {

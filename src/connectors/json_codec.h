@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sluice/batch.h"
 #include "sluice/status.h"
@@ -32,6 +33,10 @@ class JsonRowDecoder {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The elements of a JSON array, as text (each still to be decoded), for bodies that hold a batch
+// of events: `[{"a":1},{"a":2}]`. An error for text that is not one array.
+Status SplitJsonArray(std::string_view json, std::vector<std::string_view>* elements);
 
 // Appends row `row` of `batch` as {"name":value,...} in schema order.
 void AppendJsonObject(std::string* out, const Schema& schema, const Batch& batch, size_t row);

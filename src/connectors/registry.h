@@ -34,6 +34,7 @@ Result<std::unique_ptr<Source>> MakeGeneratorSource(const plan::StreamDef& def);
 Result<std::unique_ptr<Source>> MakeKafkaSource(const plan::StreamDef& def);
 Result<std::unique_ptr<Sink>> MakeKafkaSink(const plan::StreamDef& def, const SinkOpen& open);
 Result<std::unique_ptr<Sink>> MakeRedisSink(const plan::StreamDef& def, const SinkOpen& open);
+Result<std::unique_ptr<Source>> MakeHttpSource(const plan::StreamDef& def);
 Result<std::unique_ptr<Sink>> MakeHttpSink(const plan::StreamDef& def, const SinkOpen& open);
 Result<std::unique_ptr<Sink>> MakePostgresSink(const plan::StreamDef& def, const SinkOpen& open);
 

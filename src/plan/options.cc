@@ -286,8 +286,8 @@ const std::vector<std::string> kSinkRuntimeKeys = {"queue.size",
                                                    "circuit.breaker.timeout"};
 const std::vector<std::string> kRedisKeys = {
     "url", "key", "command", "ttl", "timeout", "connect.timeout", "delimiter"};
-const std::vector<std::string> kHttpKeys = {"url", "body", "timeout", "connect.timeout",
-                                            "delimiter"};
+const std::vector<std::string> kHttpKeys = {"url",       "body", "timeout", "connect.timeout",
+                                            "delimiter", "port", "host",    "path"};
 const std::vector<std::string> kPostgresKeys = {"url", "table", "key", "connect.timeout"};
 const std::vector<std::string> kKnownConnectors = {"stdin", "stdout", "file",  "generator",
                                                    "kafka", "http",   "redis", "postgres"};
@@ -455,7 +455,32 @@ void CheckPostgresSink(const Get& get, const StreamDef& def, Diagnostics* diags)
 }
 
 template <typename Get>
+void CheckHttpSource(const Get& get, Diagnostics* diags) {
+  if (const Property* f = get("port")) {
+    int64_t port = ParsePositive(f->value, f->value_loc, "'port'", diags, 1);
+    if (port > 65535) diags->Error(f->value_loc, "'port' must be at most 65535, got " + f->value);
+  } else {
+    diags->Error(get("connector")->loc, "an HTTP source needs a 'port' to listen on",
+                 "add 'port' = '8080' (and 'path', by default '/<stream>')");
+  }
+  if (const Property* f = get("queue.size"))
+    ParsePositive(f->value, f->value_loc, "'queue.size'", diags, 1);
+  if (const Property* f = get("path"); f && (f->value.empty() || f->value[0] != '/'))
+    diags->Error(f->value_loc, "an HTTP source's 'path' starts with '/', got '" + f->value + "'");
+  for (const char* k : {"url", "body", "timeout", "connect.timeout", "batch.size", "batch.timeout",
+                        "workers", "retry.max", "retry.backoff.initial", "retry.backoff.max",
+                        "circuit.breaker.threshold", "circuit.breaker.timeout", "queue.full"})
+    if (const Property* f = get(k))
+      diags->Error(f->loc, std::string("'") + k + "' is for an HTTP sink, not a source",
+                   "a source listens on 'port' and 'path'");
+}
+
+template <typename Get>
 void CheckHttpSink(const Get& get, const ConnectorConfig& cfg, Diagnostics* diags) {
+  for (const char* k : {"port", "host", "path"})
+    if (const Property* f = get(k))
+      diags->Error(f->loc, std::string("'") + k + "' is for an HTTP source, not a sink",
+                   "a sink posts to its 'url'");
   CheckSinkRuntime(get, diags);
   if (const Property* f = get("url")) {
     Result<Url> url = ParseUrl(f->value);
@@ -576,10 +601,6 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
       diags->Error(get("connector")->value_loc,
                    "connector 'postgres' can only be a sink in this version",
                    "write the rows to a PostgreSQL table with 'type'='sink'");
-    if (connector == "http" && cfg->is_source)
-      diags->Error(get("connector")->value_loc,
-                   "connector 'http' can only be a sink in this version",
-                   "POST the rows to a server with 'type'='sink'");
     if ((connector == "stdin" || connector == "generator") && !cfg->is_source)
       diags->Error(get("connector")->value_loc,
                    "connector '" + connector + "' can only be a source");
@@ -594,6 +615,7 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     for (const Property& p : properties) cfg->properties[p.key] = p.value;
     if (connector == "redis" && !cfg->is_source) CheckRedisSink(get, *def, diags);
     if (connector == "http" && !cfg->is_source) CheckHttpSink(get, *cfg, diags);
+    if (connector == "http" && cfg->is_source) CheckHttpSource(get, diags);
     if (connector == "postgres" && !cfg->is_source) CheckPostgresSink(get, *def, diags);
     // A table is filled by the queries that write it; loading one from a connector, or writing
     // its changes to one, needs change kinds and table loading (not built yet).
