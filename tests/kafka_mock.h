@@ -6,7 +6,9 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 namespace sluice::testing {
 
@@ -33,8 +35,10 @@ class MockKafka {
   bool CreateTopic(const char* topic, int partitions = 1) {
     return rd_kafka_mock_topic_create(cluster_, topic, partitions, 1) == RD_KAFKA_RESP_ERR_NO_ERROR;
   }
-  // Queues `value` for `topic` (Flush delivers it).
-  bool Produce(const char* topic, const std::string& value) {
+  // Queues `value` for `topic` (Flush delivers it), with `key` (none when null) and the record
+  // timestamp `ts` (ms; 0: the producer's clock).
+  bool Produce(const char* topic, const std::string& value, const std::string* key = nullptr,
+               int64_t ts = 0) {
     if (!producer_) {
       char err[512];
       rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -42,17 +46,59 @@ class MockKafka {
       producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
       if (!producer_) return false;
     }
+    void* key_ptr = key ? const_cast<char*>(key->data()) : nullptr;
     for (;;) {
-      rd_kafka_resp_err_t e =
-          rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(topic),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      rd_kafka_resp_err_t e = rd_kafka_producev(
+          producer_, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key_ptr, key ? key->size() : 0),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_TIMESTAMP(ts),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) return e == RD_KAFKA_RESP_ERR_NO_ERROR;
       rd_kafka_poll(producer_, 10);  // a full local queue: let deliveries make room
     }
   }
   bool Flush() {
     return !producer_ || rd_kafka_flush(producer_, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+
+  // A message read back: its key (absent: no key) and its value (a tombstone has none).
+  struct Message {
+    bool has_key = false;
+    std::string key;
+    bool tombstone = false;
+    std::string value;
+  };
+  // Reads `topic` from the start, until `count` messages came or 30 s passed.
+  std::vector<Message> Consume(const char* topic, size_t count) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps_.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", ("reader-" + std::string(topic)).c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err);
+    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    std::vector<Message> got;
+    if (!consumer) return got;
+    rd_kafka_poll_set_consumer(consumer);
+    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (got.size() < count && std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 200);
+      if (!m) continue;
+      if (!m->err) {
+        Message msg;
+        msg.has_key = m->key != nullptr;
+        if (m->key) msg.key.assign(static_cast<const char*>(m->key), m->key_len);
+        msg.tombstone = m->payload == nullptr;
+        if (m->payload) msg.value.assign(static_cast<const char*>(m->payload), m->len);
+        got.push_back(std::move(msg));
+      }
+      rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(consumer);
+    rd_kafka_destroy(consumer);
+    return got;
   }
 
  private:

@@ -145,8 +145,9 @@ class StagedSink : public Sink, public exec::StagedWork {
   Result<std::string> Commit() final;
 
  protected:
-  // Appends row `row` of `batch`, encoded as one message, to `out`.
-  virtual void Encode(const Batch& batch, size_t row, std::string* out) = 0;
+  // Appends row `row` of `batch`, encoded as one message, to `out`; false (nothing appended) for
+  // a row that needs no message (the row an update replaces, for an upsert topic).
+  virtual bool Encode(const Batch& batch, size_t row, std::string* out) = 0;
   // Writes `messages` (ends[i] is where message i ends in `bytes`); may block. An error loses
   // them all: the sink fails.
   virtual Status Write(std::string_view bytes, const std::vector<uint32_t>& ends) = 0;

@@ -274,8 +274,9 @@ class FileSink final : public StagedSink {
   }
 
  private:
-  void Encode(const Batch& batch, size_t row, std::string* out) override {
+  bool Encode(const Batch& batch, size_t row, std::string* out) override {
     AppendSinkRow(format_, def_.schema, batch, row, out);
+    return true;
   }
 
   Status Write(std::string_view bytes, const std::vector<uint32_t>&) override {

@@ -8,11 +8,15 @@
 // resumed source starts each assigned partition there, and offsets are committed to the group
 // only once a checkpoint that holds them is complete (for monitoring tools: the checkpoint, not
 // the group, is what a restart resumes from).
+// 'key.field', 'partition.field', 'offset.field', 'timestamp.field' put each record's metadata
+// into attributes.
 // Sink: a producer to 'topic'; a message that cannot be delivered stops the app with the loss
-// counted. 'kafka.<name>' properties pass <name> to librdkafka.
+// counted. 'key.field' keys the messages and makes the topic an upsert topic (deletes are
+// tombstones). 'kafka.<name>' properties pass <name> to librdkafka.
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
@@ -27,26 +31,17 @@
 #include "connectors/registry.h"
 #include "connectors/sink_format.h"
 #include "exec/event_time.h"
+#include "plan/options.h"
 
 namespace sluice::connectors {
 
 namespace {
 
-// "60s", "500ms", "2m" or plain milliseconds.
+// A duration property (checked by the planner), or `dflt` when it is not given.
 int64_t DurationMs(const std::string& text, int64_t dflt) {
-  if (text.empty()) return dflt;
-  size_t end = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(text, &end);
-  } catch (...) {
-    return dflt;
-  }
-  std::string unit = text.substr(end);
-  if (unit == "ms" || unit.empty()) return v;
-  if (unit == "s") return v * 1000;
-  if (unit == "m") return v * 60'000;
-  return dflt;
+  int64_t ms = dflt;
+  if (text.empty() || !plan::ParseDurationText(text, &ms)) return dflt;
+  return ms;
 }
 
 struct KafkaDeleter {
@@ -81,6 +76,10 @@ class KafkaSource final : public Source {
  public:
   explicit KafkaSource(const plan::StreamDef& def) : def_(def), json_(def.schema) {
     csv_ = def.connector->format == "csv";
+    key_field_ = def.schema.IndexOf(Prop(def, "key.field", ""));
+    partition_field_ = def.schema.IndexOf(Prop(def, "partition.field", ""));
+    offset_field_ = def.schema.IndexOf(Prop(def, "offset.field", ""));
+    timestamp_field_ = def.schema.IndexOf(Prop(def, "timestamp.field", ""));
   }
 
   std::string where() const override { return "topic " + Prop(def_, "topic", def_.name); }
@@ -311,6 +310,7 @@ class KafkaSource final : public Source {
     } else {
       st = json_.Decode(value, batch, row);
     }
+    if (st.ok()) SetMetadata(m, batch, row);
     std::string problem;
     if (st.ok() && !exec::StampEventTime(def_.event_time, batch, row, &problem))
       st = Status::InvalidArgument(problem);
@@ -322,7 +322,33 @@ class KafkaSource final : public Source {
     }
   }
 
+  // The record's key, partition, offset and timestamp into the attributes that ask for them
+  // (before the event time is read: 'timestamp.field' may be the event-time attribute).
+  void SetMetadata(const rd_kafka_message_t* m, Batch* batch, size_t row) {
+    if (key_field_ >= 0) {
+      if (m->key) {
+        batch->SetString(row, key_field_,
+                         std::string_view(static_cast<const char*>(m->key), m->key_len));
+      } else {
+        batch->column(key_field_).SetNull(row);
+      }
+    }
+    if (partition_field_ >= 0) batch->column(partition_field_).SetInt(row, m->partition);
+    if (offset_field_ >= 0) batch->column(offset_field_).SetInt(row, m->offset);
+    if (timestamp_field_ >= 0) {
+      rd_kafka_timestamp_type_t type;
+      int64_t ts = rd_kafka_message_timestamp(m, &type);
+      if (ts >= 0) {
+        batch->column(timestamp_field_).SetInt(row, ts);
+      } else {
+        batch->column(timestamp_field_).SetNull(row);
+      }
+    }
+  }
+
   const plan::StreamDef& def_;
+  // The attributes that receive each record's key, partition, offset and timestamp; -1: none.
+  int key_field_ = -1, partition_field_ = -1, offset_field_ = -1, timestamp_field_ = -1;
   JsonRowDecoder json_;
   bool csv_ = false;
   std::vector<std::string> fields_;
@@ -341,6 +367,7 @@ class KafkaSink final : public StagedSink {
   KafkaSink(const plan::StreamDef& def, bool changelog)
       : def_(def), format_(SinkFormatOf(def, changelog)) {
     topic_ = Prop(def, "topic", def.name);
+    key_field_ = def.schema.IndexOf(Prop(def, "key.field", ""));
   }
   ~KafkaSink() override { Close(); }
   KafkaSink(const KafkaSink&) = delete;
@@ -364,10 +391,28 @@ class KafkaSink final : public StagedSink {
   }
 
  private:
-  void Encode(const Batch& batch, size_t row, std::string* out) override {
+  // With 'key.field', a message is its key's length (4 bytes), the key, a tombstone flag and the
+  // value; an upsert topic holds each key's latest row, as Flink's upsert-kafka: the row an
+  // update replaces needs no message, and a delete is a tombstone (the key with no value).
+  bool Encode(const Batch& batch, size_t row, std::string* out) override {
+    ChangeKind kind = batch.kind(row);
+    bool tombstone = false;
+    if (key_field_ >= 0) {
+      if (kind == ChangeKind::kUpdateBefore) return false;
+      tombstone = kind == ChangeKind::kDelete;
+      size_t at = out->size();
+      uint32_t n = 0;
+      out->append(sizeof n, '\0');
+      AppendFieldText(out, batch.column(key_field_), row);
+      n = static_cast<uint32_t>(out->size() - at - sizeof n);
+      std::memcpy(out->data() + at, &n, sizeof n);
+      out->push_back(tombstone ? 1 : 0);
+    }
+    if (tombstone) return true;
     size_t start = out->size();
     AppendSinkRow(format_, def_.schema, batch, row, out);
     if (out->size() > start && out->back() == '\n') out->pop_back();  // a message, not a line
+    return true;
   }
 
   // Produces each message; a full local queue is backpressure: it waits for deliveries here,
@@ -377,11 +422,23 @@ class KafkaSink final : public StagedSink {
     uint32_t from = 0;
     for (size_t i = 0; i < ends.size(); ++i) {
       std::string_view message = bytes.substr(from, ends[i] - from);
+      std::string_view key;
+      bool tombstone = false;
+      if (key_field_ >= 0) {
+        uint32_t n;
+        std::memcpy(&n, message.data(), sizeof n);
+        key = message.substr(sizeof n, n);
+        tombstone = message[sizeof n + n] != 0;
+        message.remove_prefix(sizeof n + n + 1);
+      }
+      void* key_ptr = key_field_ >= 0 ? const_cast<char*>(key.data()) : nullptr;
+      void* value_ptr = tombstone ? nullptr : const_cast<char*>(message.data());
+      size_t value_len = tombstone ? 0 : message.size();
       for (;;) {
-        rd_kafka_resp_err_t e =
-            rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
-                              RD_KAFKA_V_VALUE(const_cast<char*>(message.data()), message.size()),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_KEY(key_ptr, key.size()),
+            RD_KAFKA_V_VALUE(value_ptr, value_len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
           if (GivenUp())
@@ -436,7 +493,8 @@ class KafkaSink final : public StagedSink {
   const plan::StreamDef& def_;
   SinkFormat format_;
   std::string topic_;
-  KafkaHandle rk_;  // produced to under the write lock only (StagedSink)
+  int key_field_ = -1;  // 'key.field': the attribute whose text is each message's key
+  KafkaHandle rk_;      // produced to under the write lock only (StagedSink)
 };
 
 }  // namespace

@@ -7,10 +7,8 @@ void StagedSink::Push(const Batch& batch) {
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
     if (!status_.ok()) return;  // failed: the app is stopping, and the loss was reported
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      Encode(batch, r, &pending_);
-      ends_.push_back(static_cast<uint32_t>(pending_.size()));
-    }
+    for (size_t r = 0; r < batch.num_rows(); ++r)
+      if (Encode(batch, r, &pending_)) ends_.push_back(static_cast<uint32_t>(pending_.size()));
   }
   exec::StageWork(this);
 }

@@ -27,8 +27,9 @@ class GatedSink final : public StagedSink {
   }
 
  private:
-  void Encode(const Batch& b, size_t row, std::string* out) override {
+  bool Encode(const Batch& b, size_t row, std::string* out) override {
     *out += std::to_string(b.column(0).ints()[row]) + ";";
+    return true;
   }
   Status Write(std::string_view bytes, const std::vector<uint32_t>&) override {
     std::unique_lock<std::mutex> lock(mu_);

@@ -272,7 +272,11 @@ const std::vector<std::string> kKafkaKeys = {"topic",
                                              "group.id",
                                              "auto.offset.reset",
                                              "topic.wait.timeout",
-                                             "topic.retry.interval"};
+                                             "topic.retry.interval",
+                                             "key.field",
+                                             "partition.field",
+                                             "offset.field",
+                                             "timestamp.field"};
 // The sink runtime's (connectors/sink_runtime.h), for every sink that writes to a store.
 const std::vector<std::string> kSinkRuntimeKeys = {"queue.size",
                                                    "queue.full",
@@ -450,6 +454,40 @@ void CheckPostgresSink(const Get& get, const StreamDef& def, Diagnostics* diags)
                      sql::DidYouMean(name, names));
       if (comma == std::string::npos) break;
       from = comma + 1;
+    }
+  }
+}
+
+// The attributes that take a Kafka record's key, partition, offset and timestamp (a source), or
+// give each message its key (a sink).
+template <typename Get>
+void CheckKafkaFields(const Get& get, const StreamDef& def, Diagnostics* diags) {
+  bool source = def.connector && def.connector->is_source;
+  std::vector<std::string> names;
+  for (const auto& field : def.schema.fields()) names.push_back(field.name);
+  for (const char* k : {"key.field", "partition.field", "offset.field", "timestamp.field"}) {
+    const Property* f = get(k);
+    if (!f) continue;
+    int c = def.schema.IndexOf(f->value);
+    if (c < 0) {
+      diags->Error(
+          f->value_loc,
+          std::string("'") + k + "': '" + f->value + "' is not an attribute of '" + def.name + "'",
+          sql::DidYouMean(f->value, names));
+      continue;
+    }
+    TypeId t = def.schema.field(c).type.id;
+    if (!source && std::string(k) != "key.field") {
+      diags->Error(f->loc, std::string("'") + k + "' is for a Kafka source, not a sink",
+                   "a sink sets only each message's key, with 'key.field'");
+    } else if (source && std::string(k) == "key.field" && t != TypeId::kString) {
+      diags->Error(f->value_loc, "'key.field' of a source must be a STRING attribute: '" +
+                                     f->value + "' is " + def.schema.field(c).type.ToString());
+    } else if (source && std::string(k) != "key.field" && t != TypeId::kInt &&
+               t != TypeId::kBigint && t != TypeId::kTimestamp) {
+      diags->Error(f->value_loc, std::string("'") + k + "' must be an INT, BIGINT or TIMESTAMP " +
+                                     "attribute: '" + f->value + "' is " +
+                                     def.schema.field(c).type.ToString());
     }
   }
 }
@@ -710,6 +748,7 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
                                        "' needs a duration such as '60s', got '" + f->value + "'");
     }
   }
+  if (connector == "kafka") CheckKafkaFields(get, *def, diags);
   if (const Property* f = get("auto.offset.reset")) {
     std::string v = Lower(f->value);
     if (v != "earliest" && v != "latest")
