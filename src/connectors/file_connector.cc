@@ -8,14 +8,17 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "common/format.h"
+#include "common/log.h"
 #include "connectors/connector.h"
 #include "connectors/csv_codec.h"
 #include "connectors/json_codec.h"
 #include "connectors/registry.h"
 #include "connectors/sink_format.h"
 #include "exec/event_time.h"
+#include "plan/options.h"
 
 namespace sluice::connectors {
 
@@ -32,6 +35,10 @@ class LineSource final : public Source {
     delimiter_ = delim.empty() ? ',' : delim[0];
     bool b = false;
     header_ = ParseBool(Prop(def, "header", "false"), &b) && b;
+    b = false;
+    follow_ = !path_.empty() && ParseBool(Prop(def, "follow", "false"), &b) && b;
+    std::string wait = Prop(def, "wait.timeout", "");
+    if (!wait.empty() && !plan::ParseDurationText(wait, &wait_ms_)) wait_ms_ = 0;
   }
 
   std::string where() const override { return path_; }
@@ -54,6 +61,17 @@ class LineSource final : public Source {
     int fd = 0;
     if (!path_.empty()) {
       fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      // 'wait.timeout': a file that is not there yet may come (written by another program).
+      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms_);
+      while (fd < 0 && errno == ENOENT && std::chrono::steady_clock::now() < until &&
+             !ctx.stopping()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      }
+      if (fd < 0 && errno == ENOENT && wait_ms_ > 0)
+        return Status::IoError("stream '" + def_.name + "': '" + path_ +
+                               "' did not appear within " + std::to_string(wait_ms_) +
+                               " ms ('wait.timeout')");
       if (fd < 0)
         return Status::IoError("stream '" + def_.name + "': cannot open '" + path_ +
                                "': " + std::strerror(errno));
@@ -99,6 +117,11 @@ class LineSource final : public Source {
         break;
       }
       if (n == 0) {
+        if (follow_) {
+          result = Follow(&fd, &pending, &line_no, &batch, ctx);
+          if (!result.ok()) break;
+          continue;
+        }
         progress_.finished.store(true);
         break;
       }
@@ -172,6 +195,45 @@ class LineSource final : public Source {
     return Status::OK();
   }
 
+  // 'follow': at the end of the file, what tail -F does. A file cut shorter than what was read
+  // (copytruncate) is read again from its start; another file at the path (rename and create) is
+  // opened once this one is read to its end, its last line finished; otherwise it waits.
+  Status Follow(int* fd, std::string* pending, int64_t* line_no, Batch* batch, SourceContext& ctx) {
+    struct stat open_file, at_path;
+    if (::fstat(*fd, &open_file) == 0 &&
+        open_file.st_size < base_ + static_cast<int64_t>(pending->size())) {
+      Log(LogLevel::kInfo, "stream '" + def_.name + "': '" + path_ +
+                               "' was truncated: reading it again from its start");
+      ::lseek(*fd, 0, SEEK_SET);
+      pending->clear();
+      base_ = 0;
+      *line_no = 0;
+      return Status::OK();
+    }
+    if (::stat(path_.c_str(), &at_path) == 0 &&
+        (at_path.st_ino != open_file.st_ino || at_path.st_dev != open_file.st_dev)) {
+      if (!pending->empty()) {  // the old file's last line, without its newline
+        ++*line_no;
+        RETURN_IF_ERROR(Line(*pending, *line_no, batch, ctx));
+        RETURN_IF_ERROR(Flush(batch, base_ + static_cast<int64_t>(pending->size()), *line_no, ctx));
+      }
+      int next = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (next >= 0) {
+        Log(LogLevel::kInfo, "stream '" + def_.name + "': '" + path_ +
+                                 "' was replaced (rotated): reading the new file");
+        ::close(*fd);
+        *fd = next;
+        pending->clear();
+        base_ = 0;
+        *line_no = 0;
+        header_seen_ = false;  // a CSV file's header comes again
+        return Status::OK();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return Status::OK();
+  }
+
   // Hands `batch` on, with the position after it: the next line starts at byte `offset`.
   Status Flush(Batch* batch, int64_t offset, int64_t line_no, SourceContext& ctx) {
     if (batch->num_rows() == 0) return Status::OK();
@@ -231,6 +293,8 @@ class LineSource final : public Source {
   int64_t base_ = 0;  // the file offset of the first byte not yet consumed
   bool seekable_ = false;
   int64_t resume_offset_ = 0, resume_line_ = 0;
+  bool follow_ = false;  // 'follow': at the end, wait for more (and follow rotations)
+  int64_t wait_ms_ = 0;  // 'wait.timeout': how long to wait for the file to appear
 };
 
 class FileSink final : public StagedSink {

@@ -265,7 +265,8 @@ const std::vector<std::string> kGenericKeys = {"type",
                                                "event.time.allowed.lateness",
                                                "late.data",
                                                "partition.key"};
-const std::vector<std::string> kFileKeys = {"path", "header", "delimiter"};
+const std::vector<std::string> kFileKeys = {"path", "header", "delimiter", "follow",
+                                            "wait.timeout"};
 const std::vector<std::string> kGeneratorKeys = {"rate", "count", "seed"};
 const std::vector<std::string> kKafkaKeys = {"topic",
                                              "bootstrap.servers",
@@ -642,6 +643,21 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     if ((connector == "stdin" || connector == "generator") && !cfg->is_source)
       diags->Error(get("connector")->value_loc,
                    "connector '" + connector + "' can only be a source");
+    for (const char* k : {"follow", "wait.timeout"})
+      if (const Property* f = get(k); f && (connector != "file" || !cfg->is_source))
+        diags->Error(f->loc, std::string("'") + k + "' is for a file source",
+                     connector == "file" ? "a sink appends to its file" : "");
+    if (const Property* f = get("follow")) {
+      bool b;
+      if (!ParseBool(f->value, &b))
+        diags->Error(f->value_loc, "'follow' must be 'true' or 'false', got '" + f->value + "'");
+    }
+    if (const Property* f = get("wait.timeout")) {
+      int64_t ms;
+      if (!ParseDurationText(f->value, &ms))
+        diags->Error(f->value_loc,
+                     "'wait.timeout' needs a duration such as '30s', got '" + f->value + "'");
+    }
     if (connector == "file" && !get("path"))
       diags->Error(get("connector")->loc, "connector 'file' needs a 'path' property");
     if (const Property* f = get("format")) {

@@ -1,0 +1,112 @@
+// The file source's 'follow' and 'wait.timeout' through the CLI: a file that grows (a line written
+// in two parts included), is rotated (renamed, a new one created; the old one's last line had no
+// newline) and is truncated (copytruncate) while the app runs; and a file that appears after the
+// app started.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "cli_runner.h"
+
+namespace fs = std::filesystem;
+using sluice::testing::CommandResult;
+using sluice::testing::NonEmptyLines;
+using sluice::testing::ReadAll;
+using sluice::testing::RunIn;
+
+namespace {
+
+void Append(const fs::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::app) << text << std::flush;
+}
+
+std::string Event(int id) { return "{\"id\":" + std::to_string(id) + "}"; }
+
+class FileFollowTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = sluice::testing::FreshTestDir("sluice_follow"); }
+  void TearDown() override { fs::remove_all(dir_); }
+  // Waits until the output holds `n` lines (the source has read up to there).
+  bool OutputHas(size_t n) {
+    for (int i = 0; i < 400; ++i) {
+      if (NonEmptyLines(ReadAll(dir_ / "out.jsonl")).size() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  fs::path dir_;
+};
+
+TEST_F(FileFollowTest, FollowsGrowthRotationAndTruncation) {
+  std::ofstream(dir_ / "app.sql")
+      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
+         "'path'='in.jsonl', 'follow'='true');\n"
+         "CREATE STREAM Out (id INT) WITH ('type'='sink', 'connector'='file', "
+         "'path'='out.jsonl');\n"
+         "INSERT INTO Out SELECT * FROM In_;\n";
+  fs::path in = dir_ / "in.jsonl";
+  Append(in, Event(1) + "\n" + Event(2) + "\n");
+  CommandResult run;
+  std::thread app([&] { run = RunIn(dir_, "run app.sql --duration 6 --quiet"); });
+  EXPECT_TRUE(OutputHas(2));
+  Append(in, Event(3) + "\n{\"id\"");  // half a line: it waits for the rest
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Append(in, ":4}\n" + Event(5));  // 5 has no newline yet
+  EXPECT_TRUE(OutputHas(4));
+  fs::rename(in, dir_ / "in.jsonl.1");  // rotation: 5 is the old file's last line
+  Append(in, Event(6) + "\n" + Event(7) + "\n");
+  EXPECT_TRUE(OutputHas(7));
+  fs::resize_file(in, 0);  // copytruncate
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  Append(in, Event(8) + "\n");
+  EXPECT_TRUE(OutputHas(8));
+  app.join();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::string> want;
+  for (int id = 1; id <= 8; ++id) want.push_back(Event(id));
+  EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")), want);
+}
+
+TEST_F(FileFollowTest, WaitTimeoutWaitsForTheFileToAppear) {
+  std::ofstream(dir_ / "app.sql")
+      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
+         "'path'='later.jsonl', 'wait.timeout'='10s');\n"
+         "CREATE STREAM Out (id INT) WITH ('type'='sink', 'connector'='file', "
+         "'path'='out.jsonl');\n"
+         "INSERT INTO Out SELECT * FROM In_;\n";
+  CommandResult run;
+  std::thread app([&] { run = RunIn(dir_, "run app.sql --quiet"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  Append(dir_ / "later.jsonl.tmp", Event(1) + "\n" + Event(2) + "\n");
+  fs::rename(dir_ / "later.jsonl.tmp", dir_ / "later.jsonl");
+  app.join();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")),
+            (std::vector<std::string>{Event(1), Event(2)}));
+  std::ofstream(dir_ / "app.sql")
+      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
+         "'path'='never.jsonl', 'wait.timeout'='300ms');\n"
+         "INSERT INTO Out SELECT * FROM In_;\n";
+  CommandResult never = RunIn(dir_, "run app.sql --quiet");
+  EXPECT_NE(never.exit_code, 0);
+  EXPECT_NE(never.err.find("did not appear within 300 ms ('wait.timeout')"), std::string::npos)
+      << never.err;
+}
+
+TEST_F(FileFollowTest, FollowIsForFileSources) {
+  std::ofstream(dir_ / "app.sql")
+      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='stdin', "
+         "'follow'='true');\n"
+         "CREATE STREAM Out (id INT) WITH ('type'='sink', 'connector'='file', "
+         "'path'='o.jsonl', 'wait.timeout'='yes');\n"
+         "INSERT INTO Out SELECT * FROM In_;\n";
+  CommandResult r = RunIn(dir_, "check app.sql");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("'follow' is for a file source"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'wait.timeout' is for a file source"), std::string::npos) << r.err;
+}
+
+}  // namespace
