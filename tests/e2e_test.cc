@@ -786,7 +786,9 @@ TEST_F(CliTest, KafkaOffsetsBehindAnAsyncStreamCoverOnlyProcessedEvents) {
 }
 
 // Shutdown joined the workers without a bound: a Kafka sink waiting for a broker that is down
-// held it forever. It now gives up at the shutdown timeout, and says what was lost.
+// held it forever. It now gives up at the shutdown timeout, and says what was lost. (The sink's
+// check for a broker at the start is off here: the broker goes down after it, as far as the
+// sink can tell.)
 TEST_F(CliTest, ShutdownIsBoundedWhenTheBrokerIsDown) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "librdkafka is not instrumented for ThreadSanitizer";
@@ -802,7 +804,7 @@ TEST_F(CliTest, ShutdownIsBoundedWhenTheBrokerIsDown) {
         "CREATE STREAM O (v INT) WITH ('type'='sink', 'connector'='kafka', 'topic'='out', "
         "'bootstrap.servers'='" +
             bootstraps +
-            "', 'kafka.queue.buffering.max.messages'='10');\n"
+            "', 'kafka.queue.buffering.max.messages'='10', 'connect.timeout'='0');\n"
             "INSERT INTO O SELECT v FROM T;\n");
   CommandResult r = RunShell(dir_,
                              "timeout -k 10 60 \"$SLUICE\" run --duration 1 app.sql\n"

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli_runner.h"
+#include "free_port.h"
 #include "kafka_mock.h"
 
 namespace fs = std::filesystem;
@@ -101,6 +102,19 @@ TEST_F(KafkaConnectorTest, AnUpsertSinkKeysMessagesAndWritesDeletesAsTombstones)
     }
   }
   EXPECT_EQ(tombstones, 1);
+}
+
+TEST_F(KafkaConnectorTest, NoBrokerAtTheAddressFailsTheRunAfterConnectTimeout) {
+  std::ofstream(dir_ / "app.sql")
+      << "CREATE STREAM Src (k STRING) WITH ('type'='source', 'connector'='kafka', "
+         "'bootstrap.servers'='127.0.0.1:"
+      << sluice::testing::FreeLoopbackPort()
+      << "', 'connect.timeout'='1s');\n"
+         "INSERT INTO Out SELECT k FROM Src;\n";
+  CommandResult r = RunIn(dir_, "run app.sql --quiet");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("no Kafka broker answered at '127.0.0.1:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("within 1000 ms ('connect.timeout')"), std::string::npos) << r.err;
 }
 
 TEST_F(KafkaConnectorTest, MetadataFieldsAreChecked) {

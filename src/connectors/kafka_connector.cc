@@ -44,6 +44,23 @@ int64_t DurationMs(const std::string& text, int64_t dflt) {
   return ms;
 }
 
+// Whether a broker answers within 'connect.timeout' (default 30 s; '0': do not check): a wrong
+// address or a cluster that is down fails the run with that, rather than waiting silently.
+Status CheckBrokers(rd_kafka_t* rk, const plan::StreamDef& def) {
+  int64_t timeout = DurationMs(Prop(def, "connect.timeout", ""), 30'000);
+  if (timeout <= 0) return Status::OK();
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, nullptr, &md, static_cast<int>(timeout));
+  if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_metadata_destroy(md);
+    return Status::OK();
+  }
+  return Status::IoError("stream '" + def.name + "': no Kafka broker answered at '" +
+                         Prop(def, "bootstrap.servers", "localhost:9092") + "' within " +
+                         std::to_string(timeout) +
+                         " ms ('connect.timeout'): " + rd_kafka_err2str(e));
+}
+
 struct KafkaDeleter {
   void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
 };
@@ -123,6 +140,7 @@ class KafkaSource final : public Source {
       return Status::IoError("stream '" + def_.name + "': kafka consumer: " + err);
     }
     rd_kafka_poll_set_consumer(rk.get());
+    RETURN_IF_ERROR(CheckBrokers(rk.get(), def_));
     RETURN_IF_ERROR(WaitForTopic(rk.get(), topic, ctx));
     rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
@@ -387,7 +405,7 @@ class KafkaSink final : public StagedSink {
       rd_kafka_conf_destroy(conf);
       return Status::IoError("stream '" + def_.name + "': kafka producer: " + err);
     }
-    return Status::OK();
+    return CheckBrokers(rk_.get(), def_);
   }
 
  private:

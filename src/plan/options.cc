@@ -274,6 +274,7 @@ const std::vector<std::string> kKafkaKeys = {"topic",
                                              "auto.offset.reset",
                                              "topic.wait.timeout",
                                              "topic.retry.interval",
+                                             "connect.timeout",
                                              "key.field",
                                              "partition.field",
                                              "offset.field",
@@ -463,6 +464,14 @@ void CheckPostgresSink(const Get& get, const StreamDef& def, Diagnostics* diags)
 // give each message its key (a sink).
 template <typename Get>
 void CheckKafkaFields(const Get& get, const StreamDef& def, Diagnostics* diags) {
+  if (const Property* f = get("connect.timeout")) {
+    int64_t ms;
+    if (!ParseDurationText(f->value, &ms))
+      diags->Error(f->value_loc,
+                   "'connect.timeout' needs a duration such as '30s' ('0': do not "
+                   "wait for a broker), got '" +
+                       f->value + "'");
+  }
   bool source = def.connector && def.connector->is_source;
   std::vector<std::string> names;
   for (const auto& field : def.schema.fields()) names.push_back(field.name);
