@@ -76,7 +76,9 @@ int RunHttpSourceBenchmarks(bool quick, bool json) {
         simdjson::ondemand::document doc;
         if (parser.iterate(line.data(), len, line.size()).get(doc)) continue;
         int64_t id = 0;
-        if (!doc["id"].get_int64().get(id)) local += static_cast<uint64_t>(id);
+        double v = 0;
+        if (!doc["id"].get_int64().get(id) && !doc["v"].get_double().get(v))
+          local += static_cast<uint64_t>(id) + static_cast<uint64_t>(v);
       }
       sum.fetch_add(local);
       res.status = 202;
