@@ -107,7 +107,7 @@ TEST_F(HttpSourceTest, AFullQueueAnswers503WithRetryAfter) {
          "INSERT INTO Out SELECT * FROM Events;\n";
   CommandResult run;
   std::thread app([&] {
-    run = RunShell(dir_, "$SLUICE run app.sql --duration 3 --quiet | (sleep 4; cat > /dev/null)");
+    run = RunShell(dir_, "$SLUICE run app.sql --duration 3 --quiet | (sleep 4; wc -l)");
   });
   std::string big;
   for (int i = 0; i < 3000; ++i)
@@ -116,6 +116,7 @@ TEST_F(HttpSourceTest, AFullQueueAnswers503WithRetryAfter) {
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 202);
   int busy = 0;
+  size_t accepted = 3000;
   std::string retry_after;
   for (int i = 0; i < 100 && busy == 0; ++i) {
     httplib::Result r = Post("/Events", "{\"id\":1,\"s\":\"a\"}\n{\"id\":2,\"s\":\"b\"}\n");
@@ -126,12 +127,15 @@ TEST_F(HttpSourceTest, AFullQueueAnswers503WithRetryAfter) {
       EXPECT_NE(r->body.find("is busy: its queue holds"), std::string::npos) << r->body;
     } else {
       EXPECT_EQ(r->status, 202);
+      accepted += 2;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
   app.join();
   EXPECT_EQ(busy, 1);
   EXPECT_EQ(retry_after, "1");
+  // What was answered 202 is in the output, also what was still queued when the app stopped.
+  EXPECT_EQ(std::stoul(run.out), accepted) << run.err;
 }
 
 TEST_F(HttpSourceTest, ASourceNeedsAPort) {

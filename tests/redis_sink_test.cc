@@ -140,6 +140,24 @@ INSERT INTO Latest SELECT * FROM Users;
   EXPECT_EQ(redis_.Command({"HGETALL", "user:1"}), "id\n1\nname\nann");
 }
 
+TEST_F(RedisSinkTest, ARowWithANullKeyIsCountedNotWrittenUnderATruncatedKey) {
+  std::ofstream(dir_ / "users.jsonl") << R"({"id":1,"name":"ann"}
+{"name":"nobody"}
+)";
+  App(R"(CREATE STREAM Users (id INT, name STRING)
+  WITH ('type'='source', 'connector'='file', 'path'='users.jsonl', 'format'='json');
+CREATE STREAM Latest (id INT, name STRING)
+  WITH ('type'='sink', 'connector'='redis', 'url'='URL', 'key'='user:{id}');
+INSERT INTO Latest SELECT * FROM Users;
+)");
+  CommandResult r = RunIn(dir_, "run app.sql --quiet --stats");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(redis_.Command({"KEYS", "*"}), "user:1");
+  EXPECT_NE(r.err.find("key attribute 'id' is NULL"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("| sink Latest written=1 queued=0 batches=1 failed=1 "), std::string::npos)
+      << r.err;
+}
+
 TEST_F(RedisSinkTest, PublishSendsEachRowToTheChannel) {
   Users();
   App(R"(CREATE STREAM Users (id INT, name STRING, score INT)

@@ -69,6 +69,21 @@ TEST(JsonCodecTest, ReplayLines) {
   EXPECT_FALSE(ParseReplayLine(R"({"stream":"S","ts":1})", &l).ok());
 }
 
+TEST(JsonCodecTest, SplitsAnArrayOfEventsWhereEachEnds) {
+  std::vector<std::string_view> e;
+  ASSERT_TRUE(SplitJsonArray(R"( [ {"a":"x,]}"} , [1, [2]], {"b":{"c":[]}} ] )", &e).ok());
+  EXPECT_EQ(e, (std::vector<std::string_view>{R"({"a":"x,]}"})", "[1, [2]]", R"({"b":{"c":[]}})"}));
+  ASSERT_TRUE(SplitJsonArray(R"([{"s":"a \" ] quote"}])", &e).ok());
+  EXPECT_EQ(e, (std::vector<std::string_view>{R"({"s":"a \" ] quote"})"}));
+  ASSERT_TRUE(SplitJsonArray("[ ]", &e).ok());
+  EXPECT_TRUE(e.empty());
+  EXPECT_NE(SplitJsonArray("{}", &e).message().find("not a JSON array"), std::string::npos);
+  EXPECT_NE(SplitJsonArray("[{},]", &e).message().find("an empty element"), std::string::npos);
+  EXPECT_NE(SplitJsonArray("[,{}]", &e).message().find("an empty element"), std::string::npos);
+  EXPECT_NE(SplitJsonArray("[{}", &e).message().find("not closed"), std::string::npos);
+  EXPECT_NE(SplitJsonArray("[{}] x", &e).message().find("text after the array"), std::string::npos);
+}
+
 TEST(CsvCodecTest, QuotesAndEmptyFields) {
   std::vector<std::string> f;
   ASSERT_TRUE(SplitCsv(R"(a,"b,c","d ""e""",,x)", ',', &f));

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/format.h"
+#include "common/log.h"
 #include "connectors/csv_codec.h"
 #include "connectors/json_codec.h"
 #include "exec/event_time.h"
@@ -59,17 +60,48 @@ class HttpConnection : public SinkConnection {
     }
     if (t_.array) body_.push_back(']');
     httplib::Result r = client_.Post(t_.path, t_.headers, body_, t_.content_type);
-    if (!r) return Status::IoError("POST failed: " + httplib::to_string(r.error()));
+    if (!r) return Status::IoError("POST failed: " + Failure(r.error()));
     int code = r->status;
     if (code >= 200 && code < 300) return Status::OK();
-    std::string answer = "the server answered " + std::to_string(code) +
-                         (r->body.empty() ? "" : ": " + r->body.substr(0, 200));
-    // Overloaded or failing servers may recover: retried. Any other refusal is about the request.
-    if (code == 408 || code == 429 || code >= 500) return Status::IoError(answer);
+    std::string answer = "the server answered " + std::to_string(code) + Excerpt(*r);
+    // Overloaded or failing servers may recover: retried. Any other refusal is about the request
+    // (501: the server does not take POST at all).
+    if (code == 408 || code == 429 || (code >= 500 && code != 501 && code != 505))
+      return Status::IoError(answer);
     return Status::InvalidArgument(answer);
   }
 
  private:
+  static std::string Failure(httplib::Error e) {
+    switch (e) {
+      case httplib::Error::Connection:
+        return "cannot connect (nothing listens there, or it is unreachable)";
+      case httplib::Error::ConnectionTimeout:
+        return "connecting timed out ('connect.timeout')";
+      case httplib::Error::Read:
+        return "no answer (the connection closed, or 'timeout' passed)";
+      case httplib::Error::Write:
+        return "the request could not be sent (the connection closed)";
+      default:
+        return httplib::to_string(e);
+    }
+  }
+
+  // The start of an answer's body, on one line; an HTML page is not quoted.
+  static std::string Excerpt(const httplib::Response& r) {
+    if (r.body.empty()) return "";
+    if (r.get_header_value("Content-Type").find("html") != std::string::npos)
+      return " (an HTML page)";
+    std::string s;
+    for (char c : r.body.substr(0, 200)) {
+      bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+      if (space && (s.empty() || s.back() == ' ')) continue;
+      s.push_back(space ? ' ' : c);
+    }
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s.empty() ? "" : ": " + s + (r.body.size() > 200 ? "..." : "");
+  }
+
   const HttpTarget& t_;
   httplib::Client client_;
   std::string body_;
@@ -155,6 +187,7 @@ void Answer(httplib::Response& res, int status, const std::string& json) {
 std::string JsonError(const std::string& message) {
   std::string s = "{\"error\":";
   AppendJsonString(&s, message);
+  s.push_back('}');
   return s;
 }
 
@@ -186,6 +219,25 @@ class HttpSource final : public Source {
     server.set_tcp_nodelay(true);
     server.Post(path_,
                 [&](const httplib::Request& req, httplib::Response& res) { Take(req, res, ctx); });
+    // The library's own answers (a wrong path or method, a body it refuses) say why, in JSON.
+    server.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      std::string why;
+      if (res.status == 404) {
+        why = "nothing takes " + req.method + " " + req.path + " here: stream '" + def_.name +
+              "' takes POST " + path_;
+      } else if (res.status == 413) {
+        why =
+            "the body is too large for its Content-Type" +
+            std::string(req.get_header_value("Content-Type") == "application/x-www-form-urlencoded"
+                            ? " (a form, curl's default for --data, is limited to 8 KiB): send "
+                              "it as application/x-ndjson or application/json"
+                            : "");
+      } else {
+        why = "HTTP " + std::to_string(res.status);
+      }
+      res.set_content(JsonError(why), "application/json");
+    });
     if (!server.bind_to_port(host_.c_str(), port_))
       return Status::IoError("stream '" + def_.name + "': cannot listen on " + host_ + ":" +
                              std::to_string(port_) + " (is the port in use?)");
@@ -210,12 +262,19 @@ class HttpSource final : public Source {
     }
     server.stop();
     listener.join();
-    // Taken before the server stopped: sent too, unless the app failed.
+    // Taken before the server stopped: sent too, unless the app failed; then what was answered
+    // 202 and could not be sent is said, with its count.
     std::lock_guard<std::mutex> lock(mu_);
     while (st.ok() && !queue_.empty()) {
       st = ctx.emit(queue_.front(), "");
+      if (st.ok()) queued_ -= queue_.front().num_rows();
       queue_.pop_front();
     }
+    if (!st.ok() && queued_ > 0)
+      Log(LogLevel::kError,
+          "stream '" + def_.name + "': " + std::to_string(queued_) +
+              " event(s) taken over HTTP (answered 202) were lost: " + st.message());
+    queue_.clear();
     queued_ = 0;
     return st;
   }

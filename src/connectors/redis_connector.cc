@@ -5,8 +5,10 @@
 
 #include <sys/time.h>
 
+#include <atomic>
 #include <cstring>
 
+#include "common/log.h"
 #include "common/url.h"
 #include "connectors/csv_codec.h"
 #include "connectors/registry.h"
@@ -217,6 +219,17 @@ class RedisStore : public SinkStore {
     if (keyed && kind == ChangeKind::kUpdateBefore) return;
     std::string* b = out->bytes();
     for (const plan::KeyTemplatePart& part : key_) {
+      if (part.column >= 0 && batch.column(part.column).IsNull(row)) {
+        // No key to write it under: refused and counted, not written under a truncated key.
+        out->Abandon();
+        out->Refuse();
+        if (!warned_null_key_.exchange(true))
+          Log(LogLevel::kWarn, "stream '" + def_.name + "': a row whose key attribute '" +
+                                   def_.schema.field(part.column).name +
+                                   "' is NULL has no Redis key: such rows are not written "
+                                   "(counted as failed)");
+        return;
+      }
       if (part.column < 0) {
         b->append(part.text);
       } else {
@@ -316,6 +329,7 @@ class RedisStore : public SinkStore {
   std::vector<plan::KeyTemplatePart> key_;
   int64_t ttl_ms_;
   SinkFormat format_;
+  std::atomic<bool> warned_null_key_{false};
 };
 
 Result<RedisTarget> ParseRedisTarget(const plan::StreamDef& def) {

@@ -160,6 +160,9 @@ void RuntimeSink::Push(const Batch& batch) {
         }
       }
     }
+    uint64_t refused = scratch_.TakeRefused();
+    for (SinkRecords& p : pending_) refused += p.TakeRefused();
+    if (refused) failed_.fetch_add(refused, std::memory_order_relaxed);
   }
   exec::StageWork(this);
 }

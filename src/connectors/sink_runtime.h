@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/histogram.h"
@@ -67,6 +68,9 @@ class SinkRecords {
   }
   // Drops a record begun but not ended.
   void Abandon() { bytes_.resize(records_.empty() ? 0 : records_.back().end); }
+  // A row the store cannot write (a NULL key): counted as failed by the runtime.
+  void Refuse() { ++refused_; }
+  uint64_t TakeRefused() { return std::exchange(refused_, 0); }
   // Appends record `i` of `from`.
   void Append(const SinkRecords& from, size_t i);
   void Clear() {
@@ -84,6 +88,7 @@ class SinkRecords {
   std::string bytes_;
   std::vector<Record> records_;
   uint32_t key_end_ = 0;
+  uint64_t refused_ = 0;
 };
 
 // One connection to the store, owned by one worker.

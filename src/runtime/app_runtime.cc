@@ -489,7 +489,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     // longer, not even a checkpoint under way that waits for a sink.
     for (auto& sink : sinks_) sink->GiveUpAt(deadline);
     if (checkpointer_) checkpointer_->StopPeriodic();
-    JoinSources();
+    JoinSources();  // a source may hand on what it had taken until it returns
+    sources_joined_.store(true);
     // Drain the async streams upstream first, so that what they pass on is drained too.
     // A loop is drained once it has come to rest: its workers pass events around until then.
     for (const DrainStep& step : drain_order_) {
@@ -1122,9 +1123,10 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   }
 
   // Publishes a batch into a stream under the processing lock.
-  Status Publish(exec::BatchConsumer* junction, const Batch& batch) override {
+  Status Publish(exec::BatchConsumer* junction, const Batch& batch, bool from_source) override {
     if (failed_.load(std::memory_order_relaxed)) return status();
-    if (stopping_.load(std::memory_order_relaxed))
+    if (stopping_.load(std::memory_order_relaxed) &&
+        (!from_source || sources_joined_.load(std::memory_order_relaxed)))
       return Status::RuntimeError("the app is shutting down: the event was not taken");
     if (input_ended_.load(std::memory_order_relaxed))
       return Status::RuntimeError(
@@ -1227,7 +1229,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   Status status_;
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> input_ended_{false};  // FinishInput has begun
+  std::atomic<bool> sources_joined_{false};  // in a shutdown: sources publish nothing more
+  std::atomic<bool> input_ended_{false};     // FinishInput has begun
   std::atomic<bool> flushed_{false};
   bool restored_ended_ = false;  // restored from a checkpoint taken after the input ended      //
                                  // ... and has fired everything (not cut short)

@@ -53,7 +53,7 @@ Status StreamInput::SendBatch(const Batch& batch) {
 }
 
 Status StreamInput::SendStamped(const Batch& batch) {
-  Status st = app_->Publish(entry_, batch);
+  Status st = app_->Publish(entry_, batch, /*from_source=*/true);
   exec::RunStagedWork();  // queued now that no lock is held
   return st;
 }

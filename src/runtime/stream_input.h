@@ -23,7 +23,10 @@ class StreamInput final : public InputHandler {
   class Publisher {
    public:
     virtual ~Publisher() = default;
-    virtual Status Publish(exec::BatchConsumer* entry, const Batch& batch) = 0;
+    // `from_source`: a connector's source hands on what it took, which it may still do while
+    // the app stops (an HTTP source's queue of accepted events), until its thread is joined.
+    virtual Status Publish(exec::BatchConsumer* entry, const Batch& batch,
+                           bool from_source = false) = 0;
   };
 
   StreamInput(Publisher* app, StreamJunction* junction, exec::BatchConsumer* entry)
