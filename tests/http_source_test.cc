@@ -106,9 +106,8 @@ TEST_F(HttpSourceTest, AFullQueueAnswers503WithRetryAfter) {
          "CREATE STREAM Out (id INT, s STRING) WITH ('type'='sink', 'connector'='stdout');\n"
          "INSERT INTO Out SELECT * FROM Events;\n";
   CommandResult run;
-  std::thread app([&] {
-    run = RunShell(dir_, "$SLUICE run app.sql --duration 3 --quiet | (sleep 4; wc -l)");
-  });
+  std::thread app(
+      [&] { run = RunShell(dir_, "$SLUICE run app.sql --duration 3 --quiet | (sleep 4; wc -l)"); });
   std::string big;
   for (int i = 0; i < 3000; ++i)
     big += "{\"id\":" + std::to_string(i) + ",\"s\":\"" + std::string(100, 'x') + "\"}\n";
