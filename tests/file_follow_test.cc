@@ -16,12 +16,9 @@ using sluice::testing::CommandResult;
 using sluice::testing::NonEmptyLines;
 using sluice::testing::ReadAll;
 using sluice::testing::RunIn;
+constexpr auto Append = sluice::testing::AppendTo;
 
 namespace {
-
-void Append(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::app) << text << std::flush;
-}
 
 std::string Event(int id) { return "{\"id\":" + std::to_string(id) + "}"; }
 
@@ -30,13 +27,7 @@ class FileFollowTest : public ::testing::Test {
   void SetUp() override { dir_ = sluice::testing::FreshTestDir("sluice_follow"); }
   void TearDown() override { fs::remove_all(dir_); }
   // Waits until the output holds `n` lines (the source has read up to there).
-  bool OutputHas(size_t n) {
-    for (int i = 0; i < 400; ++i) {
-      if (NonEmptyLines(ReadAll(dir_ / "out.jsonl")).size() >= n) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
+  bool OutputHas(size_t n) { return sluice::testing::WaitForLines(dir_ / "out.jsonl", n); }
   fs::path dir_;
 };
 

@@ -39,13 +39,7 @@ class MockKafka {
   // timestamp `ts` (ms; 0: the producer's clock).
   bool Produce(const char* topic, const std::string& value, const std::string* key = nullptr,
                int64_t ts = 0) {
-    if (!producer_) {
-      char err[512];
-      rd_kafka_conf_t* conf = rd_kafka_conf_new();
-      rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps_.c_str(), err, sizeof err);
-      producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-      if (!producer_) return false;
-    }
+    if (!MakeProducer()) return false;
     void* key_ptr = key ? const_cast<char*>(key->data()) : nullptr;
     for (;;) {
       rd_kafka_resp_err_t e = rd_kafka_producev(
@@ -55,6 +49,22 @@ class MockKafka {
       if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) return e == RD_KAFKA_RESP_ERR_NO_ERROR;
       rd_kafka_poll(producer_, 10);  // a full local queue: let deliveries make room
     }
+  }
+  // Queues a tombstone (a null value) for `key`.
+  bool ProduceTombstone(const char* topic, const std::string& key) {
+    if (!MakeProducer()) return false;
+    return rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(topic),
+                             RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+                             RD_KAFKA_V_VALUE(nullptr, 0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  bool MakeProducer() {
+    if (producer_) return true;
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps_.c_str(), err, sizeof err);
+    producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    return producer_ != nullptr;
   }
   bool Flush() {
     return !producer_ || rd_kafka_flush(producer_, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR;

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -25,6 +27,20 @@ inline std::vector<std::string> NonEmptyLines(const std::string& text) {
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) lines.push_back(line);
   return lines;
+}
+
+// Appends `text` to the file at `p` (made if missing) and flushes it: for a followed file.
+inline void AppendTo(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::app) << text << std::flush;
+}
+
+// Waits up to about 5 s until the file at `p` holds `n` non-empty lines (an app wrote them).
+inline bool WaitForLines(const std::filesystem::path& p, size_t n) {
+  for (int i = 0; i < 500; ++i) {
+    if (NonEmptyLines(ReadAll(p)).size() >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 
 // A golden case's directory name as a test name (letters and digits only).

@@ -146,7 +146,7 @@ std::string SourcesSummary(const std::vector<sluice::SourceStats>& sources, bool
       continue;
     }
     out += "read " + std::to_string(s.records) + (s.connector == "kafka" ? " messages" : " lines");
-    if (s.total_bytes)
+    if (s.total_bytes && s.bytes <= s.total_bytes)  // a followed file grows past its size
       out += ", " + HumanBytes(s.bytes) + " of " + HumanBytes(s.total_bytes) + " (" +
              std::to_string(s.bytes * 100 / s.total_bytes) + "%)";
     else if (s.bytes)
@@ -224,6 +224,16 @@ std::string StatsLine(const sluice::AppStats& stats) {
     if (k.breaker_opened) s += "(opened " + std::to_string(k.breaker_opened) + ")";
     std::snprintf(buf, sizeof buf, " p99=%.0fus ", k.batch_p99_us);
     s += buf;
+  }
+  for (const auto& t : stats.tables) {
+    s += "| table " + t.table + " " + t.state + " rows=" + std::to_string(t.rows) +
+         " read=" + std::to_string(t.records);
+    if (t.state == "loading" && t.total_bytes)
+      s += " (" + std::to_string(t.bytes * 100 / t.total_bytes) + "%" +
+           (t.eta_ms >= 0 ? ", " + std::to_string((t.eta_ms + 999) / 1000) + " s left" : "") + ")";
+    if (t.load_ms >= 0) s += " loaded in " + std::to_string(t.load_ms) + "ms";
+    if (t.rejected) s += " rejected=" + std::to_string(t.rejected);
+    s += " ";
   }
   const sluice::CheckpointStats& c = stats.checkpoints;
   if (c.enabled) {
@@ -521,7 +531,31 @@ int Run(const std::string& app_path, const RunOptions& o) {
   std::unique_ptr<sluice::AppRuntime> app = std::move(loaded).value();
   if (!app->warnings().empty()) Err(app->warnings());
   if (o.print) AddPrinter(app.get(), o.changelog);
+  // The metrics server answers from before the start: /ready and the tables' load progress
+  // while Start() waits for the tables loaded from sources.
+  std::unique_ptr<sluice::server::MetricsServer> metrics;  // stops before the app goes
+  if (o.metrics_port >= 0) {
+    auto server = sluice::server::MetricsServer::Start(app.get(), o.metrics_port);
+    if (!server.ok()) {
+      Err("sluice: " + server.status().message());
+      return kFailed;
+    }
+    metrics = std::move(server).value();
+  }
+  // A signal while Start() waits for the tables stops it.
+  std::atomic<bool> started{false};
+  std::thread stopper([&] {
+    while (!started.load()) {
+      if (g_signal.load()) {
+        app->Shutdown();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
   sluice::Status st = app->Start();
+  started.store(true);
+  stopper.join();
   if (!st.ok()) {
     Err("sluice: " + st.message());
     app->Shutdown();
@@ -534,16 +568,6 @@ int Run(const std::string& app_path, const RunOptions& o) {
         "`sluice replay`");
     app->Shutdown();
     return kFailed;
-  }
-  std::unique_ptr<sluice::server::MetricsServer> metrics;  // stops before the app goes
-  if (o.metrics_port >= 0) {
-    auto server = sluice::server::MetricsServer::Start(app.get(), o.metrics_port);
-    if (!server.ok()) {
-      Err("sluice: " + server.status().message());
-      app->Shutdown();
-      return kFailed;
-    }
-    metrics = std::move(server).value();
   }
   if (!o.quiet) Err(StartLine(app_path, app->Stats(), metrics ? metrics->port() : -1));
   std::atomic<bool> sources_done{false};

@@ -84,6 +84,24 @@ struct SinkStats {
   std::string last_error;       // of the latest failed attempt
 };
 
+// A table loaded from a source (CREATE TABLE ... WITH ('type'='source', ...)): its load's progress.
+struct TableLoadStats {
+  std::string table;
+  std::string connector;     // file, kafka, stdin, generator
+  std::string where;         // the file's path, the topic
+  std::string state;         // "loading", "ready" (loaded; updates go on), "failed"
+  uint64_t rows = 0;         // rows in the table now
+  uint64_t records = 0;      // records read so far: the load's, then the updates'
+  uint64_t bytes = 0;        // bytes read so far
+  uint64_t total_bytes = 0;  // a file's size when the load started (0: unknown)
+  uint64_t rejected = 0;     // records not loaded: a NULL key
+  double records_per_s = 0;  // while loading: so far; once loaded: the load's average
+  int64_t eta_ms = -1;       // while loading a file: the estimated time left; -1: unknown
+  int64_t load_ms = -1;      // how long the load took; -1: not loaded yet
+  bool waited_out = false;   // the streams started before it was loaded ('table.load.timeout')
+  std::string error;         // why it failed
+};
+
 // Checkpoints (AppOptions::state_dir); all zero without one.
 struct CheckpointStats {
   bool enabled = false;
@@ -105,6 +123,7 @@ struct AppStats {
   // When connectors are started, once Start() has returned.
   std::vector<SourceStats> sources;
   std::vector<SinkStats> sinks;
+  std::vector<TableLoadStats> tables;  // the tables loaded from sources
   CheckpointStats checkpoints;
 };
 

@@ -52,6 +52,10 @@ struct SourceProgress {
   std::atomic<uint64_t> total_bytes{0};    // a file's size, when known
   std::atomic<uint64_t> total_records{0};  // a generator's count, when it has one
   std::atomic<bool> finished{false};       // it reached the end of its input
+  // It has read what its input held when it started (a file to its end, every partition of a
+  // topic to its end offset), and handed it on: a table it loads is loaded
+  // (runtime/table_loader.h).
+  std::atomic<bool> caught_up{false};
 };
 
 class Source {

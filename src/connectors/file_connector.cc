@@ -50,7 +50,7 @@ class LineSource final : public Source {
     long long offset = -1, line = -1;
     if (std::sscanf(std::string(position).c_str(), "offset=%lld line=%lld", &offset, &line) != 2 ||
         offset < 0 || line < 0)
-      return Status::InvalidArgument("stream '" + def_.name + "': a bad file position '" +
+      return Status::InvalidArgument(Named(def_) + ": a bad file position '" +
                                      std::string(position) + "' in the checkpoint");
     resume_offset_ = offset;
     resume_line_ = line;
@@ -69,17 +69,15 @@ class LineSource final : public Source {
         fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
       }
       if (fd < 0 && errno == ENOENT && wait_ms_ > 0)
-        return Status::IoError("stream '" + def_.name + "': '" + path_ +
-                               "' did not appear within " + std::to_string(wait_ms_) +
-                               " ms ('wait.timeout')");
+        return Status::IoError(Named(def_) + ": '" + path_ + "' did not appear within " +
+                               std::to_string(wait_ms_) + " ms ('wait.timeout')");
       if (fd < 0)
-        return Status::IoError("stream '" + def_.name + "': cannot open '" + path_ +
+        return Status::IoError(Named(def_) + ": cannot open '" + path_ +
                                "': " + std::strerror(errno));
       struct stat st;
       if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         ::close(fd);
-        return Status::IoError("stream '" + def_.name + "': '" + path_ +
-                               "' is a directory, not a file");
+        return Status::IoError(Named(def_) + ": '" + path_ + "' is a directory, not a file");
       }
       if (S_ISREG(st.st_mode)) progress_.total_bytes.store(static_cast<uint64_t>(st.st_size));
       seekable_ = S_ISREG(st.st_mode);  // a pipe or a device cannot go back: no position
@@ -106,17 +104,18 @@ class LineSource final : public Source {
       struct pollfd p = {fd, POLLIN, 0};
       int ready = ::poll(&p, 1, 100);
       if (ready < 0 && errno != EINTR) {
-        result = Status::IoError("stream '" + def_.name + "': read error: " + std::strerror(errno));
+        result = Status::IoError(Named(def_) + ": read error: " + std::strerror(errno));
         break;
       }
       if (ready <= 0) continue;
       ssize_t n = ::read(fd, buf.data(), buf.size());
       if (n < 0) {
         if (errno == EINTR) continue;
-        result = Status::IoError("stream '" + def_.name + "': read error: " + std::strerror(errno));
+        result = Status::IoError(Named(def_) + ": read error: " + std::strerror(errno));
         break;
       }
       if (n == 0) {
+        progress_.caught_up.store(true);  // every line before was handed on
         if (follow_) {
           result = Follow(&fd, &pending, &line_no, &batch, ctx);
           if (!result.ok()) break;
@@ -177,8 +176,7 @@ class LineSource final : public Source {
         header_seen_ = true;
         Status st = CsvHeaderColumns(fields_, def_.schema, &columns_);
         if (!st.ok())
-          return Status::InvalidArgument("stream '" + def_.name + "': " + where + ": " +
-                                         st.message());
+          return Status::InvalidArgument(Named(def_) + ": " + where + ": " + st.message());
         return Status::OK();
       }
     }
@@ -202,8 +200,8 @@ class LineSource final : public Source {
     struct stat open_file, at_path;
     if (::fstat(*fd, &open_file) == 0 &&
         open_file.st_size < base_ + static_cast<int64_t>(pending->size())) {
-      Log(LogLevel::kInfo, "stream '" + def_.name + "': '" + path_ +
-                               "' was truncated: reading it again from its start");
+      Log(LogLevel::kInfo,
+          Named(def_) + ": '" + path_ + "' was truncated: reading it again from its start");
       ::lseek(*fd, 0, SEEK_SET);
       pending->clear();
       base_ = 0;
@@ -219,8 +217,8 @@ class LineSource final : public Source {
       }
       int next = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
       if (next >= 0) {
-        Log(LogLevel::kInfo, "stream '" + def_.name + "': '" + path_ +
-                                 "' was replaced (rotated): reading the new file");
+        Log(LogLevel::kInfo,
+            Named(def_) + ": '" + path_ + "' was replaced (rotated): reading the new file");
         ::close(*fd);
         *fd = next;
         pending->clear();
@@ -249,12 +247,11 @@ class LineSource final : public Source {
   Status SeekTo(int fd, SourceContext& ctx) {
     struct stat st;
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-      return Status::IoError("stream '" + def_.name + "': '" + path_ +
+      return Status::IoError(Named(def_) + ": '" + path_ +
                              "' is not a regular file: it cannot resume from a checkpoint");
     if (st.st_size < resume_offset_)
-      return Status::IoError("stream '" + def_.name + "': '" + path_ + "' has " +
-                             std::to_string(st.st_size) + " bytes, fewer than the " +
-                             std::to_string(resume_offset_) +
+      return Status::IoError(Named(def_) + ": '" + path_ + "' has " + std::to_string(st.st_size) +
+                             " bytes, fewer than the " + std::to_string(resume_offset_) +
                              " the checkpoint had read: it was replaced or truncated");
     if (csv_ && header_) {
       // The header is the first line that is not blank, as when the file was first read; Line
@@ -268,15 +265,14 @@ class LineSource final : public Source {
       while (!header_seen_) {
         size_t nl = head.find('\n', start);
         if (nl == std::string::npos)
-          return Status::IoError("stream '" + def_.name + "': cannot read the header of '" + path_ +
-                                 "' again");
+          return Status::IoError(Named(def_) + ": cannot read the header of '" + path_ + "' again");
         RETURN_IF_ERROR(
             Line(std::string_view(head).substr(start, nl - start), ++line_no, &none, ctx));
         start = nl + 1;
       }
     }
     if (::lseek(fd, resume_offset_, SEEK_SET) != resume_offset_)
-      return Status::IoError("stream '" + def_.name + "': cannot seek in '" + path_ +
+      return Status::IoError(Named(def_) + ": cannot seek in '" + path_ +
                              "': " + std::strerror(errno));
     return Status::OK();
   }
@@ -316,8 +312,8 @@ class FileSink final : public StagedSink {
     long long keep = -1;
     if (resume && !path_.empty() &&
         (std::sscanf(resume->c_str(), "bytes=%lld", &keep) != 1 || keep < 0))
-      return Status::InvalidArgument("stream '" + def_.name + "': a bad file sink position '" +
-                                     *resume + "' in the checkpoint");
+      return Status::InvalidArgument(Named(def_) + ": a bad file sink position '" + *resume +
+                                     "' in the checkpoint");
     if (path_.empty()) {
       file_ = stdout;
     } else if (keep > 0) {
@@ -325,7 +321,7 @@ class FileSink final : public StagedSink {
     } else {
       file_ = std::fopen(path_.c_str(), "w");
       if (!file_)
-        return Status::IoError("stream '" + def_.name + "': cannot write '" + path_ +
+        return Status::IoError(Named(def_) + ": cannot write '" + path_ +
                                "': " + std::strerror(errno));
     }
     if (format_.csv && header_ && keep <= 0) {
@@ -347,7 +343,7 @@ class FileSink final : public StagedSink {
     if (!file_) return Status::OK();
     if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size() ||
         std::fflush(file_) != 0)
-      return Status::IoError("stream '" + def_.name + "': write to '" + where() +
+      return Status::IoError(Named(def_) + ": write to '" + where() +
                              "' failed: " + std::strerror(errno));
     return Status::OK();
   }
@@ -357,22 +353,21 @@ class FileSink final : public StagedSink {
     struct stat st;
     if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_size < keep) {
       if (fd >= 0) ::close(fd);
-      return Status::IoError("stream '" + def_.name + "': cannot resume '" + path_ + "' at byte " +
+      return Status::IoError(Named(def_) + ": cannot resume '" + path_ + "' at byte " +
                              std::to_string(keep) +
                              (fd < 0 ? std::string(": ") + std::strerror(errno)
                                      : ": the file is shorter (it was changed outside sluice)"));
     }
     if (::ftruncate(fd, keep) != 0 || ::lseek(fd, keep, SEEK_SET) != keep) {
-      Status bad =
-          Status::IoError("stream '" + def_.name + "': cannot cut '" + path_ + "' back to byte " +
-                          std::to_string(keep) + ": " + std::strerror(errno));
+      Status bad = Status::IoError(Named(def_) + ": cannot cut '" + path_ + "' back to byte " +
+                                   std::to_string(keep) + ": " + std::strerror(errno));
       ::close(fd);
       return bad;
     }
     file_ = ::fdopen(fd, "w");
     if (!file_) {
       ::close(fd);
-      return Status::IoError("stream '" + def_.name + "': cannot write '" + path_ +
+      return Status::IoError(Named(def_) + ": cannot write '" + path_ +
                              "': " + std::strerror(errno));
     }
     return Status::OK();
@@ -385,17 +380,16 @@ class FileSink final : public StagedSink {
     if (::fstat(::fileno(file_), &st) != 0 || !S_ISREG(st.st_mode)) {
       // A pipe or a device: written, but it cannot be cut back (at least once).
       if (std::fflush(file_) != 0)
-        return Status::IoError("stream '" + def_.name + "': write to '" + where() +
+        return Status::IoError(Named(def_) + ": write to '" + where() +
                                "' failed: " + std::strerror(errno));
       return std::string();
     }
     if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0)
-      return Status::IoError("stream '" + def_.name + "': write to '" + where() +
+      return Status::IoError(Named(def_) + ": write to '" + where() +
                              "' failed: " + std::strerror(errno));
     long length = std::ftell(file_);
     if (length < 0)
-      return Status::IoError("stream '" + def_.name + "': '" + where() +
-                             "': " + std::strerror(errno));
+      return Status::IoError(Named(def_) + ": '" + where() + "': " + std::strerror(errno));
     return "bytes=" + std::to_string(length);
   }
 
@@ -403,7 +397,7 @@ class FileSink final : public StagedSink {
     if (!file_) return Status::OK();
     Status st;
     if (std::fflush(file_) != 0)
-      st = Status::IoError("stream '" + def_.name + "': write to '" + where() +
+      st = Status::IoError(Named(def_) + ": write to '" + where() +
                            "' failed: " + std::strerror(errno));
     if (file_ != stdout) std::fclose(file_);
     file_ = nullptr;

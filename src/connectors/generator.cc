@@ -11,6 +11,7 @@
 #include "common/format.h"
 #include "connectors/connector.h"
 #include "connectors/registry.h"
+#include "connectors/sink_format.h"
 #include "exec/event_time.h"
 
 namespace sluice::connectors {
@@ -176,6 +177,7 @@ class GeneratorSource final : public Source {
       }
     }
     progress_.finished.store(count_ > 0 && produced >= count_);
+    progress_.caught_up.store(progress_.finished.load());
     return Status::OK();
   }
 
@@ -201,7 +203,7 @@ class GeneratorSource final : public Source {
 
  private:
   Status Bad(std::string_view position) const {
-    return Status::InvalidArgument("stream '" + def_.name + "': a bad generator position '" +
+    return Status::InvalidArgument(Named(def_) + ": a bad generator position '" +
                                    std::string(position) + "' in the checkpoint");
   }
 

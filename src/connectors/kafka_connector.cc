@@ -10,6 +10,10 @@
 // the group, is what a restart resumes from).
 // 'key.field', 'partition.field', 'offset.field', 'timestamp.field' put each record's metadata
 // into attributes.
+// A table's source (runtime/table_loader.h) reads the whole topic, every partition from its
+// beginning (or a checkpoint's offsets), in no consumer group: the topic is a changelog by key,
+// each value a row, a null value (a tombstone) deleting the row of its message key. It has
+// caught up once every partition reached the end offset it had when the source started.
 // Sink: a producer to 'topic'; a message that cannot be delivered stops the app with the loss
 // counted. 'key.field' keys the messages and makes the topic an upsert topic (deletes are
 // tombstones). 'kafka.<name>' properties pass <name> to librdkafka.
@@ -21,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/format.h"
@@ -55,7 +60,7 @@ Status CheckBrokers(rd_kafka_t* rk, const plan::StreamDef& def) {
     rd_kafka_metadata_destroy(md);
     return Status::OK();
   }
-  return Status::IoError("stream '" + def.name + "': no Kafka broker answered at '" +
+  return Status::IoError(Named(def) + ": no Kafka broker answered at '" +
                          Prop(def, "bootstrap.servers", "localhost:9092") + "' within " +
                          std::to_string(timeout) +
                          " ms ('connect.timeout'): " + rd_kafka_err2str(e));
@@ -65,6 +70,10 @@ struct KafkaDeleter {
   void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
 };
 using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
+struct KafkaTopicDeleter {
+  void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
+};
+using KafkaTopic = std::unique_ptr<rd_kafka_topic_t, KafkaTopicDeleter>;
 
 // A librdkafka configuration from the stream's properties; the error names the property.
 Result<rd_kafka_conf_t*> MakeConf(const plan::StreamDef& def,
@@ -73,8 +82,7 @@ Result<rd_kafka_conf_t*> MakeConf(const plan::StreamDef& def,
   char err[512];
   auto set = [&](const std::string& k, const std::string& v) -> Status {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
-      return Status::InvalidArgument("stream '" + def.name + "': kafka property '" + k +
-                                     "': " + err);
+      return Status::InvalidArgument(Named(def) + ": kafka property '" + k + "': " + err);
     return Status::OK();
   };
   Status st;
@@ -97,6 +105,11 @@ class KafkaSource final : public Source {
     partition_field_ = def.schema.IndexOf(Prop(def, "partition.field", ""));
     offset_field_ = def.schema.IndexOf(Prop(def, "offset.field", ""));
     timestamp_field_ = def.schema.IndexOf(Prop(def, "timestamp.field", ""));
+    table_ = def.is_table;
+    // A tombstone's key goes into 'key.field', else into the table's one-attribute key.
+    tombstone_key_ = key_field_ >= 0                         ? key_field_
+                     : table_ && def.primary_key.size() == 1 ? def.primary_key[0]
+                                                             : -1;
   }
 
   std::string where() const override { return "topic " + Prop(def_, "topic", def_.name); }
@@ -105,7 +118,7 @@ class KafkaSource final : public Source {
   Status Resume(std::string_view position) override {
     resumed_ = true;
     if (!ParsePosition(position, &next_)) {
-      return Status::InvalidArgument("stream '" + def_.name + "': a bad kafka position '" +
+      return Status::InvalidArgument(Named(def_) + ": a bad kafka position '" +
                                      std::string(position) + "' in the checkpoint");
     }
     return Status::OK();
@@ -126,9 +139,9 @@ class KafkaSource final : public Source {
                         {"group.id", Prop(def_, "group.id", "sluice-" + def_.name)},
                         {"auto.offset.reset", Prop(def_, "auto.offset.reset", "earliest")},
                         {"enable.auto.offset.store", "false"},
-                        {"enable.partition.eof", "false"}}));
+                        {"enable.partition.eof", table_ ? "true" : "false"}}));
     checkpointed_ = ctx.checkpoints;
-    if (checkpointed_) {
+    if (checkpointed_ && !table_) {
       // Partitions start where the checkpoint had read them, whatever the group committed.
       rd_kafka_conf_set_opaque(conf, this);
       rd_kafka_conf_set_rebalance_cb(conf, &KafkaSource::OnRebalance);
@@ -137,18 +150,22 @@ class KafkaSource final : public Source {
     KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err));
     if (!rk) {
       rd_kafka_conf_destroy(conf);
-      return Status::IoError("stream '" + def_.name + "': kafka consumer: " + err);
+      return Status::IoError(Named(def_) + ": kafka consumer: " + err);
     }
     rd_kafka_poll_set_consumer(rk.get());
     RETURN_IF_ERROR(CheckBrokers(rk.get(), def_));
     RETURN_IF_ERROR(WaitForTopic(rk.get(), topic, ctx));
-    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk.get(), topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-      return Status::IoError("stream '" + def_.name + "': cannot subscribe to '" + topic +
-                             "': " + rd_kafka_err2str(e));
+    if (table_) {
+      RETURN_IF_ERROR(AssignWholeTopic(rk.get(), topic));
+    } else {
+      rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+      rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
+      rd_kafka_resp_err_t e = rd_kafka_subscribe(rk.get(), topics);
+      rd_kafka_topic_partition_list_destroy(topics);
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return Status::IoError(Named(def_) + ": cannot subscribe to '" + topic +
+                               "': " + rd_kafka_err2str(e));
+    }
     Batch batch(def_.schema);
     std::vector<rd_kafka_message_t*> taken;
     // Messages of emitted batches not processed all the way yet: their offsets wait (at least
@@ -174,9 +191,12 @@ class KafkaSource final : public Source {
         if (m->err) {
           // A consumer error (brokers down, a topic that went away), not a bad record: reported,
           // not counted as malformed; librdkafka retries on its own.
-          if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-            Log(LogLevel::kWarn, "stream '" + def_.name + "': kafka topic '" + topic +
-                                     "': " + rd_kafka_message_errstr(m));
+          if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            at_end_.insert(m->partition);
+          } else {
+            Log(LogLevel::kWarn,
+                Named(def_) + ": kafka topic '" + topic + "': " + rd_kafka_message_errstr(m));
+          }
           rd_kafka_message_destroy(m);
         } else {
           Decode(m, &batch, ctx);
@@ -192,6 +212,13 @@ class KafkaSource final : public Source {
         result = ctx.emit(batch, checkpointed_ ? Position() : std::string());
         ++emitted;
         batch.Clear();
+      }
+      // Loaded once every partition reached its end, with what came before handed on.
+      if (table_ && result.ok() && partitions_ > 0 && at_end_.size() >= partitions_)
+        progress_.caught_up.store(true);
+      if (table_) {  // no group: nothing to store
+        for (rd_kafka_message_t* t : taken) rd_kafka_message_destroy(t);
+        taken.clear();
       }
       if (!taken.empty()) {
         // Records that emitted nothing (all malformed) are done once what came before is. Under
@@ -293,6 +320,45 @@ class KafkaSource final : public Source {
     }
   }
 
+  // A table's source: every partition of the topic, from the beginning or the checkpoint's offset.
+  Status AssignWholeTopic(rd_kafka_t* rk, const std::string& topic) {
+    const rd_kafka_metadata_t* md = nullptr;
+    KafkaTopic t(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t.get(), &md, 10'000);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return Status::IoError("table '" + def_.name +
+                             "': cannot read the partitions of kafka topic '" + topic +
+                             "': " + rd_kafka_err2str(e));
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    std::string missing;
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      if (md->topics[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        missing = rd_kafka_err2str(md->topics[i].err);
+        continue;
+      }
+      for (int p = 0; p < md->topics[i].partition_cnt; ++p) {
+        int32_t id = md->topics[i].partitions[p].id;
+        auto it = next_.find(id);
+        rd_kafka_topic_partition_list_add(list, topic.c_str(), id)->offset =
+            it != next_.end() ? it->second : RD_KAFKA_OFFSET_BEGINNING;
+      }
+    }
+    rd_kafka_metadata_destroy(md);
+    partitions_ = static_cast<size_t>(list->cnt);
+    if (list->cnt == 0) {
+      rd_kafka_topic_partition_list_destroy(list);
+      return Status::IoError("table '" + def_.name + "': kafka topic '" + topic +
+                             "' has no partitions" + (missing.empty() ? "" : ": " + missing) +
+                             " (create it, or wait for it with 'topic.wait.timeout')");
+    }
+    e = rd_kafka_assign(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return Status::IoError("table '" + def_.name + "': cannot read kafka topic '" + topic +
+                             "': " + rd_kafka_err2str(e));
+    return Status::OK();
+  }
+
   Status WaitForTopic(rd_kafka_t* rk, const std::string& topic, SourceContext& ctx) {
     int64_t timeout = DurationMs(Prop(def_, "topic.wait.timeout", ""), 0);
     int64_t retry = DurationMs(Prop(def_, "topic.retry.interval", ""), 1000);
@@ -308,7 +374,7 @@ class KafkaSource final : public Source {
       }
       if (found) return Status::OK();
       if (std::chrono::steady_clock::now() >= deadline)
-        return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic +
+        return Status::IoError(Named(def_) + ": kafka topic '" + topic +
                                "' did not appear within " + std::to_string(timeout) + " ms");
       std::this_thread::sleep_for(std::chrono::milliseconds(retry));
     }
@@ -319,7 +385,9 @@ class KafkaSource final : public Source {
     std::string_view value(static_cast<const char*>(m->payload), m->len);
     size_t row = batch->AddRow(ctx.clock->NowMillis());
     Status st;
-    if (csv_) {
+    if (table_ && !m->payload) {
+      st = Tombstone(m, batch, row);
+    } else if (csv_) {
       if (!SplitCsv(value, ',', &fields_)) {
         st = Status::InvalidArgument("unterminated quote");
       } else {
@@ -328,9 +396,9 @@ class KafkaSource final : public Source {
     } else {
       st = json_.Decode(value, batch, row);
     }
-    if (st.ok()) SetMetadata(m, batch, row);
+    if (st.ok() && m->payload) SetMetadata(m, batch, row);
     std::string problem;
-    if (st.ok() && !exec::StampEventTime(def_.event_time, batch, row, &problem))
+    if (st.ok() && m->payload && !exec::StampEventTime(def_.event_time, batch, row, &problem))
       st = Status::InvalidArgument(problem);
     if (!st.ok()) {
       batch->Resize(row);
@@ -338,6 +406,19 @@ class KafkaSource final : public Source {
                         std::to_string(m->partition) + "]@" + std::to_string(m->offset),
                     st.message());
     }
+  }
+
+  // A table's tombstone: a delete of the row whose key is the message's key.
+  Status Tombstone(const rd_kafka_message_t* m, Batch* batch, size_t row) {
+    if (!m->key) return Status::InvalidArgument("a tombstone (null value) without a key");
+    if (tombstone_key_ < 0)
+      return Status::InvalidArgument(
+          "a tombstone (null value) for a table whose key has several attributes: name the one "
+          "the message key gives with 'key.field'");
+    fields_.assign(1, std::string(static_cast<const char*>(m->key), m->key_len));
+    RETURN_IF_ERROR(DecodeCsvFields(fields_, {tombstone_key_}, def_.schema, batch, row));
+    batch->SetKind(row, ChangeKind::kDelete);
+    return Status::OK();
   }
 
   // The record's key, partition, offset and timestamp into the attributes that ask for them
@@ -373,6 +454,10 @@ class KafkaSource final : public Source {
   std::vector<int> columns_;
   bool checkpointed_ = false;
   bool resumed_ = false;  // from a checkpoint: partitions it had not read start afresh
+  bool table_ = false;    // a table's source: the whole topic, as a changelog
+  int tombstone_key_ = -1;
+  size_t partitions_ = 0;     // a table's: how many the topic has
+  std::set<int32_t> at_end_;  // a table's: the partitions that reached their end
   // Each partition's next offset: read so far (then the position), or to resume at. Used on the
   // consumer's thread only (the rebalance callback runs there, inside its poll).
   std::map<int32_t, int64_t> next_;
@@ -403,7 +488,7 @@ class KafkaSink final : public StagedSink {
     rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
     if (!rk_) {
       rd_kafka_conf_destroy(conf);
-      return Status::IoError("stream '" + def_.name + "': kafka producer: " + err);
+      return Status::IoError(Named(def_) + ": kafka producer: " + err);
     }
     return CheckBrokers(rk_.get(), def_);
   }
@@ -460,12 +545,12 @@ class KafkaSink final : public StagedSink {
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
           if (GivenUp())
-            return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ +
+            return Status::IoError(Named(def_) + ": kafka topic '" + topic_ +
                                    "': the broker took nothing before the shutdown timeout");
           rd_kafka_poll(rk_.get(), 100);
           continue;
         }
-        return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ +
+        return Status::IoError(Named(def_) + ": kafka topic '" + topic_ +
                                "': cannot produce: " + rd_kafka_err2str(e));
       }
       from = ends[i];
@@ -481,7 +566,7 @@ class KafkaSink final : public StagedSink {
     auto wait = TimeLeft(std::chrono::milliseconds(10'000));
     rd_kafka_flush(rk_.get(), static_cast<int>(wait.count()));
     if (int left = rd_kafka_outq_len(rk_.get()); left > 0)
-      return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ +
+      return Status::IoError(Named(def_) + ": kafka topic '" + topic_ +
                              "': " + std::to_string(left) + " event(s) were not delivered within " +
                              std::to_string(wait.count()) + " ms of a checkpoint");
     return std::string();
@@ -494,7 +579,7 @@ class KafkaSink final : public StagedSink {
     int left = rd_kafka_outq_len(rk_.get());
     rk_.reset();
     if (left > 0)
-      return Status::IoError("stream '" + def_.name + "': kafka topic '" + topic_ +
+      return Status::IoError(Named(def_) + ": kafka topic '" + topic_ +
                              "': " + std::to_string(left) + " event(s) were not delivered within " +
                              std::to_string(wait.count()) + " ms of shutdown");
     return Status::OK();

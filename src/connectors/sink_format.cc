@@ -5,6 +5,10 @@
 
 namespace sluice::connectors {
 
+std::string Named(const plan::StreamDef& def) {
+  return std::string(def.is_table ? "table '" : "stream '") + def.name + "'";
+}
+
 std::string Prop(const plan::StreamDef& def, const std::string& key, const std::string& dflt) {
   auto it = def.connector->properties.find(key);
   return it == def.connector->properties.end() ? dflt : it->second;

@@ -12,6 +12,8 @@ namespace sluice::connectors {
 
 // A connector property of `def` (WITH (...)), or `dflt`.
 std::string Prop(const plan::StreamDef& def, const std::string& key, const std::string& dflt);
+// "stream 'S'" or "table 'T'", for messages.
+std::string Named(const plan::StreamDef& def);
 
 struct SinkFormat {
   bool csv = false;

@@ -254,4 +254,48 @@ void TableWriteOp::WriteLocked(const Batch& rows) {
   }
 }
 
+TableLoadOp::TableLoadOp(Table* table, BatchConsumer* changelog)
+    : table_(table), changelog_(changelog), changes_(table->def().schema) {}
+
+void TableLoadOp::Push(const Batch& rows) {
+  const std::vector<int>& key = table_->def().primary_key;
+  {
+    std::lock_guard<std::mutex> lock(table_->mu());
+    for (size_t r = 0; r < rows.num_rows(); ++r) {
+      bool null_key = false;
+      for (int c : key) null_key = null_key || rows.column(static_cast<size_t>(c)).IsNull(r);
+      if (null_key) {
+        ++rejected_;
+        continue;
+      }
+      int64_t ts = rows.timestamp(r);
+      int64_t slot = table_->Find(rows, r, key);
+      ChangeKind kind = rows.kind(r);
+      if (kind == ChangeKind::kDelete || kind == ChangeKind::kUpdateBefore) {
+        if (slot < 0) continue;  // a tombstone for a key it does not have
+        size_t at = changes_.AddRow(ts);
+        table_->store().CopyTo(static_cast<uint32_t>(slot), &changes_, at);
+        changes_.SetKind(at, ChangeKind::kDelete);
+        table_->Erase(static_cast<uint32_t>(slot));
+        continue;
+      }
+      if (slot >= 0) {
+        size_t at = changes_.AddRow(ts);
+        table_->store().CopyTo(static_cast<uint32_t>(slot), &changes_, at);
+        changes_.SetKind(at, ChangeKind::kUpdateBefore);
+        table_->Replace(static_cast<uint32_t>(slot), rows, r);  // the same key: cannot clash
+        at = changes_.AppendRow(rows, r);
+        changes_.SetKind(at, ChangeKind::kUpdateAfter);
+      } else {
+        table_->Insert(rows, r);
+        size_t at = changes_.AppendRow(rows, r);
+        changes_.SetKind(at, ChangeKind::kInsert);
+      }
+    }
+  }
+  // Pushed with the table unlocked, as a query's writes are: what reads it may read the table.
+  if (changes_.num_rows() > 0 && changelog_) changelog_->Push(changes_);
+  changes_.Clear();
+}
+
 }  // namespace sluice::exec

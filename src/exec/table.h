@@ -92,4 +92,22 @@ class TableWriteOp final : public BatchConsumer {
   std::vector<const Column*> values_;  // SET results
 };
 
+// The end of a table's source (runtime/table_loader.h): what it reads is a changelog by primary
+// key, as a compacted Kafka topic is. A row of kind insert or update-after replaces the row with
+// its key, or adds it; a delete or update-before row (a tombstone) removes it. A row whose key
+// is NULL is not loaded: counted in rejected(). The table's changes go to `changelog`.
+class TableLoadOp final : public BatchConsumer {
+ public:
+  TableLoadOp(Table* table, BatchConsumer* changelog);
+  void Push(const Batch& rows) override;
+  // Rows not loaded because of a NULL key, so far. From the loading thread.
+  uint64_t rejected() const { return rejected_; }
+
+ private:
+  Table* table_;
+  BatchConsumer* changelog_;
+  Batch changes_;  // of the table's schema, with change kinds
+  uint64_t rejected_ = 0;
+};
+
 }  // namespace sluice::exec

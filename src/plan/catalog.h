@@ -63,7 +63,9 @@ struct StreamDef {
   // it (Flink: a time attribute survives a query), with the largest of their lateness.
   bool event_time_derived = false;
   std::vector<int> primary_key;  // tables
-  int partition_key = -1;        // 'partition.key': spreads an async stream over its workers
+  // A table loaded from a source: how long Start() waits for its load ('table.load.timeout').
+  int64_t load_timeout_ms = 60'000;
+  int partition_key = -1;  // 'partition.key': spreads an async stream over its workers
   std::unique_ptr<ConnectorConfig> connector;
   std::string fault_stream;  // name of !S when on_error is kStream
 

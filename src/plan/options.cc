@@ -264,7 +264,8 @@ const std::vector<std::string> kGenericKeys = {"type",
                                                "event.time.format",
                                                "event.time.allowed.lateness",
                                                "late.data",
-                                               "partition.key"};
+                                               "partition.key",
+                                               "table.load.timeout"};
 const std::vector<std::string> kFileKeys = {"path", "header", "delimiter", "follow",
                                             "wait.timeout"};
 const std::vector<std::string> kGeneratorKeys = {"rate", "count", "seed"};
@@ -680,24 +681,40 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     if (connector == "http" && !cfg->is_source) CheckHttpSink(get, *cfg, diags);
     if (connector == "http" && cfg->is_source) CheckHttpSource(get, diags);
     if (connector == "postgres" && !cfg->is_source) CheckPostgresSink(get, *def, diags);
-    // A table is filled by the queries that write it; loading one from a connector, or writing
-    // its changes to one, needs change kinds and table loading (not built yet).
-    if (def->is_table)
+    // A table loaded from a source (runtime/table_loader.h) takes each row read as the row of
+    // its key. Writing a table's changes to a sink goes through a stream that reads them.
+    if (def->is_table && !cfg->is_source)
       diags->Error(get("connector")->loc,
-                   std::string("not supported yet: a table ") +
-                       (cfg->is_source ? "loaded from" : "written to") + " connector '" +
-                       connector + "'",
-                   cfg->is_source ? "fill the table from a stream that has the connector, e.g. "
-                                    "UPDATE OR INSERT INTO " +
-                                        def->name + " SELECT ... FROM that_stream"
-                                  : "insert the rows into a stream that has the connector as well",
+                   "not supported yet: a table written to connector '" + connector + "'",
+                   "insert the rows into a stream that has the connector as well",
                    static_cast<int>(get("connector")->key.size()) + 2);
+    if (def->is_table && cfg->is_source && def->primary_key.empty())
+      diags->Error(get("connector")->loc,
+                   "a table loaded from connector '" + connector + "' needs a PRIMARY KEY",
+                   "each row read replaces the row with its key: declare it, e.g. " +
+                       (def->schema.size() > 0 ? def->schema.field(0).name : std::string("id")) +
+                       " STRING PRIMARY KEY",
+                   static_cast<int>(get("connector")->key.size()) + 2);
+    if (def->is_table && cfg->is_source && connector == "http")
+      diags->Error(get("connector")->value_loc,
+                   "a table is loaded from 'file', 'kafka', 'stdin' or 'generator', not 'http'",
+                   "post the rows to a stream and UPDATE OR INSERT INTO " + def->name + " from it");
     def->connector = std::move(cfg);
   } else if (type && !connector_given) {
     diags->Error(type->loc, "'type' is set but no 'connector' says what to attach",
                  "add 'connector' = 'file' (or stdin, stdout, generator, kafka)");
   }
 
+  if (const Property* f = get("table.load.timeout")) {
+    if (!def->is_table || !def->connector || !def->connector->is_source)
+      diags->Error(f->loc, "'table.load.timeout' is for a table loaded from a source",
+                   "it says how long the streams that join the table wait for its load");
+    else if (!ParseDurationText(f->value, &def->load_timeout_ms))
+      diags->Error(f->value_loc,
+                   "'table.load.timeout' needs a duration such as '60s' ('0': do "
+                   "not wait), got '" +
+                       f->value + "'");
+  }
   if (const Property* f = get("event.time.field")) {
     def->event_time.field = def->schema.IndexOf(f->value);
     if (def->event_time.field < 0) {

@@ -36,6 +36,7 @@
 #include "runtime/entry_gate.h"
 #include "runtime/junction.h"
 #include "runtime/stream_input.h"
+#include "runtime/table_loader.h"
 #include "sluice/engine.h"
 #include "sql/parser.h"
 
@@ -257,8 +258,10 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   }
 
   Status Start() override {
-    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    std::unique_lock<std::mutex> lock(lifecycle_mu_);
     if (started_) return Status::OK();
+    if (shut_down_)
+      return Status(StatusCode::kCancelled, "the app was shut down before it started");
     started_ = true;
     if (checkpointer_) RETURN_IF_ERROR(checkpointer_->Lock());
     if (checkpointer_ && !options_.fresh) RETURN_IF_ERROR(RestoreNewestCheckpoint());
@@ -277,58 +280,105 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       sinks_.push_back(std::move(sink));
       sink_defs_.push_back(def.get());
     }
-    std::vector<std::pair<std::unique_ptr<connectors::Source>, runtime::StreamInput*>> sources;
-    for (const auto& def : plan_->catalog.all()) {
-      if (!def->connector || !def->connector->is_source) continue;
-      ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> src, connectors::MakeSource(*def));
-      if (checkpointer_) {
+    // Every source is made before any runs (a bad one fails the start with nothing running),
+    // and entered in the lists Stats() reads, which do not change after that.
+    std::vector<size_t> table_sources, stream_sources;
+    for (int tables = 1; tables >= 0; --tables) {
+      for (const auto& def : plan_->catalog.all()) {
+        if (!def->connector || !def->connector->is_source || def->is_table != (tables == 1))
+          continue;
+        ASSIGN_OR_RETURN(std::unique_ptr<connectors::Source> src, connectors::MakeSource(*def));
         auto resume = resume_positions_.find("source:" + def->name);
-        if (resume != resume_positions_.end()) RETURN_IF_ERROR(src->Resume(resume->second));
+        if (checkpointer_ && resume != resume_positions_.end())
+          RETURN_IF_ERROR(src->Resume(resume->second));
+        (tables ? table_sources : stream_sources).push_back(source_objects_.size());
+        AddSource(std::move(src), def.get());
       }
-      sources.emplace_back(std::move(src), inputs_.at(def->name).get());
     }
-    for (auto& [src, input] : sources) {
-      connectors::Source* s = src.get();
-      runtime::StreamInput* in = input;
-      source_objects_.push_back(std::move(src));
-      source_defs_.push_back(&in->def());
-      acks_.push_back(std::make_unique<exec::AckTracker>());
-      exec::AckTracker* acks = acks_.back().get();
-      source_slots_.push_back(std::make_unique<SourceSlot>());
-      SourceSlot* slot = source_slots_.back().get();
-      if (gate_) slot->door = gate_->NewDoor();
-      auto resume = resume_positions_.find("source:" + in->def().name);
-      if (resume != resume_positions_.end()) slot->position = resume->second;
-      source_threads_.emplace_back([this, s, in, acks, slot] {
-        connectors::SourceContext ctx;
-        ctx.clock = clock_;
-        ctx.checkpoints = gate_ != nullptr;
-        // Each emit is a tracked batch: processed once everything it led to is (exec/ack.h).
-        // With checkpoints, it passes the gate, and records the source's position once the
-        // batch is processed: a checkpoint has both or neither.
-        ctx.emit = [this, in, acks, slot](const Batch& b, std::string_view position) {
-          runtime::EntryGate::Pass pass(gate_.get(), slot->door);
-          uint64_t seq = acks->Begin();
-          Status st;
-          {
-            exec::ScopedAckTicket ticket({acks, seq});
+    connectors_listed_.store(true, std::memory_order_release);
+    // Tables loaded from sources first: the streams start once they are loaded (or waited for
+    // as long as their 'table.load.timeout'), so that lookups find their rows. The wait lets
+    // go of the lifecycle lock, so that a Shutdown() can stop it.
+    for (size_t i : table_sources) LaunchSource(i);
+    if (!table_sources.empty()) {
+      std::vector<runtime::TableLoader*> loaders;
+      for (auto& l : loaders_) loaders.push_back(l.get());
+      lock.unlock();
+      Status waited =
+          runtime::WaitForTables(loaders, [this] { return stopping_.load() || failed_.load(); });
+      lock.lock();
+      if (!status().ok()) return status();
+      RETURN_IF_ERROR(waited);
+      if (shut_down_)
+        return Status(StatusCode::kCancelled, "stopped while the tables were loading");
+    }
+    for (size_t i : stream_sources) LaunchSource(i);
+    return StartCheckpoints();
+  }
+
+  // Lists source `src` of `def`: its slot, its acks, and for a table its loader.
+  void AddSource(std::unique_ptr<connectors::Source> src, const plan::StreamDef* def) {
+    source_defs_.push_back(def);
+    acks_.push_back(std::make_unique<exec::AckTracker>());
+    source_slots_.push_back(std::make_unique<SourceSlot>());
+    SourceSlot* slot = source_slots_.back().get();
+    if (gate_) slot->door = gate_->NewDoor();
+    auto resume = resume_positions_.find("source:" + def->name);
+    if (resume != resume_positions_.end()) slot->position = resume->second;
+    if (def->is_table) {
+      loaders_.push_back(std::make_unique<runtime::TableLoader>(*def, tables_.at(def->name).get(),
+                                                                Entry(def->name), src.get()));
+      slot->loader = loaders_.back().get();
+    }
+    source_objects_.push_back(std::move(src));
+  }
+
+  // Runs source `i` (of source_objects_) on a thread of its own, into its stream or its table.
+  void LaunchSource(size_t i) {
+    connectors::Source* s = source_objects_[i].get();
+    const plan::StreamDef* def = source_defs_[i];
+    exec::AckTracker* acks = acks_[i].get();
+    SourceSlot* slot = source_slots_[i].get();
+    runtime::StreamInput* in = def->is_table ? nullptr : inputs_.at(def->name).get();
+    runtime::StreamJunction* junction = junctions_.at(def->name).get();
+    source_threads_.emplace_back([this, s, def, in, junction, acks, slot] {
+      connectors::SourceContext ctx;
+      ctx.clock = clock_;
+      ctx.checkpoints = gate_ != nullptr;
+      // Each emit is a tracked batch: processed once everything it led to is (exec/ack.h).
+      // With checkpoints, it passes the gate, and records the source's position once the
+      // batch is processed: a checkpoint has both or neither.
+      ctx.emit = [this, in, junction, acks, slot](const Batch& b, std::string_view position) {
+        runtime::EntryGate::Pass pass(gate_.get(), slot->door);
+        uint64_t seq = acks->Begin();
+        Status st;
+        {
+          exec::ScopedAckTicket ticket({acks, seq});
+          if (slot->loader) {
+            if (failed_.load(std::memory_order_relaxed)) {
+              st = status();
+            } else {
+              if (uint64_t rejected = slot->loader->Apply(b)) junction->CountMalformed(rejected);
+            }
+          } else {
             st = in->SendStamped(b);
           }
-          acks->Release(seq);
-          if (st.ok() && gate_) slot->position.assign(position);
-          return st;
-        };
-        ctx.processed_through = [acks] { return acks->DoneThrough(); };
-        ctx.stopping = [this] { return stopping_.load() || failed_.load(); };
-        ctx.malformed = [in](const std::string& where, const std::string& problem) {
-          in->junction()->CountMalformed();
-          Log(LogLevel::kWarn, "stream " + in->def().name + ": " + where + ": " + problem);
-        };
-        Status st = s->Run(ctx);
-        if (!st.ok() && !stopping_.load()) Fail(st);
-      });
-    }
-    return StartCheckpoints();
+        }
+        acks->Release(seq);
+        if (st.ok() && gate_) slot->position.assign(position);
+        return st;
+      };
+      ctx.processed_through = [acks] { return acks->DoneThrough(); };
+      ctx.stopping = [this] { return stopping_.load() || failed_.load(); };
+      ctx.malformed = [def, junction](const std::string& where, const std::string& problem) {
+        junction->CountMalformed();
+        Log(LogLevel::kWarn, std::string(def->is_table ? "table " : "stream ") + def->name + ": " +
+                                 where + ": " + problem);
+      };
+      Status st = s->Run(ctx);
+      if (slot->loader && !stopping_.load()) slot->loader->SourceEnded(st);
+      if (!st.ok() && !stopping_.load()) Fail(st);
+    });
   }
 
   // The end of a Start() that got everything running.
@@ -1088,6 +1138,9 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       q.health = q.events_in && failed * 20 > q.events_in ? 50 : 100;
       s.queries.push_back(q);
     }
+    if (checkpointer_) s.checkpoints = checkpointer_->Stats();
+    if (!connectors_listed_.load(std::memory_order_acquire)) return s;
+    for (const auto& loader : loaders_) s.tables.push_back(loader->Stats());
     for (size_t i = 0; i < source_objects_.size(); ++i) {
       const connectors::SourceProgress& p = source_objects_[i]->progress();
       SourceStats src;
@@ -1108,7 +1161,6 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       sink.where = sinks_[i]->where();
       s.sinks.push_back(std::move(sink));
     }
-    if (checkpointer_) s.checkpoints = checkpointer_->Stats();
     return s;
   }
 
@@ -1206,9 +1258,13 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   struct SourceSlot {
     runtime::EntryGate::Door* door = nullptr;
     std::string position;
+    runtime::TableLoader* loader = nullptr;  // a table's source: what it reads goes there
   };
   std::vector<std::unique_ptr<SourceSlot>> source_slots_;
   std::vector<std::thread> source_threads_;
+  std::vector<std::unique_ptr<runtime::TableLoader>> loaders_;  // of the tables' sources
+  // The lists of sources and sinks are made: Stats() reads them (they change no more).
+  std::atomic<bool> connectors_listed_{false};
 
   // Checkpoints (AppOptions::state_dir): the gate on every entry point, the checkpointer, the
   // positions a restore resumes sources and sinks at ("source:<stream>", "sink:<stream>"), and

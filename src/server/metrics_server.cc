@@ -169,6 +169,54 @@ std::string PrometheusText(const AppStats& stats) {
   Family(&out, "sluice_sink_breaker_opened_total", "counter",
          "Times the sink's circuit breaker opened.", sinks, "sink",
          sink(&KS::breaker_opened, true));
+  // Tables loaded from sources, by table: the load's progress.
+  struct NamedTable {
+    const TableLoadStats* t;
+    std::string name;
+  };
+  std::vector<NamedTable> tables;
+  for (const TableLoadStats& t : stats.tables) tables.push_back({&t, t.table});
+  auto table = [](auto field) {
+    return [field](const NamedTable& item, double* v) {
+      *v = static_cast<double>(item.t->*field);
+      return true;
+    };
+  };
+  using TS = TableLoadStats;
+  Family(&out, "sluice_table_rows", "gauge", "Rows in the table.", tables, "table",
+         table(&TS::rows));
+  Family(&out, "sluice_table_load_records_total", "counter",
+         "Records read by the table's source, its load's and then its updates'.", tables, "table",
+         table(&TS::records));
+  Family(&out, "sluice_table_load_bytes_total", "counter", "Bytes read by the table's source.",
+         tables, "table", table(&TS::bytes));
+  Family(&out, "sluice_table_load_total_bytes", "gauge",
+         "The size of the table's file when its load started (0: unknown).", tables, "table",
+         table(&TS::total_bytes));
+  Family(&out, "sluice_table_loaded", "gauge", "1 once the table is loaded (ready).", tables,
+         "table", [](const NamedTable& item, double* v) {
+           *v = item.t->state == "ready" ? 1 : 0;
+           return true;
+         });
+  Family(&out, "sluice_table_load_failed", "gauge", "1 when the table's load failed.", tables,
+         "table", [](const NamedTable& item, double* v) {
+           *v = item.t->state == "failed" ? 1 : 0;
+           return true;
+         });
+  Family(&out, "sluice_table_load_records_per_second", "gauge",
+         "Records per second of the load (so far, or its average once loaded).", tables, "table",
+         table(&TS::records_per_s));
+  Family(&out, "sluice_table_load_eta_seconds", "gauge",
+         "Estimated time to the end of a file's load (-1: unknown or loaded).", tables, "table",
+         [](const NamedTable& item, double* v) {
+           *v = item.t->eta_ms < 0 ? -1.0 : static_cast<double>(item.t->eta_ms) / 1e3;
+           return true;
+         });
+  Family(&out, "sluice_table_load_seconds", "gauge", "How long the load took (-1: loading).",
+         tables, "table", [](const NamedTable& item, double* v) {
+           *v = item.t->load_ms < 0 ? -1.0 : static_cast<double>(item.t->load_ms) / 1e3;
+           return true;
+         });
   const CheckpointStats& c = stats.checkpoints;
   if (c.enabled) {
     auto one = [&out](const char* name, const char* type, const char* help, double v) {
@@ -216,6 +264,20 @@ std::string HealthJson(const AppStats& stats, int* http_status) {
   *http_status = lowest < 50 ? 503 : 200;
   return std::string("{\"status\":\"") + status + "\",\"health\":" + std::to_string(lowest) +
          ",\"parts\":[" + parts + "]}\n";
+}
+
+std::string ReadyJson(const AppStats& stats, int* http_status) {
+  bool ready = true;
+  std::string tables;
+  for (const TableLoadStats& t : stats.tables) {
+    ready = ready && t.state == "ready";
+    if (!tables.empty()) tables += ",";
+    tables += "{\"table\":\"" + Label(t.table) + "\",\"state\":\"" + t.state +
+              "\",\"rows\":" + std::to_string(t.rows) + "}";
+  }
+  *http_status = ready ? 200 : 503;
+  return std::string("{\"ready\":") + (ready ? "true" : "false") + ",\"tables\":[" + tables +
+         "]}\n";
 }
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const AppRuntime* app, int port,
@@ -290,9 +352,12 @@ void MetricsServer::Answer(int client) {
   } else if (path == "/health") {
     type = "application/json";
     body = HealthJson(app_->Stats(), &status);
+  } else if (path == "/ready") {
+    type = "application/json";
+    body = ReadyJson(app_->Stats(), &status);
   } else {
     status = 404;
-    body = "not found: try /metrics or /health\n";
+    body = "not found: try /metrics, /health or /ready\n";
   }
   const char* reason = status == 200   ? "OK"
                        : status == 404 ? "Not Found"

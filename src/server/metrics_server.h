@@ -1,6 +1,7 @@
 // An app's metrics over HTTP: GET /metrics in the Prometheus text format, GET /health as JSON
-// (503 when the app is unhealthy). One thread answers one request per connection; it reads the
-// counters through AppRuntime::Stats() and never touches the path events take.
+// (503 when the app is unhealthy), GET /ready (503 until its tables are loaded). One thread answers
+// one request per connection; it reads the counters through AppRuntime::Stats() and never touches
+// the path events take.
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,9 @@ namespace sluice::server {
 std::string PrometheusText(const AppStats& stats);
 // {"status": "ok" | "degraded" | "unhealthy", "health": the lowest score, per stream and query}.
 std::string HealthJson(const AppStats& stats, int* http_status);
+// {"ready": true once every table loaded from a source is loaded, "tables": [their states]};
+// 503 until then (and when a load failed).
+std::string ReadyJson(const AppStats& stats, int* http_status);
 
 class MetricsServer {
  public:
