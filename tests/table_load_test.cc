@@ -55,7 +55,8 @@ class TableLoadTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   // An app joining the stream Clicks (from clicks.jsonl) with the table Users loaded from
   // `users_with` (its WITH properties).
-  void WriteApp(const std::string& users_with, const std::string& clicks_with = "") {
+  void WriteApp(const std::string& users_with, const std::string& clicks_with = "",
+                const std::string& join_annotation = "") {
     std::ofstream(dir_ / "app.sql")
         << "CREATE TABLE Users (id STRING PRIMARY KEY, name STRING)\n"
            "  WITH ('type'='source', "
@@ -67,7 +68,8 @@ class TableLoadTest : public ::testing::Test {
         << ");\n"
            "CREATE STREAM Out (user STRING, name STRING)\n"
            "  WITH ('type'='sink', 'connector'='file', 'path'='out.jsonl');\n"
-           "INSERT INTO Out SELECT c.user, u.name FROM Clicks AS c LEFT JOIN Users AS u\n"
+        << join_annotation
+        << "INSERT INTO Out SELECT c.user, u.name FROM Clicks AS c LEFT JOIN Users AS u\n"
            "  ON c.user = u.id;\n";
   }
   bool OutputHas(size_t n) { return sluice::testing::WaitForLines(dir_ / "out.jsonl", n); }
@@ -130,6 +132,24 @@ TEST_F(TableLoadTest, ALoadPastItsTimeoutLetsTheStreamsStart) {
   EXPECT_NE(r.err.find("table 'Users' is not loaded after 300 ms ('table.load.timeout')"),
             std::string::npos)
       << r.err;
+}
+
+// The seed's WaitAndRetry for a table not loaded in time: the arrival waits for its row.
+TEST_F(TableLoadTest, AnArrivalWaitsForALateTableWithMissingRetry) {
+  WriteApp(
+      "'connector'='file', 'path'='later.jsonl', 'wait.timeout'='30s', "
+      "'table.load.timeout'='100ms'",
+      "", "@join(missing='retry', retries='50', delay='100 ms')\n");
+  Append(dir_ / "clicks.jsonl", Click(1));
+  CommandResult run;
+  std::thread app([&] { run = RunIn(dir_, "run app.sql --duration 3 --quiet"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  Append(dir_ / "later.tmp", User(1, "Ann"));
+  fs::rename(dir_ / "later.tmp", dir_ / "later.jsonl");
+  app.join();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")),
+            (std::vector<std::string>{Joined(1, "Ann")}));
 }
 
 TEST_F(TableLoadTest, AFailedLoadFailsTheRunAndNullKeysAreCounted) {

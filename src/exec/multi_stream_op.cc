@@ -16,10 +16,9 @@ void MultiStreamOp::Flush() {
 void MultiStreamOp::OnTime(int64_t now_ms) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (driven_by_clock_) {
-      AdvanceLocked(now_ms);
-      Flush();
-    }
+    if (driven_by_clock_) AdvanceLocked(now_ms);
+    OnClockLocked(now_ms);
+    Flush();
   }
   if (rest_timed_) rest_timed_->OnTime(now_ms);
 }
@@ -29,6 +28,7 @@ int64_t MultiStreamOp::NextDeadline() const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (driven_by_clock_) d = DeadlineLocked();
+    d = std::min(d, ClockDeadlineLocked());
   }
   if (rest_timed_) d = std::min(d, rest_timed_->NextDeadline());
   return d;

@@ -32,6 +32,10 @@ class MultiStreamOp : public TimedWork, public Stateful {
   virtual void AdvanceLocked(int64_t now) = 0;
   // When AdvanceLocked next has work; kNever when none. Requires mu_.
   virtual int64_t DeadlineLocked() const = 0;
+  // Work that waits for the clock whatever moves the windows (a join's lookups that are tried
+  // again), and when it is next due. Requires mu_.
+  virtual void OnClockLocked(int64_t now) {}
+  virtual int64_t ClockDeadlineLocked() const { return kNever; }
   // Hands the rows in out_ to `rest`. Requires mu_.
   void Flush();
   // Before anything goes to `rest`: lets go of what may not be held while it runs (a join's

@@ -302,6 +302,17 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
       // The rest of the query reads joined rows: one scope over both sides at their offsets.
       joined->loc = j.loc;
       join.joined = std::move(joined);
+      for (const sql::Annotation& a : q.annotations) {
+        if (!IsAnnotation(a, "join")) continue;
+        if (!l->is_table && !r->is_table) {
+          diags_->Error(a.loc,
+                        "@join(missing) is for a join with a table: it says what a lookup "
+                        "that finds no row does",
+                        "", 5);
+          continue;
+        }
+        ApplyJoinAnnotation(a, l->is_table ? *l : *r, diags_, &join.missing);
+      }
       qp->input = join.joined.get();
       qp->join = std::move(join);
       if (q.output && q.output->events != sql::OutputEvents::kCurrent) {

@@ -248,6 +248,9 @@ void Binder::BindStatement(const sql::Statement& st, int number) {
   qp.sql = StatementText(st.loc);
   qp.id = StableId(qp, st, qp.name != fallback);
   bool supported = BindQuery(q, st.create.get(), st.annotations, &qp);
+  for (const sql::Annotation& a : q.annotations)
+    if (IsAnnotation(a, "join") && !qp.join && supported)
+      diags_->Error(a.loc, "@join is for a query that joins a stream with a table", "", 5);
   if (qp.join || qp.pattern) {
     // A joined or matched row has no fault stream of its own (it is no one stream's event):
     // failures that would go to one are logged and counted instead.

@@ -217,15 +217,61 @@ TEST(BinderTest, AMisspeltInsertTargetWarnsAtCheck) {
   EXPECT_EQ(count, 1u) << out;
 }
 
-TEST(BinderTest, ATableWithAConnectorIsRejectedAtItsLine) {
-  // It passed check and then aborted `run` with std::out_of_range.
+TEST(BinderTest, ATableLoadedFromASourceBindsAndATableSinkIsRejectedAtItsLine) {
+  Bound ok = BindText(
+      "CREATE TABLE T (k STRING PRIMARY KEY, v INT)\n"
+      "  WITH ('type'='source', 'connector'='file', 'path'='t.jsonl', "
+      "'table.load.timeout'='5s');\n");
+  EXPECT_TRUE(ok.errors.empty()) << ok.errors;
+  ASSERT_NE(ok.plan, nullptr);
+  EXPECT_EQ(ok.plan->catalog.Find("T")->load_timeout_ms, 5000);
   Bound b = BindText(
       "CREATE TABLE T (k STRING PRIMARY KEY, v INT)\n"
-      "  WITH ('type'='source', 'connector'='file', 'path'='t.jsonl');\n");
-  EXPECT_NE(b.errors.find("t.sql:2:26: error: not supported yet: a table loaded from connector "
+      "  WITH ('type'='sink', 'connector'='file', 'path'='t.jsonl');\n");
+  EXPECT_NE(b.errors.find("t.sql:2:24: error: not supported yet: a table written to connector "
                           "'file'"),
             std::string::npos)
       << b.errors;
+}
+
+// The seed's degradation strategies, per join (Velostream's TableMissingDataStrategy).
+TEST(BinderTest, JoinMissingRowStrategies) {
+  const std::string defs =
+      "CREATE TABLE T (k STRING PRIMARY KEY, v INT, name STRING);\n"
+      "CREATE STREAM S (k STRING);\n";
+  Bound b = BindText(defs +
+                     "@join(missing='UseDefaults', default_v='7', default_name='none')\n"
+                     "INSERT INTO O SELECT S.k, T.v FROM S JOIN T ON S.k = T.k;\n"
+                     "@join(missing='retry', retries='5', delay='50 ms')\n"
+                     "INSERT INTO P SELECT S.k, T.v FROM S JOIN T ON S.k = T.k;\n");
+  EXPECT_TRUE(b.errors.empty()) << b.errors;
+  ASSERT_NE(b.plan, nullptr);
+  const plan::MissingRowPlan& d = b.plan->queries[0].join->missing;
+  EXPECT_EQ(d.action, plan::MissingRow::kDefaults);
+  ASSERT_EQ(d.defaults.size(), 2u);
+  EXPECT_EQ(d.defaults[0], (std::pair<int, std::string>{1, "7"}));
+  const plan::MissingRowPlan& r = b.plan->queries[1].join->missing;
+  EXPECT_EQ(r.action, plan::MissingRow::kRetry);
+  EXPECT_EQ(r.retries, 5);
+  EXPECT_EQ(r.delay_ms, 50);
+
+  Bound bad = BindText(defs +
+                       "@join(missing='later')\n"
+                       "INSERT INTO O SELECT S.k, T.v FROM S JOIN T ON S.k = T.k;\n"
+                       "@join(missing='defaults', default_v='seven', default_nme='x')\n"
+                       "INSERT INTO P SELECT S.k, T.v FROM S JOIN T ON S.k = T.k;\n"
+                       "@join(missing='skip', retries='2')\n"
+                       "INSERT INTO Q SELECT S.k, T.v FROM S JOIN T ON S.k = T.k;\n"
+                       "@join(missing='nulls')\n"
+                       "INSERT INTO R SELECT k FROM S;\n");
+  for (const char* want :
+       {"t.sql:3:7: error: @join(missing) must be 'skip', 'nulls', 'defaults', 'retry' or 'fail', "
+        "got 'later'",
+        "t.sql:5:27: error: 'default_v': 'seven' is not a value of INT",
+        "t.sql:5:46: error: 'default_nme': 'nme' is not an attribute of table 'T'",
+        "t.sql:7:23: error: 'retries' is for @join(missing='retry')",
+        "t.sql:9:1: error: @join is for a query that joins a stream with a table"})
+    EXPECT_NE(bad.errors.find(want), std::string::npos) << want << "\n" << bad.errors;
 }
 
 TEST(BinderTest, WindowBoundsNeedAWindowThatCloses) {

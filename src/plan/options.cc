@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/convert.h"
 #include "common/format.h"
 #include "common/row_key.h"
 #include "common/url.h"
+#include "plan/plan.h"
+#include "sluice/batch.h"
 #include "sql/parser.h"
 
 namespace sluice::plan {
@@ -809,6 +812,79 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
   }
 }
 
+bool IsAnnotation(const Annotation& a, const std::string& name) {
+  return Lower(a.name) == Lower(name);
+}
+
+void ApplyJoinAnnotation(const Annotation& a, const StreamDef& table, Diagnostics* diags,
+                         MissingRowPlan* out) {
+  const std::vector<std::pair<std::vector<std::string>, MissingRow>> kinds = {
+      {{"skip", "skiprecord"}, MissingRow::kSkip},
+      {{"nulls", "emitwithnulls"}, MissingRow::kNulls},
+      {{"defaults", "usedefaults"}, MissingRow::kDefaults},
+      {{"retry", "waitandretry"}, MissingRow::kRetry},
+      {{"fail", "failfast"}, MissingRow::kFail}};
+  const AnnotationOption* missing = nullptr;
+  const AnnotationOption* retry_option = nullptr;
+  for (const AnnotationOption& o : a.options) {
+    if (o.key == "missing") {
+      missing = &o;
+      std::string v = Lower(o.value);
+      bool known = false;
+      for (const auto& [names, kind] : kinds)
+        if (std::find(names.begin(), names.end(), v) != names.end()) {
+          out->action = kind;
+          known = true;
+        }
+      if (!known)
+        diags->Error(
+            o.loc,
+            "@join(missing) must be 'skip', 'nulls', 'defaults', 'retry' or 'fail', got '" +
+                o.value + "'",
+            sql::DidYouMean(o.value, {"skip", "nulls", "defaults", "retry", "fail", "SkipRecord",
+                                      "EmitWithNulls", "UseDefaults", "WaitAndRetry", "FailFast"}));
+    } else if (o.key == "retries") {
+      retry_option = &o;
+      out->retries = ParsePositive(o.value, o.loc, "@join(retries)", diags);
+    } else if (o.key == "delay") {
+      retry_option = &o;
+      if (!ParseDurationText(o.value, &out->delay_ms) || out->delay_ms <= 0)
+        diags->Error(o.loc,
+                     "@join(delay) needs a duration such as '100 ms', got '" + o.value + "'");
+    } else if (o.key.rfind("default_", 0) == 0 && o.key.size() > 8) {
+      std::string attr = o.key.substr(8);
+      int c = table.schema.IndexOf(attr);
+      if (c < 0) {
+        std::vector<std::string> names;
+        for (const auto& f : table.schema.fields()) names.push_back("default_" + f.name);
+        diags->Error(
+            o.loc,
+            "'" + o.key + "': '" + attr + "' is not an attribute of table '" + table.name + "'",
+            sql::DidYouMean(o.key, names), static_cast<int>(o.key.size()));
+        continue;
+      }
+      Batch one(table.schema);
+      one.AddRow(0);
+      if (!one.SetValue(0, static_cast<size_t>(c), Value(o.value)))
+        diags->Error(o.loc, "'" + o.key + "': '" + o.value + "' is not a value of " +
+                                table.schema.field(c).type.ToString() + ": " +
+                                ConversionProblem(Value(o.value), table.schema.field(c).type));
+      out->defaults.emplace_back(c, o.value);
+    } else {
+      UnknownOption(o, "join", {"missing", "retries", "delay", "default_<attribute>"}, diags);
+    }
+  }
+  if (!missing) {
+    diags->Error(a.loc, "@join needs 'missing': what a lookup that finds no row does",
+                 "e.g. @join(missing='nulls'); or 'skip', 'defaults', 'retry', 'fail'");
+    return;
+  }
+  if (out->action != MissingRow::kDefaults && !out->defaults.empty())
+    diags->Error(missing->loc, "default_<attribute> values are for @join(missing='defaults')");
+  if (out->action != MissingRow::kRetry && retry_option)
+    diags->Error(retry_option->loc, "'" + retry_option->key + "' is for @join(missing='retry')");
+}
+
 std::string ApplyQueryAnnotations(const std::vector<Annotation>& annotations,
                                   const std::string& fallback, Diagnostics* diags,
                                   ErrorAction* on_error, StateLimits* state) {
@@ -842,12 +918,14 @@ std::string ApplyQueryAnnotations(const std::vector<Annotation>& annotations,
           UnknownOption(o, "state", {"ttl", "max_keys"}, diags);
         }
       }
+    } else if (lname == "join") {
+      // The join's binding reads it (ApplyJoinAnnotation): it needs the table.
     } else if (lname == "async" || lname == "config") {
       diags->Error(a.loc, "@" + a.name + " belongs on a CREATE STREAM, not on a query", "",
                    static_cast<int>(a.name.size()) + 1);
     } else {
       diags->Error(a.loc, "unknown annotation @" + a.name + " on a query",
-                   sql::DidYouMean(a.name, {"name", "info", "state", "onError"}),
+                   sql::DidYouMean(a.name, {"name", "info", "state", "onError", "join"}),
                    static_cast<int>(a.name.size()) + 1);
     }
   }

@@ -106,9 +106,25 @@ struct JoinSidePlan {
   bool outer = false;                // its arrivals with no match give a row with NULLs
 };
 
+// What a stream-table join does with an arrival that finds no row in the table,
+// @join(missing=...): the seed's degradation strategies, for a table still loading or a key it
+// lacks. kAsJoin: as the join says (an inner join emits nothing, an outer one NULLs).
+enum class MissingRow { kAsJoin, kSkip, kNulls, kDefaults, kRetry, kFail };
+struct MissingRowPlan {
+  MissingRow action = MissingRow::kAsJoin;
+  // kDefaults: the table's attributes (by index) and their values as text, checked to convert;
+  // the others are NULL.
+  std::vector<std::pair<int, std::string>> defaults;
+  // kRetry: the arrival waits, and the lookup is tried again every `delay_ms`, `retries` times;
+  // then it is answered as the join says.
+  int64_t retries = 3;
+  int64_t delay_ms = 100;
+};
+
 struct JoinPlan {
   JoinType type = JoinType::kInner;
   JoinSidePlan left, right;
+  MissingRowPlan missing;
   BoundExprPtr on;  // over the joined row; null for a cross join
   // The joined row as a stream: the input of the rest of the query (WHERE, SELECT, ...).
   std::unique_ptr<StreamDef> joined;

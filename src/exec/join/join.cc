@@ -67,6 +67,16 @@ Status JoinOp::Init() {
       }
     }
   }
+  const plan::MissingRowPlan& missing = join.missing;
+  for (int s = 0; s < 2; ++s) {
+    if (!sides_[1 - s].table) continue;
+    waiting_.Reset(sides_[s].plan->stream->schema);
+    retrying_.Reset(sides_[s].plan->stream->schema);
+    defaults_.Reset(sides_[1 - s].table->def().schema);
+    defaults_.AddRow(0);
+    for (const auto& [column, text] : missing.defaults)
+      defaults_.SetValue(0, static_cast<size_t>(column), Value(text));  // checked by the planner
+  }
   return Status::OK();
 }
 
@@ -169,7 +179,7 @@ void JoinOp::Apply(int s, const EventChunk& chunk) {
   }
 }
 
-void JoinOp::Probe(int s, const Batch& from, size_t row, int64_t ts) {
+void JoinOp::Probe(int s, const Batch& from, size_t row, int64_t ts, int64_t retried) {
   const Side& mine = sides_[s];
   const Side& other = sides_[1 - s];
   auto copy_mine = [&](Batch* out, size_t at) {
@@ -211,10 +221,81 @@ void JoinOp::Probe(int s, const Batch& from, size_t row, int64_t ts) {
       ++matched;
     }
   }
+  if (matched == 0 && other.table && plan_.join->missing.action != plan::MissingRow::kAsJoin)
+    return Missing(s, from, row, ts, retried);
   if (matched == 0 && mine.plan->outer) {
     size_t at = out_.AddRow(ts);  // the other side's attributes stay NULL
     copy_mine(&out_, at);
   }
+}
+
+void JoinOp::Missing(int s, const Batch& from, size_t row, int64_t ts, int64_t retried) {
+  using plan::MissingRow;
+  const plan::MissingRowPlan& missing = plan_.join->missing;
+  const Side& mine = sides_[s];
+  const Side& other = sides_[1 - s];
+  MissingRow action = missing.action;
+  if (action == MissingRow::kRetry && retried >= missing.retries)
+    action = mine.plan->outer ? MissingRow::kNulls : MissingRow::kSkip;  // as the join says
+  switch (action) {
+    case MissingRow::kAsJoin:
+    case MissingRow::kSkip:
+      return;
+    case MissingRow::kNulls:
+    case MissingRow::kDefaults: {
+      size_t at = out_.AddRow(ts);
+      out_.CopyRowInto(from, row, at, mine.first_column);
+      if (action == MissingRow::kDefaults) out_.CopyRowInto(defaults_, 0, at, other.first_column);
+      return;
+    }
+    case MissingRow::kRetry: {
+      waiting_.AppendRow(from, row);
+      waiting_due_.push_back(Now() + missing.delay_ms);
+      waiting_retried_.push_back(retried + 1);
+      return;
+    }
+    case MissingRow::kFail: {
+      if (failed_) return;
+      failed_ = true;
+      std::string key;
+      for (int c : table_key_from_[s])
+        key += (key.empty() ? "" : ", ") +
+               from.column(static_cast<size_t>(c)).GetValue(row).ToString();
+      env_.fail(Status::RuntimeError(
+          "query " + plan_.name + ": no row of table '" + other.table->def().name + "'" +
+          (key.empty() ? "" : " has the key " + key) + " for an event of '" +
+          mine.plan->stream->name + "' (ts " + std::to_string(ts) +
+          "), and @join(missing='fail') fails the app"));
+      return;
+    }
+  }
+}
+
+void JoinOp::OnClockLocked(int64_t now) {
+  if (waiting_.num_rows() == 0) return;
+  int s = sides_[0].table ? 1 : 0;  // the stream side: only its arrivals wait
+  std::swap(waiting_, retrying_);
+  std::swap(waiting_due_, retrying_due_);
+  std::swap(waiting_retried_, retrying_retried_);
+  waiting_.Clear();
+  waiting_due_.clear();
+  waiting_retried_.clear();
+  for (size_t i = 0; i < retrying_.num_rows(); ++i) {
+    if (retrying_due_[i] > now) {  // not yet: it waits on, in its place
+      waiting_.AppendRow(retrying_, i);
+      waiting_due_.push_back(retrying_due_[i]);
+      waiting_retried_.push_back(retrying_retried_[i]);
+      continue;
+    }
+    Probe(s, retrying_, i, retrying_.timestamp(i), retrying_retried_[i]);
+  }
+  retrying_.Clear();
+}
+
+int64_t JoinOp::ClockDeadlineLocked() const {
+  int64_t d = kNever;
+  for (int64_t due : waiting_due_) d = std::min(d, due);
+  return d;
 }
 
 const std::string& JoinOp::KeyOf(const Batch& batch, size_t row, const std::vector<int>& columns) {
@@ -260,11 +341,13 @@ StateSize JoinOp::SizeLocked() const {
     for (const auto& [key, list] : side.by_key)
       size.bytes += key.capacity() + sizeof(key) + list.capacity() * sizeof(Held);
   }
+  size.keys += waiting_.num_rows();
+  size.bytes += waiting_.num_rows() * (waiting_.num_columns() * 16 + 24);
   return size;
 }
 
 void JoinOp::SnapshotLocked(StateWriter& w) const {
-  w.Section("join", 1);
+  w.Section("join", 2);
   w.I64(now_);
   for (const Side& side : sides_) {
     w.Bool(side.window != nullptr);
@@ -276,10 +359,15 @@ void JoinOp::SnapshotLocked(StateWriter& w) const {
       w.U32(h.slot);
     }
   }
+  // Since version 2: the arrivals that wait for a row of the table.
+  w.WriteBatch(waiting_);
+  w.Vec(waiting_due_);
+  w.Vec(waiting_retried_);
 }
 
 void JoinOp::RestoreLocked(StateReader& r) {
-  if (!r.Section("join", 1)) return;
+  uint32_t version = r.Section("join", 2);
+  if (!version) return;
   now_ = r.I64();
   for (Side& side : sides_) {
     if (r.Bool() != (side.window != nullptr))
@@ -303,6 +391,22 @@ void JoinOp::RestoreLocked(StateReader& r) {
       side.by_key[key_].push_back(h);
     }
   }
+  if (version < 2 || !r.ok()) return;
+  Batch saved;
+  r.ReadBatch(&saved);
+  waiting_due_ = r.Vec<int64_t>();
+  waiting_retried_ = r.Vec<int64_t>();
+  if (!r.ok()) return;
+  if (saved.num_rows() != waiting_due_.size() || saved.num_rows() != waiting_retried_.size())
+    return r.Fail("a join's waiting arrivals do not add up");
+  waiting_.Clear();
+  if (saved.num_rows() == 0) return;
+  if (saved.num_columns() != waiting_.num_columns())
+    return r.Fail("a join's waiting arrivals are not of its stream's attributes");
+  for (size_t c = 0; c < saved.num_columns(); ++c)
+    if (saved.column(c).type() != waiting_.column(c).type())
+      return r.Fail("a join's waiting arrivals are not of its stream's attributes");
+  waiting_.AppendRows(saved, 0, saved.num_rows());
 }
 
 }  // namespace sluice::exec

@@ -5,7 +5,9 @@
 // the right side's), timestamped with the arriving event. An outer side's arrival with no match
 // gives one row with NULLs for the other side. A table side holds its table's rows and never
 // triggers (a stream-table join looks rows up). Joined rows go to `rest`: the query's WHERE,
-// grouping and projection, run by the usual operators over the joined row.
+// grouping and projection, run by the usual operators over the joined row. An arrival that finds
+// no row in a table is answered as @join(missing) says (plan::MissingRowPlan): skipped, with
+// NULLs, with defaults, a failure of the app, or held and looked up again on the clock.
 #pragma once
 
 #include <deque>
@@ -79,7 +81,14 @@ class JoinOp final : public MultiStreamOp {
   // Applies a window's output to its side: entries, expiries, resets; entries probe.
   void Apply(int side, const EventChunk& chunk);
   // Pairs row `row` of `from`, arriving on `side` at `ts`, with what the other side holds.
-  void Probe(int side, const Batch& from, size_t row, int64_t ts);
+  // `retried`: how many times it was looked up again already (@join(missing='retry')).
+  void Probe(int side, const Batch& from, size_t row, int64_t ts, int64_t retried = 0);
+  // Row `row` of `from`, arriving on side `s` at `ts`, found no row in the table on the other
+  // side: answers it as @join(missing) says.
+  void Missing(int s, const Batch& from, size_t row, int64_t ts, int64_t retried);
+  // Looks up again the arrivals that wait whose time has come.
+  void OnClockLocked(int64_t now) override;
+  int64_t ClockDeadlineLocked() const override;
   // Pairs row `row` of `from` (arriving on side `s` at `ts`) with the other side's rows `[begin,
   // end)` of `store` whose equality keys match (`keys_equal`: known to, from the key index), into
   // candidates_.
@@ -110,6 +119,13 @@ class JoinOp final : public MultiStreamOp {
   Batch candidates_;  // an arriving event paired with everything the other side holds
   std::vector<uint32_t> passing_;
   int64_t now_ = std::numeric_limits<int64_t>::min();
+  // @join(missing): the table's row of defaults; the arrivals that wait for a row of the table
+  // (of the stream side's schema), when each is looked up next and how often it was already.
+  Batch defaults_;
+  Batch waiting_, retrying_;
+  std::vector<int64_t> waiting_due_, retrying_due_;
+  std::vector<int64_t> waiting_retried_, retrying_retried_;
+  bool failed_ = false;  // missing='fail' has failed the app
 };
 
 }  // namespace sluice::exec
