@@ -1,7 +1,10 @@
-// The PostgreSQL sink through the CLI against a real PostgreSQL (tests/postgres_server.h): an
-// upsert table from a running aggregate (+U updates the row), deletes from expired events, an
-// append table with NULLs, bad configuration, a missing table, and an outage: the server is
-// stopped midway and started again, and every row reaches it.
+// The PostgreSQL sink and source through the CLI against a real PostgreSQL
+// (tests/postgres_server.h). The sink: an upsert table from a running aggregate (+U updates the
+// row), deletes from expired events, an append table with NULLs, bad configuration, a missing
+// table, and an outage: the server is stopped midway and started again, and every row reaches
+// it. The source: a table loaded from a PostgreSQL table and kept up to date by polling a column
+// (booleans, timestamps, an empty string and NULLs as they are), a stream read once from a query,
+// and a source whose table does not exist.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -136,6 +139,101 @@ INSERT INTO Out SELECT * FROM Events;
   EXPECT_NE(r.err.find("circuit breaker closed"), std::string::npos) << r.err;
   std::string last = r.err.substr(r.err.rfind("stats: "));
   EXPECT_NE(last.find("| sink Out written=6000 queued=0 "), std::string::npos) << last;
+}
+
+// A table loaded from PostgreSQL, then polled by its version column: the stream's events join
+// the rows the database had at the start, then the rows written after.
+TEST_F(PostgresSinkTest, ATableIsLoadedFromPostgresAndKeptUpToDateByPolling) {
+  ASSERT_EQ(Sql("CREATE TABLE accounts (id TEXT PRIMARY KEY, name TEXT, vip BOOLEAN, "
+                "since TIMESTAMPTZ, version BIGINT);"
+                "INSERT INTO accounts VALUES ('a1', 'Ann', true, '2024-01-02 03:04:05.5+00', 1),"
+                "('a2', '', false, NULL, 2), ('a3', NULL, NULL, NULL, 3);"),
+            "");
+  App(R"(CREATE TABLE Accounts (id STRING PRIMARY KEY, name STRING, vip BOOL, since TIMESTAMP)
+  WITH ('type'='source', 'connector'='postgres', 'url'='URL', 'table'='accounts',
+        'poll.column'='version', 'poll.interval'='100ms');
+CREATE STREAM Logins (account STRING)
+  WITH ('type'='source', 'connector'='file', 'path'='logins.jsonl', 'follow'='true');
+CREATE STREAM Out (account STRING, name STRING, vip BOOL, since TIMESTAMP)
+  WITH ('type'='sink', 'connector'='file', 'path'='out.jsonl');
+INSERT INTO Out SELECT l.account, a.name, a.vip, a.since FROM Logins AS l
+  LEFT JOIN Accounts AS a ON l.account = a.id;
+)");
+  std::ofstream(dir_ / "logins.jsonl") << "{\"account\":\"a1\"}\n{\"account\":\"a2\"}\n"
+                                          "{\"account\":\"a3\"}\n{\"account\":\"a4\"}\n";
+  CommandResult r;
+  std::thread app([&] { r = RunIn(dir_, "run app.sql --duration 3 --quiet --stats"); });
+  ASSERT_TRUE(sluice::testing::WaitForLines(dir_ / "out.jsonl", 4));
+  ASSERT_EQ(Sql("UPDATE accounts SET name = 'Ann B', version = 4 WHERE id = 'a1';"
+                "INSERT INTO accounts VALUES ('a4', 'Dee', true, NULL, 5);"),
+            "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  sluice::testing::AppendTo(dir_ / "logins.jsonl", "{\"account\":\"a1\"}\n{\"account\":\"a4\"}\n");
+  EXPECT_TRUE(sluice::testing::WaitForLines(dir_ / "out.jsonl", 6));
+  app.join();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(sluice::testing::NonEmptyLines(sluice::testing::ReadAll(dir_ / "out.jsonl")),
+            (std::vector<std::string>{
+                R"({"account":"a1","name":"Ann","vip":true,"since":1704164645500})",
+                R"({"account":"a2","name":"","vip":false,"since":null})",
+                R"({"account":"a3","name":null,"vip":null,"since":null})",
+                R"({"account":"a4","name":null,"vip":null,"since":null})",
+                R"({"account":"a1","name":"Ann B","vip":true,"since":1704164645500})",
+                R"({"account":"a4","name":"Dee","vip":true,"since":null})"}));
+  EXPECT_NE(r.err.find("| table Accounts ready rows=4 read=5"), std::string::npos) << r.err;
+}
+
+// Without 'poll.column' a source reads once: the run ends with its input.
+TEST_F(PostgresSinkTest, AStreamReadsAQueryOnceAndAMissingTableFailsTheRun) {
+  ASSERT_EQ(Sql("CREATE TABLE orders (id INT, amount NUMERIC(10,2));"
+                "INSERT INTO orders VALUES (1, 9.5), (2, 20), (3, 0.25);"),
+            "");
+  App(R"(CREATE STREAM Orders (id INT, amount DOUBLE)
+  WITH ('type'='source', 'connector'='postgres', 'url'='URL',
+        'query'='SELECT id, amount FROM orders WHERE amount > 1 ORDER BY id');
+CREATE STREAM Out (id INT, amount DOUBLE)
+  WITH ('type'='sink', 'connector'='file', 'path'='orders.jsonl');
+INSERT INTO Out SELECT * FROM Orders;
+)");
+  CommandResult r = RunIn(dir_, "run app.sql --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(sluice::testing::ReadAll(dir_ / "orders.jsonl"),
+            "{\"id\":1,\"amount\":9.5}\n{\"id\":2,\"amount\":20.0}\n");
+  App(R"(CREATE STREAM Orders (id INT, amount DOUBLE)
+  WITH ('type'='source', 'connector'='postgres', 'url'='URL', 'table'='nowhere');
+INSERT INTO Out SELECT * FROM Orders;
+)");
+  r = RunIn(dir_, "run app.sql --quiet");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("stream 'Orders': cannot read its attributes from "), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("relation \"nowhere\" does not exist"), std::string::npos) << r.err;
+}
+
+// With a state dir, a restart restores the table and polls on after the largest version read.
+TEST_F(PostgresSinkTest, ARestartedSourcePollsOnFromItsCheckpoint) {
+  ASSERT_EQ(Sql("CREATE TABLE prices (sym TEXT PRIMARY KEY, px DOUBLE PRECISION, seq BIGINT);"
+                "INSERT INTO prices VALUES ('A', 1.5, 1), ('B', 2.5, 2);"),
+            "");
+  App(R"(CREATE TABLE Prices (sym STRING PRIMARY KEY, px DOUBLE)
+  WITH ('type'='source', 'connector'='postgres', 'url'='URL', 'table'='prices',
+        'poll.column'='seq', 'poll.interval'='50ms');
+CREATE STREAM Ticks (sym STRING)
+  WITH ('type'='source', 'connector'='file', 'path'='ticks.jsonl', 'follow'='true');
+INSERT INTO Out SELECT t.sym, p.px FROM Ticks AS t JOIN Prices AS p ON t.sym = p.sym;
+)");
+  std::ofstream(dir_ / "ticks.jsonl") << "";
+  CommandResult first = RunIn(dir_, "run app.sql --state-dir state --duration 1 --quiet");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ASSERT_EQ(Sql("INSERT INTO prices VALUES ('C', 3.5, 3)"), "");
+  CommandResult second =
+      RunIn(dir_, "run app.sql --state-dir state --duration 1 --quiet --print --changelog");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  std::string changes;
+  for (const std::string& line : sluice::testing::NonEmptyLines(second.out))
+    if (line.find("\"stream\":\"Prices\"") != std::string::npos)
+      changes += line.substr(line.find("\"op\"")) + "\n";
+  EXPECT_EQ(changes, "\"op\":\"+I\",\"data\":{\"sym\":\"C\",\"px\":3.5}}\n") << second.err;
 }
 
 }  // namespace

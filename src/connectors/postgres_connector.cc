@@ -1,18 +1,28 @@
 // The PostgreSQL sink: each batch of the sink runtime is one statement (a transaction of its
 // own): an append sink inserts every row; an upsert sink ('key' names the table's primary key)
 // keeps each key's last row of the batch and writes them with INSERT ... ON CONFLICT DO UPDATE,
-// deleting the keys whose last row is a delete in the same statement. libpq stays in this file.
+// deleting the keys whose last row is a delete in the same statement.
+// The PostgreSQL source (a stream's events, or a table's rows: runtime/table_loader.h): the rows
+// of 'table' or of 'query', read once (the load), then, with 'poll.column', the rows whose
+// column went past the largest value read so far, every 'poll.interval'. Rows that change
+// without moving the column, and deletes, are not seen: poll a column that every write moves (a
+// sequence, or an updated_at set by the writes). libpq stays in this file.
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/convert.h"
+#include "common/log.h"
 #include "common/url.h"
 #include "connectors/csv_codec.h"
 #include "connectors/registry.h"
 #include "connectors/sink_format.h"
 #include "connectors/sink_runtime.h"
+#include "exec/event_time.h"
 
 namespace sluice::connectors {
 
@@ -29,6 +39,11 @@ struct PgTarget {
   std::vector<std::string> columns;  // the stream's attributes, in order
   std::vector<int> key;              // the columns of the upsert key; empty: append
   int64_t connect_timeout_ms = 5000;
+  // A source's: what it reads ('query', else 'table'), the column it polls by (empty: it reads
+  // once), how often.
+  std::string query;
+  std::string poll_column;
+  int64_t poll_interval_ms = 1000;
 };
 
 struct PgConnDeleter {
@@ -52,6 +67,32 @@ Status StatementError(PGconn* c, const PGresult* r, const std::string& what) {
   std::string text =
       what + ": " + message + (state ? " (SQLSTATE " + std::string(state) + ")" : "");
   return transient ? Status::IoError(text) : Status::InvalidArgument(text);
+}
+
+Result<PgConnPtr> ConnectTo(const PgTarget& t) {
+  std::string timeout = std::to_string(std::max<int64_t>(1, t.connect_timeout_ms / 1000));
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {t.url.c_str(), timeout.c_str(), "sluice", nullptr};
+  PgConnPtr c(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+  if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+    std::string message = c ? PQerrorMessage(c.get()) : "out of memory";
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    return Status::IoError("cannot connect to " + t.where + ": " + message);
+  }
+  return c;
+}
+
+std::string QuotedIdentifier(PGconn* c, const std::string& name) {
+  char* quoted = PQescapeIdentifier(c, name.data(), name.size());
+  std::string s = quoted ? quoted : "\"" + name + "\"";
+  PQfreemem(quoted);
+  return s;
+}
+
+std::string TableName(const PgTarget& t) {
+  std::string s;
+  for (size_t i = 0; i < t.table.size(); ++i) s += (i ? "." : "") + t.table[i];
+  return s;
 }
 
 class PgConnection : public SinkConnection {
@@ -108,12 +149,7 @@ class PgConnection : public SinkConnection {
   }
 
  private:
-  std::string Identifier(const std::string& name) {
-    char* quoted = PQescapeIdentifier(c_.get(), name.data(), name.size());
-    std::string s = quoted ? quoted : "\"" + name + "\"";
-    PQfreemem(quoted);
-    return s;
-  }
+  std::string Identifier(const std::string& name) { return QuotedIdentifier(c_.get(), name); }
 
   static std::string Join(const std::vector<std::string>& parts) {
     std::string s;
@@ -235,32 +271,189 @@ class PgStore : public SinkStore {
   }
 
   Result<std::unique_ptr<SinkConnection>> Connect() override {
-    std::string timeout = std::to_string(std::max<int64_t>(1, t_.connect_timeout_ms / 1000));
-    const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-    const char* values[] = {t_.url.c_str(), timeout.c_str(), "sluice", nullptr};
-    PgConnPtr c(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
-    if (!c || PQstatus(c.get()) != CONNECTION_OK) {
-      std::string message = c ? PQerrorMessage(c.get()) : "out of memory";
-      while (!message.empty() && message.back() == '\n') message.pop_back();
-      return Status::IoError("cannot connect to " + t_.where + ": " + message);
-    }
+    ASSIGN_OR_RETURN(PgConnPtr c, ConnectTo(t_));
     auto connection = std::make_unique<PgConnection>(std::move(c), t_);
     RETURN_IF_ERROR(connection->CheckTable());
     return std::unique_ptr<SinkConnection>(std::move(connection));
   }
 
   bool keyed() const override { return !t_.key.empty(); }
-  std::string where() const override {
-    return t_.where + " table " + [&] {
-      std::string s;
-      for (size_t i = 0; i < t_.table.size(); ++i) s += (i ? "." : "") + t_.table[i];
-      return s;
-    }();
-  }
+  std::string where() const override { return t_.where + " table " + TableName(t_); }
 
  private:
   const plan::StreamDef& def_;
   PgTarget t_;
+};
+
+constexpr Oid kBoolOid = 16, kDateOid = 1082, kTimestampOid = 1114, kTimestampTzOid = 1184;
+constexpr size_t kMaxSourceBatch = 1024;
+
+class PgSource final : public Source {
+ public:
+  PgSource(const plan::StreamDef& def, PgTarget t) : def_(def), t_(std::move(t)) {}
+
+  std::string where() const override {
+    return t_.where + (t_.query.empty() ? " table " + TableName(t_) : " query");
+  }
+
+  // "poll=<the largest value of the poll column read>".
+  Status Resume(std::string_view position) override {
+    if (position.rfind("poll=", 0) != 0)
+      return Status::InvalidArgument(Named(def_) + ": a bad postgres position '" +
+                                     std::string(position) + "' in the checkpoint");
+    last_ = std::string(position.substr(5));
+    resumed_ = true;
+    return Status::OK();
+  }
+
+  Status Run(SourceContext& ctx) override {
+    ASSIGN_OR_RETURN(PgConnPtr c, ConnectTo(t_));
+    RETURN_IF_ERROR(Prepare(c.get()));
+    Batch batch(def_.schema);
+    // The load: every row (or, resumed, those after the checkpoint's), in the poll column's order.
+    RETURN_IF_ERROR(Read(c.get(), resumed_, &batch, ctx));
+    progress_.caught_up.store(true);
+    if (t_.poll_column.empty()) {
+      progress_.finished.store(true);
+      return Status::OK();
+    }
+    // The updates. A failed poll is logged and tried again at the next one, on a new connection:
+    // the database may be restarting.
+    while (!ctx.stopping()) {
+      auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(t_.poll_interval_ms);
+      while (!ctx.stopping() && std::chrono::steady_clock::now() < due)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (ctx.stopping()) break;
+      if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+        Result<PgConnPtr> again = ConnectTo(t_);
+        if (!again.ok()) {
+          Warn(again.status());
+          continue;
+        }
+        c = std::move(again).value();
+      }
+      Status st = Read(c.get(), true, &batch, ctx);
+      if (st.code() == StatusCode::kIoError) {
+        Warn(st);
+        c.reset();
+        continue;
+      }
+      RETURN_IF_ERROR(st);
+    }
+    return Status::OK();
+  }
+
+ private:
+  // The statement that reads the rows: the attributes by name (booleans as 'true'/'false',
+  // timestamps and dates as epoch milliseconds), then the poll column as text.
+  Status Prepare(PGconn* c) {
+    std::string from = t_.query.empty() ? "" : "(" + t_.query + ") AS q";
+    if (from.empty()) {
+      for (size_t i = 0; i < t_.table.size(); ++i)
+        from += (i ? "." : "") + QuotedIdentifier(c, t_.table[i]);
+    }
+    std::string names;
+    for (size_t i = 0; i < t_.columns.size(); ++i)
+      names += (i ? ", " : "") + QuotedIdentifier(c, t_.columns[i]);
+    std::string probe = "SELECT " + names + " FROM " + from + " LIMIT 0";
+    PgResultPtr r(PQexec(c, probe.c_str()));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+      return Status::InvalidArgument(
+          StatementError(c, r.get(), Named(def_) + ": cannot read its attributes from " + where())
+              .message());
+    std::string list;
+    for (size_t i = 0; i < t_.columns.size(); ++i) {
+      std::string name = QuotedIdentifier(c, t_.columns[i]);
+      Oid type = PQftype(r.get(), static_cast<int>(i));
+      std::string expr = name;
+      if (type == kBoolOid) expr = name + "::text";
+      if (type == kDateOid || type == kTimestampOid || type == kTimestampTzOid)
+        expr = "(EXTRACT(EPOCH FROM " + name + ") * 1000)::bigint";
+      list += (i ? ", " : "") + expr;
+    }
+    select_ = "SELECT " + list;
+    if (!t_.poll_column.empty()) {
+      std::string poll = QuotedIdentifier(c, t_.poll_column);
+      std::string check = "SELECT " + poll + " FROM " + from + " LIMIT 0";
+      PgResultPtr p(PQexec(c, check.c_str()));
+      if (PQresultStatus(p.get()) != PGRES_TUPLES_OK)
+        return Status::InvalidArgument(Named(def_) + ": 'poll.column' '" + t_.poll_column +
+                                       "' cannot be read from " + where() + ": " +
+                                       PQresultErrorMessage(p.get()));
+      select_ += ", " + poll + "::text FROM " + from;
+      after_ = " WHERE " + poll + " > $1";
+      order_ = " ORDER BY " + poll;
+    } else {
+      select_ += " FROM " + from;
+    }
+    return Status::OK();
+  }
+
+  // Reads the rows (`after_last`: only those past last_) a row at a time, emitting batches.
+  Status Read(PGconn* c, bool after_last, Batch* batch, SourceContext& ctx) {
+    bool filtered = after_last && !last_.empty() && !after_.empty();
+    std::string sql = select_ + (filtered ? after_ : "") + order_;
+    const char* params[] = {last_.c_str()};
+    if (!PQsendQueryParams(c, sql.c_str(), filtered ? 1 : 0, nullptr, params, nullptr, nullptr, 0))
+      return Status::IoError(Named(def_) + ": reading " + where() + ": " + PQerrorMessage(c));
+    PQsetSingleRowMode(c);
+    Status result;
+    batch->Clear();
+    size_t width = t_.columns.size();
+    for (PGresult* raw; (raw = PQgetResult(c)) != nullptr;) {
+      PgResultPtr r(raw);
+      ExecStatusType st = PQresultStatus(r.get());
+      if (st == PGRES_TUPLES_OK) continue;  // the end of the rows
+      if (st != PGRES_SINGLE_TUPLE) {
+        if (result.ok()) result = StatementError(c, r.get(), Named(def_) + ": reading " + where());
+        continue;
+      }
+      if (!result.ok() || ctx.stopping()) continue;  // drain what is left of the result
+      size_t row = batch->AddRow(ctx.clock->NowMillis());
+      uint64_t bytes = 0;
+      std::string problem;
+      for (size_t col = 0; col < width && problem.empty(); ++col) {
+        if (PQgetisnull(r.get(), 0, static_cast<int>(col))) continue;
+        std::string_view v(PQgetvalue(r.get(), 0, static_cast<int>(col)),
+                           static_cast<size_t>(PQgetlength(r.get(), 0, static_cast<int>(col))));
+        bytes += v.size();
+        Value text{v};
+        if (!batch->SetValue(row, col, text))
+          problem = "'" + def_.schema.field(col).name + "' is " +
+                    def_.schema.field(col).type.ToString() + ", got '" + std::string(v) + "' (" +
+                    ConversionProblem(text, def_.schema.field(col).type) + ")";
+      }
+      if (problem.empty()) exec::StampEventTime(def_.event_time, batch, row, &problem);
+      if (!after_.empty() && !PQgetisnull(r.get(), 0, static_cast<int>(width)))
+        last_ = PQgetvalue(r.get(), 0, static_cast<int>(width));
+      progress_.records.fetch_add(1, std::memory_order_relaxed);
+      progress_.bytes.fetch_add(bytes, std::memory_order_relaxed);
+      if (!problem.empty()) {
+        batch->Resize(row);
+        ctx.malformed(where() + " row " + std::to_string(progress_.records.load()), problem);
+      }
+      if (batch->num_rows() >= kMaxSourceBatch) {
+        result = ctx.emit(*batch, Position());
+        batch->Clear();
+      }
+    }
+    if (result.ok() && batch->num_rows() > 0) result = ctx.emit(*batch, Position());
+    batch->Clear();
+    return result;
+  }
+
+  std::string Position() const { return after_.empty() ? std::string() : "poll=" + last_; }
+
+  void Warn(const Status& st) {
+    Log(LogLevel::kWarn, Named(def_) + ": " + st.message() + " (polled again in " +
+                             std::to_string(t_.poll_interval_ms) + " ms)");
+  }
+
+  const plan::StreamDef& def_;
+  PgTarget t_;
+  std::string select_, after_, order_;
+  std::string last_;  // the poll column's largest value read, as text
+  bool resumed_ = false;
 };
 
 std::vector<std::string> Split(const std::string& s, char by) {
@@ -306,6 +499,24 @@ Result<std::unique_ptr<Sink>> MakePostgresSink(const plan::StreamDef& def, const
   }
   RETURN_IF_ERROR(DurationProperty(def, "connect.timeout", 1, &t.connect_timeout_ms));
   return OpenRuntimeSink(def, std::make_unique<PgStore>(def, std::move(t)));
+}
+
+Result<std::unique_ptr<Source>> MakePostgresSource(const plan::StreamDef& def) {
+  PgTarget t;
+  t.url = Prop(def, "url", "");
+  Result<Url> url = ParseUrl(t.url);
+  if (!url.ok()) return SinkConfigError(def, "'url': " + url.status().message());
+  t.where = RedactedUrl(*url);
+  std::string table = Prop(def, "table", "");
+  t.query = Prop(def, "query", "");
+  if (table.empty() == t.query.empty())
+    return SinkConfigError(def, "a postgres source reads a 'table' or a 'query' (one of them)");
+  if (!table.empty()) t.table = Split(table, '.');
+  for (const auto& f : def.schema.fields()) t.columns.push_back(f.name);
+  t.poll_column = Prop(def, "poll.column", "");
+  RETURN_IF_ERROR(DurationProperty(def, "connect.timeout", 1, &t.connect_timeout_ms));
+  RETURN_IF_ERROR(DurationProperty(def, "poll.interval", 1, &t.poll_interval_ms));
+  return std::unique_ptr<Source>(std::make_unique<PgSource>(def, std::move(t)));
 }
 
 }  // namespace sluice::connectors

@@ -8,7 +8,7 @@ const ConnectorFactory kConnectors[] = {
     {"file", MakeFileSource, MakeFileSink},    {"stdin", MakeStdinSource, nullptr},
     {"stdout", nullptr, MakeStdoutSink},       {"generator", MakeGeneratorSource, nullptr},
     {"kafka", MakeKafkaSource, MakeKafkaSink}, {"redis", nullptr, MakeRedisSink},
-    {"http", MakeHttpSource, MakeHttpSink},    {"postgres", nullptr, MakePostgresSink},
+    {"http", MakeHttpSource, MakeHttpSink},    {"postgres", MakePostgresSource, MakePostgresSink},
 };
 
 }  // namespace

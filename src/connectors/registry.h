@@ -37,5 +37,6 @@ Result<std::unique_ptr<Sink>> MakeRedisSink(const plan::StreamDef& def, const Si
 Result<std::unique_ptr<Source>> MakeHttpSource(const plan::StreamDef& def);
 Result<std::unique_ptr<Sink>> MakeHttpSink(const plan::StreamDef& def, const SinkOpen& open);
 Result<std::unique_ptr<Sink>> MakePostgresSink(const plan::StreamDef& def, const SinkOpen& open);
+Result<std::unique_ptr<Source>> MakePostgresSource(const plan::StreamDef& def);
 
 }  // namespace sluice::connectors

@@ -41,7 +41,7 @@ Status Duration(const plan::StreamDef& def, const std::string& key, int64_t* out
 }  // namespace
 
 Status SinkConfigError(const plan::StreamDef& def, const std::string& message) {
-  return Status::InvalidArgument("stream '" + def.name + "': " + message);
+  return Status::InvalidArgument(Named(def) + ": " + message);
 }
 
 Status DurationProperty(const plan::StreamDef& def, const std::string& key, int64_t min_ms,

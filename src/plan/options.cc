@@ -298,7 +298,8 @@ const std::vector<std::string> kRedisKeys = {
     "url", "key", "command", "ttl", "timeout", "connect.timeout", "delimiter"};
 const std::vector<std::string> kHttpKeys = {"url",       "body", "timeout", "connect.timeout",
                                             "delimiter", "port", "host",    "path"};
-const std::vector<std::string> kPostgresKeys = {"url", "table", "key", "connect.timeout"};
+const std::vector<std::string> kPostgresKeys = {
+    "url", "table", "key", "connect.timeout", "query", "poll.column", "poll.interval"};
 const std::vector<std::string> kKnownConnectors = {"stdin", "stdout", "file",  "generator",
                                                    "kafka", "http",   "redis", "postgres"};
 
@@ -427,8 +428,7 @@ void CheckRedisSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
 }
 
 template <typename Get>
-void CheckPostgresSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
-  CheckSinkRuntime(get, diags);
+void CheckPostgresUrl(const Get& get, Diagnostics* diags) {
   if (const Property* f = get("url")) {
     Result<Url> url = ParseUrl(f->value);
     if (!url.ok())
@@ -441,6 +441,42 @@ void CheckPostgresSink(const Get& get, const StreamDef& def, Diagnostics* diags)
     diags->Error(get("connector")->loc, "connector 'postgres' needs a 'url'",
                  "add 'url' = 'postgresql://user@127.0.0.1:5432/db'");
   }
+}
+
+// A PostgreSQL source: a 'table' or a 'query', polled by 'poll.column' every 'poll.interval'.
+template <typename Get>
+void CheckPostgresSource(const Get& get, Diagnostics* diags) {
+  CheckPostgresUrl(get, diags);
+  if (!get("table") && !get("query"))
+    diags->Error(get("connector")->loc, "a postgres source needs a 'table' or a 'query'",
+                 "add 'table' = 'the table whose rows it reads'");
+  if (get("table") && get("query"))
+    diags->Error(get("query")->loc, "a postgres source reads a 'table' or a 'query', not both");
+  for (const char* k : {"connect.timeout", "poll.interval"})
+    if (const Property* f = get(k)) {
+      int64_t ms;
+      if (!ParseDurationText(f->value, &ms) || ms <= 0)
+        diags->Error(f->value_loc, std::string("'") + k + "' needs a duration such as '1s', got '" +
+                                       f->value + "'");
+    }
+  if (const Property* f = get("poll.interval"); f && !get("poll.column"))
+    diags->Error(f->loc, "'poll.interval' needs a 'poll.column' to poll by",
+                 "add 'poll.column' = a column every write moves up (a sequence, updated_at)");
+  for (const char* k : {"key", "queue.size", "queue.full", "batch.size", "batch.timeout", "workers",
+                        "retry.max", "retry.backoff.initial", "retry.backoff.max",
+                        "circuit.breaker.threshold", "circuit.breaker.timeout"})
+    if (const Property* f = get(k))
+      diags->Error(f->loc, std::string("'") + k + "' is for a postgres sink, not a source");
+}
+
+template <typename Get>
+void CheckPostgresSink(const Get& get, const StreamDef& def, Diagnostics* diags) {
+  CheckSinkRuntime(get, diags);
+  CheckPostgresUrl(get, diags);
+  for (const char* k : {"query", "poll.column", "poll.interval"})
+    if (const Property* f = get(k))
+      diags->Error(f->loc, std::string("'") + k + "' is for a postgres source, not a sink",
+                   "a sink writes to its 'table'");
   if (!get("table"))
     diags->Error(get("connector")->loc, "connector 'postgres' needs a 'table'",
                  "add 'table' = 'the table the rows go to'");
@@ -649,10 +685,6 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
       diags->Error(get("connector")->value_loc,
                    "connector 'redis' can only be a sink in this version",
                    "write the rows to Redis with 'type'='sink'");
-    if (connector == "postgres" && cfg->is_source)
-      diags->Error(get("connector")->value_loc,
-                   "connector 'postgres' can only be a sink in this version",
-                   "write the rows to a PostgreSQL table with 'type'='sink'");
     if ((connector == "stdin" || connector == "generator") && !cfg->is_source)
       diags->Error(get("connector")->value_loc,
                    "connector '" + connector + "' can only be a source");
@@ -684,6 +716,7 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     if (connector == "http" && !cfg->is_source) CheckHttpSink(get, *cfg, diags);
     if (connector == "http" && cfg->is_source) CheckHttpSource(get, diags);
     if (connector == "postgres" && !cfg->is_source) CheckPostgresSink(get, *def, diags);
+    if (connector == "postgres" && cfg->is_source) CheckPostgresSource(get, diags);
     // A table loaded from a source (runtime/table_loader.h) takes each row read as the row of
     // its key. Writing a table's changes to a sink goes through a stream that reads them.
     if (def->is_table && !cfg->is_source)
@@ -700,7 +733,8 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
                    static_cast<int>(get("connector")->key.size()) + 2);
     if (def->is_table && cfg->is_source && connector == "http")
       diags->Error(get("connector")->value_loc,
-                   "a table is loaded from 'file', 'kafka', 'stdin' or 'generator', not 'http'",
+                   "a table is loaded from 'file', 'kafka', 'postgres', 'stdin' or 'generator', "
+                   "not 'http'",
                    "post the rows to a stream and UPDATE OR INSERT INTO " + def->name + " from it");
     def->connector = std::move(cfg);
   } else if (type && !connector_given) {
