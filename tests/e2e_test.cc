@@ -812,6 +812,17 @@ TEST_F(CliTest, ShutdownIsBoundedWhenTheBrokerIsDown) {
   EXPECT_NE(r.out.find("exit=1"), std::string::npos) << r.out << r.err;
   EXPECT_NE(r.err.find("before the shutdown timeout"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("event(s) were lost"), std::string::npos) << r.err;
+  // --shutdown-timeout sets the bound; a value that is not a duration is a usage error.
+  r = RunShell(dir_,
+               "timeout -k 10 60 \"$SLUICE\" run --duration 1 --shutdown-timeout 200ms app.sql\n"
+               "echo \"exit=$?\"\n");
+  EXPECT_NE(r.out.find("exit=1"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("event(s) were lost"), std::string::npos) << r.err;
+  r = RunShell(dir_, "\"$SLUICE\" run --shutdown-timeout soon app.sql\necho \"exit=$?\"\n");
+  EXPECT_NE(r.out.find("exit=2"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("--shutdown-timeout needs a duration such as '30s' or '500ms', got 'soon'"),
+            std::string::npos)
+      << r.err;
 }
 
 // The documentation stands on its own: every ```sql block of docs/ and the README is a whole app

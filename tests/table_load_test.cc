@@ -4,14 +4,17 @@
 // takes longer than 'table.load.timeout' lets the streams start; a load that fails fails the run;
 // a restart from a checkpoint restores the table and reads on from where its source was.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "cli_runner.h"
+#include "free_port.h"
 #include "kafka_mock.h"
 
 namespace fs = std::filesystem;
@@ -77,11 +80,12 @@ class TableLoadTest : public ::testing::Test {
 };
 
 // The stream's events join the table's last rows: they would find nothing if the stream started
-// before the whole file was read. Later rows of a key replace earlier ones.
+// before the whole file was read, its last line (without a newline) included. Later rows of a
+// key replace earlier ones.
 TEST_F(TableLoadTest, StreamsStartOnceTheTableIsLoaded) {
   std::string users;
   for (int i = 0; i < 50'000; ++i) users += User(i, "first");
-  users += User(49'999, "last") + User(7, "seven");
+  users += User(49'999, "last") + R"({"id":"u7","name":"seven"})";  // no newline at the end
   Append(dir_ / "users.jsonl", users);
   Append(dir_ / "clicks.jsonl", Click(49'999) + Click(7) + Click(50'000));
   WriteApp("'connector'='file', 'path'='users.jsonl'");
@@ -150,6 +154,70 @@ TEST_F(TableLoadTest, AnArrivalWaitsForALateTableWithMissingRetry) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")),
             (std::vector<std::string>{Joined(1, "Ann")}));
+}
+
+// /ready and the load's metrics are served while Start() waits for the table.
+TEST_F(TableLoadTest, ReadyAnswers503UntilTheTableIsLoaded) {
+  WriteApp("'connector'='file', 'path'='later.jsonl', 'wait.timeout'='30s'");
+  Append(dir_ / "clicks.jsonl", Click(1));
+  int port = sluice::testing::FreeLoopbackPort();
+  CommandResult run;
+  std::thread app(
+      [&] { run = RunIn(dir_, "run app.sql --quiet --metrics-port " + std::to_string(port)); });
+  // Whatever fails below, the table comes and the app ends before the thread is destroyed.
+  auto load = [&] {
+    if (fs::exists(dir_ / "later.jsonl")) return;
+    Append(dir_ / "later.tmp", User(1, "Ann"));
+    fs::rename(dir_ / "later.tmp", dir_ / "later.jsonl");
+  };
+  struct Finally {
+    std::function<void()> f;
+    ~Finally() { f(); }
+  } finally{[&] {
+    load();
+    if (app.joinable()) app.join();
+  }};
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result ready = client.Get("/ready");
+  for (int i = 0; i < 500 && !ready; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ready = client.Get("/ready");
+  }
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_EQ(ready->body,
+            "{\"ready\":false,\"tables\":[{\"table\":\"Users\",\"state\":\"loading\","
+            "\"rows\":0}]}\n");
+  httplib::Result metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("sluice_table_loaded{table=\"Users\"} 0"), std::string::npos)
+      << metrics->body;
+  load();
+  app.join();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")),
+            (std::vector<std::string>{Joined(1, "Ann")}));
+}
+
+// --duration and a signal stop a run whose table is still loading: not a failure.
+TEST_F(TableLoadTest, DurationAndSignalsStopTheLoad) {
+  WriteApp("'connector'='file', 'path'='never.jsonl', 'wait.timeout'='60s'");
+  Append(dir_ / "clicks.jsonl", Click(1));
+  CommandResult r = RunIn(dir_, "run app.sql --duration 0.5");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("sluice: loading table(s) Users before the streams start"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("stopped after --duration 0.500 s while the tables were loading: Users "
+                       "(0 rows so far)"),
+            std::string::npos)
+      << r.err;
+  r = sluice::testing::RunShell(dir_,
+                                "\"$SLUICE\" run app.sql --quiet & pid=$!\n"
+                                "sleep 0.5; kill -INT $pid; wait $pid; echo \"exit=$?\"\n");
+  EXPECT_NE(r.out.find("exit=0"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("stopped by SIGINT while the tables were loading"), std::string::npos)
+      << r.err;
 }
 
 TEST_F(TableLoadTest, AFailedLoadFailsTheRunAndNullKeysAreCounted) {
@@ -237,7 +305,9 @@ TEST(TableLoadCheck, BadTableSourcesAreErrors) {
          "CREATE TABLE B (id STRING PRIMARY KEY) WITH ('type'='source', 'connector'='file', "
          "'path'='b.jsonl', 'table.load.timeout'='soon');\n"
          "CREATE STREAM S (id STRING) WITH ('table.load.timeout'='1s');\n"
-         "CREATE TABLE C (id STRING PRIMARY KEY) WITH ('type'='sink', 'connector'='stdout');\n";
+         "CREATE TABLE C (id STRING PRIMARY KEY) WITH ('type'='sink', 'connector'='stdout');\n"
+         "CREATE TABLE D (id STRING PRIMARY KEY) WITH ('type'='sorce', 'connector'='file', "
+         "'path'='d.jsonl');\n";
   CommandResult r = RunIn(dir, "check app.sql");
   EXPECT_EQ(r.exit_code, 1);
   for (const char* want :
@@ -246,8 +316,10 @@ TEST(TableLoadCheck, BadTableSourcesAreErrors) {
         "error: 'table.load.timeout' needs a duration such as '60s' ('0': do not wait), got "
         "'soon'",
         "app.sql:3:35: error: 'table.load.timeout' is for a table loaded from a source",
-        "error: not supported yet: a table written to connector 'stdout'"})
+        "error: not supported yet: a table written to connector 'stdout'",
+        "app.sql:5:53: error: 'type' must be 'source' or 'sink', got 'sorce'"})
     EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
+  EXPECT_EQ(r.err.find("written to connector 'file'"), std::string::npos) << r.err;
   fs::remove_all(dir);
 }
 

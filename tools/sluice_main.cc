@@ -434,7 +434,7 @@ struct RunOptions {
        quiet = false, changelog = false, fresh = false, allow_state_drop = false;
   double stats_interval = 1.0, duration = 0;
   int metrics_port = -1;
-  std::string state_dir, checkpoint_interval;
+  std::string state_dir, checkpoint_interval, shutdown_timeout;
 };
 
 // `sluice checkpoints DIR [--verify]`: every checkpoint, newest first, with its parts' sizes and
@@ -523,6 +523,15 @@ int Run(const std::string& app_path, const RunOptions& o) {
     }
     opts.checkpoint_interval_ms = ms;
   }
+  if (!o.shutdown_timeout.empty()) {
+    int64_t ms = 0;
+    if (!sluice::plan::ParseDurationText(o.shutdown_timeout, &ms) || ms <= 0) {
+      Err("sluice: --shutdown-timeout needs a duration such as '30s' or '500ms', got '" +
+          o.shutdown_timeout + "'");
+      return kUsage;
+    }
+    opts.shutdown_timeout_ms = ms;
+  }
   auto loaded = sluice::AppRuntime::Load(text, opts);
   if (!loaded.ok()) {
     Err(loaded.status().message());
@@ -542,20 +551,55 @@ int Run(const std::string& app_path, const RunOptions& o) {
     }
     metrics = std::move(server).value();
   }
-  // A signal while Start() waits for the tables stops it.
+  // Start() waits for the tables loaded from sources: meanwhile this thread says so, prints the
+  // --stats lines, and stops the wait on a signal or at the end of --duration.
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> loading_tables;
+  for (const auto& t : app->Stats().tables) loading_tables.push_back(t.table);
+  if (!o.quiet && !loading_tables.empty()) {
+    std::string names;
+    for (const std::string& t : loading_tables) names += (names.empty() ? "" : ", ") + t;
+    Err("sluice: loading table(s) " + names + " before the streams start" +
+        (metrics ? "; metrics and /ready at http://127.0.0.1:" + std::to_string(metrics->port())
+                 : std::string()));
+  }
   std::atomic<bool> started{false};
-  std::thread stopper([&] {
+  bool stopped_loading = false, duration_loading = false;
+  std::thread watcher([&] {
+    auto next_stats = start + std::chrono::duration<double>(o.stats_interval);
     while (!started.load()) {
-      if (g_signal.load()) {
+      auto now = std::chrono::steady_clock::now();
+      bool over = o.duration > 0 && now - start >= std::chrono::duration<double>(o.duration);
+      if (g_signal.load() || over) {
+        duration_loading = over && !g_signal.load();
+        stopped_loading = true;
         app->Shutdown();
         return;
+      }
+      if (o.stats && !loading_tables.empty() && now >= next_stats) {
+        Err("stats: " + StatsLine(app->Stats()));
+        next_stats = now + std::chrono::duration<double>(o.stats_interval);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
   sluice::Status st = app->Start();
   started.store(true);
-  stopper.join();
+  watcher.join();
+  if (!st.ok() && stopped_loading) {  // stopped as asked, before anything ran: not a failure
+    app->Shutdown();
+    std::string loading;
+    for (const auto& t : app->Stats().tables)
+      if (t.state == "loading")
+        loading += (loading.empty() ? "" : ", ") + t.table + " (" + std::to_string(t.rows) +
+                   " rows so far)";
+    std::string why = duration_loading
+                          ? "after --duration " + std::to_string(o.duration).substr(0, 5) + " s"
+                          : std::string("by ") + (g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM");
+    Err("sluice: stopped " + why + " while the tables were loading" +
+        (loading.empty() ? "" : ": " + loading));
+    return kOk;
+  }
   if (!st.ok()) {
     Err("sluice: " + st.message());
     app->Shutdown();
@@ -575,7 +619,6 @@ int Run(const std::string& app_path, const RunOptions& o) {
     app->WaitForSources();
     sources_done.store(true);
   });
-  auto start = std::chrono::steady_clock::now();
   auto next_stats = start + std::chrono::duration<double>(o.stats_interval);
   uint64_t last_events = 0;
   auto last_time = start;
@@ -722,8 +765,11 @@ int main(int argc, char** argv) {
   run->add_option("--duration", run_opts.duration,
                   "stop after this many seconds (0: when sources end)")
       ->check(CLI::NonNegativeNumber);
+  run->add_option("--shutdown-timeout", run_opts.shutdown_timeout,
+                  "how long a stop waits for queues and sinks to drain, e.g. 30s (default 5s)");
   run->add_option("--metrics-port", run_opts.metrics_port,
-                  "serve /metrics (Prometheus) and /health on 127.0.0.1:PORT (0: any free port)")
+                  "serve /metrics (Prometheus), /health and /ready on 127.0.0.1:PORT (0: any free "
+                  "port)")
       ->check(CLI::Range(0, 65535));
   run->add_flag("--no-final-flush", no_final_flush,
                 "when the sources end, leave open windows, sessions and pattern deadlines as they "

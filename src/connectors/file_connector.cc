@@ -115,13 +115,14 @@ class LineSource final : public Source {
         break;
       }
       if (n == 0) {
-        progress_.caught_up.store(true);  // every line before was handed on
         if (follow_) {
+          // Every whole line was handed on; a last line still without its newline is still
+          // being written, and counts once it is whole.
+          progress_.caught_up.store(true);
           result = Follow(&fd, &pending, &line_no, &batch, ctx);
           if (!result.ok()) break;
           continue;
         }
-        progress_.finished.store(true);
         break;
       }
       progress_.bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
@@ -152,6 +153,11 @@ class LineSource final : public Source {
       result = Line(pending, ++line_no, &batch, ctx);
       if (result.ok())
         result = Flush(&batch, base_ + static_cast<int64_t>(pending.size()), line_no, ctx);
+    }
+    // The end of the input, its last line (with or without a newline) handed on.
+    if (result.ok() && !ctx.stopping() && !follow_) {
+      progress_.caught_up.store(true);
+      progress_.finished.store(true);
     }
     if (fd > 0) ::close(fd);
     return result;

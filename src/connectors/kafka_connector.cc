@@ -173,7 +173,8 @@ class KafkaSource final : public Source {
     std::deque<std::pair<uint64_t, std::vector<rd_kafka_message_t*>>> unacked;
     uint64_t emitted = 0;
     auto store_processed = [&] {
-      if (checkpointed_) return CommitCheckpointed(rk.get());
+      if (checkpointed_ && !table_) return CommitCheckpointed(rk.get());
+      if (table_) return;  // no group: a table holds its positions only in checkpoints
       uint64_t done = ctx.processed_through ? ctx.processed_through() : emitted;
       while (!unacked.empty() && unacked.front().first <= done) {
         for (rd_kafka_message_t* t : unacked.front().second) {
@@ -213,8 +214,11 @@ class KafkaSource final : public Source {
         ++emitted;
         batch.Clear();
       }
-      // Loaded once every partition reached its end, with what came before handed on.
-      if (table_ && result.ok() && partitions_ > 0 && at_end_.size() >= partitions_)
+      // Loaded once every partition reached its end offset of the start (or said it is at its
+      // end: transaction markers may keep a consumer short of that offset), with what came
+      // before handed on.
+      if (table_ && result.ok() && !progress_.caught_up.load() &&
+          ((partitions_ > 0 && at_end_.size() >= partitions_) || ReachedEnds()))
         progress_.caught_up.store(true);
       if (table_) {  // no group: nothing to store
         for (rd_kafka_message_t* t : taken) rd_kafka_message_destroy(t);
@@ -324,7 +328,9 @@ class KafkaSource final : public Source {
   Status AssignWholeTopic(rd_kafka_t* rk, const std::string& topic) {
     const rd_kafka_metadata_t* md = nullptr;
     KafkaTopic t(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t.get(), &md, 10'000);
+    int64_t timeout = DurationMs(Prop(def_, "connect.timeout", ""), 30'000);
+    if (timeout <= 0) timeout = 30'000;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t.get(), &md, static_cast<int>(timeout));
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
       return Status::IoError("table '" + def_.name +
                              "': cannot read the partitions of kafka topic '" + topic +
@@ -351,12 +357,38 @@ class KafkaSource final : public Source {
                              "' has no partitions" + (missing.empty() ? "" : ": " + missing) +
                              " (create it, or wait for it with 'topic.wait.timeout')");
     }
+    // Where each partition ends now: the load is what comes before.
+    for (int i = 0; i < list->cnt; ++i) {
+      int64_t low = 0, high = 0;
+      int32_t id = list->elems[i].partition;
+      rd_kafka_resp_err_t w = rd_kafka_query_watermark_offsets(rk, topic.c_str(), id, &low, &high,
+                                                               static_cast<int>(timeout));
+      if (w != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        Log(LogLevel::kWarn, Named(def_) + ": the end offset of kafka topic '" + topic + "' [" +
+                                 std::to_string(id) + "] is unknown (" + rd_kafka_err2str(w) +
+                                 "): the load ends when every partition says it is at its end");
+        ends_.clear();
+        break;
+      }
+      ends_[id] = {low, high};
+    }
     e = rd_kafka_assign(rk, list);
     rd_kafka_topic_partition_list_destroy(list);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
       return Status::IoError("table '" + def_.name + "': cannot read kafka topic '" + topic +
                              "': " + rd_kafka_err2str(e));
     return Status::OK();
+  }
+
+  // Whether every partition was read up to where it ended when the source started.
+  bool ReachedEnds() const {
+    if (ends_.empty()) return false;
+    for (const auto& [partition, range] : ends_) {
+      auto it = next_.find(partition);
+      int64_t at = it != next_.end() ? it->second : range.first;
+      if (at < range.second) return false;
+    }
+    return true;
   }
 
   Status WaitForTopic(rd_kafka_t* rk, const std::string& topic, SourceContext& ctx) {
@@ -413,8 +445,8 @@ class KafkaSource final : public Source {
     if (!m->key) return Status::InvalidArgument("a tombstone (null value) without a key");
     if (tombstone_key_ < 0)
       return Status::InvalidArgument(
-          "a tombstone (null value) for a table whose key has several attributes: name the one "
-          "the message key gives with 'key.field'");
+          "a tombstone (null value) cannot say which row to delete: the table's key has several "
+          "attributes and a message key gives one (the row stays)");
     fields_.assign(1, std::string(static_cast<const char*>(m->key), m->key_len));
     RETURN_IF_ERROR(DecodeCsvFields(fields_, {tombstone_key_}, def_.schema, batch, row));
     batch->SetKind(row, ChangeKind::kDelete);
@@ -458,6 +490,7 @@ class KafkaSource final : public Source {
   int tombstone_key_ = -1;
   size_t partitions_ = 0;     // a table's: how many the topic has
   std::set<int32_t> at_end_;  // a table's: the partitions that reached their end
+  std::map<int32_t, std::pair<int64_t, int64_t>> ends_;  // a table's: low, high offsets at start
   // Each partition's next offset: read so far (then the position), or to resume at. Used on the
   // consumer's thread only (the rebalance callback runs there, inside its poll).
   std::map<int32_t, int64_t> next_;

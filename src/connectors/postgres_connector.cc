@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -312,6 +313,7 @@ class PgSource final : public Source {
     Batch batch(def_.schema);
     // The load: every row (or, resumed, those after the checkpoint's), in the poll column's order.
     RETURN_IF_ERROR(Read(c.get(), resumed_, &batch, ctx));
+    if (ctx.stopping()) return Status::OK();  // cut short: not loaded
     progress_.caught_up.store(true);
     if (t_.poll_column.empty()) {
       progress_.finished.store(true);
@@ -347,7 +349,12 @@ class PgSource final : public Source {
   // The statement that reads the rows: the attributes by name (booleans as 'true'/'false',
   // timestamps and dates as epoch milliseconds), then the poll column as text.
   Status Prepare(PGconn* c) {
-    std::string from = t_.query.empty() ? "" : "(" + t_.query + ") AS q";
+    // The query on lines of its own, so that a trailing comment cannot hide the parenthesis.
+    std::string query = t_.query;
+    while (!query.empty() &&
+           (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back()))))
+      query.pop_back();
+    std::string from = query.empty() ? "" : "(\n" + query + "\n) AS q";
     if (from.empty()) {
       for (size_t i = 0; i < t_.table.size(); ++i)
         from += (i ? "." : "") + QuotedIdentifier(c, t_.table[i]);
@@ -389,7 +396,9 @@ class PgSource final : public Source {
     return Status::OK();
   }
 
-  // Reads the rows (`after_last`: only those past last_) a row at a time, emitting batches.
+  // Reads the rows (`after_last`: only those past last_) a row at a time, emitting batches; last_
+  // moves only with what was emitted, so that a poll that fails midway reads the rest again. A
+  // stop cancels the statement rather than wait for all its rows.
   Status Read(PGconn* c, bool after_last, Batch* batch, SourceContext& ctx) {
     bool filtered = after_last && !last_.empty() && !after_.empty();
     std::string sql = select_ + (filtered ? after_ : "") + order_;
@@ -400,6 +409,8 @@ class PgSource final : public Source {
     Status result;
     batch->Clear();
     size_t width = t_.columns.size();
+    std::string read_last = last_;  // the poll column of the last row read
+    bool cancelled = false;
     for (PGresult* raw; (raw = PQgetResult(c)) != nullptr;) {
       PgResultPtr r(raw);
       ExecStatusType st = PQresultStatus(r.get());
@@ -408,7 +419,11 @@ class PgSource final : public Source {
         if (result.ok()) result = StatementError(c, r.get(), Named(def_) + ": reading " + where());
         continue;
       }
-      if (!result.ok() || ctx.stopping()) continue;  // drain what is left of the result
+      if (ctx.stopping() && !cancelled) {
+        cancelled = true;
+        PQrequestCancel(c);  // the rest of the rows is not sent; what is on its way is drained
+      }
+      if (!result.ok() || cancelled) continue;  // drain what is left of the result
       size_t row = batch->AddRow(ctx.clock->NowMillis());
       uint64_t bytes = 0;
       std::string problem;
@@ -425,7 +440,7 @@ class PgSource final : public Source {
       }
       if (problem.empty()) exec::StampEventTime(def_.event_time, batch, row, &problem);
       if (!after_.empty() && !PQgetisnull(r.get(), 0, static_cast<int>(width)))
-        last_ = PQgetvalue(r.get(), 0, static_cast<int>(width));
+        read_last = PQgetvalue(r.get(), 0, static_cast<int>(width));
       progress_.records.fetch_add(1, std::memory_order_relaxed);
       progress_.bytes.fetch_add(bytes, std::memory_order_relaxed);
       if (!problem.empty()) {
@@ -433,16 +448,24 @@ class PgSource final : public Source {
         ctx.malformed(where() + " row " + std::to_string(progress_.records.load()), problem);
       }
       if (batch->num_rows() >= kMaxSourceBatch) {
-        result = ctx.emit(*batch, Position());
+        result = ctx.emit(*batch, Position(read_last));
+        if (result.ok()) last_ = read_last;
         batch->Clear();
       }
     }
-    if (result.ok() && batch->num_rows() > 0) result = ctx.emit(*batch, Position());
+    if (cancelled) result = Status::OK();  // the error is the cancel's
+    if (result.ok() && !cancelled && batch->num_rows() > 0) {
+      result = ctx.emit(*batch, Position(read_last));
+      if (result.ok()) last_ = read_last;
+    }
+    if (result.ok() && !cancelled) last_ = read_last;  // rows that emitted nothing (malformed)
     batch->Clear();
     return result;
   }
 
-  std::string Position() const { return after_.empty() ? std::string() : "poll=" + last_; }
+  std::string Position(const std::string& last) const {
+    return after_.empty() ? std::string() : "poll=" + last;
+  }
 
   void Warn(const Status& st) {
     Log(LogLevel::kWarn, Named(def_) + ": " + st.message() + " (polled again in " +

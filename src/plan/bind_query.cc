@@ -302,8 +302,14 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
       // The rest of the query reads joined rows: one scope over both sides at their offsets.
       joined->loc = j.loc;
       join.joined = std::move(joined);
+      bool joined_once = false;
       for (const sql::Annotation& a : q.annotations) {
         if (!IsAnnotation(a, "join")) continue;
+        if (joined_once) {
+          diags_->Error(a.loc, "a query takes one @join: put its options together", "", 5);
+          continue;
+        }
+        joined_once = true;
         if (!l->is_table && !r->is_table) {
           diags_->Error(a.loc,
                         "@join(missing) is for a join with a table: it says what a lookup "

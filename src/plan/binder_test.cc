@@ -234,7 +234,34 @@ TEST(BinderTest, ATableLoadedFromASourceBindsAndATableSinkIsRejectedAtItsLine) {
       << b.errors;
 }
 
+// Option durations: a bare number is milliseconds; s, m, h, d and the SQL unit words.
+TEST(BinderTest, OptionDurationsTakeTheirUnits) {
+  int64_t ms = 0;
+  EXPECT_TRUE(plan::ParseDurationText("1500", &ms));
+  EXPECT_EQ(ms, 1500);
+  EXPECT_TRUE(plan::ParseDurationText("1d", &ms));
+  EXPECT_EQ(ms, 86'400'000);
+  EXPECT_TRUE(plan::ParseDurationText("2 h", &ms));
+  EXPECT_EQ(ms, 7'200'000);
+  EXPECT_TRUE(plan::ParseDurationText("1 day", &ms));
+  EXPECT_EQ(ms, 86'400'000);
+  EXPECT_TRUE(plan::ParseDurationText("250ms", &ms));
+  EXPECT_EQ(ms, 250);
+  EXPECT_FALSE(plan::ParseDurationText("soon", &ms));
+  EXPECT_FALSE(plan::ParseDurationText("1 fortnight", &ms));
+  EXPECT_FALSE(plan::ParseDurationText("99999999999999999999s", &ms));  // past BIGINT
+}
+
 // The seed's degradation strategies, per join (Velostream's TableMissingDataStrategy).
+TEST(BinderTest, AKafkaTablesKeyFieldIsItsPrimaryKey) {
+  Bound b = BindText(
+      "CREATE TABLE T (k STRING PRIMARY KEY, v STRING)\n"
+      "  WITH ('type'='source', 'connector'='kafka', 'topic'='t', 'key.field'='v');\n");
+  EXPECT_NE(b.errors.find("t.sql:2:72: error: 'key.field' of a table must be its PRIMARY KEY"),
+            std::string::npos)
+      << b.errors;
+}
+
 TEST(BinderTest, JoinMissingRowStrategies) {
   const std::string defs =
       "CREATE TABLE T (k STRING PRIMARY KEY, v INT, name STRING);\n"
@@ -263,14 +290,18 @@ TEST(BinderTest, JoinMissingRowStrategies) {
                        "@join(missing='skip', retries='2')\n"
                        "INSERT INTO Q SELECT S.k, T.v FROM S JOIN T ON S.k = T.k;\n"
                        "@join(missing='nulls')\n"
-                       "INSERT INTO R SELECT k FROM S;\n");
+                       "INSERT INTO R SELECT k FROM S;\n"
+                       "@join(missing='skip', missing='nulls') @join('skip')\n"
+                       "INSERT INTO U SELECT S.k, T.v FROM S JOIN T ON S.k = T.k;\n");
   for (const char* want :
        {"t.sql:3:7: error: @join(missing) must be 'skip', 'nulls', 'defaults', 'retry' or 'fail', "
         "got 'later'",
         "t.sql:5:27: error: 'default_v': 'seven' is not a value of INT",
         "t.sql:5:46: error: 'default_nme': 'nme' is not an attribute of table 'T'",
         "t.sql:7:23: error: 'retries' is for @join(missing='retry')",
-        "t.sql:9:1: error: @join is for a query that joins a stream with a table"})
+        "t.sql:9:1: error: @join is for a query that joins a stream with a table",
+        "t.sql:11:23: error: option 'missing' is given twice in @join",
+        "t.sql:11:40: error: a query takes one @join: put its options together"})
     EXPECT_NE(bad.errors.find(want), std::string::npos) << want << "\n" << bad.errors;
 }
 

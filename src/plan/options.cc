@@ -61,7 +61,7 @@ void UnknownOption(const AnnotationOption& o, const std::string& annotation,
 
 }  // namespace
 
-// Time amounts in options: "5000" (ms), "5s", "60s", "5 min".
+// Time amounts in options: "5000" (ms), "5s", "60s", "5 min", "1d".
 bool ParseDurationText(const std::string& text, int64_t* ms) {
   size_t i = 0;
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
@@ -78,12 +78,16 @@ bool ParseDurationText(const std::string& text, int64_t* ms) {
       per = 60000;
     } else if (unit == "h") {
       per = 3600000;
+    } else if (unit == "d") {
+      per = 86400000;
     } else {
       per = sql::DurationUnitMillis(unit);
       if (per == 0) return false;
     }
   }
-  *ms = static_cast<int64_t>(amount * static_cast<double>(per));
+  double total = amount * static_cast<double>(per);
+  if (!(total < 9.2e18)) return false;  // its milliseconds must fit in BIGINT
+  *ms = static_cast<int64_t>(total);
   return true;
 }
 
@@ -533,6 +537,13 @@ void CheckKafkaFields(const Get& get, const StreamDef& def, Diagnostics* diags) 
     } else if (source && std::string(k) == "key.field" && t != TypeId::kString) {
       diags->Error(f->value_loc, "'key.field' of a source must be a STRING attribute: '" +
                                      f->value + "' is " + def.schema.field(c).type.ToString());
+    } else if (source && def.is_table && std::string(k) == "key.field" &&
+               def.primary_key != std::vector<int>{c}) {
+      // A tombstone gives only the key: it must be the whole key of the row it deletes.
+      diags->Error(f->value_loc,
+                   "'key.field' of a table must be its PRIMARY KEY: the message key says which "
+                   "row a tombstone deletes, and '" +
+                       f->value + "' is not the table's key");
     } else if (source && std::string(k) != "key.field" && t != TypeId::kInt &&
                t != TypeId::kBigint && t != TypeId::kTimestamp) {
       diags->Error(f->value_loc, std::string("'") + k + "' must be an INT, BIGINT or TIMESTAMP " +
@@ -719,7 +730,8 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     if (connector == "postgres" && cfg->is_source) CheckPostgresSource(get, diags);
     // A table loaded from a source (runtime/table_loader.h) takes each row read as the row of
     // its key. Writing a table's changes to a sink goes through a stream that reads them.
-    if (def->is_table && !cfg->is_source)
+    bool type_ok = !type || Lower(type->value) == "source" || Lower(type->value) == "sink";
+    if (def->is_table && !cfg->is_source && type_ok)
       diags->Error(get("connector")->loc,
                    "not supported yet: a table written to connector '" + connector + "'",
                    "insert the rows into a stream that has the connector as well",
@@ -731,6 +743,11 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
                        (def->schema.size() > 0 ? def->schema.field(0).name : std::string("id")) +
                        " STRING PRIMARY KEY",
                    static_cast<int>(get("connector")->key.size()) + 2);
+    if (def->is_table && cfg->is_source && connector == "generator" && !get("count"))
+      diags->Warning(get("connector")->value_loc,
+                     "a generator without 'count' never ends: table '" + def->name +
+                         "' is never loaded, and the streams wait its 'table.load.timeout'",
+                     "add 'count' = the rows it loads");
     if (def->is_table && cfg->is_source && connector == "http")
       diags->Error(get("connector")->value_loc,
                    "a table is loaded from 'file', 'kafka', 'postgres', 'stdin' or 'generator', "
@@ -860,7 +877,18 @@ void ApplyJoinAnnotation(const Annotation& a, const StreamDef& table, Diagnostic
       {{"fail", "failfast"}, MissingRow::kFail}};
   const AnnotationOption* missing = nullptr;
   const AnnotationOption* retry_option = nullptr;
+  std::vector<std::string> seen;
   for (const AnnotationOption& o : a.options) {
+    if (o.key.empty()) {
+      diags->Error(o.loc, "@join takes named options, e.g. @join(missing='" + o.value + "')");
+      continue;
+    }
+    if (std::find(seen.begin(), seen.end(), o.key) != seen.end()) {
+      diags->Error(o.loc, "option '" + o.key + "' is given twice in @join", "",
+                   static_cast<int>(o.key.size()));
+      continue;
+    }
+    seen.push_back(o.key);
     if (o.key == "missing") {
       missing = &o;
       std::string v = Lower(o.value);
@@ -883,8 +911,8 @@ void ApplyJoinAnnotation(const Annotation& a, const StreamDef& table, Diagnostic
     } else if (o.key == "delay") {
       retry_option = &o;
       if (!ParseDurationText(o.value, &out->delay_ms) || out->delay_ms <= 0)
-        diags->Error(o.loc,
-                     "@join(delay) needs a duration such as '100 ms', got '" + o.value + "'");
+        diags->Error(o.loc, "@join(delay) needs a positive duration such as '100 ms', got '" +
+                                o.value + "'");
     } else if (o.key.rfind("default_", 0) == 0 && o.key.size() > 8) {
       std::string attr = o.key.substr(8);
       int c = table.schema.IndexOf(attr);

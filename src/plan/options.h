@@ -53,21 +53,21 @@ void ApplyStreamAnnotations(const std::vector<sql::Annotation>& annotations, con
 void ApplyWithProperties(const std::vector<sql::Property>& properties, StreamDef* def,
                          sql::Diagnostics* diags);
 
-// The query's name from @name('q') or @info(name='q'); `fallback` when there is none. A query's
-// @onError(action=...) (its own error strategy: fail fast, dead-letter to the fault stream, or
-// skip) goes to *on_error.
-// @state(ttl='1 hour', max_keys='1000') sets the query's own *state limits (which start as the
-// app's).
 // Whether annotation `a` is @<name>, in any case.
 bool IsAnnotation(const sql::Annotation& a, const std::string& name);
 
 struct MissingRowPlan;
-// @join(missing='skip' | 'nulls' | 'defaults' | 'retry' | 'fail', default.<attribute>='value',
+// @join(missing='skip' | 'nulls' | 'defaults' | 'retry' | 'fail', default_<attribute>='value',
 // retries='3', delay='100 ms') on a query joining `table` (the seed's names SkipRecord,
 // EmitWithNulls, UseDefaults, WaitAndRetry and FailFast too).
 void ApplyJoinAnnotation(const sql::Annotation& a, const StreamDef& table, sql::Diagnostics* diags,
                          MissingRowPlan* out);
 
+// The query's name from @name('q') or @info(name='q'); `fallback` when there is none. A query's
+// @onError(action=...) (its own error strategy: fail fast, dead-letter to the fault stream, or
+// skip) goes to *on_error.
+// @state(ttl='1 hour', max_keys='1000') sets the query's own *state limits (which start as the
+// app's).
 std::string ApplyQueryAnnotations(const std::vector<sql::Annotation>& annotations,
                                   const std::string& fallback, sql::Diagnostics* diags,
                                   ErrorAction* on_error, StateLimits* state);

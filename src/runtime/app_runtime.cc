@@ -359,6 +359,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
               st = status();
             } else {
               if (uint64_t rejected = slot->loader->Apply(b)) junction->CountMalformed(rejected);
+              exec::RunStagedWork();  // what the changelog staged, now that no lock is held
             }
           } else {
             st = in->SendStamped(b);
@@ -376,8 +377,9 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
                                  where + ": " + problem);
       };
       Status st = s->Run(ctx);
-      if (slot->loader && !stopping_.load()) slot->loader->SourceEnded(st);
+      // The app's status first: Start() reports it, whichever of the two it sees first.
       if (!st.ok() && !stopping_.load()) Fail(st);
+      if (slot->loader && !stopping_.load()) slot->loader->SourceEnded(st);
     });
   }
 
@@ -1139,7 +1141,19 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       s.queries.push_back(q);
     }
     if (checkpointer_) s.checkpoints = checkpointer_->Stats();
-    if (!connectors_listed_.load(std::memory_order_acquire)) return s;
+    if (!connectors_listed_.load(std::memory_order_acquire)) {
+      // Before Start() has made the sources: the tables it will load are loading (so that
+      // /ready does not say ready before the loads have begun).
+      for (const auto& def : plan_->catalog.all()) {
+        if (!options_.start_connectors || !def->is_table || !def->connector) continue;
+        TableLoadStats t;
+        t.table = def->name;
+        t.connector = def->connector->connector;
+        t.state = "loading";
+        s.tables.push_back(std::move(t));
+      }
+      return s;
+    }
     for (const auto& loader : loaders_) s.tables.push_back(loader->Stats());
     for (size_t i = 0; i < source_objects_.size(); ++i) {
       const connectors::SourceProgress& p = source_objects_[i]->progress();
@@ -1323,15 +1337,18 @@ Result<Loaded> ParseAndPlan(std::string_view app, const AppOptions& options) {
 
 Result<std::unique_ptr<AppRuntime>> AppRuntime::Load(std::string_view app,
                                                      const AppOptions& options) {
+  // The planner accepts only the connectors of connectors/registry.cc, in the directions they run.
   ASSIGN_OR_RETURN(Loaded loaded, ParseAndPlan(app, options));
-  for (const auto& def : loaded.plan->catalog.all()) {
-    if (options.start_connectors && def->connector &&
-        !connectors::FindConnector(def->connector->connector)) {
-      sql::Diagnostics d;
-      d.Error(def->connector->loc,
-              "not supported yet: connector '" + def->connector->connector + "'");
-      return Status::NotSupported(d.Format(app, options.file_name));
-    }
+  if (!options.start_connectors) {
+    // Replay and embedding without connectors: a table filled by its source stays empty.
+    sql::Diagnostics d;
+    for (const auto& def : loaded.plan->catalog.all())
+      if (def->is_table && def->connector)
+        d.Warning(def->connector->loc,
+                  "table '" + def->name +
+                      "' is loaded from its connector only by `sluice run` "
+                      "(connectors started): here it stays empty, and every lookup in it misses");
+    loaded.warnings += d.Format(app, options.file_name);
   }
   // Relative paths in WITH resolve against the app's directory.
   if (!options.base_dir.empty()) {
@@ -1354,15 +1371,7 @@ Status AppRuntime::Check(std::string_view app, const AppOptions& options, std::s
   plan::WarnUnreadOutputs(*loaded.plan, &unread);
   plan::WarnUnboundedState(*loaded.plan, &unread);
   loaded.warnings += unread.Format(app, options.file_name);
-  sql::Diagnostics d;
-  for (const auto& def : loaded.plan->catalog.all())
-    if (def->connector && !connectors::FindConnector(def->connector->connector))
-      d.Error(def->connector->loc,
-              "not supported yet: connector '" + def->connector->connector + "'");
   if (warnings) *warnings = loaded.warnings;
-  if (d.has_errors())
-    return Status::NotSupported(d.Format(app, options.file_name) + std::to_string(d.error_count()) +
-                                (d.error_count() == 1 ? " error" : " errors"));
   return Status::OK();
 }
 

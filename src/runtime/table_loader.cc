@@ -23,7 +23,7 @@ uint64_t TableLoader::Apply(const Batch& rows) {
   // Counted once per batch and logged with the count, not once per row.
   if (rejected_.fetch_add(rejected, std::memory_order_relaxed) == 0)
     Log(LogLevel::kWarn, "table '" + def_.name + "': " + std::to_string(rejected) +
-                             " row(s) read from " + source_->where() +
+                             " row(s) read from " + Where() +
                              " have a NULL key and were not loaded (counted as malformed)");
   return rejected;
 }
@@ -52,12 +52,19 @@ void TableLoader::NoteLoaded() const {
   int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::steady_clock::now() - started_)
                    .count();
+  const connectors::SourceProgress& p = source_->progress();
+  uint64_t records = p.records.load();
   int64_t loading = -1;
   if (!load_us_.compare_exchange_strong(loading, us)) return;
-  const connectors::SourceProgress& p = source_->progress();
-  Log(LogLevel::kInfo, "table '" + def_.name + "' loaded from " + source_->where() + ": " +
+  load_records_.store(records);
+  Log(LogLevel::kInfo, "table '" + def_.name + "' loaded from " + Where() + ": " +
                            std::to_string(p.records.load()) + " record(s) in " +
                            std::to_string(us / 1000) + " ms");
+}
+
+std::string TableLoader::Where() const {
+  std::string where = source_->where();
+  return where.empty() ? def_.connector->connector : where;  // stdin, the generator
 }
 
 TableLoadStats TableLoader::Stats() const {
@@ -65,7 +72,7 @@ TableLoadStats TableLoader::Stats() const {
   TableLoadStats s;
   s.table = def_.name;
   s.connector = def_.connector->connector;
-  s.where = source_->where();
+  s.where = Where();
   s.records = p.records.load();
   s.bytes = p.bytes.load();
   s.total_bytes = p.total_bytes.load();
@@ -90,7 +97,8 @@ TableLoadStats TableLoader::Stats() const {
           ? static_cast<double>(load_us) / 1e6
           : std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   // The rate of the load: its records over its time (afterwards, updates are not a load).
-  if (secs > 0) s.records_per_s = static_cast<double>(s.records) / secs;
+  uint64_t loaded_records = load_us >= 0 ? load_records_.load() : s.records;
+  if (secs > 0) s.records_per_s = static_cast<double>(loaded_records) / secs;
   if (!loaded && s.total_bytes > 0 && s.bytes > 0 && s.bytes < s.total_bytes && secs > 0) {
     double bytes_per_s = static_cast<double>(s.bytes) / secs;
     s.eta_ms =
@@ -141,13 +149,15 @@ Status WaitForTables(const std::vector<TableLoader*>& loaders,
       if (waited.count() >= l->def().load_timeout_ms) {
         TableLoadStats s = l->Stats();
         l->MarkWaitedOut();
-        Log(LogLevel::kWarn,
-            "table '" + l->def().name + "' is not loaded after " +
-                std::to_string(l->def().load_timeout_ms) +
-                " ms ('table.load.timeout'): " + std::to_string(s.rows) +
-                " row(s) so far; the streams start now, and a lookup "
-                "that finds no row is answered as its join says (an inner join emits nothing, "
-                "an outer join NULLs)");
+        // '0' asked not to wait: nothing to warn about.
+        if (l->def().load_timeout_ms > 0)
+          Log(LogLevel::kWarn,
+              "table '" + l->def().name + "' is not loaded after " +
+                  std::to_string(l->def().load_timeout_ms) +
+                  " ms ('table.load.timeout'): " + std::to_string(s.rows) +
+                  " row(s) so far; the streams start now, and a lookup that finds no row is "
+                  "answered as the query's @join(missing) says, else as its join does (an inner "
+                  "join emits nothing, an outer join NULLs)");
         done[i] = true;
         continue;
       }

@@ -40,6 +40,8 @@ class TableLoader {
   TableLoadStats Stats() const;
 
  private:
+  // What the source reads, for messages: its where(), else the connector's name.
+  std::string Where() const;
   // Records the load's end the first time it is seen. Thread-safe.
   void NoteLoaded() const;
 
@@ -48,7 +50,8 @@ class TableLoader {
   connectors::Source* source_;
   exec::TableLoadOp op_;
   std::chrono::steady_clock::time_point started_;
-  mutable std::atomic<int64_t> load_us_{-1};  // from the start to the load's end; -1: loading
+  mutable std::atomic<int64_t> load_us_{-1};       // from the start to the load's end; -1: loading
+  mutable std::atomic<uint64_t> load_records_{0};  // records read by the load's end
   std::atomic<bool> failed_{false};
   std::atomic<bool> waited_out_{false};
   std::atomic<uint64_t> rejected_{0};

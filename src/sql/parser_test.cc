@@ -118,6 +118,13 @@ TEST(ParserTest, AllStatementErrorsAreReported) {
   EXPECT_NE(out.find("did you mean 'STREAM'?"), std::string::npos) << out;
 }
 
+// A swapped pair of letters is one edit: 'prot' is near 'port', as 'INTT' is near 'INT'.
+TEST(ParserTest, SuggestionsForgiveASwapOfNeighbours) {
+  EXPECT_EQ(DidYouMean("prot", {"path", "port", "host"}), "did you mean 'port'?");
+  EXPECT_EQ(DidYouMean("tpoic", {"topic", "format"}), "did you mean 'topic'?");
+  EXPECT_EQ(DidYouMean("xyz", {"port", "topic"}), "");
+}
+
 TEST(ParserTest, SiddhiWindowGetsTheDialectForm) {
   std::string out = Errors("INSERT INTO O SELECT v FROM InputStream#window.time(10 sec);");
   EXPECT_NE(out.find("WINDOW('time', 10 sec)"), std::string::npos) << out;

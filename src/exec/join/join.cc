@@ -235,7 +235,7 @@ void JoinOp::Missing(int s, const Batch& from, size_t row, int64_t ts, int64_t r
   const Side& mine = sides_[s];
   const Side& other = sides_[1 - s];
   MissingRow action = missing.action;
-  if (action == MissingRow::kRetry && retried >= missing.retries)
+  if (action == MissingRow::kRetry && (retried >= missing.retries || input_ended_))
     action = mine.plan->outer ? MissingRow::kNulls : MissingRow::kSkip;  // as the join says
   switch (action) {
     case MissingRow::kAsJoin:
@@ -249,8 +249,9 @@ void JoinOp::Missing(int s, const Batch& from, size_t row, int64_t ts, int64_t r
       return;
     }
     case MissingRow::kRetry: {
+      int64_t now = retry_now_ != kNever ? retry_now_ : Now();
       waiting_.AppendRow(from, row);
-      waiting_due_.push_back(Now() + missing.delay_ms);
+      waiting_due_.push_back(now < kNever - missing.delay_ms ? now + missing.delay_ms : kNever - 1);
       waiting_retried_.push_back(retried + 1);
       return;
     }
@@ -262,9 +263,9 @@ void JoinOp::Missing(int s, const Batch& from, size_t row, int64_t ts, int64_t r
         key += (key.empty() ? "" : ", ") +
                from.column(static_cast<size_t>(c)).GetValue(row).ToString();
       env_.fail(Status::RuntimeError(
-          "query " + plan_.name + ": no row of table '" + other.table->def().name + "'" +
-          (key.empty() ? "" : " has the key " + key) + " for an event of '" +
-          mine.plan->stream->name + "' (ts " + std::to_string(ts) +
+          "query " + plan_.name + ": no row of table '" + other.table->def().name +
+          "' matches ON for an event of '" + mine.plan->stream->name + "'" +
+          (key.empty() ? "" : " with the key " + key) + " (ts " + std::to_string(ts) +
           "), and @join(missing='fail') fails the app"));
       return;
     }
@@ -274,6 +275,7 @@ void JoinOp::Missing(int s, const Batch& from, size_t row, int64_t ts, int64_t r
 void JoinOp::OnClockLocked(int64_t now) {
   if (waiting_.num_rows() == 0) return;
   int s = sides_[0].table ? 1 : 0;  // the stream side: only its arrivals wait
+  retry_now_ = now;
   std::swap(waiting_, retrying_);
   std::swap(waiting_due_, retrying_due_);
   std::swap(waiting_retried_, retrying_retried_);
@@ -290,6 +292,7 @@ void JoinOp::OnClockLocked(int64_t now) {
     Probe(s, retrying_, i, retrying_.timestamp(i), retrying_retried_[i]);
   }
   retrying_.Clear();
+  retry_now_ = kNever;
 }
 
 int64_t JoinOp::ClockDeadlineLocked() const {
@@ -347,7 +350,10 @@ StateSize JoinOp::SizeLocked() const {
 }
 
 void JoinOp::SnapshotLocked(StateWriter& w) const {
-  w.Section("join", 2);
+  // Version 2 only with arrivals waiting: a checkpoint without any stays readable by builds
+  // that know only version 1.
+  bool waiting = waiting_.num_rows() > 0;
+  w.Section("join", waiting ? 2 : 1);
   w.I64(now_);
   for (const Side& side : sides_) {
     w.Bool(side.window != nullptr);
@@ -359,7 +365,8 @@ void JoinOp::SnapshotLocked(StateWriter& w) const {
       w.U32(h.slot);
     }
   }
-  // Since version 2: the arrivals that wait for a row of the table.
+  if (!waiting) return;
+  // Version 2: the arrivals that wait for a row of the table.
   w.WriteBatch(waiting_);
   w.Vec(waiting_due_);
   w.Vec(waiting_retried_);
@@ -391,6 +398,9 @@ void JoinOp::RestoreLocked(StateReader& r) {
       side.by_key[key_].push_back(h);
     }
   }
+  waiting_.Clear();
+  waiting_due_.clear();
+  waiting_retried_.clear();
   if (version < 2 || !r.ok()) return;
   Batch saved;
   r.ReadBatch(&saved);

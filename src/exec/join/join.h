@@ -89,6 +89,8 @@ class JoinOp final : public MultiStreamOp {
   // Looks up again the arrivals that wait whose time has come.
   void OnClockLocked(int64_t now) override;
   int64_t ClockDeadlineLocked() const override;
+  // The input has ended: a waiting arrival is looked up once more, then answered.
+  void EndInputLocked() override { input_ended_ = true; }
   // Pairs row `row` of `from` (arriving on side `s` at `ts`) with the other side's rows `[begin,
   // end)` of `store` whose equality keys match (`keys_equal`: known to, from the key index), into
   // candidates_.
@@ -126,6 +128,10 @@ class JoinOp final : public MultiStreamOp {
   std::vector<int64_t> waiting_due_, retrying_due_;
   std::vector<int64_t> waiting_retried_, retrying_retried_;
   bool failed_ = false;  // missing='fail' has failed the app
+  bool input_ended_ = false;
+  // The time of the tick that looks the waiting arrivals up again (the clock's, or the time
+  // FinishInput steps to); kNever outside it: then the clock.
+  int64_t retry_now_ = kNever;
 };
 
 }  // namespace sluice::exec
