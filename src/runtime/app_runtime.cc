@@ -31,10 +31,12 @@
 #include "exec/table.h"
 #include "plan/plan.h"
 #include "plan/stream_graph.h"
+#include "runtime/app_stats.h"
 #include "runtime/async_stream.h"
 #include "runtime/checkpointer.h"
 #include "runtime/entry_gate.h"
 #include "runtime/junction.h"
+#include "runtime/source_set.h"
 #include "runtime/stream_input.h"
 #include "runtime/table_loader.h"
 #include "sluice/engine.h"
@@ -129,6 +131,14 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
             this, junctions_.at(def->name).get(), Entry(def->name));
     }
     if (!options_.state_dir.empty()) RETURN_IF_ERROR(SetUpCheckpoints());
+    runtime::SourceSet::Hooks hooks;
+    hooks.clock = clock_;
+    hooks.gate = gate_.get();
+    hooks.stopping = [this] { return stopping_.load() || failed_.load(); };
+    hooks.shutting_down = [this] { return stopping_.load(); };
+    hooks.status = [this] { return status(); };
+    hooks.fail = [this](const Status& st) { Fail(st); };
+    sources_ = std::make_unique<runtime::SourceSet>(std::move(hooks));
     return Status::OK();
   }
 
@@ -291,96 +301,33 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
         auto resume = resume_positions_.find("source:" + def->name);
         if (checkpointer_ && resume != resume_positions_.end())
           RETURN_IF_ERROR(src->Resume(resume->second));
-        (tables ? table_sources : stream_sources).push_back(source_objects_.size());
-        AddSource(std::move(src), def.get());
+        const std::string* resumed = resume != resume_positions_.end() ? &resume->second : nullptr;
+        size_t i =
+            def->is_table
+                ? sources_->Add(std::move(src), def.get(), junctions_.at(def->name).get(), nullptr,
+                                tables_.at(def->name).get(), Entry(def->name), resumed)
+                : sources_->Add(std::move(src), def.get(), junctions_.at(def->name).get(),
+                                inputs_.at(def->name).get(), nullptr, nullptr, resumed);
+        (tables ? table_sources : stream_sources).push_back(i);
       }
     }
-    connectors_listed_.store(true, std::memory_order_release);
+    sources_->MarkListed();
     // Tables loaded from sources first: the streams start once they are loaded (or waited for
     // as long as their 'table.load.timeout'), so that lookups find their rows. The wait lets
     // go of the lifecycle lock, so that a Shutdown() can stop it.
-    for (size_t i : table_sources) LaunchSource(i);
+    for (size_t i : table_sources) sources_->Launch(i);
     if (!table_sources.empty()) {
-      std::vector<runtime::TableLoader*> loaders;
-      for (auto& l : loaders_) loaders.push_back(l.get());
       lock.unlock();
-      Status waited =
-          runtime::WaitForTables(loaders, [this] { return stopping_.load() || failed_.load(); });
+      Status waited = runtime::WaitForTables(sources_->loaders(),
+                                             [this] { return stopping_.load() || failed_.load(); });
       lock.lock();
       if (!status().ok()) return status();
       RETURN_IF_ERROR(waited);
       if (shut_down_)
         return Status(StatusCode::kCancelled, "stopped while the tables were loading");
     }
-    for (size_t i : stream_sources) LaunchSource(i);
+    for (size_t i : stream_sources) sources_->Launch(i);
     return StartCheckpoints();
-  }
-
-  // Lists source `src` of `def`: its slot, its acks, and for a table its loader.
-  void AddSource(std::unique_ptr<connectors::Source> src, const plan::StreamDef* def) {
-    source_defs_.push_back(def);
-    acks_.push_back(std::make_unique<exec::AckTracker>());
-    source_slots_.push_back(std::make_unique<SourceSlot>());
-    SourceSlot* slot = source_slots_.back().get();
-    if (gate_) slot->door = gate_->NewDoor();
-    auto resume = resume_positions_.find("source:" + def->name);
-    if (resume != resume_positions_.end()) slot->position = resume->second;
-    if (def->is_table) {
-      loaders_.push_back(std::make_unique<runtime::TableLoader>(*def, tables_.at(def->name).get(),
-                                                                Entry(def->name), src.get()));
-      slot->loader = loaders_.back().get();
-    }
-    source_objects_.push_back(std::move(src));
-  }
-
-  // Runs source `i` (of source_objects_) on a thread of its own, into its stream or its table.
-  void LaunchSource(size_t i) {
-    connectors::Source* s = source_objects_[i].get();
-    const plan::StreamDef* def = source_defs_[i];
-    exec::AckTracker* acks = acks_[i].get();
-    SourceSlot* slot = source_slots_[i].get();
-    runtime::StreamInput* in = def->is_table ? nullptr : inputs_.at(def->name).get();
-    runtime::StreamJunction* junction = junctions_.at(def->name).get();
-    source_threads_.emplace_back([this, s, def, in, junction, acks, slot] {
-      connectors::SourceContext ctx;
-      ctx.clock = clock_;
-      ctx.checkpoints = gate_ != nullptr;
-      // Each emit is a tracked batch: processed once everything it led to is (exec/ack.h).
-      // With checkpoints, it passes the gate, and records the source's position once the
-      // batch is processed: a checkpoint has both or neither.
-      ctx.emit = [this, in, junction, acks, slot](const Batch& b, std::string_view position) {
-        runtime::EntryGate::Pass pass(gate_.get(), slot->door);
-        uint64_t seq = acks->Begin();
-        Status st;
-        {
-          exec::ScopedAckTicket ticket({acks, seq});
-          if (slot->loader) {
-            if (failed_.load(std::memory_order_relaxed)) {
-              st = status();
-            } else {
-              if (uint64_t rejected = slot->loader->Apply(b)) junction->CountMalformed(rejected);
-              exec::RunStagedWork();  // what the changelog staged, now that no lock is held
-            }
-          } else {
-            st = in->SendStamped(b);
-          }
-        }
-        acks->Release(seq);
-        if (st.ok() && gate_) slot->position.assign(position);
-        return st;
-      };
-      ctx.processed_through = [acks] { return acks->DoneThrough(); };
-      ctx.stopping = [this] { return stopping_.load() || failed_.load(); };
-      ctx.malformed = [def, junction](const std::string& where, const std::string& problem) {
-        junction->CountMalformed();
-        Log(LogLevel::kWarn, std::string(def->is_table ? "table " : "stream ") + def->name + ": " +
-                                 where + ": " + problem);
-      };
-      Status st = s->Run(ctx);
-      // The app's status first: Start() reports it, whichever of the two it sees first.
-      if (!st.ok() && !stopping_.load()) Fail(st);
-      if (slot->loader && !stopping_.load()) slot->loader->SourceEnded(st);
-    });
   }
 
   // The end of a Start() that got everything running.
@@ -465,8 +412,9 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   }
 
   Status WaitForSources() override {
-    JoinSources();
-    if (options_.final_flush && !source_threads_.empty() && !stopping_.load() && !failed_.load())
+    if (sources_) sources_->Join();
+    if (options_.final_flush && sources_ && sources_->launched_any() && !stopping_.load() &&
+        !failed_.load())
       return FinishInput();
     return status();
   }
@@ -522,14 +470,6 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     return wait_idle() && !stopping_.load();
   }
 
-  // Several threads may wait for the sources (WaitForSources, Shutdown): one joins, the others
-  // wait for it. Shutdown sets stopping_ first, so the wait ends.
-  void JoinSources() {
-    std::lock_guard<std::mutex> lock(join_mu_);
-    for (std::thread& t : source_threads_)
-      if (t.joinable()) t.join();
-  }
-
   Status Shutdown() override {
     std::lock_guard<std::mutex> lock(lifecycle_mu_);
     if (shut_down_) return status();
@@ -541,7 +481,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     // longer, not even a checkpoint under way that waits for a sink.
     for (auto& sink : sinks_) sink->GiveUpAt(deadline);
     if (checkpointer_) checkpointer_->StopPeriodic();
-    JoinSources();  // a source may hand on what it had taken until it returns
+    if (sources_) sources_->Join();  // a source may hand on what it had taken until it returns
     sources_joined_.store(true);
     // Drain the async streams upstream first, so that what they pass on is drained too.
     // A loop is drained once it has come to rest: its workers pass events around until then.
@@ -662,9 +602,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   // cut has.
   std::vector<std::pair<std::string, std::string>> Positions() const {
     std::vector<std::pair<std::string, std::string>> out;
-    for (size_t i = 0; i < source_slots_.size(); ++i)
-      if (!source_slots_[i]->position.empty())
-        out.emplace_back("source:" + source_defs_[i]->name, source_slots_[i]->position);
+    sources_->AppendPositions(&out);
     for (const auto& [name, position] : sink_positions_) out.emplace_back(name, position);
     return out;
   }
@@ -1013,9 +951,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   // A checkpoint is published: sources that keep positions elsewhere (Kafka's group) may now.
   // Sources are made before the periodic checkpoints start and live as long as the app.
   void CheckpointCompleted(const state::CheckpointInfo& info) {
-    for (size_t i = 0; i < source_objects_.size(); ++i)
-      for (const auto& [name, position] : info.meta.positions)
-        if (name == "source:" + source_defs_[i]->name) source_objects_[i]->Committed(position);
+    sources_->Committed(info.meta.positions);
   }
 
   // At shutdown, once the sources have stopped and the async streams are drained: the last
@@ -1066,82 +1002,17 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   AppStats Stats() const override {
     AppStats s;
     for (const auto& def : plan_->catalog.all()) {
-      const auto& j = junctions_.at(def->name);
-      StreamStats st;
-      st.name = def->name;
-      st.events = j->events();
-      st.malformed = j->malformed();
       auto it = async_.find(def->name);
-      if (it != async_.end()) {
-        runtime::AsyncStats a = it->second->Stats();
-        st.async = true;
-        st.queued = a.queued;
-        st.dropped = a.dropped;
-        st.left = a.left;
-        st.backpressure = a.backpressure;
-        st.overflowed = a.overflowed;
-        st.queue_depth = a.depth;
-        st.queue_capacity = a.capacity;
-        st.queue_max_fill = a.max_fill;
-        st.p50_us = static_cast<double>(a.p50_ns) / 1000;
-        st.p95_us = static_cast<double>(a.p95_ns) / 1000;
-        st.p99_us = static_cast<double>(a.p99_ns) / 1000;
-        st.worker_events = a.worker_events;
-        // The seed's rules: a queue over 80% full for a period (5 s), drops, events left behind.
-        int h = 100;
-        if (a.over_80_ms >= 5000) h -= 40;
-        if (a.dropped || a.left) h -= 30;
-        st.health = std::max(0, h);
-      }
-      s.streams.push_back(st);
+      s.streams.push_back(runtime::StreamStatsOf(def->name, *junctions_.at(def->name),
+                                                 it != async_.end() ? it->second.get() : nullptr));
     }
     for (const auto& p : pipelines_) {
-      exec::StateSize size = p->Size();
-      const exec::QueryCounters& c = p->counters();
-      if (p->instance() > 0) {  // another instance of the query before: one entry for all
-        QueryStats& q = s.queries.back();
-        ++q.instances;
-        q.state_keys += size.keys;
-        q.state_bytes += size.bytes;
-        q.events_in += c.events_in.load();
-        q.events_out += c.events_out.load();
-        q.rows_out += c.rows_out.load();
-        q.filtered += c.filtered.load();
-        q.faulted += c.faulted.load();
-        q.dropped += c.dropped.load();
-        q.errors += c.errors.load();
-        q.late += c.late.load();
-        // Percentiles do not add up: the slowest instance's.
-        q.p50_us = std::max(q.p50_us, static_cast<double>(c.latency.Percentile(0.50)) / 1000);
-        q.p95_us = std::max(q.p95_us, static_cast<double>(c.latency.Percentile(0.95)) / 1000);
-        q.p99_us = std::max(q.p99_us, static_cast<double>(c.latency.Percentile(0.99)) / 1000);
-        uint64_t failed = q.faulted + q.dropped + q.errors;
-        q.health = q.events_in && failed * 20 > q.events_in ? 50 : 100;
-        continue;
-      }
-      QueryStats q;
-      q.name = p->plan().name;
-      q.state_keys = size.keys;
-      q.state_bytes = size.bytes;
-      for (const exec::Pipeline::Operator& op : p->operators()) q.stateful |= op.state != nullptr;
-      q.events_in = c.events_in.load();
-      q.events_out = c.events_out.load();
-      q.rows_out = c.rows_out.load();
-      q.filtered = c.filtered.load();
-      q.faulted = c.faulted.load();
-      q.dropped = c.dropped.load();
-      q.errors = c.errors.load();
-      q.late = c.late.load();
-      q.p50_us = static_cast<double>(c.latency.Percentile(0.50)) / 1000;
-      q.p95_us = static_cast<double>(c.latency.Percentile(0.95)) / 1000;
-      q.p99_us = static_cast<double>(c.latency.Percentile(0.99)) / 1000;
-      // More than 5% of the events failing (the seed's error-rate rule).
-      uint64_t failed = q.faulted + q.dropped + q.errors;
-      q.health = q.events_in && failed * 20 > q.events_in ? 50 : 100;
-      s.queries.push_back(q);
+      bool first = p->instance() == 0;  // the others are more instances of the query before
+      if (first) s.queries.emplace_back();
+      runtime::AddPipelineStats(*p, first, &s.queries.back());
     }
     if (checkpointer_) s.checkpoints = checkpointer_->Stats();
-    if (!connectors_listed_.load(std::memory_order_acquire)) {
+    if (!sources_ || !sources_->listed()) {
       // Before Start() has made the sources: the tables it will load are loading (so that
       // /ready does not say ready before the loads have begun).
       for (const auto& def : plan_->catalog.all()) {
@@ -1154,20 +1025,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       }
       return s;
     }
-    for (const auto& loader : loaders_) s.tables.push_back(loader->Stats());
-    for (size_t i = 0; i < source_objects_.size(); ++i) {
-      const connectors::SourceProgress& p = source_objects_[i]->progress();
-      SourceStats src;
-      src.stream = source_defs_[i]->name;
-      src.connector = source_defs_[i]->connector->connector;
-      src.where = source_objects_[i]->where();
-      src.records = p.records.load(std::memory_order_relaxed);
-      src.bytes = p.bytes.load(std::memory_order_relaxed);
-      src.total_bytes = p.total_bytes.load(std::memory_order_relaxed);
-      src.total_records = p.total_records.load(std::memory_order_relaxed);
-      src.finished = p.finished.load(std::memory_order_relaxed);
-      s.sources.push_back(src);
-    }
+    sources_->AppendStats(&s);
     for (size_t i = 0; i < sinks_.size(); ++i) {
       SinkStats sink = sinks_[i]->Stats();
       sink.stream = sink_defs_[i]->name;
@@ -1265,20 +1123,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
 
   std::vector<std::unique_ptr<connectors::Sink>> sinks_;
   std::vector<const plan::StreamDef*> sink_defs_;  // of each sink
-  std::vector<std::unique_ptr<connectors::Source>> source_objects_;
-  std::vector<const plan::StreamDef*> source_defs_;      // of each source object
-  std::vector<std::unique_ptr<exec::AckTracker>> acks_;  // of each source object
-  // Of each source object: its entry point, and its position once its last batch was processed.
-  struct SourceSlot {
-    runtime::EntryGate::Door* door = nullptr;
-    std::string position;
-    runtime::TableLoader* loader = nullptr;  // a table's source: what it reads goes there
-  };
-  std::vector<std::unique_ptr<SourceSlot>> source_slots_;
-  std::vector<std::thread> source_threads_;
-  std::vector<std::unique_ptr<runtime::TableLoader>> loaders_;  // of the tables' sources
-  // The lists of sources and sinks are made: Stats() reads them (they change no more).
-  std::atomic<bool> connectors_listed_{false};
+  // The sources; made by Build(), filled and run by Start().
+  std::unique_ptr<runtime::SourceSet> sources_;
 
   // Checkpoints (AppOptions::state_dir): the gate on every entry point, the checkpointer, the
   // positions a restore resumes sources and sinks at ("source:<stream>", "sink:<stream>"), and
@@ -1294,7 +1140,6 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
 
   std::mutex process_mu_;    // serialises synchronous processing of batches
   std::mutex lifecycle_mu_;  // Start / Shutdown
-  std::mutex join_mu_;       // joining the source threads
   mutable std::mutex status_mu_;
   Status status_;
   std::atomic<bool> failed_{false};
