@@ -32,6 +32,7 @@
 #include "http_source_bench.h"
 #include "redis_sink_bench.h"
 #include "sluice/engine.h"
+#include "table_load_bench.h"
 
 namespace {
 
@@ -902,5 +903,8 @@ int main(int argc, char** argv) {
   // The HTTP source: JSON lines POSTed into the engine, beside a server that only parses them.
   if (only.empty() || only.rfind("http", 0) == 0)
     rc |= sluice::bench::RunHttpSourceBenchmarks(quick, json);
+  // A table loaded from a file: rows upserted by key per second, beside a hash map by hand.
+  if (only.empty() || only.rfind("table_load", 0) == 0)
+    rc |= sluice::bench::RunTableLoadBenchmark(quick, json);
   return rc;
 }
