@@ -236,4 +236,34 @@ INSERT INTO Out SELECT t.sym, p.px FROM Ticks AS t JOIN Prices AS p ON t.sym = p
   EXPECT_EQ(changes, "\"op\":\"+I\",\"data\":{\"sym\":\"C\",\"px\":3.5}}\n") << second.err;
 }
 
+// An outage while polling: the server goes down (immediate mode, as a crash) and comes back; the
+// polls fail meanwhile and are logged, and the rows written after it are read.
+TEST_F(PostgresSinkTest, APolledSourceCarriesOnAfterAnOutage) {
+  ASSERT_EQ(Sql("CREATE TABLE feed (seq BIGINT PRIMARY KEY, v INT);"
+                "INSERT INTO feed VALUES (1, 10), (2, 20);"),
+            "");
+  App(R"(CREATE STREAM Feed (seq BIGINT, v INT)
+  WITH ('type'='source', 'connector'='postgres', 'url'='URL', 'table'='feed',
+        'poll.column'='seq', 'poll.interval'='100ms', 'connect.timeout'='1s');
+CREATE STREAM Out (seq BIGINT, v INT)
+  WITH ('type'='sink', 'connector'='file', 'path'='feed.jsonl');
+INSERT INTO Out SELECT * FROM Feed;
+)");
+  CommandResult r;
+  std::thread app([&] { r = RunIn(dir_, "run app.sql --duration 5 --quiet"); });
+  EXPECT_TRUE(sluice::testing::WaitForLines(dir_ / "feed.jsonl", 2));
+  g_pg->Stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  EXPECT_EQ(g_pg->Launch(), "");
+  EXPECT_EQ(Sql("INSERT INTO feed VALUES (3, 30), (4, 40)"), "");
+  EXPECT_TRUE(sluice::testing::WaitForLines(dir_ / "feed.jsonl", 4));
+  app.join();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(sluice::testing::ReadAll(dir_ / "feed.jsonl"),
+            "{\"seq\":1,\"v\":10}\n{\"seq\":2,\"v\":20}\n{\"seq\":3,\"v\":30}\n"
+            "{\"seq\":4,\"v\":40}\n");
+  EXPECT_NE(r.err.find("stream 'Feed': "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(polled again in 100 ms)"), std::string::npos) << r.err;
+}
+
 }  // namespace

@@ -354,14 +354,17 @@ class PgSource final : public Source {
     while (!query.empty() &&
            (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back()))))
       query.pop_back();
-    std::string from = query.empty() ? "" : "(\n" + query + "\n) AS q";
+    // Every column is named through the alias `src`: an input column, never an output one (the
+    // poll column may be selected twice, once as text).
+    std::string from = query.empty() ? "" : "(\n" + query + "\n)";
     if (from.empty()) {
       for (size_t i = 0; i < t_.table.size(); ++i)
         from += (i ? "." : "") + QuotedIdentifier(c, t_.table[i]);
     }
+    from += " AS src";
     std::string names;
     for (size_t i = 0; i < t_.columns.size(); ++i)
-      names += (i ? ", " : "") + QuotedIdentifier(c, t_.columns[i]);
+      names += (i ? ", src." : "src.") + QuotedIdentifier(c, t_.columns[i]);
     std::string probe = "SELECT " + names + " FROM " + from + " LIMIT 0";
     PgResultPtr r(PQexec(c, probe.c_str()));
     if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
@@ -370,7 +373,7 @@ class PgSource final : public Source {
               .message());
     std::string list;
     for (size_t i = 0; i < t_.columns.size(); ++i) {
-      std::string name = QuotedIdentifier(c, t_.columns[i]);
+      std::string name = "src." + QuotedIdentifier(c, t_.columns[i]);
       Oid type = PQftype(r.get(), static_cast<int>(i));
       std::string expr = name;
       if (type == kBoolOid) expr = name + "::text";
@@ -380,7 +383,7 @@ class PgSource final : public Source {
     }
     select_ = "SELECT " + list;
     if (!t_.poll_column.empty()) {
-      std::string poll = QuotedIdentifier(c, t_.poll_column);
+      std::string poll = "src." + QuotedIdentifier(c, t_.poll_column);
       std::string check = "SELECT " + poll + " FROM " + from + " LIMIT 0";
       PgResultPtr p(PQexec(c, check.c_str()));
       if (PQresultStatus(p.get()) != PGRES_TUPLES_OK)
