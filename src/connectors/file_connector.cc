@@ -1,14 +1,19 @@
-// Files and the standard streams, in JSON lines or CSV.
+// Files and the standard streams, in JSON lines or CSV. A source's 'path' may be a glob
+// (`logs/*.jsonl`): the files it matches when the source starts are read one after another, in
+// the order of their names.
 #include <fcntl.h>
+#include <glob.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/format.h"
 #include "common/log.h"
@@ -419,8 +424,84 @@ class FileSink final : public StagedSink {
 
 }  // namespace
 
+namespace {
+
+bool IsGlob(const std::string& path) { return path.find_first_of("*?[") != std::string::npos; }
+
+// The files of a glob 'path', each read to its end by a LineSource of its own, in name order. Its
+// position is the file's and the offset in it: "file=<path> offset=<bytes> line=<n>" (the files
+// before it are done).
+class GlobSource final : public Source {
+ public:
+  GlobSource(const plan::StreamDef& def, std::string pattern)
+      : def_(def), pattern_(std::move(pattern)) {}
+
+  std::string where() const override { return pattern_; }
+
+  Status Resume(std::string_view position) override {
+    size_t space = position.find(" offset=");
+    if (position.rfind("file=", 0) != 0 || space == std::string_view::npos)
+      return Status::InvalidArgument(Named(def_) + ": a bad file position '" +
+                                     std::string(position) + "' in the checkpoint");
+    resume_file_ = std::string(position.substr(5, space - 5));
+    resume_at_ = std::string(position.substr(space + 1));
+    return Status::OK();
+  }
+
+  Status Run(SourceContext& ctx) override {
+    glob_t g{};
+    int rc = ::glob(pattern_.c_str(), GLOB_ERR, nullptr, &g);
+    std::vector<std::string> files;
+    for (size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
+    ::globfree(&g);
+    if (rc != 0 && rc != GLOB_NOMATCH)
+      return Status::IoError(Named(def_) + ": cannot list the files of '" + pattern_ + "'");
+    if (files.empty()) return Status::IoError(Named(def_) + ": no file matches '" + pattern_ + "'");
+    std::sort(files.begin(), files.end());  // glob sorts by the locale; this by bytes
+    uint64_t total = 0;
+    for (const std::string& f : files) {
+      struct stat st;
+      if (::stat(f.c_str(), &st) == 0 && S_ISREG(st.st_mode)) total += st.st_size;
+    }
+    progress_.total_bytes.store(total);
+    uint64_t records = 0, bytes = 0;  // of the files done
+    for (const std::string& f : files) {
+      if (ctx.stopping()) return Status::OK();
+      if (!resume_file_.empty() && f < resume_file_) continue;  // read before the checkpoint
+      LineSource file(def_, f);
+      if (f == resume_file_) RETURN_IF_ERROR(file.Resume(resume_at_));
+      SourceContext inner = ctx;
+      const SourceProgress& p = file.progress();
+      inner.emit = [&](const Batch& batch, std::string_view position) {
+        progress_.records.store(records + p.records.load(), std::memory_order_relaxed);
+        progress_.bytes.store(bytes + p.bytes.load(), std::memory_order_relaxed);
+        return ctx.emit(
+            batch, position.empty() ? std::string() : "file=" + f + " " + std::string(position));
+      };
+      RETURN_IF_ERROR(file.Run(inner));
+      if (!p.finished.load()) return Status::OK();  // stopped
+      records += p.records.load();
+      bytes += p.bytes.load();
+      progress_.records.store(records);
+      progress_.bytes.store(bytes);
+    }
+    progress_.caught_up.store(true);
+    progress_.finished.store(true);
+    return Status::OK();
+  }
+
+ private:
+  const plan::StreamDef& def_;
+  std::string pattern_;
+  std::string resume_file_, resume_at_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Source>> MakeFileSource(const plan::StreamDef& def) {
-  return std::unique_ptr<Source>(new LineSource(def, Prop(def, "path", "")));
+  std::string path = Prop(def, "path", "");
+  if (IsGlob(path)) return std::unique_ptr<Source>(new GlobSource(def, std::move(path)));
+  return std::unique_ptr<Source>(new LineSource(def, std::move(path)));
 }
 
 Result<std::unique_ptr<Source>> MakeStdinSource(const plan::StreamDef& def) {

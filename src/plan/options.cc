@@ -703,6 +703,14 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
       if (const Property* f = get(k); f && (connector != "file" || !cfg->is_source))
         diags->Error(f->loc, std::string("'") + k + "' is for a file source",
                      connector == "file" ? "a sink appends to its file" : "");
+    if (const Property* path = get("path"); path && connector == "file" && cfg->is_source &&
+                                            path->value.find_first_of("*?[") != std::string::npos) {
+      for (const char* k : {"follow", "wait.timeout"})
+        if (const Property* f = get(k))
+          diags->Error(f->loc, std::string("'") + k + "' is for a 'path' that names one file",
+                       "a glob 'path' reads the files it matches when the app starts, in the "
+                       "order of their names");
+    }
     if (const Property* f = get("follow")) {
       bool b;
       if (!ParseBool(f->value, &b))
