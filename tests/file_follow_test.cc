@@ -142,4 +142,22 @@ TEST_F(FileFollowTest, AGlobPathReadsTheFilesItMatchesInOrder) {
   EXPECT_NE(r.err.find("'follow' is for a 'path' that names one file"), std::string::npos) << r.err;
 }
 
+// A followed file whose last line has no newline yet when the app stops: said, not lost silently.
+TEST_F(FileFollowTest, AStopWithALineHalfWrittenSaysSo) {
+  Append(dir_ / "in.jsonl", Event(1) + "\n{\"id\"");
+  std::ofstream(dir_ / "app.sql")
+      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
+         "'path'='in.jsonl', 'follow'='true');\n"
+         "CREATE STREAM Out (id INT) WITH ('type'='sink', 'connector'='file', "
+         "'path'='out.jsonl');\n"
+         "INSERT INTO Out SELECT * FROM In_;\n";
+  CommandResult r = RunIn(dir_, "run app.sql --quiet --duration 0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")), (std::vector<std::string>{Event(1)}));
+  EXPECT_NE(r.err.find("stream 'In_': in.jsonl:2: stopped before this line ended (5 byte(s) "
+                       "without a newline): not read"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace

@@ -159,6 +159,13 @@ class LineSource final : public Source {
       if (result.ok())
         result = Flush(&batch, base_ + static_cast<int64_t>(pending.size()), line_no, ctx);
     }
+    // Stopped with a line still being written (no newline yet): said, not dropped silently. A
+    // restart from a checkpoint reads it again, whole; without one it is not read.
+    if (result.ok() && !pending.empty() && ctx.stopping())
+      Log(LogLevel::kWarn, Named(def_) + ": " + (path_.empty() ? std::string("stdin") : path_) +
+                               ":" + std::to_string(line_no + 1) + ": stopped before this line " +
+                               "ended (" + std::to_string(pending.size()) +
+                               " byte(s) without a newline): not read");
     // The end of the input, its last line (with or without a newline) handed on.
     if (result.ok() && !ctx.stopping() && !follow_) {
       progress_.caught_up.store(true);
