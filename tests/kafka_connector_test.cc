@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cli_runner.h"
 #include "free_port.h"
@@ -120,6 +121,41 @@ TEST_F(KafkaConnectorTest, NoBrokerAtTheAddressFailsTheRunAfterConnectTimeout) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("no Kafka broker answered at '127.0.0.1:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("within 1000 ms ('connect.timeout')"), std::string::npos) << r.err;
+}
+
+// A broker that goes down after the start, and comes back: said in Sluice's words, each kind of
+// error at most every 10 s, and none of librdkafka's own log lines.
+TEST_F(KafkaConnectorTest, BrokerErrorsAfterTheStartAreSaidOnceInWords) {
+  ASSERT_TRUE(kafka_->CreateTopic("clicks"));
+  ASSERT_TRUE(kafka_->Produce("clicks", R"({"page":"/home"})"));
+  ASSERT_TRUE(kafka_->Flush());
+  std::ofstream(dir_ / "app.sql")
+      << "CREATE STREAM Clicks (page STRING)\n"
+         "  WITH ('type'='source', 'connector'='kafka', 'topic'='clicks', 'bootstrap.servers'='"
+      << kafka_->bootstraps()
+      << "');\n"
+         "CREATE STREAM Out (page STRING) WITH ('type'='sink', 'connector'='file', "
+         "'path'='out.jsonl');\n"
+         "INSERT INTO Out SELECT * FROM Clicks;\n";
+  CommandResult r;
+  std::thread app([&] { r = RunIn(dir_, "run app.sql --duration 5 --quiet"); });
+  bool read = sluice::testing::WaitForLines(dir_ / "out.jsonl", 1);
+  rd_kafka_mock_broker_set_down(kafka_->cluster(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  rd_kafka_mock_broker_set_up(kafka_->cluster(), 1);
+  app.join();
+  EXPECT_TRUE(read);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  bool worded =
+      r.err.find("stream 'Clicks': no Kafka broker at '" + kafka_->bootstraps() +
+                 "' is reachable; retrying") != std::string::npos ||
+      r.err.find("stream 'Clicks': the connection to a Kafka broker at '") != std::string::npos;
+  EXPECT_TRUE(worded) << r.err;
+  EXPECT_EQ(r.err.find("%3|"), std::string::npos) << r.err;  // librdkafka's own lines
+  size_t lines = 0;
+  for (size_t at = 0; (at = r.err.find("is reachable; retrying", at)) != std::string::npos; ++at)
+    ++lines;
+  EXPECT_LE(lines, 1u) << r.err;
 }
 
 TEST_F(KafkaConnectorTest, MetadataFieldsAreChecked) {

@@ -75,6 +75,72 @@ struct KafkaTopicDeleter {
 };
 using KafkaTopic = std::unique_ptr<rd_kafka_topic_t, KafkaTopicDeleter>;
 
+// librdkafka's own log lines (%3|...|FAIL|...) go to Sluice's log at debug level: what a user
+// needs of them comes through BrokerErrors, in words.
+void LibrdkafkaLog(const rd_kafka_t*, int level, const char* facility, const char* line) {
+  Log(LogLevel::kDebug, std::string("librdkafka ") + facility + ": " + line);
+}
+
+// A client's errors after the start (brokers down, a topic gone), said in Sluice's words, each
+// kind at most every 10 s with how often it came meanwhile: librdkafka retries on its own, and a
+// broker that is down must not flood the log. Thread-safe.
+class BrokerErrors {
+ public:
+  BrokerErrors(std::string who, std::string servers, std::string topic)
+      : who_(std::move(who)), servers_(std::move(servers)), topic_(std::move(topic)) {}
+
+  void Report(rd_kafka_resp_err_t err, const std::string& detail) {
+    auto now = std::chrono::steady_clock::now();
+    uint64_t more = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      Seen& seen = seen_[err];
+      if (seen.logged && now - seen.at < std::chrono::seconds(10)) {
+        ++seen.suppressed;
+        return;
+      }
+      more = seen.suppressed;
+      seen = {true, now, 0};
+    }
+    Log(LogLevel::kWarn, who_ + ": " + Words(err) + (detail.empty() ? "" : " (" + detail + ")") +
+                             (more ? "; " + std::to_string(more) + " more since" : ""));
+  }
+
+ private:
+  struct Seen {
+    bool logged = false;
+    std::chrono::steady_clock::time_point at;
+    uint64_t suppressed = 0;
+  };
+
+  std::string Words(rd_kafka_resp_err_t err) const {
+    switch (err) {
+      case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+        return "no Kafka broker at '" + servers_ + "' is reachable; retrying";
+      case RD_KAFKA_RESP_ERR__TRANSPORT:
+        return "the connection to a Kafka broker at '" + servers_ + "' failed; reconnecting";
+      case RD_KAFKA_RESP_ERR__RESOLVE:
+        return "a Kafka broker's host name in '" + servers_ + "' does not resolve";
+      case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+      case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+        return "kafka topic '" + topic_ + "' does not exist (any more)";
+      case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        return "not allowed to use kafka topic '" + topic_ + "'";
+      case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+      case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+        return "authentication with the Kafka brokers failed";
+      case RD_KAFKA_RESP_ERR__TIMED_OUT:
+        return "a request to a Kafka broker timed out; retrying";
+      default:
+        return "kafka topic '" + topic_ + "': " + rd_kafka_err2str(err);
+    }
+  }
+
+  const std::string who_, servers_, topic_;
+  std::mutex mu_;
+  std::map<int, Seen> seen_;
+};
+
 // A librdkafka configuration from the stream's properties; the error names the property.
 Result<rd_kafka_conf_t*> MakeConf(const plan::StreamDef& def,
                                   const std::vector<std::pair<std::string, std::string>>& base) {
@@ -94,12 +160,17 @@ Result<rd_kafka_conf_t*> MakeConf(const plan::StreamDef& def,
     rd_kafka_conf_destroy(conf);
     return st;
   }
+  rd_kafka_conf_set_log_cb(conf, &LibrdkafkaLog);
   return conf;
 }
 
 class KafkaSource final : public Source {
  public:
-  explicit KafkaSource(const plan::StreamDef& def) : def_(def), json_(def.schema) {
+  explicit KafkaSource(const plan::StreamDef& def)
+      : def_(def),
+        json_(def.schema),
+        errors_(Named(def), Prop(def, "bootstrap.servers", "localhost:9092"),
+                Prop(def, "topic", def.name)) {
     csv_ = def.connector->format == "csv";
     key_field_ = def.schema.IndexOf(Prop(def, "key.field", ""));
     partition_field_ = def.schema.IndexOf(Prop(def, "partition.field", ""));
@@ -141,11 +212,13 @@ class KafkaSource final : public Source {
                         {"enable.auto.offset.store", "false"},
                         {"enable.partition.eof", table_ ? "true" : "false"}}));
     checkpointed_ = ctx.checkpoints;
-    if (checkpointed_ && !table_) {
-      // Partitions start where the checkpoint had read them, whatever the group committed.
-      rd_kafka_conf_set_opaque(conf, this);
-      rd_kafka_conf_set_rebalance_cb(conf, &KafkaSource::OnRebalance);
-    }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t*, int err, const char* reason, void* opaque) {
+      static_cast<KafkaSource*>(opaque)->errors_.Report(static_cast<rd_kafka_resp_err_t>(err),
+                                                        reason ? reason : "");
+    });
+    // Partitions start where the checkpoint had read them, whatever the group committed.
+    if (checkpointed_ && !table_) rd_kafka_conf_set_rebalance_cb(conf, &KafkaSource::OnRebalance);
     char err[512];
     KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err));
     if (!rk) {
@@ -195,8 +268,7 @@ class KafkaSource final : public Source {
           if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             at_end_.insert(m->partition);
           } else {
-            Log(LogLevel::kWarn,
-                Named(def_) + ": kafka topic '" + topic + "': " + rd_kafka_message_errstr(m));
+            errors_.Report(m->err, rd_kafka_message_errstr(m));
           }
           rd_kafka_message_destroy(m);
         } else {
@@ -491,6 +563,7 @@ class KafkaSource final : public Source {
   size_t partitions_ = 0;     // a table's: how many the topic has
   std::set<int32_t> at_end_;  // a table's: the partitions that reached their end
   std::map<int32_t, std::pair<int64_t, int64_t>> ends_;  // a table's: low, high offsets at start
+  BrokerErrors errors_;
   // Each partition's next offset: read so far (then the position), or to resume at. Used on the
   // consumer's thread only (the rebalance callback runs there, inside its poll).
   std::map<int32_t, int64_t> next_;
@@ -517,6 +590,10 @@ class KafkaSink final : public StagedSink {
         MakeConf(def_, {{"bootstrap.servers", Prop(def_, "bootstrap.servers", "localhost:9092")}}));
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::OnDelivery);
+    rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t*, int err, const char* reason, void* opaque) {
+      static_cast<KafkaSink*>(opaque)->errors_.Report(static_cast<rd_kafka_resp_err_t>(err),
+                                                      reason ? reason : "");
+    });
     char err[512];
     rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
     if (!rk_) {
@@ -621,7 +698,7 @@ class KafkaSink final : public StagedSink {
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     if (!m->err) return;
     auto* sink = static_cast<KafkaSink*>(opaque);
-    sink->Fail(Status::IoError("stream '" + sink->def_.name + "': kafka topic '" + sink->topic_ +
+    sink->Fail(Status::IoError(Named(sink->def_) + ": kafka topic '" + sink->topic_ +
                                "': delivery failed: " + rd_kafka_err2str(m->err) +
                                "; the event was lost"));
   }
@@ -630,7 +707,8 @@ class KafkaSink final : public StagedSink {
   SinkFormat format_;
   std::string topic_;
   int key_field_ = -1;  // 'key.field': the attribute whose text is each message's key
-  KafkaHandle rk_;      // produced to under the write lock only (StagedSink)
+  BrokerErrors errors_{Named(def_), Prop(def_, "bootstrap.servers", "localhost:9092"), topic_};
+  KafkaHandle rk_;  // produced to under the write lock only (StagedSink); goes first
 };
 
 }  // namespace
