@@ -1,5 +1,7 @@
 #include "runtime/replay_player.h"
 
+#include <algorithm>
+
 #include "common/format.h"
 #include "connectors/json_codec.h"
 
@@ -14,7 +16,15 @@ Status ReplayPlayer::Play(std::string_view line) {
   RETURN_IF_ERROR(connectors::ParseReplayLine(line, &rl));
   if (rl.is_advance) return app_->AdvanceTime(rl.advance_to);
   InputHandler* input = app_->GetInputHandler(rl.stream);
-  if (!input) return Status::InvalidArgument("unknown stream '" + rl.stream + "'");
+  if (!input) {
+    std::vector<std::string> tables = app_->TableNames();
+    if (std::find(tables.begin(), tables.end(), rl.stream) != tables.end())
+      return Status::InvalidArgument("'" + rl.stream +
+                                     "' is a table: replay sends events to streams (fill the "
+                                     "table from a stream with UPDATE OR INSERT INTO " +
+                                     rl.stream + ")");
+    return Status::InvalidArgument("unknown stream '" + rl.stream + "'");
+  }
   if (!rl.has_ts && input->event_time_attribute() < 0) {
     input->CountMalformed();
     return Status::InvalidArgument("stream '" + rl.stream +
