@@ -162,7 +162,7 @@ INSERT INTO Out SELECT l.account, a.name, a.vip, a.since FROM Logins AS l
   std::ofstream(dir_ / "logins.jsonl") << "{\"account\":\"a1\"}\n{\"account\":\"a2\"}\n"
                                           "{\"account\":\"a3\"}\n{\"account\":\"a4\"}\n";
   CommandResult r;
-  std::thread app([&] { r = RunIn(dir_, "run app.sql --duration 3 --quiet --stats"); });
+  std::thread app([&] { r = RunIn(dir_, "run app.sql --duration 5 --quiet --stats"); });
   ASSERT_TRUE(sluice::testing::WaitForLines(dir_ / "out.jsonl", 4));
   ASSERT_EQ(Sql("UPDATE accounts SET name = 'Ann B', version = 4 WHERE id = 'a1';"
                 "INSERT INTO accounts VALUES ('a4', 'Dee', true, NULL, 5);"),
@@ -227,7 +227,7 @@ INSERT INTO Out SELECT t.sym, p.px FROM Ticks AS t JOIN Prices AS p ON t.sym = p
   ASSERT_EQ(first.exit_code, 0) << first.err;
   ASSERT_EQ(Sql("INSERT INTO prices VALUES ('C', 3.5, 3)"), "");
   CommandResult second =
-      RunIn(dir_, "run app.sql --state-dir state --duration 1 --quiet --print --changelog");
+      RunIn(dir_, "run app.sql --state-dir state --duration 2 --quiet --print --changelog");
   ASSERT_EQ(second.exit_code, 0) << second.err;
   std::string changes;
   for (const std::string& line : sluice::testing::NonEmptyLines(second.out))
@@ -250,7 +250,7 @@ CREATE STREAM Out (seq BIGINT, v INT)
 INSERT INTO Out SELECT * FROM Feed;
 )");
   CommandResult r;
-  std::thread app([&] { r = RunIn(dir_, "run app.sql --duration 5 --quiet"); });
+  std::thread app([&] { r = RunIn(dir_, "run app.sql --duration 8 --quiet"); });
   EXPECT_TRUE(sluice::testing::WaitForLines(dir_ / "feed.jsonl", 2));
   g_pg->Stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(800));

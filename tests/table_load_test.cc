@@ -214,7 +214,7 @@ TEST_F(TableLoadTest, DurationAndSignalsStopTheLoad) {
       << r.err;
   r = sluice::testing::RunShell(dir_,
                                 "\"$SLUICE\" run app.sql --quiet & pid=$!\n"
-                                "sleep 0.5; kill -INT $pid; wait $pid; echo \"exit=$?\"\n");
+                                "sleep 1.5; kill -INT $pid; wait $pid; echo \"exit=$?\"\n");
   EXPECT_NE(r.out.find("exit=0"), std::string::npos) << r.out << r.err;
   EXPECT_NE(r.err.find("stopped by SIGINT while the tables were loading"), std::string::npos)
       << r.err;
