@@ -20,7 +20,8 @@ uint64_t TableLoader::Apply(const Batch& rows) {
   op_.Push(rows);
   uint64_t rejected = op_.rejected() - before;
   if (rejected == 0) return 0;
-  // Counted once per batch and logged with the count, not once per row.
+  // Logged the first time, with that batch's count; later ones are counted only (the table's
+  // `rejected` and its stream's malformed), so that a bad file does not flood the log.
   if (rejected_.fetch_add(rejected, std::memory_order_relaxed) == 0)
     Log(LogLevel::kWarn, "table '" + def_.name + "': " + std::to_string(rejected) +
                              " row(s) read from " + Where() +
