@@ -26,18 +26,23 @@ class FileFollowTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = sluice::testing::FreshTestDir("sluice_follow"); }
   void TearDown() override { fs::remove_all(dir_); }
+  // The app the tests run: In_ from a file source with the WITH properties `source` (its path and
+  // more), copied into Out, a file sink writing out.jsonl.
+  void WriteApp(const std::string& source) {
+    std::ofstream(dir_ / "app.sql")
+        << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', " << source
+        << ");\n"
+           "CREATE STREAM Out (id INT) WITH ('type'='sink', 'connector'='file', "
+           "'path'='out.jsonl');\n"
+           "INSERT INTO Out SELECT * FROM In_;\n";
+  }
   // Waits until the output holds `n` lines (the source has read up to there).
   bool OutputHas(size_t n) { return sluice::testing::WaitForLines(dir_ / "out.jsonl", n); }
   fs::path dir_;
 };
 
 TEST_F(FileFollowTest, FollowsGrowthRotationAndTruncation) {
-  std::ofstream(dir_ / "app.sql")
-      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
-         "'path'='in.jsonl', 'follow'='true');\n"
-         "CREATE STREAM Out (id INT) WITH ('type'='sink', 'connector'='file', "
-         "'path'='out.jsonl');\n"
-         "INSERT INTO Out SELECT * FROM In_;\n";
+  WriteApp("'path'='in.jsonl', 'follow'='true'");
   fs::path in = dir_ / "in.jsonl";
   Append(in, Event(1) + "\n" + Event(2) + "\n");
   CommandResult run;
@@ -62,12 +67,7 @@ TEST_F(FileFollowTest, FollowsGrowthRotationAndTruncation) {
 }
 
 TEST_F(FileFollowTest, WaitTimeoutWaitsForTheFileToAppear) {
-  std::ofstream(dir_ / "app.sql")
-      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
-         "'path'='later.jsonl', 'wait.timeout'='10s');\n"
-         "CREATE STREAM Out (id INT) WITH ('type'='sink', 'connector'='file', "
-         "'path'='out.jsonl');\n"
-         "INSERT INTO Out SELECT * FROM In_;\n";
+  WriteApp("'path'='later.jsonl', 'wait.timeout'='10s'");
   CommandResult run;
   std::thread app([&] { run = RunIn(dir_, "run app.sql --quiet"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -77,10 +77,7 @@ TEST_F(FileFollowTest, WaitTimeoutWaitsForTheFileToAppear) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")),
             (std::vector<std::string>{Event(1), Event(2)}));
-  std::ofstream(dir_ / "app.sql")
-      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
-         "'path'='never.jsonl', 'wait.timeout'='300ms');\n"
-         "INSERT INTO Out SELECT * FROM In_;\n";
+  WriteApp("'path'='never.jsonl', 'wait.timeout'='300ms'");
   CommandResult never = RunIn(dir_, "run app.sql --quiet");
   EXPECT_NE(never.exit_code, 0);
   EXPECT_NE(never.err.find("did not appear within 300 ms ('wait.timeout')"), std::string::npos)
@@ -107,12 +104,7 @@ TEST_F(FileFollowTest, AGlobPathReadsTheFilesItMatchesInOrder) {
   Append(dir_ / "in-1.jsonl", Event(1) + "\n");
   Append(dir_ / "in-10.jsonl", Event(2) + "\n");
   Append(dir_ / "other.jsonl", Event(99) + "\n");
-  std::ofstream(dir_ / "app.sql")
-      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
-         "'path'='in-*.jsonl');\n"
-         "CREATE STREAM Out (id INT) WITH ('type'='sink', 'connector'='file', "
-         "'path'='out.jsonl');\n"
-         "INSERT INTO Out SELECT * FROM In_;\n";
+  WriteApp("'path'='in-*.jsonl'");
   // --no-final-flush: an input that ended and fired everything takes no more events after a
   // restore (docs/state.md); this one stays open for the next file.
   CommandResult r = RunIn(dir_, "run app.sql --quiet --state-dir state --no-final-flush");
@@ -127,17 +119,11 @@ TEST_F(FileFollowTest, AGlobPathReadsTheFilesItMatchesInOrder) {
   EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")),
             (std::vector<std::string>{Event(1), Event(2), Event(3), Event(4), Event(5)}));
 
-  std::ofstream(dir_ / "app.sql")
-      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
-         "'path'='none-*.jsonl');\n"
-         "INSERT INTO Out SELECT * FROM In_;\n";
+  WriteApp("'path'='none-*.jsonl'");
   r = RunIn(dir_, "run app.sql --quiet");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("stream 'In_': no file matches 'none-*.jsonl'"), std::string::npos) << r.err;
-  std::ofstream(dir_ / "app.sql")
-      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
-         "'path'='in-*.jsonl', 'follow'='true');\n"
-         "INSERT INTO Out SELECT * FROM In_;\n";
+  WriteApp("'path'='in-*.jsonl', 'follow'='true'");
   r = RunIn(dir_, "check app.sql");
   EXPECT_NE(r.err.find("'follow' is for a 'path' that names one file"), std::string::npos) << r.err;
 }
@@ -145,12 +131,7 @@ TEST_F(FileFollowTest, AGlobPathReadsTheFilesItMatchesInOrder) {
 // A followed file whose last line has no newline yet when the app stops: said, not lost silently.
 TEST_F(FileFollowTest, AStopWithALineHalfWrittenSaysSo) {
   Append(dir_ / "in.jsonl", Event(1) + "\n{\"id\"");
-  std::ofstream(dir_ / "app.sql")
-      << "CREATE STREAM In_ (id INT) WITH ('type'='source', 'connector'='file', "
-         "'path'='in.jsonl', 'follow'='true');\n"
-         "CREATE STREAM Out (id INT) WITH ('type'='sink', 'connector'='file', "
-         "'path'='out.jsonl');\n"
-         "INSERT INTO Out SELECT * FROM In_;\n";
+  WriteApp("'path'='in.jsonl', 'follow'='true'");
   CommandResult r = RunIn(dir_, "run app.sql --quiet --duration 0.5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")), (std::vector<std::string>{Event(1)}));

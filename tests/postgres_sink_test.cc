@@ -229,11 +229,9 @@ INSERT INTO Out SELECT t.sym, p.px FROM Ticks AS t JOIN Prices AS p ON t.sym = p
   CommandResult second =
       RunIn(dir_, "run app.sql --state-dir state --duration 2 --quiet --print --changelog");
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  std::string changes;
-  for (const std::string& line : sluice::testing::NonEmptyLines(second.out))
-    if (line.find("\"stream\":\"Prices\"") != std::string::npos)
-      changes += line.substr(line.find("\"op\"")) + "\n";
-  EXPECT_EQ(changes, "\"op\":\"+I\",\"data\":{\"sym\":\"C\",\"px\":3.5}}\n") << second.err;
+  EXPECT_EQ(sluice::testing::ChangesOf(second.out, "Prices"),
+            "\"op\":\"+I\",\"data\":{\"sym\":\"C\",\"px\":3.5}}\n")
+      << second.err;
 }
 
 // An outage while polling: the server goes down (immediate mode, as a crash) and comes back; the

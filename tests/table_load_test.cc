@@ -31,15 +31,6 @@ std::string User(int id, const std::string& name) {
   return "{\"id\":\"u" + std::to_string(id) + "\",\"name\":\"" + name + "\"}\n";
 }
 
-// The table's changelog in what `run --print --changelog` printed: its kinds and rows.
-std::string UsersChanges(const std::string& printed) {
-  std::string changes;
-  for (const std::string& line : NonEmptyLines(printed))
-    if (line.find("\"stream\":\"Users\"") != std::string::npos)
-      changes += line.substr(line.find("\"op\"")) + "\n";
-  return changes;
-}
-
 std::string Click(int id) { return "{\"user\":\"u" + std::to_string(id) + "\"}\n"; }
 
 std::string Joined(int id, const std::string& name) {
@@ -117,7 +108,7 @@ TEST_F(TableLoadTest, AFollowedFileKeepsTheTableUpToDate) {
       NonEmptyLines(ReadAll(dir_ / "out.jsonl")),
       (std::vector<std::string>{Inserted(1, "Ann"), Inserted(1, "Ann B"), Inserted(3, "Cy")}));
   // The table's changelog: the load's inserts, then the update and the new row.
-  EXPECT_EQ(UsersChanges(run.out),
+  EXPECT_EQ(sluice::testing::ChangesOf(run.out, "Users"),
             "\"op\":\"+I\",\"data\":{\"id\":\"u1\",\"name\":\"Ann\"}}\n"
             "\"op\":\"+I\",\"data\":{\"id\":\"u2\",\"name\":\"Bob\"}}\n"
             "\"op\":\"-U\",\"data\":{\"id\":\"u1\",\"name\":\"Ann\"}}\n"
@@ -258,7 +249,7 @@ TEST_F(TableLoadTest, ARestartRestoresTheTableAndReadsOn) {
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")),
             (std::vector<std::string>{Inserted(1, "Ann"), Inserted(2, "Bob B")}));
-  EXPECT_EQ(UsersChanges(second.out),
+  EXPECT_EQ(sluice::testing::ChangesOf(second.out, "Users"),
             "\"op\":\"-U\",\"data\":{\"id\":\"u2\",\"name\":\"Bob\"}}\n"
             "\"op\":\"+U\",\"data\":{\"id\":\"u2\",\"name\":\"Bob B\"}}\n");
 }

@@ -43,6 +43,16 @@ inline bool WaitForLines(const std::filesystem::path& p, size_t n) {
   return false;
 }
 
+// The changes of `stream` in what `run --print --changelog` printed: from each of its lines, the
+// part from "op" on (the change kind and the row), one per line.
+inline std::string ChangesOf(const std::string& printed, const std::string& stream) {
+  std::string changes;
+  for (const std::string& line : NonEmptyLines(printed))
+    if (line.find("\"stream\":\"" + stream + "\"") != std::string::npos)
+      changes += line.substr(line.find("\"op\"")) + "\n";
+  return changes;
+}
+
 // A golden case's directory name as a test name (letters and digits only).
 inline std::string CaseTestName(const ::testing::TestParamInfo<std::string>& info) {
   std::string n = info.param;
