@@ -235,6 +235,13 @@ std::string StatsLine(const sluice::AppStats& stats) {
     if (t.rejected) s += " rejected=" + std::to_string(t.rejected);
     s += " ";
   }
+  for (const auto& t : stats.store_tables) {
+    s += "| table " + t.table + " in " + t.connector + " cached=" + std::to_string(t.cached) +
+         " hits=" + std::to_string(t.hits) + " misses=" + std::to_string(t.misses) +
+         " lookups=" + std::to_string(t.lookups);
+    if (t.failed) s += " failed=" + std::to_string(t.failed);
+    s += " ";
+  }
   const sluice::CheckpointStats& c = stats.checkpoints;
   if (c.enabled) {
     s += "| checkpoints=" + std::to_string(c.completed);

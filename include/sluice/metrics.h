@@ -102,6 +102,18 @@ struct TableLoadStats {
   std::string error;         // why it failed
 };
 
+// A table that lives in a store (Redis, PostgreSQL): the rows it keeps at hand and its lookups.
+struct StoreTableStats {
+  std::string table;
+  std::string connector;  // redis, postgres
+  std::string where;      // the store, without a password
+  uint64_t cached = 0;    // keys cached now (rows, and keys the store has no row for)
+  uint64_t hits = 0;      // keys a batch needed that were cached
+  uint64_t misses = 0;    // keys looked up in the store
+  uint64_t lookups = 0;   // round trips to the store
+  uint64_t failed = 0;    // lookups that failed after their retries
+};
+
 // Checkpoints (AppOptions::state_dir); all zero without one.
 struct CheckpointStats {
   bool enabled = false;
@@ -124,6 +136,7 @@ struct AppStats {
   std::vector<SourceStats> sources;
   std::vector<SinkStats> sinks;
   std::vector<TableLoadStats> tables;  // the tables loaded from sources
+  std::vector<StoreTableStats> store_tables;
   CheckpointStats checkpoints;
 };
 

@@ -13,17 +13,20 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "common/convert.h"
 #include "common/log.h"
+#include "common/row_key.h"
 #include "common/url.h"
 #include "connectors/csv_codec.h"
 #include "connectors/registry.h"
 #include "connectors/sink_format.h"
 #include "connectors/sink_runtime.h"
 #include "exec/event_time.h"
+#include "exec/table_cache.h"
 
 namespace sluice::connectors {
 
@@ -90,17 +93,68 @@ std::string QuotedIdentifier(PGconn* c, const std::string& name) {
   return s;
 }
 
+// The target's table as SQL: "schema"."name".
+std::string QuotedTable(PGconn* c, const PgTarget& t) {
+  std::string s;
+  for (size_t i = 0; i < t.table.size(); ++i) s += (i ? "." : "") + QuotedIdentifier(c, t.table[i]);
+  return s;
+}
+
 std::string TableName(const PgTarget& t) {
   std::string s;
   for (size_t i = 0; i < t.table.size(); ++i) s += (i ? "." : "") + t.table[i];
   return s;
 }
 
+constexpr Oid kBoolOid = 16, kDateOid = 1082, kTimestampOid = 1114, kTimestampTzOid = 1184;
+
+// "SELECT <the attributes>" read from `from` (aliased `src`), by name, in attribute order:
+// booleans as 'true'/'false', timestamps and dates as epoch milliseconds (what the columns of
+// the stream take from text). A LIMIT 0 query learns the types; its error says `what`.
+Result<std::string> SelectList(PGconn* c, const PgTarget& t, const std::string& from,
+                               const std::string& what) {
+  std::string names;
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    names += (i ? ", src." : "src.") + QuotedIdentifier(c, t.columns[i]);
+  std::string probe = "SELECT " + names + " FROM " + from + " LIMIT 0";
+  PgResultPtr r(PQexec(c, probe.c_str()));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+    return Status::InvalidArgument(StatementError(c, r.get(), what).message());
+  std::string list;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    std::string name = "src." + QuotedIdentifier(c, t.columns[i]);
+    Oid type = PQftype(r.get(), static_cast<int>(i));
+    std::string expr = name;
+    if (type == kBoolOid) expr = name + "::text";
+    if (type == kDateOid || type == kTimestampOid || type == kTimestampTzOid)
+      expr = "(EXTRACT(EPOCH FROM " + name + ") * 1000)::bigint";
+    list += (i ? ", " : "") + expr;
+  }
+  return "SELECT " + list;
+}
+
+// Tuple `tuple` of `r` (the attributes of `schema` in order, as SelectList reads them) into row
+// `row` of `batch`; what is wrong with it, or empty. Adds the bytes of text read to *bytes.
+std::string DecodeTuple(const PGresult* r, int tuple, const Schema& schema, Batch* batch,
+                        size_t row, uint64_t* bytes) {
+  for (size_t col = 0; col < schema.size(); ++col) {
+    if (PQgetisnull(r, tuple, static_cast<int>(col))) continue;
+    std::string_view v(PQgetvalue(r, tuple, static_cast<int>(col)),
+                       static_cast<size_t>(PQgetlength(r, tuple, static_cast<int>(col))));
+    *bytes += v.size();
+    Value text{v};
+    if (!batch->SetValue(row, col, text))
+      return "'" + schema.field(col).name + "' is " + schema.field(col).type.ToString() +
+             ", got '" + std::string(v) + "' (" + ConversionProblem(text, schema.field(col).type) +
+             ")";
+  }
+  return "";
+}
+
 class PgConnection : public SinkConnection {
  public:
   PgConnection(PgConnPtr c, const PgTarget& t) : c_(std::move(c)), t_(t) {
-    table_ = Identifier(t.table[0]);
-    for (size_t i = 1; i < t.table.size(); ++i) table_ += "." + Identifier(t.table[i]);
+    table_ = QuotedTable(c_.get(), t);
     for (const std::string& name : t.columns) columns_.push_back(Identifier(name));
   }
 
@@ -286,7 +340,6 @@ class PgStore : public SinkStore {
   PgTarget t_;
 };
 
-constexpr Oid kBoolOid = 16, kDateOid = 1082, kTimestampOid = 1114, kTimestampTzOid = 1184;
 constexpr size_t kMaxSourceBatch = 1024;
 
 class PgSource final : public Source {
@@ -356,32 +409,11 @@ class PgSource final : public Source {
       query.pop_back();
     // Every column is named through the alias `src`: an input column, never an output one (the
     // poll column may be selected twice, once as text).
-    std::string from = query.empty() ? "" : "(\n" + query + "\n)";
-    if (from.empty()) {
-      for (size_t i = 0; i < t_.table.size(); ++i)
-        from += (i ? "." : "") + QuotedIdentifier(c, t_.table[i]);
-    }
+    std::string from = query.empty() ? QuotedTable(c, t_) : "(\n" + query + "\n)";
     from += " AS src";
-    std::string names;
-    for (size_t i = 0; i < t_.columns.size(); ++i)
-      names += (i ? ", src." : "src.") + QuotedIdentifier(c, t_.columns[i]);
-    std::string probe = "SELECT " + names + " FROM " + from + " LIMIT 0";
-    PgResultPtr r(PQexec(c, probe.c_str()));
-    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-      return Status::InvalidArgument(
-          StatementError(c, r.get(), Named(def_) + ": cannot read its attributes from " + where())
-              .message());
-    std::string list;
-    for (size_t i = 0; i < t_.columns.size(); ++i) {
-      std::string name = "src." + QuotedIdentifier(c, t_.columns[i]);
-      Oid type = PQftype(r.get(), static_cast<int>(i));
-      std::string expr = name;
-      if (type == kBoolOid) expr = name + "::text";
-      if (type == kDateOid || type == kTimestampOid || type == kTimestampTzOid)
-        expr = "(EXTRACT(EPOCH FROM " + name + ") * 1000)::bigint";
-      list += (i ? ", " : "") + expr;
-    }
-    select_ = "SELECT " + list;
+    ASSIGN_OR_RETURN(
+        select_,
+        SelectList(c, t_, from, Named(def_) + ": cannot read its attributes from " + where()));
     if (!t_.poll_column.empty()) {
       std::string poll = "src." + QuotedIdentifier(c, t_.poll_column);
       std::string check = "SELECT " + poll + " FROM " + from + " LIMIT 0";
@@ -429,18 +461,7 @@ class PgSource final : public Source {
       if (!result.ok() || cancelled) continue;  // drain what is left of the result
       size_t row = batch->AddRow(ctx.clock->NowMillis());
       uint64_t bytes = 0;
-      std::string problem;
-      for (size_t col = 0; col < width && problem.empty(); ++col) {
-        if (PQgetisnull(r.get(), 0, static_cast<int>(col))) continue;
-        std::string_view v(PQgetvalue(r.get(), 0, static_cast<int>(col)),
-                           static_cast<size_t>(PQgetlength(r.get(), 0, static_cast<int>(col))));
-        bytes += v.size();
-        Value text{v};
-        if (!batch->SetValue(row, col, text))
-          problem = "'" + def_.schema.field(col).name + "' is " +
-                    def_.schema.field(col).type.ToString() + ", got '" + std::string(v) + "' (" +
-                    ConversionProblem(text, def_.schema.field(col).type) + ")";
-      }
+      std::string problem = DecodeTuple(r.get(), 0, def_.schema, batch, row, &bytes);
       if (problem.empty()) exec::StampEventTime(def_.event_time, batch, row, &problem);
       if (!after_.empty() && !PQgetisnull(r.get(), 0, static_cast<int>(width)))
         read_last = PQgetvalue(r.get(), 0, static_cast<int>(width));
@@ -482,6 +503,120 @@ class PgSource final : public Source {
   bool resumed_ = false;
 };
 
+// The rows of a table that lives in PostgreSQL, by key: one SELECT ... WHERE (key) IN (...) per
+// lookup (per 65535 parameters). A row that does not decode into the table's columns is logged
+// and taken as no row. Connections are pooled: a lookup holds one, and no lock, while the
+// server answers.
+class PgTableStore final : public exec::TableStore {
+ public:
+  PgTableStore(const plan::StreamDef& def, PgTarget t) : def_(def), t_(std::move(t)) {}
+
+  std::string where() const override { return t_.where + " table " + TableName(t_); }
+
+  // A first connection, and the statement's text: a wrong URL, table or column fails the run
+  // at its start.
+  Status Open() {
+    Result<PgConnPtr> c = ConnectTo(t_);
+    if (!c.ok()) return Status(c.status().code(), Named(def_) + ": " + c.status().message());
+    PGconn* conn = c->get();
+    from_ = QuotedTable(conn, t_) + " AS src";
+    ASSIGN_OR_RETURN(
+        select_,
+        SelectList(conn, t_, from_, Named(def_) + ": cannot read its columns from " + where()));
+    key_columns_.clear();
+    for (int k : def_.primary_key)
+      key_columns_ += (key_columns_.empty() ? "src." : ", src.") +
+                      QuotedIdentifier(conn, t_.columns[static_cast<size_t>(k)]);
+    Give(std::move(c).value());
+    return Status::OK();
+  }
+
+  Status Lookup(const Batch& keys, Batch* rows, std::vector<uint8_t>* found) override {
+    PgConnPtr c = Take();
+    if (!c) {
+      ASSIGN_OR_RETURN(c, ConnectTo(t_));
+    }
+    size_t n = keys.num_rows();
+    rows->Reset(def_.schema);
+    rows->Resize(n);
+    found->assign(n, 0);
+    const std::vector<int>& pk = def_.primary_key;
+    absl::flat_hash_map<std::string, size_t> index;
+    std::string key;
+    for (size_t i = 0; i < n; ++i) {
+      key.clear();
+      for (int k : pk) AppendValueKey(keys.column(static_cast<size_t>(k)), i, &key);
+      index.emplace(key, i);
+    }
+    Batch one(def_.schema);
+    size_t per_statement = kMaxParams / pk.size();
+    for (size_t from = 0; from < n; from += per_statement) {
+      size_t count = std::min(per_statement, n - from);
+      std::vector<std::string> text;
+      text.reserve(count * pk.size());
+      std::vector<const char*> values;
+      std::string sql = select_ + " FROM " + from_ + " WHERE (" + key_columns_ + ") IN (";
+      for (size_t i = from; i < from + count; ++i) {
+        sql += i > from ? ", (" : "(";
+        for (size_t k = 0; k < pk.size(); ++k) {
+          text.emplace_back();
+          AppendFieldText(&text.back(), keys.column(static_cast<size_t>(pk[k])), i);
+          values.push_back(text.back().c_str());
+          sql += (k ? ", $" : "$") + std::to_string(values.size());
+        }
+        sql += ")";
+      }
+      sql += ")";
+      PgResultPtr r(PQexecParams(c.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                 values.data(), nullptr, nullptr, 0));
+      if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+        Status st = StatementError(c.get(), r.get(), "looking rows up in " + where());
+        if (st.code() != StatusCode::kIoError) Give(std::move(c));
+        return st;
+      }
+      for (int tuple = 0; tuple < PQntuples(r.get()); ++tuple) {
+        one.Clear();
+        one.AddRow(0);
+        uint64_t bytes = 0;
+        std::string problem = DecodeTuple(r.get(), tuple, def_.schema, &one, 0, &bytes);
+        key.clear();
+        for (int k : pk) AppendValueKey(one.column(static_cast<size_t>(k)), 0, &key);
+        auto it = index.find(key);
+        if (!problem.empty()) {
+          Log(LogLevel::kWarn, Named(def_) + ": a row of " + where() +
+                                   " is not a row of the table (" + problem + "): taken as no row");
+          continue;
+        }
+        if (it == index.end()) continue;  // not a key asked for (a key that text changed)
+        rows->CopyRowInto(one, 0, it->second, 0);
+        (*found)[it->second] = 1;
+      }
+    }
+    Give(std::move(c));
+    return Status::OK();
+  }
+
+ private:
+  PgConnPtr Take() {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (idle_.empty()) return nullptr;
+    PgConnPtr c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+  void Give(PgConnPtr c) {
+    if (!c || PQstatus(c.get()) != CONNECTION_OK) return;
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (idle_.size() < 8) idle_.push_back(std::move(c));
+  }
+
+  const plan::StreamDef& def_;
+  PgTarget t_;
+  std::string select_, from_, key_columns_;
+  std::mutex pool_mu_;
+  std::vector<PgConnPtr> idle_;
+};
+
 std::vector<std::string> Split(const std::string& s, char by) {
   std::vector<std::string> parts;
   size_t from = 0;
@@ -495,9 +630,9 @@ std::vector<std::string> Split(const std::string& s, char by) {
   return parts;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Sink>> MakePostgresSink(const plan::StreamDef& def, const SinkOpen& open) {
+// What every PostgreSQL connector of `def` reads from its properties: 'url', 'table' (when
+// given), 'connect.timeout', and the attributes as columns.
+Result<PgTarget> TargetOf(const plan::StreamDef& def) {
   PgTarget t;
   t.url = Prop(def, "url", "");
   if (t.url.empty())
@@ -510,9 +645,17 @@ Result<std::unique_ptr<Sink>> MakePostgresSink(const plan::StreamDef& def, const
                            "'url' must start with postgresql://, got '" + RedactedUrl(*url) + "'");
   t.where = RedactedUrl(*url);
   std::string table = Prop(def, "table", "");
-  if (table.empty()) return SinkConfigError(def, "connector 'postgres' needs a 'table'");
-  t.table = Split(table, '.');
+  if (!table.empty()) t.table = Split(table, '.');
   for (const auto& f : def.schema.fields()) t.columns.push_back(f.name);
+  RETURN_IF_ERROR(DurationProperty(def, "connect.timeout", 1, &t.connect_timeout_ms));
+  return t;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> MakePostgresSink(const plan::StreamDef& def, const SinkOpen& open) {
+  ASSIGN_OR_RETURN(PgTarget t, TargetOf(def));
+  if (t.table.empty()) return SinkConfigError(def, "connector 'postgres' needs a 'table'");
   std::string key = Prop(def, "key", "");
   if (!key.empty()) {
     for (const std::string& name : Split(key, ',')) {
@@ -523,24 +666,30 @@ Result<std::unique_ptr<Sink>> MakePostgresSink(const plan::StreamDef& def, const
     std::sort(t.key.begin(), t.key.end());
     t.key.erase(std::unique(t.key.begin(), t.key.end()), t.key.end());
   }
-  RETURN_IF_ERROR(DurationProperty(def, "connect.timeout", 1, &t.connect_timeout_ms));
+  // A table that lives in PostgreSQL upserts by its primary key.
+  if (t.key.empty() && def.is_table) {
+    t.key = def.primary_key;
+    std::sort(t.key.begin(), t.key.end());
+  }
   return OpenRuntimeSink(def, std::make_unique<PgStore>(def, std::move(t)));
 }
 
+Result<std::unique_ptr<exec::TableStore>> MakePostgresTableStore(const plan::StreamDef& def) {
+  ASSIGN_OR_RETURN(PgTarget t, TargetOf(def));
+  if (t.table.empty()) return SinkConfigError(def, "connector 'postgres' needs a 'table'");
+  if (def.primary_key.empty())
+    return SinkConfigError(def, "a table that lives in PostgreSQL needs a PRIMARY KEY");
+  auto store = std::make_unique<PgTableStore>(def, std::move(t));
+  RETURN_IF_ERROR(store->Open());
+  return std::unique_ptr<exec::TableStore>(std::move(store));
+}
+
 Result<std::unique_ptr<Source>> MakePostgresSource(const plan::StreamDef& def) {
-  PgTarget t;
-  t.url = Prop(def, "url", "");
-  Result<Url> url = ParseUrl(t.url);
-  if (!url.ok()) return SinkConfigError(def, "'url': " + url.status().message());
-  t.where = RedactedUrl(*url);
-  std::string table = Prop(def, "table", "");
+  ASSIGN_OR_RETURN(PgTarget t, TargetOf(def));
   t.query = Prop(def, "query", "");
-  if (table.empty() == t.query.empty())
+  if (t.table.empty() == t.query.empty())
     return SinkConfigError(def, "a postgres source reads a 'table' or a 'query' (one of them)");
-  if (!table.empty()) t.table = Split(table, '.');
-  for (const auto& f : def.schema.fields()) t.columns.push_back(f.name);
   t.poll_column = Prop(def, "poll.column", "");
-  RETURN_IF_ERROR(DurationProperty(def, "connect.timeout", 1, &t.connect_timeout_ms));
   RETURN_IF_ERROR(DurationProperty(def, "poll.interval", 1, &t.poll_interval_ms));
   return std::unique_ptr<Source>(std::make_unique<PgSource>(def, std::move(t)));
 }

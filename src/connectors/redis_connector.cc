@@ -7,13 +7,16 @@
 
 #include <atomic>
 #include <cstring>
+#include <mutex>
 
 #include "common/log.h"
 #include "common/url.h"
 #include "connectors/csv_codec.h"
+#include "connectors/json_codec.h"
 #include "connectors/registry.h"
 #include "connectors/sink_format.h"
 #include "connectors/sink_runtime.h"
+#include "exec/table_cache.h"
 #include "plan/options.h"
 
 namespace sluice::connectors {
@@ -72,6 +75,36 @@ bool Transient(std::string_view error) {
                                   "CLUSTERDOWN", "NOREPLICAS"})
     if (error.substr(0, prefix.size()) == prefix) return true;
   return false;
+}
+
+Status CheckReply(const RedisTarget& t, redisContext* c, redisReply* r, const std::string& what) {
+  if (!r) return Status::IoError(t.where + ": " + what + ": " + c->errstr);
+  if (r->type == REDIS_REPLY_ERROR)
+    return Status::InvalidArgument(t.where + ": " + what +
+                                   " was refused: " + std::string(r->str, r->len));
+  return Status::OK();
+}
+
+// A connection to the target, authenticated and on its database.
+Result<ContextPtr> ConnectRedis(const RedisTarget& t) {
+  const Url& u = t.url;
+  ContextPtr c(redisConnectWithTimeout(u.host.c_str(), u.port ? u.port : 6379,
+                                       Timeval(t.connect_timeout_ms)));
+  if (!c) return Status::IoError("cannot connect to " + t.where + ": out of memory");
+  if (c->err) return Status::IoError("cannot connect to " + t.where + ": " + c->errstr);
+  redisSetTimeout(c.get(), Timeval(t.timeout_ms));
+  if (!u.password.empty()) {
+    ReplyPtr r(static_cast<redisReply*>(
+        u.user.empty() ? redisCommand(c.get(), "AUTH %b", u.password.data(), u.password.size())
+                       : redisCommand(c.get(), "AUTH %b %b", u.user.data(), u.user.size(),
+                                      u.password.data(), u.password.size())));
+    RETURN_IF_ERROR(CheckReply(t, c.get(), r.get(), "AUTH"));
+  }
+  if (t.db != 0) {
+    ReplyPtr r(static_cast<redisReply*>(redisCommand(c.get(), "SELECT %d", t.db)));
+    RETURN_IF_ERROR(CheckReply(t, c.get(), r.get(), "SELECT " + std::to_string(t.db)));
+  }
+  return c;
 }
 
 class RedisConnection : public SinkConnection {
@@ -290,23 +323,7 @@ class RedisStore : public SinkStore {
   }
 
   Result<std::unique_ptr<SinkConnection>> Connect() override {
-    const Url& u = target_.url;
-    ContextPtr c(redisConnectWithTimeout(u.host.c_str(), u.port ? u.port : 6379,
-                                         Timeval(target_.connect_timeout_ms)));
-    if (!c) return Status::IoError("cannot connect to " + target_.where + ": out of memory");
-    if (c->err) return Status::IoError("cannot connect to " + target_.where + ": " + c->errstr);
-    redisSetTimeout(c.get(), Timeval(target_.timeout_ms));
-    if (!u.password.empty()) {
-      ReplyPtr r(static_cast<redisReply*>(
-          u.user.empty() ? redisCommand(c.get(), "AUTH %b", u.password.data(), u.password.size())
-                         : redisCommand(c.get(), "AUTH %b %b", u.user.data(), u.user.size(),
-                                        u.password.data(), u.password.size())));
-      RETURN_IF_ERROR(Check(c.get(), r.get(), "AUTH"));
-    }
-    if (target_.db != 0) {
-      ReplyPtr r(static_cast<redisReply*>(redisCommand(c.get(), "SELECT %d", target_.db)));
-      RETURN_IF_ERROR(Check(c.get(), r.get(), "SELECT " + std::to_string(target_.db)));
-    }
+    ASSIGN_OR_RETURN(ContextPtr c, ConnectRedis(target_));
     return std::unique_ptr<SinkConnection>(
         std::make_unique<RedisConnection>(std::move(c), command_, ttl_ms_));
   }
@@ -315,14 +332,6 @@ class RedisStore : public SinkStore {
   bool keyed() const override { return true; }  // a Redis key: a stream's entries keep order too
 
  private:
-  Status Check(redisContext* c, redisReply* r, const std::string& what) const {
-    if (!r) return Status::IoError(target_.where + ": " + what + ": " + c->errstr);
-    if (r->type == REDIS_REPLY_ERROR)
-      return Status::InvalidArgument(target_.where + ": " + what +
-                                     " was refused: " + std::string(r->str, r->len));
-    return Status::OK();
-  }
-
   const plan::StreamDef& def_;
   RedisTarget target_;
   Command command_;
@@ -358,25 +367,184 @@ Result<RedisTarget> ParseRedisTarget(const plan::StreamDef& def) {
   return t;
 }
 
+Result<Command> ParseCommand(const plan::StreamDef& def) {
+  std::string name = Prop(def, "command", "set");
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name == "set") return Command::kSet;
+  if (name == "hset") return Command::kHset;
+  if (name == "xadd") return Command::kXadd;
+  if (name == "publish") return Command::kPublish;
+  return SinkConfigError(
+      def, "'command' must be 'set', 'hset', 'xadd' or 'publish', got '" + name + "'");
+}
+
+// The rows of a table that lives in Redis, by key: one pipelined GET (for 'set') or HGETALL (for
+// 'hset') per key, one round trip per lookup. A value that does not decode into the table's
+// columns is logged and taken as no row. Connections are pooled: a lookup holds one, and no
+// lock, while Redis answers.
+class RedisTableStore final : public exec::TableStore {
+ public:
+  RedisTableStore(const plan::StreamDef& def, RedisTarget target, Command command,
+                  std::vector<plan::KeyTemplatePart> key)
+      : def_(def),
+        target_(std::move(target)),
+        command_(command),
+        key_(std::move(key)),
+        format_(SinkFormatOf(def, false)) {}
+
+  std::string where() const override { return target_.where; }
+
+  // A first connection, so that a wrong URL fails the run at its start.
+  Status Open() {
+    std::unique_ptr<Connection> c = Take();
+    Result<ContextPtr> context = ConnectRedis(target_);
+    if (!context.ok())
+      return Status(context.status().code(), Named(def_) + ": " + context.status().message());
+    c->context = std::move(context).value();
+    Give(std::move(c));
+    return Status::OK();
+  }
+
+  Status Lookup(const Batch& keys, Batch* rows, std::vector<uint8_t>* found) override {
+    std::unique_ptr<Connection> c = Take();
+    if (!c->context) {
+      ASSIGN_OR_RETURN(c->context, ConnectRedis(target_));
+    }
+    size_t n = keys.num_rows();
+    rows->Reset(def_.schema);
+    rows->Resize(n);
+    found->assign(n, 0);
+    std::vector<std::string> names(n);
+    for (size_t i = 0; i < n; ++i) {
+      for (const plan::KeyTemplatePart& part : key_) {
+        if (part.column < 0) {
+          names[i] += part.text;
+        } else {
+          AppendFieldText(&names[i], keys.column(static_cast<size_t>(part.column)), i);
+        }
+      }
+      const char* verb = command_ == Command::kHset ? "HGETALL" : "GET";
+      const char* argv[] = {verb, names[i].data()};
+      size_t lens[] = {std::strlen(verb), names[i].size()};
+      if (redisAppendCommandArgv(c->context.get(), 2, argv, lens) != REDIS_OK)
+        return Lost(c->context.get());
+    }
+    for (size_t i = 0; i < n; ++i) {
+      void* raw = nullptr;
+      if (redisGetReply(c->context.get(), &raw) != REDIS_OK) return Lost(c->context.get());
+      ReplyPtr reply(static_cast<redisReply*>(raw));
+      if (reply->type == REDIS_REPLY_ERROR) {
+        // Every reply is read first, so that the connection stays in step.
+        std::string error(reply->str, reply->len);
+        for (size_t j = i + 1; j < n; ++j) {
+          if (redisGetReply(c->context.get(), &raw) != REDIS_OK) return Lost(c->context.get());
+          freeReplyObject(raw);
+        }
+        Give(std::move(c));
+        return Status::IoError("Redis refused the lookup of '" + names[i] + "': " + error);
+      }
+      std::string problem;
+      if (command_ == Command::kHset) {
+        if (reply->type != REDIS_REPLY_ARRAY) {
+          problem = "it is not a hash";
+        } else if (reply->elements > 0) {
+          (*found)[i] = 1;
+          for (size_t e = 0; e + 1 < reply->elements && problem.empty(); e += 2) {
+            std::string_view field(reply->element[e]->str, reply->element[e]->len);
+            std::string_view text(reply->element[e + 1]->str, reply->element[e + 1]->len);
+            int col = def_.schema.IndexOf(std::string(field));
+            if (col < 0) continue;  // a field that is no column
+            if (!rows->SetValue(i, static_cast<size_t>(col), Value(text)))
+              problem = "field '" + std::string(field) + "' is not " +
+                        def_.schema.field(static_cast<size_t>(col)).type.ToString() + ": '" +
+                        std::string(text) + "'";
+          }
+        }
+      } else if (reply->type == REDIS_REPLY_STRING) {
+        (*found)[i] = 1;
+        std::string_view value(reply->str, reply->len);
+        Status st;
+        if (format_.csv) {
+          c->fields.clear();
+          st = SplitCsv(value, format_.delimiter, &c->fields)
+                   ? DecodeCsvFields(c->fields, {}, def_.schema, rows, i)
+                   : Status::InvalidArgument("an unterminated quote");
+        } else {
+          st = c->json->Decode(value, rows, i);
+        }
+        if (!st.ok()) problem = st.message();
+      } else if (reply->type != REDIS_REPLY_NIL) {
+        problem = "it is not a string";
+      }
+      if (!problem.empty()) {
+        (*found)[i] = 0;
+        for (size_t col = 0; col < def_.schema.size(); ++col) rows->column(col).SetNull(i);
+        Log(LogLevel::kWarn, Named(def_) + ": the value of '" + names[i] + "' in " + target_.where +
+                                 " is not a row of the table (" + problem + "): taken as no row");
+      }
+    }
+    Give(std::move(c));
+    return Status::OK();
+  }
+
+ private:
+  struct Connection {
+    ContextPtr context;
+    std::unique_ptr<JsonRowDecoder> json;
+    std::vector<std::string> fields;  // of a CSV value
+  };
+
+  std::unique_ptr<Connection> Take() {
+    {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      if (!idle_.empty()) {
+        std::unique_ptr<Connection> c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    auto c = std::make_unique<Connection>();
+    c->json = std::make_unique<JsonRowDecoder>(def_.schema);
+    return c;
+  }
+  void Give(std::unique_ptr<Connection> c) {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (idle_.size() < 8) idle_.push_back(std::move(c));
+  }
+  // The connection is dropped (its replies are out of step): the next lookup opens another.
+  Status Lost(redisContext* c) const {
+    return Status::IoError(target_.where + ": " +
+                           (c->errstr[0] ? c->errstr : "the connection was lost"));
+  }
+
+  const plan::StreamDef& def_;
+  RedisTarget target_;
+  Command command_;
+  std::vector<plan::KeyTemplatePart> key_;
+  SinkFormat format_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<exec::TableStore>> MakeRedisTableStore(const plan::StreamDef& def) {
+  ASSIGN_OR_RETURN(RedisTarget target, ParseRedisTarget(def));
+  ASSIGN_OR_RETURN(Command command, ParseCommand(def));
+  if (command != Command::kSet && command != Command::kHset)
+    return SinkConfigError(def, "a table that lives in Redis is written with 'set' or 'hset'");
+  Result<std::vector<plan::KeyTemplatePart>> key =
+      plan::ParseKeyTemplate(Prop(def, "key", ""), def.schema, false);
+  if (!key.ok()) return SinkConfigError(def, "'key': " + key.status().message());
+  auto store = std::make_unique<RedisTableStore>(def, std::move(target), command, std::move(*key));
+  RETURN_IF_ERROR(store->Open());
+  return std::unique_ptr<exec::TableStore>(std::move(store));
+}
 
 Result<std::unique_ptr<Sink>> MakeRedisSink(const plan::StreamDef& def, const SinkOpen& open) {
   ASSIGN_OR_RETURN(RedisTarget target, ParseRedisTarget(def));
+  ASSIGN_OR_RETURN(Command command, ParseCommand(def));
   std::string name = Prop(def, "command", "set");
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  Command command;
-  if (name == "set") {
-    command = Command::kSet;
-  } else if (name == "hset") {
-    command = Command::kHset;
-  } else if (name == "xadd") {
-    command = Command::kXadd;
-  } else if (name == "publish") {
-    command = Command::kPublish;
-  } else {
-    return SinkConfigError(
-        def, "'command' must be 'set', 'hset', 'xadd' or 'publish', got '" + name + "'");
-  }
   std::string key_text = Prop(def, "key", "");
   if (key_text.empty())
     return SinkConfigError(def,

@@ -5,10 +5,14 @@ namespace sluice::connectors {
 namespace {
 
 const ConnectorFactory kConnectors[] = {
-    {"file", MakeFileSource, MakeFileSink},    {"stdin", MakeStdinSource, nullptr},
-    {"stdout", nullptr, MakeStdoutSink},       {"generator", MakeGeneratorSource, nullptr},
-    {"kafka", MakeKafkaSource, MakeKafkaSink}, {"redis", nullptr, MakeRedisSink},
-    {"http", MakeHttpSource, MakeHttpSink},    {"postgres", MakePostgresSource, MakePostgresSink},
+    {"file", MakeFileSource, MakeFileSink},
+    {"stdin", MakeStdinSource, nullptr},
+    {"stdout", nullptr, MakeStdoutSink},
+    {"generator", MakeGeneratorSource, nullptr},
+    {"kafka", MakeKafkaSource, MakeKafkaSink},
+    {"redis", nullptr, MakeRedisSink, MakeRedisTableStore},
+    {"http", MakeHttpSource, MakeHttpSink},
+    {"postgres", MakePostgresSource, MakePostgresSink, MakePostgresTableStore},
 };
 
 }  // namespace
@@ -35,6 +39,14 @@ Result<std::unique_ptr<Sink>> MakeSink(const plan::StreamDef& def, const SinkOpe
   if (!c || !c->sink)
     return Status::NotSupported("not supported yet: sink connector '" + name + "'");
   return c->sink(def, open);
+}
+
+Result<std::unique_ptr<exec::TableStore>> MakeTableStore(const plan::StreamDef& def) {
+  const std::string& name = def.connector->connector;
+  const ConnectorFactory* c = FindConnector(name);
+  if (!c || !c->table_store)
+    return Status::NotSupported("not supported yet: a table that lives in '" + name + "'");
+  return c->table_store(def);
 }
 
 }  // namespace sluice::connectors

@@ -7,6 +7,7 @@
 #include "absl/hash/hash.h"
 #include "common/log.h"
 #include "connectors/csv_codec.h"
+#include "connectors/registry.h"
 #include "connectors/sink_format.h"
 #include "plan/options.h"
 
@@ -502,6 +503,17 @@ SinkStats RuntimeSink::Stats() const {
   s.breaker_opened = breaker_opened_;
   s.last_error = last_error_;
   return s;
+}
+
+Result<exec::TableCacheOptions> TableCacheOptionsOf(const plan::StreamDef& def) {
+  ASSIGN_OR_RETURN(SinkRuntimeOptions retry, SinkRuntimeOptionsOf(def));
+  exec::TableCacheOptions o;
+  o.max_rows = def.connector->cache_rows;
+  o.ttl_ms = def.connector->cache_ttl_ms;
+  o.retries = retry.retry_max;
+  o.backoff_ms = retry.backoff_initial_ms;
+  o.backoff_max_ms = retry.backoff_max_ms;
+  return o;
 }
 
 }  // namespace sluice::connectors

@@ -1114,27 +1114,4 @@ const Column& EvalCondition(VecExpr& cond, EvalContext& ctx, int64_t now_ms, con
   return out;
 }
 
-std::vector<std::pair<int, int>> EqualityPairs(const plan::BoundExpr& cond, int lo, int hi) {
-  std::vector<std::pair<int, int>> pairs;
-  std::vector<const plan::BoundExpr*> todo = {&cond};
-  auto inside = [&](int c) { return c >= lo && c < hi; };
-  while (!todo.empty()) {
-    const plan::BoundExpr* e = todo.back();
-    todo.pop_back();
-    if (e->kind == plan::BoundExpr::Kind::kAnd) {
-      for (const auto& a : e->args) todo.push_back(a.get());
-      continue;
-    }
-    if (e->kind != plan::BoundExpr::Kind::kCompare || e->op != sql::BinaryOp::kEq) continue;
-    const plan::BoundExpr& a = *e->args[0];
-    const plan::BoundExpr& b = *e->args[1];
-    if (a.kind != plan::BoundExpr::Kind::kColumn || b.kind != plan::BoundExpr::Kind::kColumn ||
-        !(a.type == b.type))
-      continue;
-    if (inside(a.column) && !inside(b.column)) pairs.push_back({a.column, b.column});
-    if (inside(b.column) && !inside(a.column)) pairs.push_back({b.column, a.column});
-  }
-  return pairs;
-}
-
 }  // namespace sluice::exec

@@ -80,11 +80,6 @@ const Column& EvalCondition(VecExpr& cond, EvalContext& ctx, int64_t now_ms, con
                             Selection sel, std::atomic<uint64_t>* errors);
 inline bool IsTrue(const Column& c, size_t k) { return c.valid()[k] && c.ints()[k] != 0; }
 
-// The AND-ed conjuncts of `cond` of the form `x = y` where x and y are columns of one type, x in
-// [lo, hi) and y outside it: as (x, y) pairs. Joins and patterns check them in place, before
-// building a row for the whole condition.
-std::vector<std::pair<int, int>> EqualityPairs(const plan::BoundExpr& cond, int lo, int hi);
-
 // Compiles `expr`. Constant subtrees are evaluated once here.
 Result<std::unique_ptr<VecExpr>> Compile(const plan::BoundExpr& expr);
 

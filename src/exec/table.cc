@@ -24,6 +24,11 @@ int64_t Table::Find(const Batch& in, size_t row, const std::vector<int>& columns
   return it == index_.end() ? -1 : static_cast<int64_t>(it->second);
 }
 
+int64_t Table::FindKey(const std::string& key) const {
+  auto it = index_.find(key);
+  return it == index_.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
 bool Table::Insert(const Batch& in, size_t row) {
   std::string key;
   if (has_key()) {
@@ -131,6 +136,8 @@ Result<std::unique_ptr<TableWriteOp>> TableWriteOp::Make(const plan::QueryPlan& 
   for (const Field& f : write.table->schema.fields()) both.Add(f.name, f.type);
   op->candidates_.Reset(both);
   op->row_.Reset(write.table->schema);
+  op->staged_.Reset(write.output->schema);
+  op->running_.Reset(write.output->schema);
   return op;
 }
 
@@ -159,6 +166,17 @@ void TableWriteOp::InsertRow(const Batch& rows, size_t r) {
   changes_.AppendRow(row_, at);
 }
 
+bool TableWriteOp::SameKey(const Batch& rows, size_t a, size_t b) const {
+  for (int c : table_->def().primary_key) {
+    const Column& col = rows.column(static_cast<size_t>(c));
+    std::string ka, kb;
+    AppendValueKey(col, a, &ka);
+    AppendValueKey(col, b, &kb);
+    if (ka != kb) return false;
+  }
+  return true;
+}
+
 void TableWriteOp::RecordOld(uint32_t slot, int64_t ts, ChangeKind kind) {
   size_t at = changes_.AddRow(ts);
   table_->store().CopyTo(slot, &changes_, at);
@@ -166,11 +184,67 @@ void TableWriteOp::RecordOld(uint32_t slot, int64_t ts, ChangeKind kind) {
 }
 
 void TableWriteOp::Push(const Batch& rows) {
+  if (table_->cache()) {
+    std::lock_guard<std::mutex> lock(stage_mu_);
+    staged_.AppendRows(rows, 0, rows.num_rows());
+    StageWork(this);
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(table_->mu());
     WriteLocked(rows);
   }
-  // The table's changelog goes out with the table unlocked: what reads it may read the table.
+  SendChanges();
+}
+
+void TableWriteOp::RunStaged() {
+  std::lock_guard<std::mutex> order(run_mu_);
+  {
+    std::lock_guard<std::mutex> lock(stage_mu_);
+    std::swap(staged_, running_);
+    staged_.Clear();
+  }
+  TableCache* cache = table_->cache();
+  if (running_.num_rows() == 0 || !cache) return;
+  // The rows it may write are looked up first: an INSERT finds whether its key is taken, an
+  // UPDATE the row it changes.
+  const std::vector<int>& key = table_->def().primary_key;
+  TableCache::Pins pins;
+  Status st =
+      cache->Acquire(running_, write_.kind == plan::TableWriteKind::kInsert ? key : write_.key_from,
+                     /*refresh=*/false, &pins);
+  if (st.ok() && write_.kind == plan::TableWriteKind::kUpsert && write_.key_from != key)
+    st = cache->Acquire(running_, key, /*refresh=*/false, &pins);
+  if (!st.ok()) {
+    cache->Release(&pins);
+    size_t n = running_.num_rows();
+    env_.counters->rows_out.fetch_sub(n, std::memory_order_relaxed);
+    if (env_.rows_are_events) {
+      env_.counters->events_out.fetch_sub(n, std::memory_order_relaxed);
+      env_.counters->dropped.fetch_add(n, std::memory_order_relaxed);
+    } else {
+      env_.counters->errors.fetch_add(n, std::memory_order_relaxed);
+    }
+    LogFailure(env_.counters, "query " + plan_.name + ": " + std::to_string(n) +
+                                  " row(s) for table '" + table_->def().name +
+                                  "' were not written: " + st.message());
+    if (env_.fail) env_.fail(st);
+    running_.Clear();
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(table_->mu());
+    WriteLocked(running_);
+    for (size_t i = 0; i < changes_.num_rows(); ++i) cache->Wrote(changes_, i);
+  }
+  cache->Release(&pins);
+  running_.Clear();
+  SendChanges();
+}
+
+void TableWriteOp::SendChanges() {
+  // With the table unlocked: what reads the changelog may read the table. For a table in a
+  // store, the changelog's sink is what writes the store.
   if (changes_.num_rows() > 0 && changelog_) changelog_->Push(changes_);
   changes_.Clear();
 }
@@ -242,14 +316,21 @@ void TableWriteOp::WriteLocked(const Batch& rows) {
             row_.SetString(at, column, values[s]->strings()[j].view());
         }
       }
+      size_t before = changes_.num_rows();
       RecordOld(slot, rows.timestamp(r), ChangeKind::kUpdateBefore);
       if (!table_->Replace(slot, row_, at)) {
-        changes_.Resize(changes_.num_rows() - 1);
+        changes_.Resize(before);
         Reject(rows, r, "its new key belongs to another row");
         continue;
       }
       size_t after = changes_.AppendRow(row_, at);
       changes_.SetKind(after, ChangeKind::kUpdateAfter);
+      if (table_->has_key() && !SameKey(changes_, before, after)) {
+        // A row that moves to another key is a delete of the old key and an insert of the new
+        // one, as in Flink's changelogs: an upsert sink (keyed by the primary key) drops -U.
+        changes_.SetKind(before, ChangeKind::kDelete);
+        changes_.SetKind(after, ChangeKind::kInsert);
+      }
     }
   }
 }

@@ -3,6 +3,7 @@
 // keeps every row inserted. Callers lock mu() around each batch of reads or writes.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "exec/expression.h"
 #include "exec/query_op.h"
+#include "exec/staged_work.h"
+#include "exec/table_cache.h"
 #include "exec/window.h"
 #include "plan/plan.h"
 
@@ -22,6 +25,10 @@ class Table {
   Table& operator=(const Table&) = delete;
 
   const plan::StreamDef& def() const { return def_; }
+  // For a table that lives in a store (exec/table_cache.h): its cache, once the app has started
+  // and connected it; null for a table whose rows are all here.
+  TableCache* cache() const { return cache_.load(std::memory_order_acquire); }
+  void SetCache(TableCache* cache) { cache_.store(cache, std::memory_order_release); }
   std::mutex& mu() const { return mu_; }
   bool has_key() const { return !def_.primary_key.empty(); }
 
@@ -34,6 +41,8 @@ class Table {
   void Erase(uint32_t slot);
   // The slot of the row whose key equals columns `columns` of row `row` of `in`; -1 if none.
   int64_t Find(const Batch& in, size_t row, const std::vector<int>& columns) const;
+  // The slot of the row whose key (common/row_key.h, of the primary key's columns) is `key`.
+  int64_t FindKey(const std::string& key) const;
   // Live rows, in a deterministic order (insertion order, with erased rows' places reused).
   const std::vector<uint32_t>& rows() const { return live_; }
   const RowStore& store() const { return store_; }
@@ -48,6 +57,7 @@ class Table {
   void KeyOfSlot(uint32_t slot, std::string* key) const;
 
   const plan::StreamDef& def_;
+  std::atomic<TableCache*> cache_{nullptr};
   mutable std::mutex mu_;
   RowStore store_;
   std::vector<uint32_t> live_;
@@ -61,12 +71,15 @@ class Table {
 // writes (by key when ON names the whole primary key, else by evaluating ON over every row) and
 // updates or deletes them; UPDATE OR INSERT inserts when it finds none. A row that would give a
 // table two rows with one key is not written: counted as dropped, and logged.
-class TableWriteOp final : public BatchConsumer {
+// A table that lives in a store (exec/table_cache.h) is written as staged work: the rows a batch
+// writes are looked up first, with no lock held, then written into the cache and to the store.
+class TableWriteOp final : public BatchConsumer, public StagedWork {
  public:
   // `changelog`: where the table's changes go (+I, -U and +U, -D; its stream), or null.
   static Result<std::unique_ptr<TableWriteOp>> Make(const plan::QueryPlan& plan, Table* table,
                                                     QueryEnv env, BatchConsumer* changelog);
   void Push(const Batch& rows) override;
+  void RunStaged() override;
 
  private:
   TableWriteOp(const plan::QueryPlan& plan, Table* table, QueryEnv env);
@@ -76,6 +89,10 @@ class TableWriteOp final : public BatchConsumer {
   void RecordOld(uint32_t slot, int64_t ts, ChangeKind kind);
   void InsertRow(const Batch& rows, size_t r);
   void Reject(const Batch& rows, size_t r, const std::string& why);
+  // Sends changes_ to the table's changelog.
+  void SendChanges();
+  // Whether rows `a` and `b` of `rows` (of the table's schema) have one key.
+  bool SameKey(const Batch& rows, size_t a, size_t b) const;
 
   const plan::QueryPlan& plan_;
   const plan::TableWritePlan& write_;
@@ -90,6 +107,12 @@ class TableWriteOp final : public BatchConsumer {
   Batch changes_;  // of the table's schema, with change kinds
   std::vector<uint32_t> slots_, matched_;
   std::vector<const Column*> values_;  // SET results
+  // A table in a store: rows staged for RunStaged (under stage_mu_; run_mu_ keeps batches in
+  // order).
+  std::mutex stage_mu_;
+  Batch staged_;
+  std::mutex run_mu_;
+  Batch running_;
 };
 
 // The end of a table's source (runtime/table_loader.h): what it reads is a changelog by primary

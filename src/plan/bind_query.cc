@@ -17,6 +17,20 @@
 
 namespace sluice::plan::binding {
 
+namespace {
+
+// For messages about a table that lives in a store: "Redis", "PostgreSQL"; its first key column.
+std::string StoreName(const StreamDef& table) {
+  return table.connector->connector == "redis" ? "Redis" : "PostgreSQL";
+}
+std::string KeyName(const StreamDef& table) {
+  return table.primary_key.empty()
+             ? std::string("id")
+             : table.schema.field(static_cast<size_t>(table.primary_key[0])).name;
+}
+
+}  // namespace
+
 template <typename Items>
 bool Binder::PlanTableWrite(const sql::OutputClause& out, const StreamDef* table, Items* items,
                             const Scope& query_scope, QueryPlan* qp) {
@@ -76,23 +90,9 @@ bool Binder::PlanTableWrite(const sql::OutputClause& out, const StreamDef* table
     if (!write.on) return false;
     // ON T.k = k for every key column: rows are found by key.
     std::map<int, int> equal;  // table column -> output attribute
-    std::vector<const BoundExpr*> todo = {write.on.get()};
-    while (!todo.empty()) {
-      const BoundExpr* e = todo.back();
-      todo.pop_back();
-      if (e->kind == BoundExpr::Kind::kAnd) {
-        for (const auto& a : e->args) todo.push_back(a.get());
-        continue;
-      }
-      if (e->kind != BoundExpr::Kind::kCompare || e->op != sql::BinaryOp::kEq) continue;
-      const BoundExpr& a = *e->args[0];
-      const BoundExpr& b = *e->args[1];
-      if (a.kind != BoundExpr::Kind::kColumn || b.kind != BoundExpr::Kind::kColumn ||
-          !(a.type == b.type))
-        continue;
-      if (a.column >= width && b.column < width) equal[a.column - width] = b.column;
-      if (b.column >= width && a.column < width) equal[b.column - width] = a.column;
-    }
+    int total = width + static_cast<int>(table->schema.size());
+    for (auto [column, attribute] : EqualityPairs(*write.on, width, total))
+      equal[column - width] = attribute;
     for (int k : table->primary_key) {
       if (!equal.count(k)) {
         write.key_from.clear();
@@ -100,6 +100,11 @@ bool Binder::PlanTableWrite(const sql::OutputClause& out, const StreamDef* table
       }
       write.key_from.push_back(equal[k]);
     }
+    if (write.key_from.empty() && table->connector && table->connector->backs_table)
+      diags_->Error(out.on->loc,
+                    "table '" + table->name + "' lives in " + StoreName(*table) +
+                        ": a write finds its row by key, so ON must give its whole primary key",
+                    "e.g. ON " + table->name + "." + KeyName(*table) + " = " + KeyName(*table));
   }
   for (const auto& set : out.sets) {
     int col = table->schema.IndexOf(set.column);
@@ -299,6 +304,24 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
       join.right.outer =
           j.type == sql::JoinType::kRightOuter || j.type == sql::JoinType::kFullOuter;
       if (j.on) join.on = BindCondition(*j.on, scope, "ON");
+      for (const StreamDef* t : {l, r}) {
+        if (!t->connector || !t->connector->backs_table || (j.on && !join.on)) continue;
+        // A table in a store is looked up by key, one round trip per batch: ON must give it.
+        int lo = t == l ? 0 : static_cast<int>(l->schema.size());
+        int hi = lo + static_cast<int>(t->schema.size());
+        std::set<int> given;
+        if (join.on)
+          for (auto [column, other] : EqualityPairs(*join.on, lo, hi)) given.insert(column - lo);
+        bool whole = true;
+        for (int k : t->primary_key) whole = whole && given.count(k) > 0;
+        if (!whole)
+          diags_->Error(j.on ? j.on->loc : j.loc,
+                        "table '" + t->name + "' lives in " + StoreName(*t) +
+                            ": a join looks its rows up by key, so ON must equate its whole "
+                            "primary key to the stream's attributes",
+                        "e.g. ON " + (t == l ? j.left : j.right).name + "." + KeyName(*t) +
+                            " = <the stream's attribute>");
+      }
       // The rest of the query reads joined rows: one scope over both sides at their offsets.
       joined->loc = j.loc;
       join.joined = std::move(joined);

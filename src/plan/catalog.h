@@ -47,6 +47,12 @@ struct ConnectorConfig {
   std::string format = "json";
   std::map<std::string, std::string> properties;  // every WITH entry, keys as written
   sql::Loc loc;
+  // A table on a store ('redis', 'postgres') without 'type': its rows live in the store, which
+  // joins look up (exec/table_cache.h) and its writes go to. Such a table holds a cache of at
+  // most `cache_rows` rows ('cache.size'), each kept `cache_ttl_ms` ('cache.ttl'; 0: forever).
+  bool backs_table = false;
+  int64_t cache_rows = 10'000;
+  int64_t cache_ttl_ms = 60'000;
 };
 
 struct StreamDef {

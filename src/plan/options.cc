@@ -300,6 +300,8 @@ const std::vector<std::string> kSinkRuntimeKeys = {"queue.size",
                                                    "circuit.breaker.timeout"};
 const std::vector<std::string> kRedisKeys = {
     "url", "key", "command", "ttl", "timeout", "connect.timeout", "delimiter"};
+// A table backed by a store's (plan::ConnectorConfig::backs_table).
+const std::vector<std::string> kCacheKeys = {"cache.size", "cache.ttl"};
 const std::vector<std::string> kHttpKeys = {"url",       "body", "timeout", "connect.timeout",
                                             "delimiter", "port", "host",    "path"};
 const std::vector<std::string> kPostgresKeys = {
@@ -359,6 +361,22 @@ bool IsKnownConnector(const std::string& name) {
 }
 
 namespace {
+
+// The names of a comma-separated list ('key'='a, b'), trimmed.
+std::vector<std::string> CommaList(const std::string& text) {
+  std::vector<std::string> names;
+  for (size_t from = 0; from <= text.size();) {
+    size_t comma = text.find(',', from);
+    std::string name =
+        text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    names.push_back(std::move(name));
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  return names;
+}
 
 // The sink runtime's properties (connectors/sink_runtime.h), each checked where it is written.
 template <typename Get>
@@ -487,20 +505,11 @@ void CheckPostgresSink(const Get& get, const StreamDef& def, Diagnostics* diags)
   if (const Property* f = get("key")) {
     std::vector<std::string> names;
     for (const auto& field : def.schema.fields()) names.push_back(field.name);
-    std::string rest = f->value;
-    for (size_t from = 0; from <= rest.size();) {
-      size_t comma = rest.find(',', from);
-      std::string name =
-          rest.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
-      while (!name.empty() && name.front() == ' ') name.erase(0, 1);
-      while (!name.empty() && name.back() == ' ') name.pop_back();
+    for (const std::string& name : CommaList(f->value))
       if (def.schema.IndexOf(name) < 0)
         diags->Error(f->value_loc,
                      "'key': '" + name + "' is not an attribute of '" + def.name + "'",
                      sql::DidYouMean(name, names));
-      if (comma == std::string::npos) break;
-      from = comma + 1;
-    }
   }
 }
 
@@ -606,6 +615,82 @@ void CheckHttpSink(const Get& get, const ConnectorConfig& cfg, Diagnostics* diag
   }
 }
 
+// A table that lives in Redis or PostgreSQL: rows are found by their primary key, so the store's
+// key is the table's ('key' of Redis names its columns, 'key' of PostgreSQL is them), and its
+// cache is bounded.
+template <typename Get>
+void CheckBackedTable(const Get& get, const StreamDef& def, ConnectorConfig* cfg,
+                      Diagnostics* diags) {
+  const Property* connector = get("connector");
+  std::string where =
+      "a table that lives in " + std::string(cfg->connector == "redis" ? "Redis" : "PostgreSQL");
+  if (def.primary_key.empty()) {
+    diags->Error(connector->loc, where + " needs a PRIMARY KEY",
+                 "its rows are looked up and written by key: declare it, e.g. " +
+                     (def.schema.size() > 0 ? def.schema.field(0).name : std::string("id")) +
+                     " STRING PRIMARY KEY",
+                 static_cast<int>(connector->key.size()) + 2);
+    return;
+  }
+  std::vector<int> pk = def.primary_key;
+  std::sort(pk.begin(), pk.end());
+  std::string pk_names;
+  for (int c : def.primary_key)
+    pk_names += (pk_names.empty() ? "" : ", ") + def.schema.field(static_cast<size_t>(c)).name;
+  if (cfg->connector == "redis") {
+    if (const Property* f = get("command")) {
+      std::string c = Lower(f->value);
+      if (c == "xadd" || c == "publish")
+        diags->Error(f->value_loc,
+                     where + " is written with 'set' or 'hset', not '" + f->value + "'",
+                     "a stream, not a table, appends to a Redis stream or publishes");
+    }
+    if (const Property* f = get("key")) {
+      Result<std::vector<KeyTemplatePart>> key = ParseKeyTemplate(f->value, def.schema, false);
+      if (key.ok()) {
+        std::vector<int> used;
+        for (const KeyTemplatePart& part : *key)
+          if (part.column >= 0) used.push_back(part.column);
+        std::sort(used.begin(), used.end());
+        used.erase(std::unique(used.begin(), used.end()), used.end());
+        if (used != pk)
+          diags->Error(f->value_loc,
+                       "the Redis 'key' of a table is made of its primary key (" + pk_names +
+                           "), each once: a row is looked up by it",
+                       "e.g. 'key' = '" + def.name + ":{" +
+                           def.schema.field(static_cast<size_t>(def.primary_key[0])).name + "}'");
+      }
+    }
+  } else if (const Property* f = get("key")) {
+    std::vector<int> named;
+    for (const std::string& name : CommaList(f->value)) named.push_back(def.schema.IndexOf(name));
+    std::sort(named.begin(), named.end());
+    if (named != pk)
+      diags->Error(
+          f->value_loc,
+          "the 'key' of a table that lives in PostgreSQL is its primary key (" + pk_names + ")",
+          "drop 'key': the table's primary key is the one it upserts by");
+  }
+  if (const Property* f = get("cache.size")) {
+    int64_t v = 0;
+    if (!ParseInt64(f->value, &v) || v < 0)
+      diags->Error(f->value_loc,
+                   "'cache.size' needs a number of rows ('0': no cache), got '" + f->value + "'");
+    else
+      cfg->cache_rows = v;
+  }
+  if (const Property* f = get("cache.ttl")) {
+    int64_t ms = 0;
+    if (!ParseDurationText(f->value, &ms) || ms < 0)
+      diags->Error(f->value_loc,
+                   "'cache.ttl' needs a duration such as '60s' ('0': rows stay until the cache is "
+                   "full), got '" +
+                       f->value + "'");
+    else
+      cfg->cache_ttl_ms = ms;
+  }
+}
+
 }  // namespace
 
 void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def,
@@ -650,6 +735,8 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     allowed.insert(allowed.end(), kPostgresKeys.begin(), kPostgresKeys.end());
   if (connector == "redis" || connector == "http" || connector == "postgres" || connector.empty())
     allowed.insert(allowed.end(), kSinkRuntimeKeys.begin(), kSinkRuntimeKeys.end());
+  if (connector == "redis" || connector == "postgres" || connector.empty())
+    allowed.insert(allowed.end(), kCacheKeys.begin(), kCacheKeys.end());
   for (const Property& p : properties) {
     bool ok = std::find(allowed.begin(), allowed.end(), p.key) != allowed.end();
     if (connector == "generator" && p.key.rfind("fields.", 0) == 0) {
@@ -690,9 +777,16 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     } else {
       cfg->is_source = connector != "stdout";
     }
+    // A table on a store, without 'type', lives in the store: looked up there, written there.
+    cfg->backs_table = def->is_table && !type && (connector == "redis" || connector == "postgres");
+    if (cfg->backs_table) cfg->is_source = false;
     if (connector == "stdout" && cfg->is_source)
       diags->Error(get("connector")->value_loc, "connector 'stdout' can only be a sink");
-    if (connector == "redis" && cfg->is_source)
+    if (connector == "redis" && cfg->is_source && def->is_table)
+      diags->Error(get("type")->value_loc, "a table is not loaded from Redis",
+                   "drop 'type': a table on 'redis' without it lives in Redis (looked up, "
+                   "cached and written there)");
+    else if (connector == "redis" && cfg->is_source)
       diags->Error(get("connector")->value_loc,
                    "connector 'redis' can only be a sink in this version",
                    "write the rows to Redis with 'type'='sink'");
@@ -739,11 +833,20 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
     // A table loaded from a source (runtime/table_loader.h) takes each row read as the row of
     // its key. Writing a table's changes to a sink goes through a stream that reads them.
     bool type_ok = !type || Lower(type->value) == "source" || Lower(type->value) == "sink";
-    if (def->is_table && !cfg->is_source && type_ok)
+    if (def->is_table && !cfg->is_source && !cfg->backs_table && type_ok)
       diags->Error(get("connector")->loc,
                    "not supported yet: a table written to connector '" + connector + "'",
-                   "insert the rows into a stream that has the connector as well",
+                   connector == "redis" || connector == "postgres"
+                       ? "drop 'type': a table on '" + connector +
+                             "' without it lives in the store (looked up, cached and written "
+                             "there)"
+                       : "insert the rows into a stream that has the connector as well",
                    static_cast<int>(get("connector")->key.size()) + 2);
+    if (cfg->backs_table) CheckBackedTable(get, *def, cfg.get(), diags);
+    for (const std::string& k : kCacheKeys)
+      if (const Property* f = get(k); f && !cfg->backs_table)
+        diags->Error(f->loc, "'" + k + "' is for a table that lives in Redis or PostgreSQL",
+                     "it bounds the rows of the store that the app keeps at hand");
     if (def->is_table && cfg->is_source && def->primary_key.empty())
       diags->Error(get("connector")->loc,
                    "a table loaded from connector '" + connector + "' needs a PRIMARY KEY",

@@ -280,4 +280,27 @@ void WarnUnboundedState(const AppPlan& plan, sql::Diagnostics* diags) {
   }
 }
 
+std::vector<std::pair<int, int>> EqualityPairs(const BoundExpr& cond, int lo, int hi) {
+  std::vector<std::pair<int, int>> pairs;
+  std::vector<const BoundExpr*> todo = {&cond};
+  auto inside = [&](int c) { return c >= lo && c < hi; };
+  while (!todo.empty()) {
+    const BoundExpr* e = todo.back();
+    todo.pop_back();
+    if (e->kind == BoundExpr::Kind::kAnd) {
+      for (const auto& a : e->args) todo.push_back(a.get());
+      continue;
+    }
+    if (e->kind != BoundExpr::Kind::kCompare || e->op != sql::BinaryOp::kEq) continue;
+    const BoundExpr& a = *e->args[0];
+    const BoundExpr& b = *e->args[1];
+    if (a.kind != BoundExpr::Kind::kColumn || b.kind != BoundExpr::Kind::kColumn ||
+        !(a.type == b.type))
+      continue;
+    if (inside(a.column) && !inside(b.column)) pairs.push_back({a.column, b.column});
+    if (inside(b.column) && !inside(a.column)) pairs.push_back({b.column, a.column});
+  }
+  return pairs;
+}
+
 }  // namespace sluice::plan

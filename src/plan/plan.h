@@ -275,4 +275,9 @@ void WarnUnboundedState(const AppPlan& plan, sql::Diagnostics* diags);
 std::unique_ptr<AppPlan> BindApp(const sql::AppAst& ast, std::string_view source,
                                  sql::Diagnostics* diags);
 
+// The AND-ed conjuncts of `cond` of the form `x = y` where x and y are columns of one type, x in
+// [lo, hi) and y outside it: as (x, y) pairs. Joins and patterns check them in place, before
+// building a row for the whole condition; a lookup by key needs them to cover the key.
+std::vector<std::pair<int, int>> EqualityPairs(const BoundExpr& cond, int lo, int hi);
+
 }  // namespace sluice::plan

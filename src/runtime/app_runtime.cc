@@ -289,6 +289,15 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       junctions_.at(def->name)->Subscribe(sink.get());
       sinks_.push_back(std::move(sink));
       sink_defs_.push_back(def.get());
+      if (def->connector->backs_table) {
+        // A table in a store: its changelog's sink writes the store; lookups go through a cache.
+        ASSIGN_OR_RETURN(std::unique_ptr<exec::TableStore> store, connectors::MakeTableStore(*def));
+        ASSIGN_OR_RETURN(exec::TableCacheOptions cache, connectors::TableCacheOptionsOf(*def));
+        cache.stopping = [this] { return stopping_.load() || failed_.load(); };
+        exec::Table* table = tables_.at(def->name).get();
+        caches_.push_back(std::make_unique<exec::TableCache>(table, std::move(store), cache));
+        table->SetCache(caches_.back().get());
+      }
     }
     // Every source is made before any runs (a bad one fails the start with nothing running),
     // and entered in the lists Stats() reads, which do not change after that.
@@ -585,6 +594,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
     }
     parts.push_back({"app", app.Take()});
     for (const auto& [name, table] : tables_) {
+      if (table->def().connector && table->def().connector->backs_table)
+        continue;  // its rows are the store's; the cache is not state
       exec::StateWriter part;
       table->Snapshot(part);
       parts.push_back({"table:" + name, part.Take()});
@@ -626,6 +637,9 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
         if (it == tables_.end()) {
           e.outcome = Outcome::kDropped;
           e.why = "the app no longer defines it";
+        } else if (it->second->def().connector && it->second->def().connector->backs_table) {
+          e.outcome = Outcome::kDropped;
+          e.why = "it lives in " + it->second->def().connector->connector + " now";
         } else if (Status fits = it->second->Fits(part.data); !fits.ok()) {
           e.outcome = Outcome::kIncompatible;
           e.why = fits.message();
@@ -1016,7 +1030,9 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       // Before Start() has made the sources: the tables it will load are loading (so that
       // /ready does not say ready before the loads have begun).
       for (const auto& def : plan_->catalog.all()) {
-        if (!options_.start_connectors || !def->is_table || !def->connector) continue;
+        if (!options_.start_connectors || !def->is_table || !def->connector ||
+            !def->connector->is_source)
+          continue;
         TableLoadStats t;
         t.table = def->name;
         t.connector = def->connector->connector;
@@ -1026,6 +1042,19 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       return s;
     }
     sources_->AppendStats(&s);
+    for (const auto& cache : caches_) {
+      exec::TableCacheStats c = cache->Stats();
+      StoreTableStats t;
+      t.table = cache->table().def().name;
+      t.connector = cache->table().def().connector->connector;
+      t.where = cache->where();
+      t.cached = c.rows;
+      t.hits = c.hits;
+      t.misses = c.misses;
+      t.lookups = c.lookups;
+      t.failed = c.failed;
+      s.store_tables.push_back(std::move(t));
+    }
     for (size_t i = 0; i < sinks_.size(); ++i) {
       SinkStats sink = sinks_[i]->Stats();
       sink.stream = sink_defs_[i]->name;
@@ -1099,6 +1128,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   // Per query, in its order: one pipeline, or one instance per worker of its async input.
   std::vector<std::unique_ptr<exec::Pipeline>> pipelines_;
   std::map<std::string, std::unique_ptr<exec::Table>, std::less<>> tables_;
+  // The caches of the tables that live in a store, from Start() on.
+  std::vector<std::unique_ptr<exec::TableCache>> caches_;
   std::vector<exec::TimedWork*> timed_;  // in definition order
   std::thread timer_;
   std::mutex timer_mu_;
@@ -1190,9 +1221,13 @@ Result<std::unique_ptr<AppRuntime>> AppRuntime::Load(std::string_view app,
     for (const auto& def : loaded.plan->catalog.all())
       if (def->is_table && def->connector)
         d.Warning(def->connector->loc,
-                  "table '" + def->name +
-                      "' is loaded from its connector only by `sluice run` "
-                      "(connectors started): here it stays empty, and every lookup in it misses");
+                  "table '" + def->name + "' is " +
+                      (def->connector->is_source ? "loaded from" : "looked up in") +
+                      " its connector only by `sluice run` (connectors started): here it " +
+                      (def->connector->is_source ? "stays empty"
+                                                 : "holds only what the app "
+                                                   "writes") +
+                      ", and every lookup of another row misses");
     loaded.warnings += d.Format(app, options.file_name);
   }
   // Relative paths in WITH resolve against the app's directory.

@@ -217,6 +217,32 @@ std::string PrometheusText(const AppStats& stats) {
            *v = item.t->load_ms < 0 ? -1.0 : static_cast<double>(item.t->load_ms) / 1e3;
            return true;
          });
+  // Tables that live in a store, by table: their caches and lookups.
+  struct NamedStore {
+    const StoreTableStats* t;
+    std::string name;
+  };
+  std::vector<NamedStore> stores;
+  for (const StoreTableStats& t : stats.store_tables) stores.push_back({&t, t.table});
+  auto store = [](auto field) {
+    return [field](const NamedStore& item, double* v) {
+      *v = static_cast<double>(item.t->*field);
+      return true;
+    };
+  };
+  using ST = StoreTableStats;
+  Family(&out, "sluice_table_cache_rows", "gauge",
+         "Keys of the store's table cached now (rows, and keys without one).", stores, "table",
+         store(&ST::cached));
+  Family(&out, "sluice_table_cache_hits_total", "counter", "Keys a batch needed that were cached.",
+         stores, "table", store(&ST::hits));
+  Family(&out, "sluice_table_cache_misses_total", "counter", "Keys looked up in the store.", stores,
+         "table", store(&ST::misses));
+  Family(&out, "sluice_table_lookups_total", "counter", "Round trips to the table's store.", stores,
+         "table", store(&ST::lookups));
+  Family(&out, "sluice_table_lookup_failures_total", "counter",
+         "Lookups in the table's store that failed after their retries.", stores, "table",
+         store(&ST::failed));
   const CheckpointStats& c = stats.checkpoints;
   if (c.enabled) {
     auto one = [&out](const char* name, const char* type, const char* help, double v) {

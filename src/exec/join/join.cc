@@ -46,7 +46,7 @@ Status JoinOp::Init() {
     ASSIGN_OR_RETURN(on_, Compile(*join.on));
     int width = static_cast<int>(join.left.stream->schema.size());
     int total = static_cast<int>(join.joined->schema.size());
-    for (auto [right, left] : EqualityPairs(*join.on, width, total))
+    for (auto [right, left] : plan::EqualityPairs(*join.on, width, total))
       equi_keys_.push_back({left, right - width});
     for (auto [left, right] : equi_keys_) {
       sides_[0].key_columns.push_back(left);
@@ -70,14 +70,68 @@ Status JoinOp::Init() {
   const plan::MissingRowPlan& missing = join.missing;
   for (int s = 0; s < 2; ++s) {
     if (!sides_[1 - s].table) continue;
-    waiting_.Reset(sides_[s].plan->stream->schema);
-    retrying_.Reset(sides_[s].plan->stream->schema);
+    for (Batch* b :
+         {&waiting_, &retrying_, &staged_, &staged_retries_, &running_, &running_retries_})
+      b->Reset(sides_[s].plan->stream->schema);
     defaults_.Reset(sides_[1 - s].table->def().schema);
     defaults_.AddRow(0);
     for (const auto& [column, text] : missing.defaults)
       defaults_.SetValue(0, static_cast<size_t>(column), Value(text));  // checked by the planner
   }
   return Status::OK();
+}
+
+void JoinOp::Receive(int s, const Batch& batch) {
+  if (!LookupCache(s) || table_key_from_[s].empty()) return Arrive(s, batch);
+  {
+    std::lock_guard<std::mutex> lock(stage_mu_);
+    staged_.AppendRows(batch, 0, batch.num_rows());
+  }
+  StageWork(this);
+}
+
+void JoinOp::RunStaged() {
+  std::lock_guard<std::mutex> order(run_mu_);
+  {
+    std::lock_guard<std::mutex> lock(stage_mu_);
+    std::swap(staged_, running_);
+    std::swap(staged_retries_, running_retries_);
+    std::swap(staged_retried_, running_retried_);
+    staged_.Clear();
+    staged_retries_.Clear();
+    staged_retried_.clear();
+  }
+  int s = sides_[0].table ? 1 : 0;  // the stream side
+  TableCache* cache = LookupCache(s);
+  if (!cache) return;
+  TableCache::Pins pins;
+  // The waiting arrivals are looked up in the store again, whatever the cache holds.
+  Status st;
+  if (running_retries_.num_rows() > 0)
+    st = cache->Acquire(running_retries_, table_key_from_[s], /*refresh=*/true, &pins);
+  if (st.ok() && running_.num_rows() > 0)
+    st = cache->Acquire(running_, table_key_from_[s], /*refresh=*/false, &pins);
+  if (!st.ok()) {
+    cache->Release(&pins);
+    LookupFailed(st, running_.num_rows() + running_retries_.num_rows());
+    return;
+  }
+  if (running_retries_.num_rows() > 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < running_retries_.num_rows(); ++i)
+      Probe(s, running_retries_, i, running_retries_.timestamp(i), running_retried_[i]);
+    Flush();
+  }
+  if (running_.num_rows() > 0) Arrive(s, running_);
+  cache->Release(&pins);
+}
+
+void JoinOp::LookupFailed(const Status& st, size_t n) {
+  env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
+  env_.counters->dropped.fetch_add(n, std::memory_order_relaxed);
+  LogFailure(env_.counters, "query " + plan_.name + ": " + std::to_string(n) +
+                                " event(s) were not joined: " + st.message());
+  if (env_.fail) env_.fail(st);
 }
 
 void JoinOp::Arrive(int s, const Batch& batch) {
@@ -287,6 +341,14 @@ void JoinOp::OnClockLocked(int64_t now) {
       waiting_.AppendRow(retrying_, i);
       waiting_due_.push_back(retrying_due_[i]);
       waiting_retried_.push_back(retrying_retried_[i]);
+      continue;
+    }
+    if (LookupCache(s) && !table_key_from_[s].empty()) {
+      // The store is asked again as staged work, with no lock held.
+      std::lock_guard<std::mutex> lock(stage_mu_);
+      staged_retries_.AppendRow(retrying_, i);
+      staged_retried_.push_back(retrying_retried_[i]);
+      StageWork(this);
       continue;
     }
     Probe(s, retrying_, i, retrying_.timestamp(i), retrying_retried_[i]);

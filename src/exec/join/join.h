@@ -8,6 +8,8 @@
 // grouping and projection, run by the usual operators over the joined row. An arrival that finds
 // no row in a table is answered as @join(missing) says (plan::MissingRowPlan): skipped, with
 // NULLs, with defaults, a failure of the app, or held and looked up again on the clock.
+// A table that lives in a store (exec/table_cache.h) is looked up once per arriving batch, as
+// staged work (exec/staged_work.h): the store answers with no lock held, then the batch arrives.
 #pragma once
 
 #include <deque>
@@ -25,7 +27,7 @@
 
 namespace sluice::exec {
 
-class JoinOp final : public MultiStreamOp {
+class JoinOp final : public MultiStreamOp, public StagedWork {
  public:
   // `rest` reads joined rows (plan.input is the joined row); `rest_timed` is its time-driven
   // work, or null. `driven_by_clock`: OnTime moves the sides' windows.
@@ -36,6 +38,8 @@ class JoinOp final : public MultiStreamOp {
   // What subscribes to each side's stream.
   BatchConsumer* left() { return &ports_[0]; }
   BatchConsumer* right() { return &ports_[1]; }
+  // Looks up what the staged batches need in the table's store, then lets them arrive.
+  void RunStaged() override;
 
  private:
   // An event a side holds: its identity and its slot in the side's window store (EventChunk).
@@ -62,7 +66,7 @@ class JoinOp final : public MultiStreamOp {
   };
   class Port final : public BatchConsumer {
    public:
-    void Push(const Batch& batch) override { op->Arrive(side, batch); }
+    void Push(const Batch& batch) override { op->Receive(side, batch); }
     JoinOp* op = nullptr;
     int side = 0;
   };
@@ -70,7 +74,16 @@ class JoinOp final : public MultiStreamOp {
   JoinOp(const plan::QueryPlan& plan, QueryEnv env, BatchConsumer* rest, TimedWork* rest_timed,
          bool driven_by_clock);
   Status Init();
+  // A batch from side `side`'s stream: it arrives, or, when it looks a table in a store up, it
+  // is staged for RunStaged.
+  void Receive(int side, const Batch& batch);
   void Arrive(int side, const Batch& batch);
+  // The cache of the table that arrivals on side `s` look up, when it lives in a store.
+  TableCache* LookupCache(int s) const {
+    return sides_[1 - s].table ? sides_[1 - s].table->cache() : nullptr;
+  }
+  // A lookup in the store failed: the batch's `n` rows are lost, and the app fails.
+  void LookupFailed(const Status& st, size_t n);
   // Moves both windows to `now` and applies what they emit.
   void AdvanceLocked(int64_t now) override;
   int64_t DeadlineLocked() const override;
@@ -132,6 +145,14 @@ class JoinOp final : public MultiStreamOp {
   // The time of the tick that looks the waiting arrivals up again (the clock's, or the time
   // FinishInput steps to); kNever outside it: then the clock.
   int64_t retry_now_ = kNever;
+  // With a table in a store: the arrivals staged for RunStaged, and the waiting arrivals due to
+  // be looked up again (with how often they were), under stage_mu_; run_mu_ keeps them in order.
+  std::mutex stage_mu_;
+  Batch staged_, staged_retries_;
+  std::vector<int64_t> staged_retried_;
+  std::mutex run_mu_;
+  Batch running_, running_retries_;
+  std::vector<int64_t> running_retried_;
 };
 
 }  // namespace sluice::exec

@@ -35,7 +35,7 @@ Status PatternOp::Init() {
     if (step.condition) {
       ASSIGN_OR_RETURN(condition, Compile(*step.condition));
       int first = step.first_column;
-      for (auto [mine, earlier] : EqualityPairs(
+      for (auto [mine, earlier] : plan::EqualityPairs(
                *step.condition, first, first + static_cast<int>(step.stream->schema.size())))
         if (earlier < first) keys.push_back({mine - first, earlier});
     }
