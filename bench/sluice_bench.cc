@@ -900,6 +900,9 @@ int main(int argc, char** argv) {
   // The Redis sink: pipelined batches against one command per round trip, beside hiredis by hand.
   if (only.empty() || only.rfind("redis", 0) == 0)
     rc |= sluice::bench::RunRedisSinkBenchmarks(quick, json);
+  // A join with a table in Redis: one lookup per batch, cached or not, beside hiredis by hand.
+  if (only.empty() || only.rfind("redis", 0) == 0)
+    rc |= sluice::bench::RunRedisTableBenchmarks(quick, json);
   // The HTTP source: JSON lines POSTed into the engine, beside a server that only parses them.
   if (only.empty() || only.rfind("http", 0) == 0)
     rc |= sluice::bench::RunHttpSourceBenchmarks(quick, json);

@@ -113,7 +113,7 @@ TEST(CrashTest, KilledAtRandomMomentsAndRestartedTheSinksHoldEveryResultExactlyO
   ASSERT_EQ(ref.code, 0) << ReadAll(dir / "stderr.txt");
   fs::rename(dir / "out", dir / "ref");
   std::vector<std::string> files = SinkFiles(dir / "ref");
-  ASSERT_EQ(files.size(), 7u);
+  ASSERT_GT(files.size(), 8u);  // seven sinks, one of them rolled into numbered files
   for (const std::string& f : files)
     ASSERT_GT(fs::file_size(dir / "ref" / f), 0u) << f << " is empty: the test would prove nothing";
 

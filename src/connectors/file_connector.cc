@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -317,6 +318,9 @@ class FileSink final : public StagedSink {
       : def_(def), path_(std::move(path)), format_(SinkFormatOf(def, changelog)) {
     bool b = false;
     header_ = ParseBool(Prop(def, "header", "false"), &b) && b;
+    int64_t v = 0;
+    if (plan::ParseByteSize(Prop(def, "rolling.size", ""), &v)) roll_bytes_ = v;
+    if (plan::ParseDurationText(Prop(def, "rolling.interval", ""), &v)) roll_ms_ = v;
   }
   ~FileSink() override { Close(); }
   FileSink(const FileSink&) = delete;
@@ -324,30 +328,36 @@ class FileSink final : public StagedSink {
 
   std::string where() const override { return path_.empty() ? "stdout" : path_; }
 
-  // `resume`: a position Commit() returned ("bytes=<n>"): the file is cut back to it and written
-  // on from there, so that what was written after that checkpoint is not there twice.
+  // `resume`: a position Commit() returned ("bytes=<n>", with rolling "bytes=<n> rolled=<k>"):
+  // the file is cut back to it and written on from there, so that what was written after that
+  // checkpoint is not there twice; a file rolled after it is taken back.
   Status Open(const std::string* resume) {
     long long keep = -1;
+    unsigned long long rolled = 0;
+    int fields = 0;
     if (resume && !path_.empty() &&
-        (std::sscanf(resume->c_str(), "bytes=%lld", &keep) != 1 || keep < 0))
+        ((fields = std::sscanf(resume->c_str(), "bytes=%lld rolled=%llu", &keep, &rolled)) < 1 ||
+         keep < 0))
       return Status::InvalidArgument(Named(def_) + ": a bad file sink position '" + *resume +
                                      "' in the checkpoint");
+    if (rolls()) {
+      // A run that does not resume starts its files afresh, as "w" does the file's.
+      rolled_ = resume && fields == 2 ? rolled : 0;
+      if (!resume || fields == 2) RETURN_IF_ERROR(TakeBackRollsAfter(rolled_));
+    }
     if (path_.empty()) {
       file_ = stdout;
     } else if (keep > 0) {
       RETURN_IF_ERROR(CutBack(keep));
+      size_ = keep;
     } else {
       file_ = std::fopen(path_.c_str(), "w");
       if (!file_)
         return Status::IoError(Named(def_) + ": cannot write '" + path_ +
                                "': " + std::strerror(errno));
     }
-    if (format_.csv && header_ && keep <= 0) {
-      std::string header;
-      if (format_.changelog) header = std::string("op") + format_.delimiter;
-      AppendCsvHeader(&header, def_.schema, format_.delimiter);
-      RETURN_IF_ERROR(Write(header, {static_cast<uint32_t>(header.size())}));
-    }
+    opened_ = std::chrono::steady_clock::now();
+    if (keep <= 0) RETURN_IF_ERROR(WriteHeader());
     return Status::OK();
   }
 
@@ -357,13 +367,100 @@ class FileSink final : public StagedSink {
     return true;
   }
 
-  Status Write(std::string_view bytes, const std::vector<uint32_t>&) override {
+  Status Write(std::string_view bytes, const std::vector<uint32_t>& ends) override {
     if (!file_) return Status::OK();
-    if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size() ||
-        std::fflush(file_) != 0)
+    if (rolls()) {
+      // Rolled between rows, by the rows alone: the same rows give the same files, on every
+      // run and after a restore.
+      auto now = std::chrono::steady_clock::now();
+      size_t from = 0, begin = 0;
+      for (uint32_t end : ends) {
+        bool full = roll_bytes_ > 0 && size_ >= roll_bytes_;
+        bool old = roll_ms_ > 0 && now - opened_ >= std::chrono::milliseconds(roll_ms_);
+        if (size_ > header_bytes_ && (full || old)) {
+          RETURN_IF_ERROR(Put(bytes.substr(from, begin - from)));
+          RETURN_IF_ERROR(Roll());
+          from = begin;
+        }
+        size_ += end - begin;
+        begin = end;
+      }
+      bytes.remove_prefix(from);
+    }
+    RETURN_IF_ERROR(Put(bytes));
+    if (std::fflush(file_) != 0)
       return Status::IoError(Named(def_) + ": write to '" + where() +
                              "' failed: " + std::strerror(errno));
     return Status::OK();
+  }
+
+  Status Put(std::string_view bytes) {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size())
+      return Status::IoError(Named(def_) + ": write to '" + where() +
+                             "' failed: " + std::strerror(errno));
+    return Status::OK();
+  }
+
+  Status WriteHeader() {
+    if (!format_.csv || !header_) return Status::OK();
+    std::string header;
+    if (format_.changelog) header = std::string("op") + format_.delimiter;
+    AppendCsvHeader(&header, def_.schema, format_.delimiter);
+    RETURN_IF_ERROR(Put(header));
+    size_ += static_cast<int64_t>(header.size());
+    header_bytes_ = size_;
+    return Status::OK();
+  }
+
+  // 'rolling.size', 'rolling.interval': the file is full or old, and its rows are kept under the
+  // next number ("out.jsonl" becomes "out-000001.jsonl", then "out-000002.jsonl"...), durable
+  // before a new "out.jsonl" begins.
+  bool rolls() const { return !path_.empty() && (roll_bytes_ > 0 || roll_ms_ > 0); }
+
+  std::string RolledName(uint64_t n) const {
+    size_t slash = path_.rfind('/');
+    size_t dot = path_.rfind('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash) ||
+        dot == (slash == std::string::npos ? 0 : slash + 1))
+      dot = path_.size();
+    char number[32];
+    std::snprintf(number, sizeof number, "-%06llu", static_cast<unsigned long long>(n));
+    return path_.substr(0, dot) + number + path_.substr(dot);
+  }
+
+  // After a restore: the files rolled after the checkpoint hold its output after the cut, the
+  // first of them the file as the checkpoint left it (taken back to be cut), the others nothing
+  // before the cut (removed). A fresh run (`rolled` 0) takes back and removes them all.
+  Status TakeBackRollsAfter(uint64_t rolled) {
+    std::string next = RolledName(rolled + 1);
+    if (::access(next.c_str(), F_OK) != 0) return Status::OK();
+    if (std::rename(next.c_str(), path_.c_str()) != 0)
+      return Status::IoError(Named(def_) + ": cannot take '" + next + "' back to '" + path_ +
+                             "': " + std::strerror(errno));
+    for (uint64_t n = rolled + 2; ::access(RolledName(n).c_str(), F_OK) == 0; ++n)
+      std::remove(RolledName(n).c_str());
+    return Status::OK();
+  }
+
+  Status Roll() {
+    std::string to = RolledName(rolled_ + 1);
+    if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0)
+      return Status::IoError(Named(def_) + ": write to '" + where() +
+                             "' failed: " + std::strerror(errno));
+    std::fclose(file_);
+    file_ = nullptr;
+    if (std::rename(path_.c_str(), to.c_str()) != 0)
+      return Status::IoError(Named(def_) + ": cannot roll '" + path_ + "' to '" + to +
+                             "': " + std::strerror(errno));
+    ++rolled_;
+    file_ = std::fopen(path_.c_str(), "w");
+    if (!file_)
+      return Status::IoError(Named(def_) + ": cannot write '" + path_ +
+                             "': " + std::strerror(errno));
+    size_ = 0;
+    header_bytes_ = 0;
+    opened_ = std::chrono::steady_clock::now();
+    return WriteHeader();
   }
 
   Status CutBack(long long keep) {
@@ -408,7 +505,8 @@ class FileSink final : public StagedSink {
     long length = std::ftell(file_);
     if (length < 0)
       return Status::IoError(Named(def_) + ": '" + where() + "': " + std::strerror(errno));
-    return "bytes=" + std::to_string(length);
+    return "bytes=" + std::to_string(length) +
+           (rolls() ? " rolled=" + std::to_string(rolled_) : std::string());
   }
 
   Status CloseOutput() override {
@@ -426,7 +524,13 @@ class FileSink final : public StagedSink {
   std::string path_;
   SinkFormat format_;
   bool header_ = false;
-  FILE* file_ = nullptr;  // used under the write lock only (StagedSink)
+  int64_t roll_bytes_ = 0, roll_ms_ = 0;  // 0: not by size, not by age
+  // Used under the write lock only (StagedSink).
+  FILE* file_ = nullptr;
+  int64_t size_ = 0;          // of the file being written
+  int64_t header_bytes_ = 0;  // of its CSV header: a file of only that is not rolled
+  uint64_t rolled_ = 0;       // the number of the newest rolled file
+  std::chrono::steady_clock::time_point opened_;
 };
 
 }  // namespace

@@ -91,6 +91,23 @@ bool ParseDurationText(const std::string& text, int64_t* ms) {
   return true;
 }
 
+bool ParseByteSize(const std::string& text, int64_t* bytes) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  int64_t amount = 0;
+  if (i == 0 || i > 15 || !ParseInt64(text.substr(0, i), &amount)) return false;
+  std::string unit = Lower(text.substr(i));
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  int64_t per = 0;
+  if (unit.empty() || unit == "b") per = 1;
+  if (unit == "kb" || unit == "k") per = int64_t{1} << 10;
+  if (unit == "mb" || unit == "m") per = int64_t{1} << 20;
+  if (unit == "gb" || unit == "g") per = int64_t{1} << 30;
+  if (per == 0 || amount > (int64_t{1} << 50) / per) return false;
+  *bytes = amount * per;
+  return true;
+}
+
 AppSettings ApplyAppAnnotations(const std::vector<Annotation>& annotations, Diagnostics* diags) {
   AppSettings s;
   const std::vector<std::string> known = {"name", "async", "description"};
@@ -273,8 +290,8 @@ const std::vector<std::string> kGenericKeys = {"type",
                                                "late.data",
                                                "partition.key",
                                                "table.load.timeout"};
-const std::vector<std::string> kFileKeys = {"path", "header", "delimiter", "follow",
-                                            "wait.timeout"};
+const std::vector<std::string> kFileKeys = {
+    "path", "header", "delimiter", "follow", "wait.timeout", "rolling.size", "rolling.interval"};
 const std::vector<std::string> kGeneratorKeys = {"rate", "count", "seed"};
 const std::vector<std::string> kKafkaKeys = {"topic",
                                              "bootstrap.servers",
@@ -804,6 +821,21 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
           diags->Error(f->loc, std::string("'") + k + "' is for a 'path' that names one file",
                        "a glob 'path' reads the files it matches when the app starts, in the "
                        "order of their names");
+    }
+    for (const char* k : {"rolling.size", "rolling.interval"}) {
+      const Property* f = get(k);
+      if (!f) continue;
+      if (connector != "file" || cfg->is_source)
+        diags->Error(f->loc, std::string("'") + k + "' is for a file sink",
+                     "a file sink rolls its file to a numbered one when it is full or old");
+      int64_t v = 0;
+      bool size = std::string(k) == "rolling.size";
+      if (size ? !ParseByteSize(f->value, &v) || v <= 0
+               : !ParseDurationText(f->value, &v) || v <= 0)
+        diags->Error(f->value_loc, std::string("'") + k + "' needs " +
+                                       (size ? "a size such as '64MB' or '512KB'"
+                                             : "a duration such as '1h' or '10 min'") +
+                                       ", got '" + f->value + "'");
     }
     if (const Property* f = get("follow")) {
       bool b;

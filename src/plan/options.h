@@ -37,6 +37,8 @@ struct AppSettings {
 
 // A time amount as options write it: "5000" (ms), "5s", "100ms", "5 min", "1 hour".
 bool ParseDurationText(const std::string& text, int64_t* ms);
+// An amount of bytes as options write it: "1048576", "512KB", "64 MB", "1GB" (powers of 1024).
+bool ParseByteSize(const std::string& text, int64_t* bytes);
 
 AppSettings ApplyAppAnnotations(const std::vector<sql::Annotation>& annotations,
                                 sql::Diagnostics* diags);

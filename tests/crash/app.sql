@@ -26,8 +26,10 @@ INSERT INTO Sliding
 SELECT symbol, avg(price) AS avg_price, max(price) AS high FROM Trades
 WINDOW SLIDING(2 SECONDS, 500 ms) GROUP BY symbol;
 
+-- Rolled every 4 KB: a restore takes back what was rolled after its checkpoint.
 CREATE STREAM Joined (symbol STRING, sector STRING, volume INT)
-WITH ('type'='sink', 'connector'='file', 'path'='out/joined.jsonl', 'format'='json');
+WITH ('type'='sink', 'connector'='file', 'path'='out/joined.jsonl', 'format'='json',
+      'rolling.size'='4KB');
 INSERT INTO Joined
 SELECT t.symbol, s.sector, t.volume FROM Trades AS t JOIN Sectors AS s ON t.symbol = s.symbol
 WHERE t.volume > 97;
