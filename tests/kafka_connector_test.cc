@@ -64,6 +64,45 @@ TEST_F(KafkaConnectorTest, ASourceExposesKeyPartitionOffsetAndTimestamp) {
                 R"({"usr":null,"page":"/cart","part":0,"off":1,"ts":1700000000500})"}));
 }
 
+// 'event.time.source'='kafka': windows close by the records' timestamps, whatever the wall
+// clock (the last one stays open: a stop is not the end of the input), and a record later than
+// its window (beyond the allowed lateness) is late.
+TEST_F(KafkaConnectorTest, EventTimeFromTheRecordTimestamp) {
+  ASSERT_TRUE(kafka_->CreateTopic("views"));
+  const int64_t t0 = 1'700'000'000'000;
+  for (int64_t at : {t0, t0 + 400, t0 + 1'200, t0 + 300, t0 + 2'500})
+    ASSERT_TRUE(kafka_->Produce("views", R"({"page":"/a"})", nullptr, at));
+  ASSERT_TRUE(kafka_->Flush());
+  std::ofstream(dir_ / "app.sql")
+      << "CREATE STREAM Views (page STRING)\n"
+         "  WITH ('type'='source', 'connector'='kafka', 'topic'='views', 'bootstrap.servers'='"
+      << kafka_->bootstraps()
+      << "', 'event.time.source'='kafka', 'late.data'='drop');\n"
+         "CREATE STREAM Out (page STRING, n BIGINT, ends TIMESTAMP)\n"
+         "  WITH ('type'='sink', 'connector'='file', 'path'='out.jsonl');\n"
+         "INSERT INTO Out SELECT page, count() AS n, window_end AS ends FROM Views\n"
+         "  WINDOW TUMBLING(1 SECOND) GROUP BY page;\n";
+  CommandResult r = RunIn(dir_, "run app.sql --duration 4 --quiet --stats");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(NonEmptyLines(ReadAll(dir_ / "out.jsonl")),
+            (std::vector<std::string>{R"({"page":"/a","n":2,"ends":1700000001000})",
+                                      R"({"page":"/a","n":1,"ends":1700000002000})"}));
+  std::string last = r.err.substr(r.err.rfind("stats: "));
+  EXPECT_NE(last.find("late=1"), std::string::npos) << last;
+  std::ofstream(dir_ / "bad.sql")
+      << "CREATE STREAM F (ts BIGINT) WITH ('type'='source', 'connector'='file', 'path'='f',\n"
+         "  'event.time.source'='kafka');\n"
+         "CREATE STREAM K (ts BIGINT) WITH ('type'='source', 'connector'='kafka',\n"
+         "  'event.time.source'='kafka', 'event.time.field'='ts');\n"
+         "INSERT INTO Out SELECT * FROM F;\nINSERT INTO Out SELECT * FROM K;\n";
+  r = RunIn(dir_, "check bad.sql");
+  EXPECT_NE(r.err.find("'event.time.source'='kafka' is for a Kafka source"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("comes from 'event.time.source' or 'event.time.field', not both"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(KafkaConnectorTest, AnUpsertSinkKeysMessagesAndWritesDeletesAsTombstones) {
   std::ofstream(dir_ / "users.jsonl") << R"({"id":1,"score":10}
 {"id":2,"score":5}

@@ -504,6 +504,15 @@ class KafkaSource final : public Source {
     std::string problem;
     if (st.ok() && m->payload && !exec::StampEventTime(def_.event_time, batch, row, &problem))
       st = Status::InvalidArgument(problem);
+    if (st.ok() && def_.event_time.from_record) {
+      rd_kafka_timestamp_type_t type;
+      int64_t ts = rd_kafka_message_timestamp(m, &type);
+      if (ts < 0) {
+        st = Status::InvalidArgument("the record has no timestamp ('event.time.source'='kafka')");
+      } else {
+        batch->timestamps()[row] = ts;
+      }
+    }
     if (!st.ok()) {
       batch->Resize(row);
       ctx.malformed("kafka " + std::string(rd_kafka_topic_name(m->rkt)) + "[" +

@@ -85,8 +85,10 @@ class FunctionExpr final : public VecExpr {
           out.SetInt(k, Utf8Length(cols_[0]->strings()[k].view()));
         }
         break;
+      case Fn::kConcatStrict:
       case Fn::kConcat:
         for (size_t k = 0; k < n; ++k) {
+          if (fn_ == Fn::kConcatStrict && AnyNull(k, out)) continue;
           size_t len = 0;
           for (const Column* c : cols_)
             if (!c->IsNull(k)) len += c->strings()[k].size;

@@ -266,6 +266,15 @@ BoundExprPtr Binder::BindExprInner(const Expr& e, Scope& scope) {
       BoundExprPtr l = BindExpr(*e.args[0], scope);
       BoundExprPtr r = BindExpr(*e.args[1], scope);
       if (!l || !r) return nullptr;
+      if (op == BinaryOp::kConcat) {
+        // SQL's ||: concat() of the operands as text, but NULL when either is NULL (concat()
+        // skips NULLs, as PostgreSQL's does).
+        auto b = Node(BoundExpr::Kind::kFunction, DataType::String(), e);
+        b->fn = Fn::kConcatStrict;
+        b->args.push_back(MakeCast(std::move(l), DataType::String()));
+        b->args.push_back(MakeCast(std::move(r), DataType::String()));
+        return b;
+      }
       if (op >= BinaryOp::kEq && op <= BinaryOp::kGe)
         return BindComparison(op, std::move(l), std::move(r), e, *e.args[0], *e.args[1]);
       MakeLiteralExact(l, *r);
@@ -274,8 +283,8 @@ BoundExprPtr Binder::BindExprInner(const Expr& e, Scope& scope) {
       if (!t) {
         std::string hint;
         if (l->type.id == TypeId::kString || r->type.id == TypeId::kString)
-          hint = op == BinaryOp::kAdd ? "to join strings use concat(a, b)"
-                                      : "CAST the STRING to a number";
+          hint =
+              op == BinaryOp::kAdd ? "to join strings use a || b" : "CAST the STRING to a number";
         diags_->Error(e.loc,
                       std::string("'") + sql::BinaryOpText(op) + "' is not defined for " +
                           l->type.ToString() + " and " + r->type.ToString() + " ('" +

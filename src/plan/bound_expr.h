@@ -17,6 +17,7 @@ enum class Fn {
   kUpper,
   kLower,
   kConcat,
+  kConcatStrict,  // a || b: NULL when an operand is
   kLength,
   kSubstr,
   kTrim,

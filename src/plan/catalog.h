@@ -34,6 +34,8 @@ enum class LateData { kDefault, kDrop, kFault, kUpdate };
 
 struct EventTimeConfig {
   int field = -1;  // attribute index; -1 when the stream has no event-time field
+  // 'event.time.source'='kafka': each event's time is its Kafka record's timestamp.
+  bool from_record = false;
   TimeFormat format = TimeFormat::kEpochMillis;
   std::string pattern;  // kPattern
   int64_t allowed_lateness_ms = 0;
@@ -76,7 +78,9 @@ struct StreamDef {
   std::string fault_stream;  // name of !S when on_error is kStream
 
   // Whether its queries move with its events' times rather than the clock, live.
-  bool moves_with_event_time() const { return event_time.field >= 0 || event_time_derived; }
+  bool moves_with_event_time() const {
+    return event_time.field >= 0 || event_time.from_record || event_time_derived;
+  }
 };
 
 class Catalog {

@@ -9,6 +9,7 @@
 #include "common/url.h"
 #include "plan/plan.h"
 #include "sluice/batch.h"
+#include "sql/interval.h"
 #include "sql/parser.h"
 
 namespace sluice::plan {
@@ -285,6 +286,7 @@ const std::vector<std::string> kGenericKeys = {"type",
                                                "connector",
                                                "format",
                                                "event.time.field",
+                                               "event.time.source",
                                                "event.time.format",
                                                "event.time.allowed.lateness",
                                                "late.data",
@@ -921,6 +923,25 @@ void ApplyWithProperties(const std::vector<Property>& properties, StreamDef* def
                    "event.time.field '" + f->value + "' is not an attribute of '" + def->name + "'",
                    sql::DidYouMean(f->value, names));
     }
+  }
+  if (const Property* f = get("event.time.source")) {
+    std::string v = Lower(f->value);
+    bool kafka_source =
+        def->connector && def->connector->connector == "kafka" && def->connector->is_source;
+    if (v != "kafka")
+      diags->Error(
+          f->value_loc,
+          "'event.time.source' can be 'kafka' (the record's timestamp), got '" + f->value + "'",
+          "for an attribute's time, use 'event.time.field'");
+    else if (!kafka_source)
+      diags->Error(f->loc, "'event.time.source'='kafka' is for a Kafka source",
+                   "use 'event.time.field' to take the time from an attribute");
+    else if (get("event.time.field"))
+      diags->Error(f->loc,
+                   "an event's time comes from 'event.time.source' or 'event.time.field', "
+                   "not both");
+    else
+      def->event_time.from_record = true;
   }
   if (const Property* f = get("event.time.format")) {
     std::string v = Lower(f->value);

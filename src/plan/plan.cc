@@ -56,9 +56,11 @@ std::string AppPlan::Explain() const {
       out += std::string("  on error: ") + ErrorActionName(d->on_error) + "\n";
     static const char* kLate[] = {"the fault stream if any, else logged", "drop", "fault",
                                   "update"};
-    if (d->event_time.field >= 0) {
-      out += "  event time: " + d->schema.field(d->event_time.field).name + ", allowed lateness " +
-             std::to_string(d->event_time.allowed_lateness_ms) +
+    if (d->event_time.field >= 0 || d->event_time.from_record) {
+      out += "  event time: " +
+             (d->event_time.from_record ? std::string("the Kafka record's timestamp")
+                                        : d->schema.field(d->event_time.field).name) +
+             ", allowed lateness " + std::to_string(d->event_time.allowed_lateness_ms) +
              " ms, late data: " + kLate[static_cast<int>(d->event_time.late_data)] + "\n";
     } else if (d->event_time.allowed_lateness_ms > 0 ||
                d->event_time.late_data != LateData::kDefault) {

@@ -269,7 +269,21 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
 
   Status Start() override {
     std::unique_lock<std::mutex> lock(lifecycle_mu_);
-    if (started_) return Status::OK();
+    if (started_) {
+      // Another Start() (from another thread): it returns once the first has, with its outcome
+      // (the first may be waiting for the tables to load, with the lock let go).
+      start_cv_.wait(lock, [this] { return start_done_; });
+      return start_status_;
+    }
+    Status st = StartLocked(lock);
+    start_done_ = true;
+    start_status_ = st;
+    start_cv_.notify_all();
+    return st;
+  }
+
+  // Start(), the first time. May let go of `lock` while tables load.
+  Status StartLocked(std::unique_lock<std::mutex>& lock) {
     if (shut_down_)
       return Status(StatusCode::kCancelled, "the app was shut down before it started");
     started_ = true;
@@ -1169,8 +1183,11 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
   std::vector<std::pair<std::string, uint64_t>> in_flight_;  // what they held, per stream
   std::vector<std::pair<std::string, std::string>> sink_positions_;
 
-  std::mutex process_mu_;    // serialises synchronous processing of batches
-  std::mutex lifecycle_mu_;  // Start / Shutdown
+  std::mutex process_mu_;             // serialises synchronous processing of batches
+  std::mutex lifecycle_mu_;           // Start / Shutdown
+  std::condition_variable start_cv_;  // the first Start() has returned: start_done_
+  bool start_done_ = false;
+  Status start_status_;
   mutable std::mutex status_mu_;
   Status status_;
   std::atomic<bool> failed_{false};

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "sluice/engine.h"
 
@@ -212,6 +213,29 @@ TEST(AppRuntimeTest, FileSourceToFileSinkCountsMalformedLines) {
   EXPECT_EQ(app->Stats().streams[0].events, 2u);
   std::remove(in_path.c_str());
   std::remove(out_path.c_str());
+}
+
+// A Start() that comes while the first waits for a table's load returns when the first does,
+// not before: the streams have not started yet.
+TEST(AppRuntimeTest, ASecondStartWaitsForTheFirst) {
+  AppOptions opts;
+  opts.start_connectors = true;
+  auto app = LoadOk(
+      "CREATE TABLE T (k BIGINT PRIMARY KEY) WITH ('type'='source', 'connector'='generator', "
+      "'rate'='1', 'table.load.timeout'='600ms');\n"
+      "CREATE STREAM S (k BIGINT);\n"
+      "INSERT INTO O SELECT s.k FROM S AS s JOIN T AS t ON s.k = t.k;\n",
+      opts);
+  ASSERT_NE(app, nullptr);
+  std::thread first([&] { EXPECT_TRUE(app->Start().ok()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(app->Start().ok());
+  // The first one's wait is over: the table was waited for as long as its timeout.
+  AppStats stats = app->Stats();
+  ASSERT_EQ(stats.tables.size(), 1u);
+  EXPECT_TRUE(stats.tables[0].waited_out);
+  first.join();
+  EXPECT_TRUE(app->Shutdown().ok());
 }
 
 TEST(AppRuntimeTest, GeneratorIsDeterministicForASeed) {

@@ -14,6 +14,8 @@ const char* BinaryOpText(BinaryOp op) {
       return "/";
     case BinaryOp::kMod:
       return "%";
+    case BinaryOp::kConcat:
+      return "||";
     case BinaryOp::kEq:
       return "=";
     case BinaryOp::kNotEq:

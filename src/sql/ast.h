@@ -29,6 +29,7 @@ enum class BinaryOp {
   kGe,
   kAnd,
   kOr,
+  kConcat,  // ||
 };
 enum class UnaryOp { kNeg, kNot };
 

@@ -78,6 +78,8 @@ const char* TokName(Tok kind) {
       return "'!'";
     case Tok::kArrow:
       return "'->'";
+    case Tok::kConcat:
+      return "'||'";
     case Tok::kHash:
       return "'#'";
     case Tok::kQuestion:
@@ -292,6 +294,9 @@ class Lexer {
         return one(Tok::kHash);
       case '?':
         return one(Tok::kQuestion);
+      case '|':
+        if (n == '|') return two(Tok::kConcat);
+        break;
       default:
         break;
     }

@@ -44,6 +44,7 @@ enum class Tok {
   kRBrace,
   kBang,
   kArrow,
+  kConcat,  // ||
   kHash,
   kQuestion,
   kInvalid,  // a character the lexer reported; the parser rejects it without a second message

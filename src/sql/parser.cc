@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/format.h"
+#include "sql/interval.h"
 #include "sql/lexer.h"
 
 namespace sluice::sql {
@@ -1020,7 +1021,7 @@ class Parser {
   }
   ExprPtr ParseComparison() {
     Nesting nesting(this);
-    ExprPtr l = ParseAdditive();
+    ExprPtr l = ParseConcat();
     while (true) {
       nesting.Enter(Cur());
       Loc loc = Cur().loc;
@@ -1076,9 +1077,9 @@ class Parser {
             auto e = std::make_unique<Expr>(Expr::Kind::kBetween, loc);
             e->negated = negated;
             e->args.push_back(std::move(l));
-            e->args.push_back(ParseAdditive());
+            e->args.push_back(ParseConcat());
             ExpectWord("AND", "in BETWEEN low AND high");
-            e->args.push_back(ParseAdditive());
+            e->args.push_back(ParseConcat());
             l = std::move(e);
             continue;
           }
@@ -1086,7 +1087,7 @@ class Parser {
             auto e = std::make_unique<Expr>(Expr::Kind::kLike, loc);
             e->negated = negated;
             e->args.push_back(std::move(l));
-            e->args.push_back(ParseAdditive());
+            e->args.push_back(ParseConcat());
             l = std::move(e);
             continue;
           }
@@ -1095,8 +1096,20 @@ class Parser {
         }
       }
       Next();
-      l = MakeBinary(op, std::move(l), ParseAdditive(), loc);
+      l = MakeBinary(op, std::move(l), ParseConcat(), loc);
     }
+  }
+  // a || b: below + and -, above comparisons, as in PostgreSQL.
+  ExprPtr ParseConcat() {
+    Nesting nesting(this);
+    ExprPtr l = ParseAdditive();
+    while (At(Tok::kConcat)) {
+      nesting.Enter(Cur());
+      Loc loc = Cur().loc;
+      Next();
+      l = MakeBinary(BinaryOp::kConcat, std::move(l), ParseAdditive(), loc);
+    }
+    return l;
   }
   ExprPtr ParseAdditive() {
     Nesting nesting(this);
@@ -1226,6 +1239,45 @@ class Parser {
     return e;
   }
 
+  // INTERVAL '10' MINUTE, INTERVAL '1:30' MINUTE TO SECOND (the standard's, Flink SQL's): a
+  // duration, as "10 MINUTES" is.
+  ExprPtr ParseInterval() {
+    const Token& kw = Next();
+    const Token& amount = Next();
+    std::string text = amount.kind == Tok::kString ? amount.value : std::string(amount.text);
+    auto unit_of = [&](const Token& u) {
+      return u.kind == Tok::kWord ? DurationUnitMillis(u.text) : 0;
+    };
+    const Token* last = &amount;
+    int64_t from = unit_of(Cur()), to = from;
+    if (from == 0) {
+      ErrorAt(Cur(), "expected a unit after INTERVAL '" + text + "', found " + Describe(Cur()),
+              "e.g. INTERVAL '" + text + "' MINUTE (SECOND, MINUTE, HOUR, DAY)");
+    } else {
+      last = &Next();
+      if (AtWord("TO")) {
+        Next();
+        to = unit_of(Cur());
+        if (to == 0) {
+          ErrorAt(Cur(), "expected the last unit after TO, found " + Describe(Cur()),
+                  "e.g. INTERVAL '1:30' MINUTE TO SECOND");
+        } else {
+          last = &Next();
+        }
+      }
+    }
+    auto e = std::make_unique<Expr>(Expr::Kind::kLiteral, kw.loc);
+    e->length = static_cast<int>(last->text.data() + last->text.size() - kw.text.data());
+    e->name = std::string(kw.text.data(), static_cast<size_t>(e->length));
+    e->is_duration = true;
+    int64_t ms = 0;
+    std::string problem;
+    if (from > 0 && to > 0 && !IntervalMillis(text, from, to, &ms, &problem))
+      ErrorAt(amount, "interval " + e->name + ": " + problem);
+    e->literal = Value(ms);
+    return e;
+  }
+
   ExprPtr ParsePrimary() {
     const Token& t = Cur();
     switch (t.kind) {
@@ -1266,6 +1318,9 @@ class Parser {
         return e;
       }
       if (t.Is("CASE")) return ParseCase();
+      if (t.Is("INTERVAL") && (PeekTok().kind == Tok::kString || PeekTok().kind == Tok::kInteger ||
+                               PeekTok().kind == Tok::kNumber))
+        return ParseInterval();
       if (t.Is("CAST") && PeekTok().kind == Tok::kLParen) return ParseCast();
       if (IsReservedWord(t) && PeekTok().kind != Tok::kLParen)
         ErrorAt(t, "expected an expression, found the keyword " + Describe(t));
@@ -1369,17 +1424,6 @@ class Parser {
 };
 
 }  // namespace
-
-int64_t DurationUnitMillis(std::string_view word) {
-  std::string u = Upper(word);
-  if (u == "MILLISECOND" || u == "MILLISECONDS" || u == "MS" || u == "MILLIS" || u == "MILLISEC")
-    return 1;
-  if (u == "SECOND" || u == "SECONDS" || u == "SEC" || u == "SECS") return 1000;
-  if (u == "MINUTE" || u == "MINUTES" || u == "MIN" || u == "MINS") return 60'000;
-  if (u == "HOUR" || u == "HOURS") return 3'600'000;
-  if (u == "DAY" || u == "DAYS") return 86'400'000;
-  return 0;
-}
 
 AppAst Parse(std::string_view source, Diagnostics* diags) {
   return Parser(source, diags).ParseApp();

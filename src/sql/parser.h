@@ -22,7 +22,4 @@ ExprPtr ParseExpression(std::string_view source, Diagnostics* diags);
 // input can exhaust the stack of the parser or of what walks the tree after it.
 inline constexpr int kMaxNesting = 256;
 
-// Duration units: "SECONDS" -> 1000 (ms per unit); 0 when `word` is not a unit.
-int64_t DurationUnitMillis(std::string_view word);
-
 }  // namespace sluice::sql
