@@ -222,6 +222,29 @@ INSERT INTO Out SELECT * FROM S;
 // The outage: events at 2,000/s for 3 s; the server is killed after the first writes and
 // restarted 1.5 s later. Each event's own key (SET) shows nothing was lost; the XADD stream shows
 // each event arrived at least once, and more than once only for a batch in doubt at the kill.
+// The store is gone at the end: the shutdown drains until --shutdown-timeout, showing --stats
+// meanwhile, then says what was not written.
+TEST_F(RedisSinkTest, ADrainThatTimesOutShowsStatsAndCountsWhatIsLeft) {
+  App(R"(CREATE STREAM Events (seq BIGINT, v INT)
+  WITH ('type'='source', 'connector'='generator', 'count'='100', 'fields.seq'='sequence:0,1');
+CREATE STREAM Cache (seq BIGINT, v INT)
+  WITH ('type'='sink', 'connector'='redis', 'url'='URL', 'key'='ev:{seq}',
+        'retry.backoff.initial'='20ms', 'retry.backoff.max'='50ms');
+INSERT INTO Cache SELECT * FROM Events;
+)");
+  redis_.Command({"CLIENT", "PAUSE", "100000", "WRITE"});  // reachable, but writes hang
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    redis_.Kill();
+  });
+  CommandResult r =
+      RunIn(dir_, "run app.sql --quiet --stats --stats-interval 0.2 --shutdown-timeout 1.5s");
+  killer.join();
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("stats: draining "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("were not written before the shutdown timeout"), std::string::npos) << r.err;
+}
+
 TEST_F(RedisSinkTest, AnOutageLosesNothingAndTheBreakerOpensAndCloses) {
   App(R"(CREATE STREAM Events (seq BIGINT, v INT)
   WITH ('type'='source', 'connector'='generator', 'rate'='2000', 'count'='6000',

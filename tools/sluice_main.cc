@@ -663,7 +663,22 @@ int Run(const std::string& app_path, const RunOptions& o) {
   }
   progress.Clear();
   const bool sources_ended = sources_done.load();  // before Shutdown stops them
-  st = app->Shutdown();
+  // The shutdown drains the sinks (up to --shutdown-timeout): --stats goes on meanwhile, so that
+  // a slow drain shows what it waits for.
+  std::atomic<bool> shut{false};
+  std::thread stopper([&] {
+    st = app->Shutdown();
+    shut.store(true);
+  });
+  next_stats = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.stats_interval);
+  while (!shut.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto now = std::chrono::steady_clock::now();
+    if (!o.stats || now < next_stats) continue;
+    Err("stats: draining " + StatsLine(app->Stats()));
+    next_stats = now + std::chrono::duration<double>(o.stats_interval);
+  }
+  stopper.join();
   waiter.join();
   std::fflush(stdout);
   sluice::AppStats stats = app->Stats();
