@@ -223,8 +223,7 @@ TEST_F(TableLoadTest, AFailedLoadFailsTheRunAndNullKeysAreCounted) {
   WriteApp("'connector'='file', 'path'='users.jsonl'");
   r = RunIn(dir_, "run app.sql --quiet --strict");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("table 'Users': 1 row(s) read from users.jsonl have a NULL key"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("table Users: users.jsonl:2: its key 'id' is NULL"), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("1 malformed input record(s) skipped"), std::string::npos) << r.err;
 }

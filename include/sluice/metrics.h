@@ -94,7 +94,7 @@ struct TableLoadStats {
   uint64_t records = 0;      // records read so far: the load's, then the updates'
   uint64_t bytes = 0;        // bytes read so far
   uint64_t total_bytes = 0;  // a file's size when the load started (0: unknown)
-  uint64_t rejected = 0;     // records not loaded: a NULL key
+  uint64_t rejected = 0;     // records not loaded: malformed, or a NULL key
   double records_per_s = 0;  // while loading: so far; once loaded: the load's average
   int64_t eta_ms = -1;       // while loading a file: the estimated time left; -1: unknown
   int64_t load_ms = -1;      // how long the load took; -1: not loaded yet

@@ -203,7 +203,7 @@ class LineSource final : public Source {
     Status st = csv_ ? DecodeCsvFields(fields_, columns_, def_.schema, batch, row)
                      : json_.Decode(line, batch, row);
     std::string problem;
-    if (st.ok() && !exec::StampEventTime(def_.event_time, batch, row, &problem))
+    if (st.ok() && !exec::AcceptSourceRow(def_, batch, row, &problem))
       st = Status::InvalidArgument(problem);
     if (!st.ok()) {
       batch->Resize(row);

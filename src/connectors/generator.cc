@@ -160,7 +160,7 @@ class GeneratorSource final : public Source {
       for (int64_t i = 0; i < n; ++i) {
         size_t row = batch.AddRow(now);
         Fill(&batch, row, now);
-        if (!exec::StampEventTime(def_.event_time, &batch, row, &problem)) {
+        if (!exec::AcceptSourceRow(def_, &batch, row, &problem)) {
           batch.Resize(row);
           ctx.malformed("generator event " + std::to_string(produced + i + 1), problem);
         }

@@ -329,7 +329,7 @@ class HttpSource final : public Source {
         st = json.Decode(e, &batch, row);
       }
       std::string problem;
-      if (st.ok() && !exec::StampEventTime(def_.event_time, &batch, row, &problem))
+      if (st.ok() && !exec::AcceptSourceRow(def_, &batch, row, &problem))
         st = Status::InvalidArgument(problem);
       if (st.ok()) continue;
       batch.Resize(row);

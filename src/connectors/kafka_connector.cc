@@ -502,7 +502,7 @@ class KafkaSource final : public Source {
     }
     if (st.ok() && m->payload) SetMetadata(m, batch, row);
     std::string problem;
-    if (st.ok() && m->payload && !exec::StampEventTime(def_.event_time, batch, row, &problem))
+    if (st.ok() && m->payload && !exec::AcceptSourceRow(def_, batch, row, &problem))
       st = Status::InvalidArgument(problem);
     if (st.ok() && def_.event_time.from_record) {
       rd_kafka_timestamp_type_t type;

@@ -462,7 +462,7 @@ class PgSource final : public Source {
       size_t row = batch->AddRow(ctx.clock->NowMillis());
       uint64_t bytes = 0;
       std::string problem = DecodeTuple(r.get(), 0, def_.schema, batch, row, &bytes);
-      if (problem.empty()) exec::StampEventTime(def_.event_time, batch, row, &problem);
+      if (problem.empty()) exec::AcceptSourceRow(def_, batch, row, &problem);
       if (!after_.empty() && !PQgetisnull(r.get(), 0, static_cast<int>(width)))
         read_last = PQgetvalue(r.get(), 0, static_cast<int>(width));
       progress_.records.fetch_add(1, std::memory_order_relaxed);

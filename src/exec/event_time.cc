@@ -59,6 +59,18 @@ bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row
   return false;
 }
 
+bool AcceptSourceRow(const plan::StreamDef& def, Batch* batch, size_t row, std::string* problem) {
+  if (def.is_table && batch->kind(row) != ChangeKind::kDelete) {
+    for (int c : def.primary_key) {
+      if (!batch->column(static_cast<size_t>(c)).IsNull(row)) continue;
+      *problem = "its key '" + def.schema.field(static_cast<size_t>(c)).name +
+                 "' is NULL: the table has no place for it";
+      return false;
+    }
+  }
+  return StampEventTime(def.event_time, batch, row, problem);
+}
+
 bool StampEventTime(const plan::EventTimeConfig& cfg, Batch* batch, size_t row,
                     std::string* problem) {
   if (cfg.field < 0) return true;

@@ -19,4 +19,10 @@ bool EventTimeOf(const plan::EventTimeConfig& cfg, const Column& col, size_t row
 bool StampEventTime(const plan::EventTimeConfig& cfg, Batch* batch, size_t row,
                     std::string* problem);
 
+// What a source checks of each row it reads into stream or table `def`: a table's row has its
+// key (a row whose key is NULL cannot be loaded), and the row gets its event time
+// (StampEventTime). False, with the problem: the row is malformed, for the source to report with
+// where it read it.
+bool AcceptSourceRow(const plan::StreamDef& def, Batch* batch, size_t row, std::string* problem);
+
 }  // namespace sluice::exec

@@ -54,6 +54,7 @@ void SourceSet::Launch(size_t i) {
     ctx.stopping = hooks_.stopping;
     ctx.malformed = [e](const std::string& where, const std::string& problem) {
       e->junction->CountMalformed();
+      if (e->loader) e->loader->CountRejected();
       Log(LogLevel::kWarn, std::string(e->def->is_table ? "table " : "stream ") + e->def->name +
                                ": " + where + ": " + problem);
     };

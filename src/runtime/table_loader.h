@@ -35,6 +35,9 @@ class TableLoader {
   // Whether the load is over: caught up, its input ended, or failed.
   bool Loaded() const;
   bool Failed() const { return failed_.load(std::memory_order_acquire); }
+  // Its source read a record that is not a row of the table (malformed, or a NULL key), and
+  // reported it. From the source's thread.
+  void CountRejected() { rejected_.fetch_add(1, std::memory_order_relaxed); }
   // Start() gave up waiting for it ('table.load.timeout'): the streams started without it.
   void MarkWaitedOut() { waited_out_.store(true, std::memory_order_relaxed); }
   TableLoadStats Stats() const;
