@@ -59,6 +59,7 @@ CREATE STREAM Out (account STRING, name STRING, vip BOOL)
 
 TEST_F(RedisTableTest, AJoinLooksRowsUpInRedisAndACachedRowIsReadUntilItsTtl) {
   App(", 'cache.ttl'='300ms'", kJoin);
+  redis_.Command({"HSET", "user:a9", "id", "a9"});  // not a row of a 'set' table: taken as none
   std::ofstream(dir_ / "logins.jsonl") << "{\"account\":\"a1\"}\n{\"account\":\"a2\"}\n"
                                           "{\"account\":\"a9\"}\n{\"account\":\"a1\"}\n";
   CommandResult r;
@@ -81,6 +82,10 @@ TEST_F(RedisTableTest, AJoinLooksRowsUpInRedisAndACachedRowIsReadUntilItsTtl) {
                                       R"({"account":"a9","name":"Nia","vip":null})"}));
   std::string last = r.err.substr(r.err.rfind("stats: "));
   EXPECT_NE(last.find("| table Users in redis "), std::string::npos) << last;
+  EXPECT_NE(r.err.find("the value of 'user:a9' in redis://127.0.0.1:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is not a row of the table (it is not a string): taken as no row"),
+            std::string::npos)
+      << r.err;
 }
 
 // UPDATE ... SET reads the stored row (two updates of one key in one batch: the second reads
@@ -214,6 +219,14 @@ TEST_F(RedisTableTest, BadConfigurationIsAnErrorAtItsLine) {
   EXPECT_NE(r.err.find("a write finds its row by key, so ON must give its whole primary key"),
             std::string::npos)
       << r.err;
+  r = check("", "SELECT account FROM Logins UPDATE Users SET id = 'x' ON Users.id = account;\n");
+  EXPECT_NE(r.err.find("an UPDATE cannot move a row to another key ('id' is its key)"),
+            std::string::npos)
+      << r.err;
+  r = check("",
+            "INSERT INTO Out SELECT l.account, u.name, u.vip FROM Logins WINDOW('length', 5)\n"
+            "  AS l JOIN Users AS u ON l.account = u.id;\n");
+  EXPECT_NE(r.err.find("the stream that joins it takes no WINDOW"), std::string::npos) << r.err;
   // No server at the URL: `run` fails at its start, naming the table.
   redis_.Kill();
   App("", kJoin);

@@ -100,6 +100,9 @@ class Sink : public exec::BatchConsumer {
   virtual Result<std::string> Commit() { return std::string(); }
   // The first write error, if any. Thread-safe.
   virtual Status status() const = 0;
+  // Everything pushed so far has been written (or given up on). Thread-safe; false when the sink
+  // cannot tell.
+  virtual bool Drained() { return false; }
   // Rows written so far. Thread-safe.
   uint64_t written() const { return written_.load(std::memory_order_relaxed); }
   // Its counters (stream, connector and where are the app's to fill in). Thread-safe.

@@ -340,8 +340,9 @@ class FileSink final : public StagedSink {
          keep < 0))
       return Status::InvalidArgument(Named(def_) + ": a bad file sink position '" + *resume +
                                      "' in the checkpoint");
-    if (rolls()) {
-      // A run that does not resume starts its files afresh, as "w" does the file's.
+    if (!path_.empty() && (rolls() || fields == 2)) {
+      // A run that does not resume starts its files afresh, as "w" does the file's; one that
+      // resumes takes back what was rolled after the checkpoint (rolling on or not now).
       rolled_ = resume && fields == 2 ? rolled : 0;
       if (!resume || fields == 2) RETURN_IF_ERROR(TakeBackRollsAfter(rolled_));
     }
@@ -452,6 +453,17 @@ class FileSink final : public StagedSink {
     if (std::rename(path_.c_str(), to.c_str()) != 0)
       return Status::IoError(Named(def_) + ": cannot roll '" + path_ + "' to '" + to +
                              "': " + std::strerror(errno));
+    // The rename is durable before a checkpoint can say the file was rolled.
+    size_t slash = path_.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash + 1);
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || ::fsync(dfd) != 0) {
+      Status st = Status::IoError(Named(def_) + ": cannot make the roll of '" + path_ +
+                                  "' durable: " + std::strerror(errno));
+      if (dfd >= 0) ::close(dfd);
+      return st;
+    }
+    ::close(dfd);
     ++rolled_;
     file_ = std::fopen(path_.c_str(), "w");
     if (!file_)

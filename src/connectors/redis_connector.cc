@@ -433,21 +433,25 @@ class RedisTableStore final : public exec::TableStore {
       void* raw = nullptr;
       if (redisGetReply(c->context.get(), &raw) != REDIS_OK) return Lost(c->context.get());
       ReplyPtr reply(static_cast<redisReply*>(raw));
-      if (reply->type == REDIS_REPLY_ERROR) {
-        // Every reply is read first, so that the connection stays in step.
-        std::string error(reply->str, reply->len);
+      std::string problem;
+      std::string_view error =
+          reply->type == REDIS_REPLY_ERROR ? std::string_view(reply->str, reply->len) : "";
+      if (reply->type == REDIS_REPLY_ERROR && error.substr(0, 9) != "WRONGTYPE") {
+        // Every reply is read first, so that the connection stays in step. A server that is
+        // loading or failing over may answer later; any other refusal is about the lookup.
+        std::string what = "Redis refused the lookup of '" + names[i] + "': " + std::string(error);
+        bool transient = Transient(error);
         for (size_t j = i + 1; j < n; ++j) {
           if (redisGetReply(c->context.get(), &raw) != REDIS_OK) return Lost(c->context.get());
           freeReplyObject(raw);
         }
         Give(std::move(c));
-        return Status::IoError("Redis refused the lookup of '" + names[i] + "': " + error);
+        return transient ? Status::IoError(what) : Status::InvalidArgument(what);
       }
-      std::string problem;
-      if (command_ == Command::kHset) {
-        if (reply->type != REDIS_REPLY_ARRAY) {
-          problem = "it is not a hash";
-        } else if (reply->elements > 0) {
+      if (!error.empty()) {
+        problem = command_ == Command::kHset ? "it is not a hash" : "it is not a string";
+      } else if (command_ == Command::kHset) {
+        if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
           (*found)[i] = 1;
           for (size_t e = 0; e + 1 < reply->elements && problem.empty(); e += 2) {
             std::string_view field(reply->element[e]->str, reply->element[e]->len);

@@ -454,6 +454,27 @@ Status RuntimeSink::Close() {
   return status();
 }
 
+bool RuntimeSink::Drained() {
+  // A record only moves on (pending, moving, queued, being written, written): looked for in that
+  // order, one pushed before the call is found wherever it still is.
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    for (const SinkRecords& p : pending_)
+      if (!p.empty()) return false;
+  }
+  {
+    std::unique_lock<std::mutex> order(enqueue_mu_, std::try_to_lock);
+    if (!order.owns_lock()) return false;  // being moved: not written yet
+    for (const SinkRecords& m : moving_)
+      if (!m.empty()) return false;
+  }
+  for (const auto& w : workers_) {
+    std::lock_guard<std::mutex> lock(w->mu);
+    if (w->queued > 0 || w->writing > 0) return false;
+  }
+  return true;
+}
+
 size_t RuntimeSink::QueuedNow() const {
   size_t n = 0;
   for (const auto& w : workers_) {

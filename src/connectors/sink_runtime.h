@@ -134,6 +134,7 @@ class RuntimeSink : public Sink, public exec::StagedWork {
   Status Close() override;
   Result<std::string> Commit() override;
   Status status() const override;
+  bool Drained() override;
   std::string where() const override { return store_->where(); }
   SinkStats Stats() const override;
 

@@ -234,12 +234,14 @@ void TableWriteOp::RunStaged() {
   }
   {
     std::lock_guard<std::mutex> lock(table_->mu());
+    cache->Writing();
     WriteLocked(running_);
     for (size_t i = 0; i < changes_.num_rows(); ++i) cache->Wrote(changes_, i);
   }
   cache->Release(&pins);
   running_.Clear();
-  SendChanges();
+  SendChanges();  // to the changelog, whose sink writes the store
+  cache->Pushed();
 }
 
 void TableWriteOp::SendChanges() {

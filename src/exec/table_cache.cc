@@ -45,6 +45,7 @@ Status TableCache::Acquire(const Batch& in, const std::vector<int>& columns, boo
   std::string key;
   {
     std::lock_guard<std::mutex> lock(table_->mu());
+    NoteDrained();
     written_before = write_seq_;
     int64_t now = NowMs();
     for (size_t r = 0; r < in.num_rows(); ++r) {
@@ -57,8 +58,11 @@ Status TableCache::Acquire(const Batch& in, const std::vector<int>& columns, boo
       }
       if (null || seen.contains(key)) continue;  // no row has a NULL key
       auto it = entries_.find(key);
-      bool fresh = it != entries_.end() && !refresh &&
-                   (options_.ttl_ms == 0 || now - it->second.fetched_ms < options_.ttl_ms);
+      // A write of the app that the store may not have yet is newer than what it would say.
+      bool fresh =
+          it != entries_.end() &&
+          (Unwritten(it->second) ||
+           (!refresh && (options_.ttl_ms == 0 || now - it->second.fetched_ms < options_.ttl_ms)));
       seen.emplace(key, wanted.size());
       if (fresh) {
         ++stats_.hits;
@@ -79,6 +83,7 @@ Status TableCache::Acquire(const Batch& in, const std::vector<int>& columns, boo
   Batch rows;
   std::vector<uint8_t> found;
   Status st = store_->Lookup(keys, &rows, &found);
+  uint64_t round_trips = 1;
   int64_t backoff = options_.backoff_ms;
   bool warned = false;
   auto stopping = [&] { return options_.stopping && options_.stopping(); };
@@ -94,12 +99,13 @@ Status TableCache::Acquire(const Batch& in, const std::vector<int>& columns, boo
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(backoff, 20)));
     backoff = std::min(backoff * 2, options_.backoff_max_ms);
     st = store_->Lookup(keys, &rows, &found);
+    ++round_trips;
   }
   if (warned && st.ok())
     Log(LogLevel::kInfo,
         "table '" + table_->def().name + "': lookups in " + store_->where() + " answer again");
   std::lock_guard<std::mutex> lock(table_->mu());
-  ++stats_.lookups;
+  stats_.lookups += round_trips;
   if (st.ok() && (found.size() != wanted.size() || rows.num_rows() != wanted.size()))
     st = Status::Internal("the store answered " + std::to_string(found.size()) + " of " +
                           std::to_string(wanted.size()) + " keys");
@@ -151,6 +157,13 @@ void TableCache::Wrote(const Batch& rows, size_t row) {
   e.fetched_ms = NowMs();
 }
 
+void TableCache::NoteDrained() {
+  // Only when no writer is between its write into the cache and its push to the sink, and the
+  // sink has written everything pushed: then every write so far is in the store.
+  if (durable_ == write_seq_ || unpushed_.load(std::memory_order_acquire) != 0) return;
+  if (options_.sink_drained && options_.sink_drained()) durable_ = write_seq_;
+}
+
 TableCacheStats TableCache::Stats() const {
   std::lock_guard<std::mutex> lock(table_->mu());
   TableCacheStats s = stats_;
@@ -176,7 +189,7 @@ void TableCache::EvictLocked() {
     std::string key = std::move(order_.front());
     order_.pop_front();
     auto it = entries_.find(key);
-    if (it->second.pins > 0) {
+    if (it->second.pins > 0 || Unwritten(it->second)) {
       order_.push_back(std::move(key));
       continue;
     }

@@ -5,6 +5,7 @@
 // (and to the store, through its sink), so the app reads what it wrote while it is cached.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -43,6 +44,10 @@ struct TableCacheOptions {
   int64_t backoff_ms = 100;
   int64_t backoff_max_ms = 10'000;
   std::function<bool()> stopping;  // true once the app stops: no more retries
+  // True when the table's sink has written everything pushed to it. Until then a row the app
+  // wrote stays cached, whatever the size, the TTL or a refresh say: the store does not have it
+  // yet. Null: never (the app's rows stay).
+  std::function<bool()> sink_drained;
 };
 
 // Cache counters, for Stats().
@@ -66,12 +71,15 @@ class TableCache {
   // known to the table: the keys that are not cached, or older than the TTL (with `refresh`,
   // every key), are looked up in the store in one round trip; each stays cached until
   // Release(pins). Takes the table's lock only briefly, never while the store answers. An error
-  // when the store cannot answer after the retries; nothing is then pinned.
+  // when the store cannot answer after the retries. Release(pins) in every case.
   Status Acquire(const Batch& in, const std::vector<int>& columns, bool refresh, Pins* pins);
   void Release(Pins* pins);
-  // The app wrote the table's row with the key of row `row` of `rows` (of the table's schema):
-  // the table's row of that key, if any, is now the newest. Requires the table's lock.
+  // A writer's batch of changes: Writing() (with the table's lock), then Wrote() for each row it
+  // wrote (the table's row of that key, of row `row` of `rows`, is now the newest), then, once
+  // it has pushed the changes to the table's sink, Pushed().
+  void Writing() { unpushed_.fetch_add(1, std::memory_order_acq_rel); }
   void Wrote(const Batch& rows, size_t row);
+  void Pushed() { unpushed_.fetch_sub(1, std::memory_order_acq_rel); }
   TableCacheStats Stats() const;
   std::string where() const { return store_->where(); }
   const Table& table() const { return *table_; }
@@ -83,6 +91,9 @@ class TableCache {
     uint32_t pins = 0;
   };
   // Require the table's lock.
+  // Whether `e` holds a write of the app that the store may not have yet.
+  bool Unwritten(const Entry& e) const { return e.written > durable_; }
+  void NoteDrained();
   void Pin(const std::string& key, Pins* pins);
   Entry& EntryOf(const std::string& key);
   void EvictLocked();
@@ -95,6 +106,9 @@ class TableCache {
   absl::flat_hash_map<std::string, Entry> entries_;
   std::deque<std::string> order_;  // every entry's key, first cached first: evicted in turn
   uint64_t write_seq_ = 0;
+  uint64_t durable_ = 0;  // the app's writes up to this one are in the store
+  // Batches written into the cache and not yet pushed to the sink (Writing, then Pushed).
+  std::atomic<int> unpushed_{0};
   TableCacheStats stats_;
 };
 

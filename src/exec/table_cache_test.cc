@@ -169,6 +169,41 @@ TEST_F(TableCacheTest, WhatTheAppWroteIsReadWithoutALookup) {
   EXPECT_EQ(Value(7), "seven");
 }
 
+// Until the table's sink has written it, the store does not have what the app wrote: the row
+// stays, whatever the size, the TTL or a refresh say; then it is a cached row like any other.
+TEST_F(TableCacheTest, AWriteStaysCachedUntilTheSinkHasWrittenIt) {
+  bool drained = false;
+  TableCacheOptions o;
+  o.max_rows = 0;
+  o.ttl_ms = 1;
+  o.sink_drained = [&] { return drained; };
+  Make(o);
+  store_->values[7] = "old";
+  Batch row(def_.schema);
+  row.column(0).SetInt(row.AddRow(0), 7);
+  row.SetString(0, 1, "new");
+  {
+    std::lock_guard<std::mutex> lock(table_.mu());
+    cache_->Writing();
+    table_.Insert(row, 0);
+    cache_->Wrote(row, 0);
+  }
+  cache_->Pushed();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  TableCache::Pins pins;
+  ASSERT_TRUE(cache_->Acquire(Keys(def_.schema, {7}), {0}, /*refresh=*/true, &pins).ok());
+  cache_->Release(&pins);
+  EXPECT_EQ(store_->lookups, 0);
+  EXPECT_EQ(Value(7), "new");
+  drained = true;
+  ASSERT_TRUE(cache_->Acquire(Keys(def_.schema, {1}), {0}, false, &pins).ok());
+  cache_->Release(&pins);
+  EXPECT_EQ(Value(7), "-");  // written: evicted as any row is
+  ASSERT_TRUE(cache_->Acquire(Keys(def_.schema, {7}), {0}, false, &pins).ok());
+  EXPECT_EQ(Value(7), "old");  // read again (this store was never written)
+  cache_->Release(&pins);
+}
+
 TEST_F(TableCacheTest, AFailedLookupIsTriedAgainThenReported) {
   TableCacheOptions o;
   o.retries = 2;

@@ -113,6 +113,14 @@ bool Binder::PlanTableWrite(const sql::OutputClause& out, const StreamDef* table
                     "its columns: " + table->schema.ToString());
       continue;
     }
+    bool key = std::find(table->primary_key.begin(), table->primary_key.end(), col) !=
+               table->primary_key.end();
+    if (key && table->connector && table->connector->backs_table)
+      diags_->Error(set.loc,
+                    "table '" + table->name + "' lives in " + StoreName(*table) +
+                        ": an UPDATE cannot move a row to another key ('" + set.column +
+                        "' is its key)",
+                    "DELETE the row and INSERT the new one");
     BoundExprPtr value = BindExpr(*set.value, ws);
     if (!value) continue;
     DataType to = table->schema.field(static_cast<size_t>(col)).type;
@@ -320,7 +328,15 @@ bool Binder::BindQuery(const sql::Query& q, const sql::CreateStmt* create,
                             ": a join looks its rows up by key, so ON must equate its whole "
                             "primary key to the stream's attributes",
                         "e.g. ON " + (t == l ? j.left : j.right).name + "." + KeyName(*t) +
-                            " = <the stream's attribute>");
+                            " = <the stream's attribute> (of the key's type: CAST it if not)");
+        // Its rows are looked up as the events arrive: a window that lets events join later
+        // would find them gone.
+        const sql::StreamRef& stream_side = t == l ? j.right : j.left;
+        if (stream_side.window)
+          diags_->Error(stream_side.window->loc,
+                        "table '" + t->name + "' lives in " + StoreName(*t) +
+                            ": the stream that joins it takes no WINDOW (its events look rows "
+                            "up as they arrive)");
       }
       // The rest of the query reads joined rows: one scope over both sides at their offsets.
       joined->loc = j.loc;

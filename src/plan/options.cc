@@ -653,6 +653,17 @@ void CheckBackedTable(const Get& get, const StreamDef& def, ConnectorConfig* cfg
   }
   std::vector<int> pk = def.primary_key;
   std::sort(pk.begin(), pk.end());
+  if (cfg->connector == "postgres")
+    for (int c : pk) {
+      TypeId t = def.schema.field(static_cast<size_t>(c)).type.id;
+      if (t != TypeId::kString && t != TypeId::kInt && t != TypeId::kBigint)
+        diags->Error(connector->loc,
+                     where + " is looked up by keys that are STRING, INT or BIGINT: '" +
+                         def.schema.field(static_cast<size_t>(c)).name + "' is " +
+                         def.schema.field(static_cast<size_t>(c)).type.ToString(),
+                     "key the table by a STRING or integer column",
+                     static_cast<int>(connector->key.size()) + 2);
+    }
   std::string pk_names;
   for (int c : def.primary_key)
     pk_names += (pk_names.empty() ? "" : ", ") + def.schema.field(static_cast<size_t>(c)).name;

@@ -307,6 +307,8 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
         // A table in a store: its changelog's sink writes the store; lookups go through a cache.
         ASSIGN_OR_RETURN(std::unique_ptr<exec::TableStore> store, connectors::MakeTableStore(*def));
         ASSIGN_OR_RETURN(exec::TableCacheOptions cache, connectors::TableCacheOptionsOf(*def));
+        connectors::Sink* writer = sinks_.back().get();
+        cache.sink_drained = [writer] { return writer->Drained(); };
         cache.stopping = [this] { return stopping_.load() || failed_.load(); };
         exec::Table* table = tables_.at(def->name).get();
         caches_.push_back(std::make_unique<exec::TableCache>(table, std::move(store), cache));

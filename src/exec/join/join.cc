@@ -113,7 +113,7 @@ void JoinOp::RunStaged() {
     st = cache->Acquire(running_, table_key_from_[s], /*refresh=*/false, &pins);
   if (!st.ok()) {
     cache->Release(&pins);
-    LookupFailed(st, running_.num_rows() + running_retries_.num_rows());
+    LookupFailed(st, running_.num_rows(), running_retries_.num_rows());
     return;
   }
   if (running_retries_.num_rows() > 0) {
@@ -126,10 +126,12 @@ void JoinOp::RunStaged() {
   cache->Release(&pins);
 }
 
-void JoinOp::LookupFailed(const Status& st, size_t n) {
-  env_.counters->events_in.fetch_add(n, std::memory_order_relaxed);
-  env_.counters->dropped.fetch_add(n, std::memory_order_relaxed);
-  LogFailure(env_.counters, "query " + plan_.name + ": " + std::to_string(n) +
+void JoinOp::LookupFailed(const Status& st, size_t arrivals, size_t waiting) {
+  // The arrivals had not come in yet; the waiting ones had, and had been counted out (held).
+  env_.counters->events_in.fetch_add(arrivals, std::memory_order_relaxed);
+  env_.counters->events_out.fetch_sub(waiting, std::memory_order_relaxed);
+  env_.counters->dropped.fetch_add(arrivals + waiting, std::memory_order_relaxed);
+  LogFailure(env_.counters, "query " + plan_.name + ": " + std::to_string(arrivals + waiting) +
                                 " event(s) were not joined: " + st.message());
   if (env_.fail) env_.fail(st);
 }
@@ -343,8 +345,9 @@ void JoinOp::OnClockLocked(int64_t now) {
       waiting_retried_.push_back(retrying_retried_[i]);
       continue;
     }
-    if (LookupCache(s) && !table_key_from_[s].empty()) {
-      // The store is asked again as staged work, with no lock held.
+    if (LookupCache(s) && !table_key_from_[s].empty() && !input_ended_) {
+      // The store is asked again as staged work, with no lock held. (Once the input has ended
+      // the last look is at the cache, so that the answer comes before the final flush.)
       std::lock_guard<std::mutex> lock(stage_mu_);
       staged_retries_.AppendRow(retrying_, i);
       staged_retried_.push_back(retrying_retried_[i]);

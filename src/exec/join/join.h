@@ -82,8 +82,9 @@ class JoinOp final : public MultiStreamOp, public StagedWork {
   TableCache* LookupCache(int s) const {
     return sides_[1 - s].table ? sides_[1 - s].table->cache() : nullptr;
   }
-  // A lookup in the store failed: the batch's `n` rows are lost, and the app fails.
-  void LookupFailed(const Status& st, size_t n);
+  // A lookup in the store failed: the batch's rows are lost (`arrivals` new ones, `waiting`
+  // ones looked up again), and the app fails.
+  void LookupFailed(const Status& st, size_t arrivals, size_t waiting);
   // Moves both windows to `now` and applies what they emit.
   void AdvanceLocked(int64_t now) override;
   int64_t DeadlineLocked() const override;
