@@ -20,7 +20,7 @@
 #include "connectors/json_codec.h"
 #include "plan/options.h"
 #include "runtime/replay_player.h"
-#include "server/metrics_server.h"
+#include "server/http_server.h"
 #include "sluice/engine.h"
 #include "sql/diagnostics.h"
 #include "state/checkpoint_store.h"
@@ -441,6 +441,7 @@ struct RunOptions {
        quiet = false, changelog = false, fresh = false, allow_state_drop = false;
   double stats_interval = 1.0, duration = 0;
   int metrics_port = -1;
+  std::string http, http_token;
   std::string state_dir, checkpoint_interval, shutdown_timeout;
 };
 
@@ -488,7 +489,8 @@ int Checkpoints(const std::string& dir, bool verify) {
 }
 
 // The line `run` prints when it starts: what it reads, what it writes, where its metrics are.
-std::string StartLine(const std::string& app_path, const sluice::AppStats& stats, int port) {
+std::string StartLine(const std::string& app_path, const sluice::AppStats& stats,
+                      const std::string& api) {
   std::string line = "sluice: running " + app_path + ": ";
   std::string sources, sinks;
   for (const auto& s : stats.sources)
@@ -497,8 +499,9 @@ std::string StartLine(const std::string& app_path, const sluice::AppStats& stats
   for (const auto& s : stats.sinks)
     sinks += (sinks.empty() ? "" : ", ") + s.stream + " (" + s.connector +
              (s.where.empty() || s.where == s.connector ? "" : " " + s.where) + ")";
-  line += "sources " + sources + "; sinks " + (sinks.empty() ? std::string("none") : sinks);
-  if (port >= 0) line += "; metrics at http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  line += "sources " + (sources.empty() ? std::string("none (events over HTTP)") : sources) +
+          "; sinks " + (sinks.empty() ? std::string("none") : sinks);
+  if (!api.empty()) line += "; api at " + api + "/api/app, metrics at " + api + "/metrics";
   return line;
 }
 
@@ -547,17 +550,24 @@ int Run(const std::string& app_path, const RunOptions& o) {
   std::unique_ptr<sluice::AppRuntime> app = std::move(loaded).value();
   if (!app->warnings().empty()) Err(app->warnings());
   if (o.print) AddPrinter(app.get(), o.changelog);
-  // The metrics server answers from before the start: /ready and the tables' load progress
-  // while Start() waits for the tables loaded from sources.
-  std::unique_ptr<sluice::server::MetricsServer> metrics;  // stops before the app goes
-  if (o.metrics_port >= 0) {
-    auto server = sluice::server::MetricsServer::Start(app.get(), o.metrics_port);
-    if (!server.ok()) {
-      Err("sluice: " + server.status().message());
+  // The server answers from before the start: /ready and the tables' load progress while
+  // Start() waits for the tables loaded from sources.
+  std::unique_ptr<sluice::server::HttpServer> server;  // stops before the app goes
+  if (!o.http.empty()) {
+    sluice::server::ServerOptions so;
+    if (sluice::Status st = sluice::server::ParseListenAddress(o.http, &so); !st.ok()) {
+      Err("sluice: --http: " + st.message());
+      return kUsage;
+    }
+    so.token = o.http_token;
+    auto started = sluice::server::HttpServer::Start(app.get(), so);
+    if (!started.ok()) {
+      Err("sluice: " + started.status().message());
       return kFailed;
     }
-    metrics = std::move(server).value();
+    server = std::move(started).value();
   }
+  const std::string api = server ? server->url() : "";
   // Start() waits for the tables loaded from sources: meanwhile this thread says so, prints the
   // --stats lines, and stops the wait on a signal or at the end of --duration.
   auto start = std::chrono::steady_clock::now();
@@ -567,8 +577,7 @@ int Run(const std::string& app_path, const RunOptions& o) {
     std::string names;
     for (const std::string& t : loading_tables) names += (names.empty() ? "" : ", ") + t;
     Err("sluice: loading table(s) " + names + " before the streams start" +
-        (metrics ? "; metrics and /ready at http://127.0.0.1:" + std::to_string(metrics->port())
-                 : std::string()));
+        (server ? "; /ready at " + api + "/ready" : std::string()));
   }
   std::atomic<bool> started{false};
   bool stopped_loading = false, duration_loading = false;
@@ -612,17 +621,20 @@ int Run(const std::string& app_path, const RunOptions& o) {
     app->Shutdown();
     return kFailed;
   }
-  if (app->Stats().sources.empty()) {
+  // Without a source, events come only over HTTP (POST /api/streams/{name}).
+  const bool api_only = app->Stats().sources.empty() && server;
+  if (app->Stats().sources.empty() && !server) {
     Err("sluice: " + app_path +
         " has no source, so no event would ever arrive: attach one to a stream with WITH "
-        "('type'='source', 'connector'=...), or run the app over a file of events with "
-        "`sluice replay`");
+        "('type'='source', 'connector'=...), send events over HTTP (--http), or run the app over "
+        "a file of events with `sluice replay`");
     app->Shutdown();
     return kFailed;
   }
-  if (!o.quiet) Err(StartLine(app_path, app->Stats(), metrics ? metrics->port() : -1));
+  if (!o.quiet) Err(StartLine(app_path, app->Stats(), api));
   std::atomic<bool> sources_done{false};
   std::thread waiter([&] {
+    if (api_only) return;  // it runs until stopped
     app->WaitForSources();
     sources_done.store(true);
   });
@@ -789,10 +801,18 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   run->add_option("--shutdown-timeout", run_opts.shutdown_timeout,
                   "how long a stop waits for queues and sinks to drain, e.g. 30s (default 5s)");
+  auto* http = run->add_option(
+      "--http", run_opts.http,
+      "serve the HTTP API, /metrics, /health and /ready at [HOST]:PORT (':0': any free port; the "
+      "host defaults to 127.0.0.1); see docs/server.md");
+  run->add_option("--http-token", run_opts.http_token,
+                  "require 'Authorization: Bearer TOKEN' on every request but /health, /ready and "
+                  "/metrics")
+      ->needs(http);
   run->add_option("--metrics-port", run_opts.metrics_port,
-                  "serve /metrics (Prometheus), /health and /ready on 127.0.0.1:PORT (0: any free "
-                  "port)")
-      ->check(CLI::Range(0, 65535));
+                  "the older spelling of --http 127.0.0.1:PORT")
+      ->check(CLI::Range(0, 65535))
+      ->excludes(http);
   run->add_flag("--no-final-flush", no_final_flush,
                 "when the sources end, leave open windows, sessions and pattern deadlines as they "
                 "are instead of firing them");
@@ -855,7 +875,11 @@ int main(int argc, char** argv) {
   if (check->parsed()) return Check(app_path, quiet, check_state_dir);
   if (explain->parsed()) return Explain(app_path);
   if (replay->parsed()) return Replay(app_path, events_path, replay_opts);
-  if (run->parsed()) return Run(app_path, run_opts);
+  if (run->parsed()) {
+    if (run_opts.metrics_port >= 0)
+      run_opts.http = "127.0.0.1:" + std::to_string(run_opts.metrics_port);
+    return Run(app_path, run_opts);
+  }
   if (checkpoints->parsed()) return Checkpoints(checkpoints_dir, verify);
   return kUsage;
 }

@@ -9,6 +9,7 @@
 //   (*app)->Shutdown();
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/app_info.h"
 #include "sluice/batch.h"
 #include "sluice/clock.h"
 #include "sluice/env.h"
@@ -104,6 +106,14 @@ struct OutputBatch {
 };
 using OutputCallback = std::function<void(const OutputBatch&)>;
 
+// A live look at a stream (AppRuntime::Tap): its callback sees every batch inserted into the
+// stream from when Tap returns until the StreamTap is destroyed; after the destructor returns it
+// is not called again. Destroy it before the runtime.
+class StreamTap {
+ public:
+  virtual ~StreamTap() = default;
+};
+
 // Sends events into one stream. Owned by the runtime; valid until it is destroyed. Any thread may
 // send: each query processes one batch at a time (a lock per batch, not per event). For a
 // synchronous stream the queries run on the sender's thread before Send returns; for an @Async
@@ -155,6 +165,12 @@ class AppRuntime {
   // Like AddCallback, for every stream that queries (or the engine, for fault streams) insert into.
   // Also refused after Start().
   virtual Status AddOutputCallback(OutputCallback callback) = 0;
+  // Like AddCallback, at any time, also while the app runs; the tap ends when the returned
+  // handle is destroyed. `callback` runs on the thread that processes the batch, while the
+  // stream's other taps wait: it must copy what it needs and return, never block, and never
+  // create or destroy a tap. With no tap a stream pays one relaxed load per batch.
+  virtual Result<std::unique_ptr<StreamTap>> Tap(std::string_view stream,
+                                                 OutputCallback callback) = 0;
   // Starts connectors (when AppOptions::start_connectors). Idempotent.
   virtual Status Start() = 0;
   // Playback: moves event time to `ms` with no event. Earlier times are ignored.
@@ -193,6 +209,14 @@ class AppRuntime {
   virtual Status status() const = 0;
 
   virtual std::string Explain() const = 0;
+  // What the app is made of: streams, tables, fault streams, queries and their operators.
+  virtual AppInfo Describe() const = 0;
+  // The rows of table `table` now, as a batch of its schema, taken under the table's lock: the
+  // row whose primary key is `key` (one value per key column, in key order, converted as Send
+  // converts), or, with an empty `key`, every row in the table's order up to `limit`. A table
+  // that lives in a store (Redis, PostgreSQL) is read there, not here: InvalidArgument says so.
+  virtual Result<Batch> ReadTable(std::string_view table, std::span<const Value> key,
+                                  size_t limit = SIZE_MAX) const = 0;
   virtual const Schema* GetSchema(std::string_view stream) const = 0;
   virtual std::vector<std::string> StreamNames() const = 0;
   // The tables; AddCallback on one gets its changelog (+I, -U and +U, -D).

@@ -32,6 +32,7 @@ struct StreamStats {
 
 struct QueryStats {
   std::string name;
+  std::string id;  // stable (QueryInfo::id)
   uint64_t events_in = 0;
   uint64_t events_out = 0;  // taken: into the output, or the window, aggregate, join or pattern
   uint64_t filtered = 0;    // removed by WHERE, a stream filter, DISTINCT, or matched by nothing

@@ -11,7 +11,7 @@
 
 #include "common/format.h"
 #include "common/log.h"
-#include "connectors/csv_codec.h"
+#include "connectors/event_body.h"
 #include "connectors/json_codec.h"
 #include "exec/event_time.h"
 
@@ -281,67 +281,27 @@ class HttpSource final : public Source {
 
  private:
   void Take(const httplib::Request& req, httplib::Response& res, SourceContext& ctx) {
-    std::vector<std::string_view> events;
-    std::string_view body = req.body;
-    bool array = false;
-    if (!csv_) {
-      size_t first = body.find_first_not_of(" \t\r\n");
-      // A body that is an array of objects or arrays is a batch; `[1,"a"]` alone is one event.
-      if (first != std::string_view::npos && body[first] == '[') {
-        size_t next = body.find_first_not_of(" \t\r\n", first + 1);
-        array = next != std::string_view::npos &&
-                (body[next] == '{' || body[next] == '[' || body[next] == ']');
-      }
-    }
-    if (array) {
-      Status st = SplitJsonArray(body, &events);
-      if (!st.ok()) {
-        ctx.malformed(Where(req, "body"), st.message());
-        return Answer(res, 400,
-                      JsonError("the body is not a JSON array of events: " + st.message()));
-      }
-    } else {
-      for (size_t start = 0; start < body.size();) {
-        size_t nl = body.find('\n', start);
-        if (nl == std::string_view::npos) nl = body.size();
-        events.push_back(body.substr(start, nl - start));
-        start = nl + 1;
-      }
-    }
     Batch batch(def_.schema);
     std::unique_ptr<JsonRowDecoder> decoder = TakeDecoder();
-    JsonRowDecoder& json = *decoder;
-    std::vector<std::string> fields;
+    EventBody how;
+    how.schema = &def_.schema;
+    how.csv = csv_;
+    how.delimiter = delimiter_;
+    how.json = decoder.get();
+    how.accept = [this](Batch* b, size_t row, std::string* problem) {
+      return exec::AcceptSourceRow(def_, b, row, problem);
+    };
+    how.malformed = [&](const std::string& where, const std::string& why) {
+      ctx.malformed(Where(req, where), why);
+    };
     std::string problems;
-    size_t bad = 0;
-    int64_t now = ctx.clock->NowMillis();
-    for (size_t i = 0; i < events.size(); ++i) {
-      std::string_view e = events[i];
-      if (!e.empty() && e.back() == '\r') e.remove_suffix(1);
-      if (e.find_first_not_of(" \t") == std::string_view::npos) continue;
-      size_t row = batch.AddRow(now);
-      Status st;
-      if (csv_) {
-        st = SplitCsv(e, delimiter_, &fields)
-                 ? DecodeCsvFields(fields, {}, def_.schema, &batch, row)
-                 : Status::InvalidArgument("unterminated quote");
-      } else {
-        st = json.Decode(e, &batch, row);
-      }
-      std::string problem;
-      if (st.ok() && !exec::AcceptSourceRow(def_, &batch, row, &problem))
-        st = Status::InvalidArgument(problem);
-      if (st.ok()) continue;
-      batch.Resize(row);
-      std::string where = (array ? "element " : "line ") + std::to_string(i + 1);
-      ctx.malformed(Where(req, where), st.message());
-      if (bad++ < 5) problems += (problems.empty() ? "" : "; ") + where + ": " + st.message();
-    }
+    Result<size_t> bad = DecodeEventBody(req.body, how, ctx.clock->NowMillis(), &batch, &problems);
     GiveBackDecoder(std::move(decoder));
-    if (bad > 0)
+    if (!bad.ok()) return Answer(res, 400, JsonError(bad.status().message()));
+    if (*bad > 0)
       return Answer(
           res, 400,
-          JsonError(std::to_string(bad) + " malformed event(s), nothing was taken: " + problems));
+          JsonError(std::to_string(*bad) + " malformed event(s), nothing was taken: " + problems));
     size_t n = batch.num_rows();
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -1,5 +1,6 @@
 #include "exec/table.h"
 
+#include "common/convert.h"
 #include "common/row_key.h"
 
 namespace sluice::exec {
@@ -379,6 +380,48 @@ void TableLoadOp::Push(const Batch& rows) {
   // Pushed with the table unlocked, as a query's writes are: what reads it may read the table.
   if (changes_.num_rows() > 0 && changelog_) changelog_->Push(changes_);
   changes_.Clear();
+}
+
+}  // namespace sluice::exec
+
+namespace sluice::exec {
+
+Result<Batch> ReadRows(const Table& table, std::span<const Value> key, size_t limit) {
+  const plan::StreamDef& def = table.def();
+  Batch out(def.schema);
+  if (!key.empty()) {
+    if (!table.has_key())
+      return Status::InvalidArgument("table '" + def.name +
+                                     "' has no PRIMARY KEY: read all its rows, without a key");
+    if (key.size() != def.primary_key.size())
+      return Status::InvalidArgument("table '" + def.name + "' has a key of " +
+                                     std::to_string(def.primary_key.size()) + " column(s), got " +
+                                     std::to_string(key.size()) + " value(s)");
+    Batch probe(def.schema);
+    probe.AddRow(0);
+    for (size_t i = 0; i < key.size(); ++i) {
+      size_t col = static_cast<size_t>(def.primary_key[i]);
+      if (!probe.SetValue(0, col, key[i]))
+        return Status::InvalidArgument(
+            "cannot convert " + key[i].ToString() + " to " + def.schema.field(col).type.ToString() +
+            " for key column '" + def.schema.field(col).name +
+            "': " + ConversionProblem(key[i], def.schema.field(col).type));
+    }
+    std::lock_guard<std::mutex> lock(table.mu());
+    int64_t slot = table.Find(probe, 0, def.primary_key);
+    if (slot >= 0) {
+      size_t row = out.AddRow(table.store().ts(static_cast<uint32_t>(slot)));
+      table.store().CopyTo(static_cast<uint32_t>(slot), &out, row);
+    }
+    return out;
+  }
+  std::lock_guard<std::mutex> lock(table.mu());
+  for (uint32_t slot : table.rows()) {
+    if (out.num_rows() >= limit) break;
+    size_t row = out.AddRow(table.store().ts(slot));
+    table.store().CopyTo(slot, &out, row);
+  }
+  return out;
 }
 
 }  // namespace sluice::exec

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,11 @@ class Table {
   mutable std::string key_;
   Batch one_;  // a slot's row, to compute its key
 };
+
+// Copies rows of `table` into a batch of its schema, taking its lock: the row whose primary key is
+// `key` (one value per key column, converted as InputHandler::Send converts), or every row up to
+// `limit` when `key` is empty. The error says why a key does not fit.
+Result<Batch> ReadRows(const Table& table, std::span<const Value> key, size_t limit);
 
 // The end of a query that writes a table: each output row is inserted, or finds the rows it
 // writes (by key when ON names the whole primary key, else by evaluating ON over every row) and

@@ -31,6 +31,7 @@
 #include "exec/table.h"
 #include "plan/plan.h"
 #include "plan/stream_graph.h"
+#include "runtime/app_info.h"
 #include "runtime/app_stats.h"
 #include "runtime/async_stream.h"
 #include "runtime/checkpointer.h"
@@ -58,6 +59,18 @@ class DeferredEntry final : public exec::BatchConsumer {
  private:
   AppRuntimeImpl* app_;
   std::string stream_;
+};
+
+// A tap on a stream's junction, removed when destroyed.
+class JunctionTap final : public StreamTap {
+ public:
+  JunctionTap(runtime::StreamJunction* junction, OutputCallback callback)
+      : junction_(junction), id_(junction->AddTap(std::move(callback))) {}
+  ~JunctionTap() override { junction_->RemoveTap(id_); }
+
+ private:
+  runtime::StreamJunction* junction_;
+  uint64_t id_;
 };
 
 class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Publisher {
@@ -265,6 +278,14 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       junctions_.at(name)->AddObserver(callback);
     }
     return Status::OK();
+  }
+
+  Result<std::unique_ptr<StreamTap>> Tap(std::string_view stream,
+                                         OutputCallback callback) override {
+    auto it = junctions_.find(stream);
+    if (it == junctions_.end()) return Status::NotFound("no stream '" + std::string(stream) + "'");
+    return std::unique_ptr<StreamTap>(
+        std::make_unique<JunctionTap>(it->second.get(), std::move(callback)));
   }
 
   Status Start() override {
@@ -1014,6 +1035,26 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       out += "\n";
     }
     return out;
+  }
+
+  AppInfo Describe() const override {
+    return runtime::DescribeApp(*plan_, options_.file_name, pipelines_);
+  }
+
+  Result<Batch> ReadTable(std::string_view table, std::span<const Value> key,
+                          size_t limit) const override {
+    auto it = tables_.find(std::string(table));
+    if (it == tables_.end()) {
+      const plan::StreamDef* d = plan_->catalog.Find(table);
+      return Status::NotFound(d ? "'" + std::string(table) + "' is a stream, not a table"
+                                : "no table '" + std::string(table) + "'");
+    }
+    const exec::Table& t = *it->second;
+    if (t.def().connector && t.def().connector->backs_table)
+      return Status::InvalidArgument("table '" + t.def().name + "' lives in " +
+                                     t.def().connector->connector +
+                                     ": its rows are read there, not from the app");
+    return exec::ReadRows(t, key, limit);
   }
 
   const Schema* GetSchema(std::string_view stream) const override {

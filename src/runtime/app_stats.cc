@@ -38,6 +38,7 @@ void AddPipelineStats(const exec::Pipeline& p, bool first, QueryStats* q) {
   const exec::QueryCounters& c = p.counters();
   if (first) {
     q->name = p.plan().name;
+    q->id = p.plan().id;
     q->instances = 1;
     for (const exec::Pipeline::Operator& op : p.operators()) q->stateful |= op.state != nullptr;
   } else {

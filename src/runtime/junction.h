@@ -1,11 +1,13 @@
 // A stream junction: the point where a stream's batches are published to everything that reads
 // the stream. Observers (output callbacks) see a batch before subscribers (queries, sinks), so that
-// what a query inserts is reported before what downstream queries derive from it.
+// what a query inserts is reported before what downstream queries derive from it. Taps
+// (AppRuntime::Tap) are observers that come and go while the app runs.
 #pragma once
 
 #include <atomic>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "exec/operator.h"
@@ -20,6 +22,9 @@ class StreamJunction final : public exec::BatchConsumer {
 
   const plan::StreamDef& def() const { return *def_; }
   void AddObserver(OutputCallback callback) { observers_.push_back(std::move(callback)); }
+  // A tap that sees every batch from now on, until RemoveTap(id). Any thread, any time.
+  uint64_t AddTap(OutputCallback callback);
+  void RemoveTap(uint64_t id);
   void Subscribe(exec::BatchConsumer* consumer) { subscribers_.push_back(consumer); }
   // Subscribes the instance of a partitioned pipeline that worker `lane` of the stream's async
   // queues runs: it sees only what that worker delivers (the key groups the worker owns).
@@ -38,6 +43,10 @@ class StreamJunction final : public exec::BatchConsumer {
   const plan::StreamDef* def_;
   std::vector<OutputCallback> observers_;
   std::mutex observers_mu_;  // callbacks see one batch at a time, whatever thread delivers it
+  std::mutex taps_mu_;       // held while taps see a batch, so that RemoveTap waits for them
+  std::vector<std::pair<uint64_t, OutputCallback>> taps_;
+  uint64_t next_tap_ = 1;
+  std::atomic<size_t> tap_count_{0};  // taps_.size(), read without the lock on every push
   std::vector<exec::BatchConsumer*> subscribers_;
   std::vector<std::vector<exec::BatchConsumer*>> lane_subscribers_;  // per worker
   std::atomic<uint64_t> events_{0};

@@ -1,15 +1,7 @@
-#include "server/metrics_server.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "server/metrics_text.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 
 namespace sluice::server {
 
@@ -304,100 +296,6 @@ std::string ReadyJson(const AppStats& stats, int* http_status) {
   *http_status = ready ? 200 : 503;
   return std::string("{\"ready\":") + (ready ? "true" : "false") + ",\"tables\":[" + tables +
          "]}\n";
-}
-
-Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const AppRuntime* app, int port,
-                                                            const std::string& bind) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return Status::IoError(std::string("metrics server: socket: ") + std::strerror(errno));
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (::inet_pton(AF_INET, bind.c_str(), &addr.sin_addr) != 1) {
-    ::close(fd);
-    return Status::InvalidArgument("metrics server: '" + bind + "' is not an IPv4 address");
-  }
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
-    std::string why = std::strerror(errno);
-    ::close(fd);
-    return Status::IoError("metrics server: cannot listen on " + bind + ":" + std::to_string(port) +
-                           ": " + why);
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::unique_ptr<MetricsServer> server(new MetricsServer(app, fd, ntohs(addr.sin_port)));
-  server->thread_ = std::thread([s = server.get()] { s->Loop(); });
-  return server;
-}
-
-MetricsServer::MetricsServer(const AppRuntime* app, int fd, int port)
-    : app_(app), fd_(fd), port_(port) {}
-
-MetricsServer::~MetricsServer() {
-  stop_.store(true);
-  if (thread_.joinable()) thread_.join();
-  ::close(fd_);
-}
-
-void MetricsServer::Loop() {
-  while (!stop_.load()) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;  // wakes every 100 ms to see stop_
-    int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) continue;
-    Answer(client);
-    ::close(client);
-  }
-}
-
-void MetricsServer::Answer(int client) {
-  // The request line and headers; a request without them within a second is dropped.
-  std::string request;
-  char buf[2048];
-  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 16384) {
-    pollfd p{client, POLLIN, 0};
-    if (::poll(&p, 1, 1000) <= 0) return;
-    ssize_t n = ::recv(client, buf, sizeof buf, 0);
-    if (n <= 0) return;
-    request.append(buf, static_cast<size_t>(n));
-  }
-  std::string line = request.substr(0, request.find("\r\n"));
-  std::string method = line.substr(0, line.find(' '));
-  std::string path = line.size() > method.size() + 1 ? line.substr(method.size() + 1) : "";
-  path = path.substr(0, path.find(' '));
-  int status = 200;
-  std::string type = "text/plain; version=0.0.4", body;
-  if (method != "GET") {
-    status = 405;
-    body = "only GET\n";
-  } else if (path == "/metrics") {
-    body = PrometheusText(app_->Stats());
-  } else if (path == "/health") {
-    type = "application/json";
-    body = HealthJson(app_->Stats(), &status);
-  } else if (path == "/ready") {
-    type = "application/json";
-    body = ReadyJson(app_->Stats(), &status);
-  } else {
-    status = 404;
-    body = "not found: try /metrics, /health or /ready\n";
-  }
-  const char* reason = status == 200   ? "OK"
-                       : status == 404 ? "Not Found"
-                       : status == 405 ? "Method Not Allowed"
-                                       : "Service Unavailable";
-  std::string response =
-      "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: " + type +
-      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  size_t sent = 0;
-  while (sent < response.size()) {
-    ssize_t n = ::send(client, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    sent += static_cast<size_t>(n);
-  }
 }
 
 }  // namespace sluice::server

@@ -1,0 +1,176 @@
+// `sluice run --http`: the server of a running app, from the outside, on the example app of
+// docs/server.md.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "cli_runner.h"
+#include "free_port.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sluice::testing::CommandResult;
+using sluice::testing::ReadAll;
+using sluice::testing::RunIn;
+using sluice::testing::RunShell;
+
+// The first ```sql block of docs/server.md.
+std::string DocsExample() {
+  std::istringstream in(ReadAll(fs::path(SLUICE_SOURCE_DIR) / "docs" / "server.md"));
+  std::string line, block;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!inside && line == "```sql") {
+      inside = true;
+    } else if (inside && line.rfind("```", 0) == 0) {
+      break;
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  return block;
+}
+
+class ServerCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = sluice::testing::FreshTestDir("sluice_server_cli"); }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(ServerCliTest, TheDocsExampleTakesEventsOverHttpAndAnswersPullQueries) {
+  std::string app = DocsExample();
+  ASSERT_NE(app.find("CREATE TABLE Totals"), std::string::npos) << app;
+  std::ofstream(dir_ / "app.sql") << app;
+  int port = sluice::testing::FreeLoopbackPort();
+  CommandResult run;
+  // The app runs until the test says stop (it has no source, so it would run on).
+  std::thread runner([&] {
+    run = RunShell(dir_, "\"$SLUICE\" run app.sql --http 127.0.0.1:" + std::to_string(port) +
+                             " & pid=$!\n"
+                             "for i in $(seq 1 600); do [ -f stop ] && break; sleep 0.05; done\n"
+                             "kill -TERM $pid; wait $pid\n");
+  });
+  struct Finally {
+    std::function<void()> f;
+    ~Finally() { f(); }
+  } finally{[&] {
+    std::ofstream(dir_ / "stop") << "";
+    if (runner.joinable()) runner.join();
+  }};
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result up = client.Get("/api/app");
+  for (int i = 0; i < 500 && !up; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    up = client.Get("/api/app");
+  }
+  ASSERT_TRUE(up);
+  EXPECT_NE(up->body.find("\"queries\":[{\"id\":\"BigOrders\""), std::string::npos) << up->body;
+  EXPECT_NE(up->body.find("\"sinks\":[{\"stream\":\"Big\",\"connector\":\"file\""),
+            std::string::npos)
+      << up->body;
+
+  // A tail of Big, started before the events it is to see.
+  std::string tail;
+  std::thread tailer([&] {
+    httplib::Client c("127.0.0.1", port);
+    c.Get("/api/streams/Big/events?limit=2", [&](const char* data, size_t n) {
+      tail.append(data, n);
+      return true;
+    });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto sent = client.Post("/api/streams/Orders",
+                          "{\"id\":1,\"customer\":\"ann\",\"amount\":250}\n"
+                          "{\"id\":2,\"customer\":\"bob\",\"amount\":20}\n"
+                          "[3,\"ann\",120]\n",
+                          "application/x-ndjson");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->status, 202) << sent->body;
+  auto bad =
+      client.Post("/api/streams/Orders", "{\"id\":4,\"amount\":\"lots\"}", "application/x-ndjson");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  tailer.join();
+  EXPECT_NE(tail.find("\"data\":{\"id\":1,\"customer\":\"ann\",\"amount\":250.0}}\n"),
+            std::string::npos)
+      << tail;
+  EXPECT_NE(tail.find("\"data\":{\"id\":3,\"customer\":\"ann\",\"amount\":120.0}}\n"),
+            std::string::npos)
+      << tail;
+
+  auto ann = client.Get("/api/tables/Totals?key=ann");
+  ASSERT_TRUE(ann);
+  EXPECT_EQ(ann->body,
+            "{\"table\":\"Totals\",\"rows\":[{\"customer\":\"ann\",\"total\":370.0,\"orders\":2}],"
+            "\"truncated\":false}\n");
+  auto query = client.Get("/api/queries/Totals");
+  ASSERT_TRUE(query);
+  EXPECT_NE(query->body.find("\"counters\":{\"events_in\":3,"), std::string::npos) << query->body;
+
+  std::ofstream(dir_ / "stop") << "";
+  runner.join();
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("sources none (events over HTTP)"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("api at http://127.0.0.1:" + std::to_string(port) + "/api/app"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("malformed event (POST /api/streams/Orders from 127.0.0.1 line 1): "
+                         "'amount' is DOUBLE, got \"lots\""),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(ReadAll(dir_ / "big.jsonl"),
+            "{\"id\":1,\"customer\":\"ann\",\"amount\":250.0}\n"
+            "{\"id\":3,\"customer\":\"ann\",\"amount\":120.0}\n");
+}
+
+TEST_F(ServerCliTest, BadAddressesAndATokenWithoutAServerAreUsageErrors) {
+  std::ofstream(dir_ / "app.sql") << DocsExample();
+  CommandResult r = RunIn(dir_, "run app.sql --http nowhere:port");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--http: expected [host]:port with a port from 0 to 65535, got "
+                       "'nowhere:port'"),
+            std::string::npos)
+      << r.err;
+  r = RunIn(dir_, "run app.sql --http-token t");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--http-token requires --http"), std::string::npos) << r.err;
+  r = RunIn(dir_, "run app.sql");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("send events over HTTP (--http)"), std::string::npos) << r.err;
+}
+
+TEST_F(ServerCliTest, ATokenIsNeededForTheApiButNotForHealth) {
+  std::ofstream(dir_ / "app.sql") << DocsExample();
+  int port = sluice::testing::FreeLoopbackPort();
+  CommandResult run;
+  std::thread runner([&] {
+    run = RunIn(dir_, "run app.sql --quiet --duration 1.5 --http-token t0k --http 127.0.0.1:" +
+                          std::to_string(port));
+  });
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result health = client.Get("/health");
+  for (int i = 0; i < 100 && !health; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    health = client.Get("/health");
+  }
+  httplib::Result denied = client.Get("/api/app");
+  httplib::Result allowed = client.Get("/api/app", {{"Authorization", "Bearer t0k"}});
+  runner.join();  // whatever was answered, the run ends by itself
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 200);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+}
+
+}  // namespace
