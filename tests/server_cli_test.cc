@@ -2,6 +2,12 @@
 // docs/server.md.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+
+#include <unistd.h>
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
@@ -115,6 +121,23 @@ TEST_F(ServerCliTest, TheDocsExampleTakesEventsOverHttpAndAnswersPullQueries) {
   ASSERT_TRUE(query);
   EXPECT_NE(query->body.find("\"counters\":{\"events_in\":3,"), std::string::npos) << query->body;
 
+  // The same through `sluice query` and a piped `sluice shell`.
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  CommandResult q =
+      RunIn(dir_, "query " + url + " \"SELECT total FROM Totals WHERE customer = 'ann'\"");
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(q.out, " total\n-------\n 370.0\n(1 row)\n");
+  q = RunIn(dir_, "query " + url + " 'SELECT * FROM Nope'");
+  EXPECT_EQ(q.exit_code, 1);
+  EXPECT_NE(q.err.find("<statement>:1:15: error: no table 'Nope'"), std::string::npos) << q.err;
+  q = RunShell(
+      dir_,
+      "printf 'SHOW QUERIES;\\nEXPLAIN ANALYZE\\n  BigOrders;\\nquit\\n' | \"$SLUICE\" shell " +
+          url);
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_NE(q.out.find(" BigOrders | BigOrders | Orders | Big "), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("  Events in 3: taken 2, filtered 1,"), std::string::npos) << q.out;
+
   std::ofstream(dir_ / "stop") << "";
   runner.join();
   EXPECT_EQ(run.exit_code, 0) << run.err;
@@ -129,6 +152,67 @@ TEST_F(ServerCliTest, TheDocsExampleTakesEventsOverHttpAndAnswersPullQueries) {
   EXPECT_EQ(ReadAll(dir_ / "big.jsonl"),
             "{\"id\":1,\"customer\":\"ann\",\"amount\":250.0}\n"
             "{\"id\":3,\"customer\":\"ann\",\"amount\":120.0}\n");
+}
+
+// The shell on a terminal: Tab completes, the up arrow recalls, Ctrl-D leaves.
+TEST_F(ServerCliTest, TheShellOnATerminalCompletesAndRecalls) {
+  std::ofstream(dir_ / "app.sql") << DocsExample();
+  int fd = -1;
+  pid_t pid = forkpty(&fd, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (chdir(dir_.c_str()) != 0) _exit(127);
+    setenv("HOME", dir_.c_str(), 1);
+    execl(sluice::testing::SluiceBin().c_str(), "sluice", "shell", "app.sql",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string seen;
+  // Reads until `what` appears after offset `from` (or 10 s pass): where it ends, or npos.
+  auto until = [&](const std::string& what, size_t from) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (seen.find(what, from) == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      seen.append(buf, static_cast<size_t>(n));
+    }
+    size_t at = seen.find(what, from);
+    return at == std::string::npos ? at : at + what.size();
+  };
+  auto type = [&](const std::string& keys) {
+    ASSERT_EQ(write(fd, keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+  };
+  constexpr size_t kNone = std::string::npos;
+  size_t at = until("sluice> ", 0);
+  ASSERT_NE(at, kNone) << seen;
+  type("SHOW TAB\t;\r");
+  at = until("(1 row)", at);
+  ASSERT_NE(at, kNone) << seen;
+  EXPECT_NE(seen.find("SHOW TABLES ;"), kNone) << seen;
+  // The next prompt: the editor reads keys again.
+  at = until("sluice> ", at);
+  ASSERT_NE(at, kNone) << seen;
+  type("\x1b[A\r");
+  at = until("(1 row)", at);
+  ASSERT_NE(at, kNone) << seen;
+  ASSERT_NE(until("sluice> ", at), kNone) << seen;
+  type("\x04");
+  // It leaves at Ctrl-D; a shell that does not is stopped, and the test fails.
+  int status = 0;
+  for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (waitpid(pid, &status, WNOHANG) == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    ADD_FAILURE() << "the shell did not leave at Ctrl-D: " << seen;
+  }
+  close(fd);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << seen;
+  EXPECT_NE(ReadAll(dir_ / ".sluice_history").find("SHOW TABLES ;"), std::string::npos);
 }
 
 TEST_F(ServerCliTest, BadAddressesAndATokenWithoutAServerAreUsageErrors) {

@@ -24,6 +24,7 @@
 #include "sluice/engine.h"
 #include "sql/diagnostics.h"
 #include "state/checkpoint_store.h"
+#include "tools/shell.h"
 
 namespace {
 
@@ -841,25 +842,42 @@ int main(int argc, char** argv) {
                 "sinks write each row's change kind: {\"op\":\"+U\",\"data\":{...}} in JSON, "
                 "the kind first in CSV (with --print, also printed, with tables' changes)");
 
+  std::string query_url, query_token, query_statement, shell_target;
+  bool query_json = false;
+  CLI::App* query = cli.add_subcommand(
+      "query",
+      "Run a statement against a running app (SHOW, DESCRIBE, EXPLAIN, SELECT ... FROM "
+      "<table>)");
+  query->add_option("URL", query_url, "the app's server: http://host:port (run --http)")
+      ->required();
+  query->add_option("STATEMENT", query_statement, "e.g. 'SHOW QUERIES'")->required();
+  query->add_option("--token", query_token, "the server's --http-token");
+  query->add_flag("--json", query_json, "print the server's JSON instead of a table");
+  CLI::App* shell = cli.add_subcommand(
+      "shell", "An interactive prompt against a running app (its URL) or an app it runs (app.sql)");
+  shell->add_option("TARGET", shell_target, "http://host:port of `run --http`, or an app file")
+      ->required();
+  shell->add_option("--token", query_token, "the server's --http-token");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
     const CLI::App* sub = nullptr;
-    for (const CLI::App* s : {check, explain, replay, run, checkpoints})
+    for (const CLI::App* s : {check, explain, replay, run, checkpoints, query, shell})
       if (s->parsed()) sub = s;
     std::string message = "sluice: " + std::string(e.what());
     std::string hint;
     for (int i = 1; i < argc && hint.empty(); ++i) {
       std::string arg = argv[i];
       bool known_sub = false;
-      for (const CLI::App* s : {check, explain, replay, run, checkpoints})
+      for (const CLI::App* s : {check, explain, replay, run, checkpoints, query, shell})
         known_sub |= s->get_name() == arg;
       if (known_sub) continue;
       if (!sub && arg.rfind("-", 0) != 0) {
-        message =
-            "sluice: unknown command '" + arg + "' (check, explain, replay, run or checkpoints)";
+        message = "sluice: unknown command '" + arg +
+                  "' (check, explain, replay, run, checkpoints, query or shell)";
         hint = Suggest(cli, nullptr, arg);
         break;
       }
@@ -881,5 +899,8 @@ int main(int argc, char** argv) {
     return Run(app_path, run_opts);
   }
   if (checkpoints->parsed()) return Checkpoints(checkpoints_dir, verify);
+  if (query->parsed())
+    return sluice::tools::QueryServer(query_url, query_token, query_statement, query_json);
+  if (shell->parsed()) return sluice::tools::Shell(shell_target, query_token);
   return kUsage;
 }

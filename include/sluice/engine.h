@@ -143,6 +143,13 @@ class InputHandler {
   virtual Status SendBatch(const Batch& batch) = 0;
 };
 
+// What AppRuntime::Execute answers: rows (SHOW, DESCRIBE, a pull query) or text (EXPLAIN).
+struct StatementResult {
+  Schema schema;
+  Batch rows;  // of `schema`
+  std::string text;
+};
+
 class AppRuntime {
  public:
   // Parses, checks and plans `app`. On error returns InvalidArgument whose message lists every
@@ -217,6 +224,11 @@ class AppRuntime {
   // that lives in a store (Redis, PostgreSQL) is read there, not here: InvalidArgument says so.
   virtual Result<Batch> ReadTable(std::string_view table, std::span<const Value> key,
                                   size_t limit = SIZE_MAX) const = 0;
+  // Runs one statement against the app as it runs (docs/server.md): SHOW STREAMS | TABLES |
+  // QUERIES | SOURCES | SINKS, DESCRIBE <stream or table>, EXPLAIN [ANALYZE] <query>, or a pull
+  // query SELECT ... FROM <table> [WHERE ...] [LIMIT n] (by the table's key when WHERE gives it).
+  // Errors are InvalidArgument, as "<statement>:1:8: ..." with a caret under the statement.
+  virtual Result<StatementResult> Execute(std::string_view statement) = 0;
   virtual const Schema* GetSchema(std::string_view stream) const = 0;
   virtual std::vector<std::string> StreamNames() const = 0;
   // The tables; AddCallback on one gets its changelog (+I, -U and +U, -D).

@@ -76,8 +76,15 @@ std::string AppPlan::Explain() const {
       out += "\n";
     }
   }
-  for (const QueryPlan& q : queries) {
-    out += "query " + q.name + " (line " + std::to_string(q.loc.line) + "): " + q.sql + "\n";
+  for (const QueryPlan& q : queries) out += q.Explain();
+  return out;
+}
+
+std::string QueryPlan::Explain() const {
+  const QueryPlan& q = *this;
+  std::string out =
+      "query " + q.name + " (line " + std::to_string(q.loc.line) + "): " + q.sql + "\n";
+  {
     if (q.join) {
       static const char* kJoinNames[] = {"Join", "Left outer join", "Right outer join",
                                          "Full outer join"};

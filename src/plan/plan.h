@@ -233,6 +233,8 @@ struct QueryPlan {
   // the state, so that a restore into an edited query whose state no longer fits is refused with
   // what changed, while an edit of its filter or projection keeps the state.
   std::string StateShape() const;
+  // The plan in words, a line per step ("query Name (line 3): ...", "  Scan S", "  Filter ...").
+  std::string Explain() const;
   // Whether results come when a window closes (one row per group) rather than per event.
   // The streams the query reads: its input, or a join's two sides.
   std::vector<const StreamDef*> Sources() const {

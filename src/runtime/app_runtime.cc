@@ -38,6 +38,7 @@
 #include "runtime/entry_gate.h"
 #include "runtime/junction.h"
 #include "runtime/source_set.h"
+#include "runtime/statements.h"
 #include "runtime/stream_input.h"
 #include "runtime/table_loader.h"
 #include "sluice/engine.h"
@@ -1055,6 +1056,19 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
                                      t.def().connector->connector +
                                      ": its rows are read there, not from the app");
     return exec::ReadRows(t, key, limit);
+  }
+
+  Result<StatementResult> Execute(std::string_view statement) override {
+    runtime::StatementContext ctx;
+    ctx.app = this;
+    ctx.plan = plan_.get();
+    ctx.table_rows = [this](const std::string& name) -> uint64_t {
+      auto it = tables_.find(name);
+      if (it == tables_.end()) return 0;
+      std::lock_guard<std::mutex> lock(it->second->mu());
+      return it->second->rows().size();
+    };
+    return runtime::ExecuteStatement(ctx, statement);
   }
 
   const Schema* GetSchema(std::string_view stream) const override {

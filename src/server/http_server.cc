@@ -18,6 +18,7 @@
 #include "connectors/json_codec.h"
 #include "server/api_json.h"
 #include "server/metrics_text.h"
+#include "server/result_text.h"
 #include "server/stream_tail.h"
 
 namespace sluice::server {
@@ -41,7 +42,8 @@ void Error(httplib::Response& res, int status, const std::string& message) {
 // The endpoints, for the answer to a request for one that does not exist.
 const char* const kEndpoints =
     "GET /api/app, GET /api/queries, GET /api/queries/{id}, GET /api/streams/{name}/events, POST "
-    "/api/streams/{name}, GET /api/tables/{name}[?key=...], GET /api/faults, GET /health, GET "
+    "/api/streams/{name}, GET /api/tables/{name}[?key=...], POST /api/query, GET /api/faults, "
+    "GET /health, GET "
     "/ready, GET /metrics";
 
 // Whether `path` is one of the endpoints, for any method: then a wrong method is 405, not 404.
@@ -50,7 +52,7 @@ bool KnownPath(const std::string& path, std::string* allow) {
       {std::regex("/api/app|/api/queries|/api/queries/[^/]+|/api/tables/[^/]+|/api/faults|"
                   "/health|/ready|/metrics|/api/streams/[^/]+/events"),
        "GET"},
-      {std::regex("/api/streams/[^/]+"), "POST"},
+      {std::regex("/api/streams/[^/]+|/api/query"), "POST"},
   };
   for (const auto& [re, method] : paths) {
     if (!std::regex_match(path, re)) continue;
@@ -111,6 +113,7 @@ struct HttpServer::Impl {
   void Tail(const httplib::Request& req, httplib::Response& res);
   void Post(const httplib::Request& req, httplib::Response& res);
   void TableRows(const httplib::Request& req, httplib::Response& res);
+  void Statement(const httplib::Request& req, httplib::Response& res);
   const QueryInfo* FindQuery(const std::string& id) const {
     for (const QueryInfo& q : info.queries)
       if (q.id == id || q.name == id) return &q;
@@ -264,6 +267,8 @@ void HttpServer::Impl::Routes() {
             [this](const httplib::Request& req, httplib::Response& res) { Post(req, res); });
   http.Get(R"(/api/tables/([^/]+))",
            [this](const httplib::Request& req, httplib::Response& res) { TableRows(req, res); });
+  http.Post("/api/query",
+            [this](const httplib::Request& req, httplib::Response& res) { Statement(req, res); });
   http.Get("/api/faults", [this](const httplib::Request& req, httplib::Response& res) {
     int64_t limit = 100;
     if (req.has_param("limit") && (!ParseInt64(req.get_param_value("limit"), &limit) || limit < 0))
@@ -390,6 +395,36 @@ void HttpServer::Impl::TableRows(const httplib::Request& req, httplib::Response&
   bool truncated = key.empty() && rows->num_rows() == want;
   if (truncated) rows->Resize(static_cast<size_t>(limit));
   Json(res, 200, TableRowsJson(name, s->schema, *rows, truncated));
+}
+
+void HttpServer::Impl::Statement(const httplib::Request& req, httplib::Response& res) {
+  // The statement as the body, or as {"sql": "..."}.
+  std::string sql = req.body;
+  size_t first = sql.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && sql[first] == '{') {
+    Schema schema;
+    schema.Add("sql", DataType::String());
+    connectors::JsonRowDecoder json(schema);
+    Batch one(schema);
+    one.AddRow(0);
+    Status st = json.Decode(sql, &one, 0);
+    if (!st.ok() || one.column(0).IsNull(0))
+      return Error(res, 400,
+                   "expected the statement as the body, or {\"sql\": \"...\"}" +
+                       (st.ok() ? std::string() : ": " + st.message()));
+    sql = one.column(0).GetValue(0).string_value();
+  }
+  bool text = req.get_param_value("format") == "text";
+  Result<StatementResult> r = app->Execute(sql);
+  if (!r.ok()) {
+    if (text) {
+      res.status = 400;
+      return res.set_content(r.status().message() + "\n", "text/plain; charset=utf-8");
+    }
+    return Error(res, 400, r.status().message());
+  }
+  if (text) return res.set_content(ResultTable(*r), "text/plain; charset=utf-8");
+  Json(res, 200, ResultJson(*r));
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(AppRuntime* app,

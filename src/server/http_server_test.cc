@@ -269,6 +269,36 @@ TEST(HttpServerTest, ReadsATableByKeyAndWhole) {
   EXPECT_TRUE(Has(stream->body, "is a stream, not a table")) << stream->body;
 }
 
+TEST(HttpServerTest, RunsStatementsAsJsonOrAsATable) {
+  Served s(
+      "CREATE STREAM S (id INT, name STRING);\n"
+      "CREATE TABLE T (id INT PRIMARY KEY, name STRING);\n"
+      "INSERT INTO T SELECT id, name FROM S;\n");
+  s.Start();
+  ASSERT_TRUE(s.app->GetInputHandler("S")->Send(0, {int32_t{7}, "seven"}).ok());
+  auto json = s.client->Post("/api/query", "SELECT name FROM T WHERE id = 7", "text/plain");
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->status, 200);
+  EXPECT_EQ(json->body,
+            "{\"columns\":[{\"name\":\"name\",\"type\":\"STRING\"}],\"rows\":[{\"name\":"
+            "\"seven\"}],\"text\":\"\"}\n");
+  auto wrapped = s.client->Post("/api/query", "{\"sql\": \"SHOW TABLES\"}", "application/json");
+  ASSERT_TRUE(wrapped);
+  EXPECT_EQ(wrapped->status, 200);
+  EXPECT_TRUE(Has(wrapped->body, "\"rows\":[{\"name\":\"T\",\"key\":\"id\"")) << wrapped->body;
+  auto table = s.client->Post("/api/query?format=text", "SELECT * FROM T", "text/plain");
+  ASSERT_TRUE(table);
+  EXPECT_EQ(table->body, " id | name\n----+-------\n 7  | seven\n(1 row)\n");
+  auto bad = s.client->Post("/api/query", "SELECT * FROM S", "text/plain");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_TRUE(Has(bad->body, "{\"error\":\"<statement>:1:15: error: 'S' is a stream")) << bad->body;
+  auto not_json = s.client->Post("/api/query", "{\"sq\": 1}", "application/json");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 400);
+  EXPECT_TRUE(Has(not_json->body, "{\\\"sql\\\": \\\"...\\\"}")) << not_json->body;
+}
+
 TEST(HttpServerTest, ListsTheNewestFaultsOfEveryFaultStream) {
   Served s(
       "@onError(action='stream')\n"
