@@ -25,6 +25,7 @@
 #include "sql/diagnostics.h"
 #include "state/checkpoint_store.h"
 #include "tools/shell.h"
+#include "tools/test_runner.h"
 
 namespace {
 
@@ -336,6 +337,8 @@ int Explain(const std::string& app_path) {
 struct ReplayOptions {
   bool stats = false, final_flush = true, strict = false, progress = false, quiet = false,
        changelog = false;
+  std::vector<std::string> streams;  // --streams: print only these
+  std::string expect;                // --expect: compare the output with this file
 };
 
 // Prints what queries insert (and, with `changelog`, every table's changes) on stdout.
@@ -357,7 +360,27 @@ int Replay(const std::string& app_path, const std::string& events_path, const Re
   }
   std::unique_ptr<sluice::AppRuntime> app = std::move(loaded).value();
   if (!app->warnings().empty()) Err(app->warnings());
-  AddPrinter(app.get(), o.changelog);
+  for (const std::string& s : o.streams) {
+    if (app->GetSchema(s)) continue;
+    std::string names;
+    for (const std::string& n : app->StreamNames()) names += (names.empty() ? "" : ", ") + n;
+    Err("sluice: --streams: the app has no stream '" + s + "' (it has " + names + ")");
+    return kUsage;
+  }
+  if (o.streams.empty()) {
+    AddPrinter(app.get(), o.changelog);
+  } else {
+    for (const std::string& s : o.streams) app->AddCallback(s, PrintEvents(o.changelog));
+  }
+  std::vector<std::string> expected;
+  sluice::tools::OutputRecorder recorder;
+  if (!o.expect.empty()) {
+    std::string text;
+    if (int rc = ReadFile(o.expect, "a file of expected output", &text)) return rc;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) expected.push_back(line);
+    recorder.Attach(app.get(), o.streams);
+  }
   app->Start();
 
   std::ifstream file;
@@ -434,6 +457,22 @@ int Replay(const std::string& app_path, const std::string& events_path, const Re
     }
   }
   if (o.stats) Err("stats: " + StatsLine(app->Stats()));
+  if (!o.expect.empty() && rc == kOk) {
+    std::string diff;
+    auto same = sluice::tools::CompareRows(app.get(), expected, 1, "", recorder.rows(),
+                                           /*ordered=*/true, &diff, o.streams);
+    if (!same.ok()) {
+      Err("sluice: " + o.expect + ": " + same.status().message());
+      return kUsage;
+    }
+    if (*same) {
+      Err("sluice: the output is as " + o.expect + " expects (" +
+          std::to_string(recorder.rows().size()) + " rows)");
+    } else {
+      Err("sluice: the output differs from " + o.expect + " (- expected, + actual):\n" + diff);
+      rc = kFailed;
+    }
+  }
   return rc;
 }
 
@@ -788,6 +827,14 @@ int main(int argc, char** argv) {
   replay->add_flag("--quiet", replay_opts.quiet, "show no progress line");
   replay->add_flag("--changelog", replay_opts.changelog,
                    "print each row's change kind (\"op\": +I, -U, +U, -D) and tables' changes");
+  replay
+      ->add_option("--streams", replay_opts.streams,
+                   "print only these streams (and tables' changes), e.g. --streams A,B")
+      ->delimiter(',');
+  replay->add_option("--expect", replay_opts.expect,
+                     "compare the output with this file of replay lines (any spacing and key "
+                     "order; \"op\" and \"ts\" where given) and print a diff; exit 1 when it "
+                     "differs");
 
   CLI::App* run = cli.add_subcommand(
       "run", "Run an app live with its connectors (files, stdin/stdout, generator, kafka)");
@@ -842,6 +889,10 @@ int main(int argc, char** argv) {
                 "sinks write each row's change kind: {\"op\":\"+U\",\"data\":{...}} in JSON, "
                 "the kind first in CSV (with --print, also printed, with tables' changes)");
 
+  std::vector<std::string> test_paths;
+  CLI::App* test = cli.add_subcommand(
+      "test", "Run test files: an app, input events, the output expected (docs/testing.md)");
+  test->add_option("PATHS", test_paths, "test files, or directories of *.test files")->required();
   std::string query_url, query_token, query_statement, shell_target;
   bool query_json = false;
   CLI::App* query = cli.add_subcommand(
@@ -865,19 +916,19 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
     const CLI::App* sub = nullptr;
-    for (const CLI::App* s : {check, explain, replay, run, checkpoints, query, shell})
+    for (const CLI::App* s : {check, explain, replay, run, checkpoints, query, shell, test})
       if (s->parsed()) sub = s;
     std::string message = "sluice: " + std::string(e.what());
     std::string hint;
     for (int i = 1; i < argc && hint.empty(); ++i) {
       std::string arg = argv[i];
       bool known_sub = false;
-      for (const CLI::App* s : {check, explain, replay, run, checkpoints, query, shell})
+      for (const CLI::App* s : {check, explain, replay, run, checkpoints, query, shell, test})
         known_sub |= s->get_name() == arg;
       if (known_sub) continue;
       if (!sub && arg.rfind("-", 0) != 0) {
         message = "sluice: unknown command '" + arg +
-                  "' (check, explain, replay, run, checkpoints, query or shell)";
+                  "' (check, explain, replay, run, checkpoints, test, query or shell)";
         hint = Suggest(cli, nullptr, arg);
         break;
       }
@@ -902,5 +953,6 @@ int main(int argc, char** argv) {
   if (query->parsed())
     return sluice::tools::QueryServer(query_url, query_token, query_statement, query_json);
   if (shell->parsed()) return sluice::tools::Shell(shell_target, query_token);
+  if (test->parsed()) return sluice::tools::RunTests(test_paths);
   return kUsage;
 }

@@ -407,6 +407,11 @@ Status ParseReplayLine(std::string_view line, ReplayLine* out) {
         return Status::InvalidArgument("\"ts\" must be an integer (milliseconds)");
       out->ts = ts;
       out->has_ts = true;
+    } else if (key == "op") {
+      std::string_view op;
+      if (v.get_string().get(op) || (op != "+I" && op != "-U" && op != "+U" && op != "-D"))
+        return Status::InvalidArgument("\"op\" must be \"+I\", \"-U\", \"+U\" or \"-D\"");
+      out->op = std::string(op);
     } else if (key == "advance_to") {
       int64_t ts;
       if (v.get_int64().get(ts))
@@ -433,7 +438,7 @@ Status ParseReplayLine(std::string_view line, ReplayLine* out) {
       has_payload = true;
     } else {
       return Status::InvalidArgument("unknown key \"" + std::string(key) +
-                                     "\" (expected stream, ts, values or data, or advance_to)");
+                                     "\" (expected stream, ts, op, values or data, or advance_to)");
     }
   }
   if (out->is_advance) {

@@ -49,6 +49,7 @@ struct ReplayLine {
   bool has_ts = false;
   int64_t ts = 0;
   std::string payload;  // the raw JSON of "values" or "data"
+  std::string op;       // "op" of an output line: "+I", "-U", "+U", "-D"; empty when not given
 };
 
 Status ParseReplayLine(std::string_view line, ReplayLine* out);

@@ -15,6 +15,9 @@ Status ReplayPlayer::Play(std::string_view line) {
   connectors::ReplayLine rl;
   RETURN_IF_ERROR(connectors::ParseReplayLine(line, &rl));
   if (rl.is_advance) return app_->AdvanceTime(rl.advance_to);
+  if (!rl.op.empty() && rl.op != "+I")
+    return Status::InvalidArgument("an input event is an insert: \"op\" " + rl.op +
+                                   " belongs to expected output");
   InputHandler* input = app_->GetInputHandler(rl.stream);
   if (!input) {
     std::vector<std::string> tables = app_->TableNames();
