@@ -83,7 +83,8 @@ TEST_F(ServerCliTest, TheDocsExampleTakesEventsOverHttpAndAnswersPullQueries) {
             std::string::npos)
       << up->body;
 
-  // A tail of Big, started before the events it is to see.
+  // A tail of Big, started before the events it is to see (the server counts it); it ends after
+  // two events, or when the app stops.
   std::string tail;
   std::thread tailer([&] {
     httplib::Client c("127.0.0.1", port);
@@ -92,7 +93,20 @@ TEST_F(ServerCliTest, TheDocsExampleTakesEventsOverHttpAndAnswersPullQueries) {
       return true;
     });
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  struct JoinTail {
+    std::thread* t;
+    fs::path stop;
+    ~JoinTail() {
+      if (!t->joinable()) return;
+      std::ofstream(stop) << "";
+      t->join();
+    }
+  } join_tail{&tailer, dir_ / "stop"};
+  for (int i = 0; i < 500; ++i) {
+    httplib::Result app_now = client.Get("/api/app");
+    if (app_now && app_now->body.find("\"server\":{\"tails\":1}") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   auto sent = client.Post("/api/streams/Orders",
                           "{\"id\":1,\"customer\":\"ann\",\"amount\":250}\n"
                           "{\"id\":2,\"customer\":\"bob\",\"amount\":20}\n"
@@ -236,12 +250,12 @@ TEST_F(ServerCliTest, ATokenIsNeededForTheApiButNotForHealth) {
   int port = sluice::testing::FreeLoopbackPort();
   CommandResult run;
   std::thread runner([&] {
-    run = RunIn(dir_, "run app.sql --quiet --duration 1.5 --http-token t0k --http 127.0.0.1:" +
+    run = RunIn(dir_, "run app.sql --quiet --duration 3 --http-token t0k --http 127.0.0.1:" +
                           std::to_string(port));
   });
   httplib::Client client("127.0.0.1", port);
   httplib::Result health = client.Get("/health");
-  for (int i = 0; i < 100 && !health; ++i) {
+  for (int i = 0; i < 200 && !health; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     health = client.Get("/health");
   }

@@ -75,6 +75,7 @@ LineEditor::LineEditor(std::string history_path)
 
 LineEditor::~LineEditor() {
   if (history_path_.empty() || !tty_) return;
+  // Kept short: the newest entries only.
   std::ofstream out(history_path_, std::ios::trunc);
   for (const std::string& h : history_) out << h << "\n";
 }
@@ -83,10 +84,13 @@ void LineEditor::AddHistory(const std::string& entry) {
   if (entry.empty() || (!history_.empty() && history_.back() == entry)) return;
   history_.push_back(entry);
   if (history_.size() > kHistoryKept) history_.erase(history_.begin());
+  // Written at once, so that a shell that is killed keeps what was typed.
+  if (!history_path_.empty() && tty_) std::ofstream(history_path_, std::ios::app) << entry << "\n";
 }
 
 bool LineEditor::Read(const std::string& prompt, std::string* line) {
   line->clear();
+  cancelled_ = false;
   if (tty_) {
     RawMode raw;
     if (raw.ok()) return ReadRaw(prompt, line);
@@ -151,6 +155,7 @@ bool LineEditor::ReadRaw(const std::string& prompt, std::string* line) {
     if (c == 3) {  // Ctrl-C: drop the line
       Write("^C\r\n");
       line->clear();
+      cancelled_ = true;
       return true;
     }
     if (c == 4) {  // Ctrl-D: the end on an empty line

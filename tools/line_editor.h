@@ -19,6 +19,8 @@ class LineEditor {
   // Reads one line (shown after `prompt` on a terminal). False at the end of the input (Ctrl-D on
   // an empty line). Ctrl-C gives an empty line.
   bool Read(const std::string& prompt, std::string* line);
+  // Whether the last Read ended with Ctrl-C.
+  bool cancelled() const { return cancelled_; }
   void AddHistory(const std::string& entry);
   // The words Tab completes (keywords, names), matched without regard to case.
   void SetCompletions(std::vector<std::string> words) { words_ = std::move(words); }
@@ -34,6 +36,7 @@ class LineEditor {
   void Redraw(const std::string& prompt, const std::string& line, size_t cursor) const;
 
   bool tty_ = false;
+  bool cancelled_ = false;
   std::string history_path_;
   std::vector<std::string> history_;
   std::vector<std::string> words_;

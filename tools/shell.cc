@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -90,6 +91,10 @@ int Prompt(const std::function<Answer(const std::string&)>& ask, const std::stri
       std::fprintf(stderr, "sluice: %s\n", a.text.c_str());
       return kUnreachable;
     }
+    if (!a.ok) {  // a wrong token, most likely: every statement would fail alike
+      std::fprintf(stderr, "sluice: %s", a.text.c_str());
+      return kFailed;
+    }
     for (std::string& name : FirstColumn(a.text)) words.push_back(std::move(name));
   }
   editor.SetCompletions(words);
@@ -97,7 +102,14 @@ int Prompt(const std::function<Answer(const std::string&)>& ask, const std::stri
     std::printf("sluice shell on %s: 'help' for the statements, 'quit' to leave\n", where.c_str());
   int rc = kOk;
   std::string statement, line;
+  // Ctrl-C drops the statement being typed (the editor reads it as a key); while a statement
+  // runs, it does not end the shell.
+  if (editor.interactive()) std::signal(SIGINT, SIG_IGN);
   while (editor.Read(statement.empty() ? "sluice> " : "     -> ", &line)) {
+    if (editor.cancelled()) {
+      statement.clear();
+      continue;
+    }
     std::string trimmed = line;
     while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
       trimmed.pop_back();
@@ -142,6 +154,7 @@ int QueryServer(const std::string& url, const std::string& token, const std::str
     return kUnreachable;
   }
   client.set_connection_timeout(std::chrono::seconds(5));
+  client.set_read_timeout(std::chrono::seconds(120));  // a pull query over a large table
   Answer a = AskServer(client, token, statement, json);
   if (!a.reached) {
     std::fprintf(stderr, "sluice: %s at %s: is `sluice run --http` running there?\n",
@@ -167,6 +180,7 @@ int Shell(const std::string& target, const std::string& token) {
       return kUnreachable;
     }
     client.set_connection_timeout(std::chrono::seconds(5));
+    client.set_read_timeout(std::chrono::seconds(120));
     return Prompt([&](const std::string& s) { return AskServer(client, token, s, /*json=*/false); },
                   WithScheme(target));
   }

@@ -600,6 +600,12 @@ int Run(const std::string& app_path, const RunOptions& o) {
       return kUsage;
     }
     so.token = o.http_token;
+    so.metrics_only = o.metrics_port >= 0;
+    if (so.token.empty() && !so.metrics_only && so.host != "127.0.0.1" && so.host != "localhost" &&
+        so.host != "::1")
+      Err("sluice: warning: --http " + o.http +
+          " is reachable from other machines and has no --http-token: anyone who reaches it can "
+          "send events and read tables");
     auto started = sluice::server::HttpServer::Start(app.get(), so);
     if (!started.ok()) {
       Err("sluice: " + started.status().message());
@@ -858,7 +864,8 @@ int main(int argc, char** argv) {
                   "/metrics")
       ->needs(http);
   run->add_option("--metrics-port", run_opts.metrics_port,
-                  "the older spelling of --http 127.0.0.1:PORT")
+                  "serve only /metrics, /health and /ready on 127.0.0.1:PORT (--http serves the "
+                  "API too)")
       ->check(CLI::Range(0, 65535))
       ->excludes(http);
   run->add_flag("--no-final-flush", no_final_flush,

@@ -173,9 +173,9 @@ class AppRuntime {
   // Also refused after Start().
   virtual Status AddOutputCallback(OutputCallback callback) = 0;
   // Like AddCallback, at any time, also while the app runs; the tap ends when the returned
-  // handle is destroyed. `callback` runs on the thread that processes the batch, while the
-  // stream's other taps wait: it must copy what it needs and return, never block, and never
-  // create or destroy a tap. With no tap a stream pays one relaxed load per batch.
+  // handle is destroyed. `callback` runs on the thread that processes the batch (for an @Async
+  // stream, on several workers at once): it must copy what it needs and return, never block, and
+  // never create or destroy a tap. With no tap a stream pays one relaxed load per batch.
   virtual Result<std::unique_ptr<StreamTap>> Tap(std::string_view stream,
                                                  OutputCallback callback) = 0;
   // Starts connectors (when AppOptions::start_connectors). Idempotent.

@@ -16,8 +16,12 @@ std::string At(const std::string& file, const sql::Loc& loc) {
 bool IsSecret(std::string key) {
   std::transform(key.begin(), key.end(), key.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return key.find("password") != std::string::npos || key.find("secret") != std::string::npos ||
-         key.find("token") != std::string::npos || key.find("sasl") != std::string::npos;
+  auto has = [&](const char* part) { return key.find(part) != std::string::npos; };
+  // An HTTP header may carry credentials under many names (Authorization, Cookie, X-Api-Key).
+  if (key.rfind("header.", 0) == 0)
+    return has("auth") || has("cookie") || has("key") || has("token") || has("secret");
+  return has("password") || has("secret") || has("token") || has("sasl") || has("credential") ||
+         has("auth") || has("apikey") || has("api.key") || has("private");
 }
 
 // A WITH value as tools may show it: secrets hidden, and a URL without its password.

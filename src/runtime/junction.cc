@@ -8,7 +8,7 @@ void StreamJunction::SubscribeLane(size_t lane, exec::BatchConsumer* consumer) {
 }
 
 uint64_t StreamJunction::AddTap(OutputCallback callback) {
-  std::lock_guard<std::mutex> lock(taps_mu_);
+  std::unique_lock<std::shared_mutex> lock(taps_mu_);
   uint64_t id = next_tap_++;
   taps_.emplace_back(id, std::move(callback));
   tap_count_.store(taps_.size(), std::memory_order_relaxed);
@@ -16,7 +16,7 @@ uint64_t StreamJunction::AddTap(OutputCallback callback) {
 }
 
 void StreamJunction::RemoveTap(uint64_t id) {
-  std::lock_guard<std::mutex> lock(taps_mu_);
+  std::unique_lock<std::shared_mutex> lock(taps_mu_);
   for (size_t i = 0; i < taps_.size(); ++i) {
     if (taps_[i].first != id) continue;
     taps_.erase(taps_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -34,7 +34,7 @@ void StreamJunction::PushFromLane(const Batch& batch, size_t lane) {
     for (const OutputCallback& cb : observers_) cb(out);
   }
   if (tap_count_.load(std::memory_order_relaxed) > 0) {
-    std::lock_guard<std::mutex> lock(taps_mu_);
+    std::shared_lock<std::shared_mutex> lock(taps_mu_);
     OutputBatch out{def_->name, &def_->schema, &batch};
     for (const auto& [id, cb] : taps_) cb(out);
   }

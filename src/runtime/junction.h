@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,7 +44,9 @@ class StreamJunction final : public exec::BatchConsumer {
   const plan::StreamDef* def_;
   std::vector<OutputCallback> observers_;
   std::mutex observers_mu_;  // callbacks see one batch at a time, whatever thread delivers it
-  std::mutex taps_mu_;       // held while taps see a batch, so that RemoveTap waits for them
+  // Shared while taps see a batch (an async stream's workers do not wait on each other), taken
+  // whole to add or remove one, so that RemoveTap waits for the batches being shown.
+  std::shared_mutex taps_mu_;
   std::vector<std::pair<uint64_t, OutputCallback>> taps_;
   uint64_t next_tap_ = 1;
   std::atomic<size_t> tap_count_{0};  // taps_.size(), read without the lock on every push

@@ -17,6 +17,30 @@ namespace {
 constexpr char kFile[] = "<statement>";
 // The stream a pull query's rows go to, in the app it runs in.
 constexpr char kPullResult[] = "sluice_pull_result";
+// The most rows a pull query answers.
+constexpr size_t kPullRowsMax = 100000;
+
+// The byte offset of line `line`, column `col` (both from 1, columns in characters).
+size_t ByteOffset(std::string_view text, int line, int col) {
+  size_t i = 0;
+  for (int l = 1; l < line && i < text.size(); ++i)
+    if (text[i] == '\n') ++l;
+  for (int c = 1; c < col && i < text.size(); ++c) {
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+  }
+  return i;
+}
+
+// A name as the dialect quotes it: `name`, a backtick doubled.
+std::string Quoted(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out.push_back('`');
+    out.push_back(c);
+  }
+  return out + "`";
+}
 
 struct Word {
   std::string text;
@@ -233,6 +257,9 @@ Result<StatementResult> Describe(const StatementContext& ctx, std::string_view t
 Result<StatementResult> Explain(const StatementContext& ctx, std::string_view text,
                                 const std::vector<Word>& w) {
   bool analyze = w.size() == 3 && Upper(w[1].text) == "ANALYZE";
+  if (w.size() == 2 && Upper(w[1].text) == "ANALYZE")
+    return ErrorAt(text, w[1].offset, w[1].text.size(),
+                   "EXPLAIN ANALYZE takes a query's id or name");
   if (w.size() != 2 && !analyze)
     return ErrorAt(text, w[0].offset, w[0].text.size(),
                    "EXPLAIN takes a query's id or name: EXPLAIN [ANALYZE] <query>");
@@ -374,10 +401,8 @@ Result<StatementResult> Pull(const StatementContext& ctx, std::string_view text)
                  l.literal.int_value() >= 0;
     if (!count) return refuse(l.loc, "LIMIT takes a count");
     limit = l.literal.int_value();
-    size_t end = 0;
-    for (int line = 1; line < l.loc.line && end < body.size(); ++end)
-      if (body[end] == '\n') ++line;
-    end += static_cast<size_t>(l.loc.col - 1) + static_cast<size_t>(l.length);
+    // Columns count characters, not bytes (the lexer steps over UTF-8 continuation bytes).
+    size_t end = ByteOffset(body, l.loc.line, l.loc.col + l.length);
     std::string upper = Upper(body.substr(0, end));
     size_t start = upper.rfind("LIMIT");
     if (start == std::string::npos) return refuse(l.loc, "LIMIT takes a count");
@@ -385,9 +410,9 @@ Result<StatementResult> Pull(const StatementContext& ctx, std::string_view text)
       if (body[i] != '\n') body[i] = ' ';
   }
   // The app the query runs in: the table as a stream, and the query into a stream of results.
-  std::string app = "CREATE STREAM `" + table->name + "` (";
+  std::string app = "CREATE STREAM " + Quoted(table->name) + " (";
   for (size_t i = 0; i < table->schema.size(); ++i)
-    app += (i ? ", `" : "`") + table->schema.field(i).name + "` " +
+    app += (i ? ", " : "") + Quoted(table->schema.field(i).name) + " " +
            table->schema.field(i).type.ToString();
   app += ");\nINSERT INTO " + std::string(kPullResult) + "\n" + body + ";\n";
   {
@@ -420,22 +445,30 @@ Result<StatementResult> Pull(const StatementContext& ctx, std::string_view text)
   AppOptions options;
   options.playback = true;
   options.file_name = kFile;
+  StatementResult result;  // before the runner, whose callback writes it, is gone
   ASSIGN_OR_RETURN(std::unique_ptr<AppRuntime> runner, AppRuntime::Load(app, options));
   const Schema* out_schema = runner->GetSchema(kPullResult);
   if (!out_schema) return Status::Internal("a pull query without its result stream");
-  StatementResult result;
+  size_t most =
+      limit >= 0 ? std::min<size_t>(static_cast<size_t>(limit), kPullRowsMax) : kPullRowsMax;
+  bool cut = false;
   result.schema = *out_schema;
   result.rows = Batch(result.schema);
   RETURN_IF_ERROR(runner->AddCallback(kPullResult, [&](const OutputBatch& out) {
     for (size_t r = 0; r < out.batch->num_rows(); ++r) {
-      if (limit >= 0 && result.rows.num_rows() >= static_cast<size_t>(limit)) return;
+      if (result.rows.num_rows() >= most) {
+        cut = limit < 0 || static_cast<size_t>(limit) > kPullRowsMax;
+        return;
+      }
       size_t row = result.rows.AddRow(out.batch->timestamp(r));
       result.rows.CopyRowInto(*out.batch, r, row, 0);
     }
   }));
   RETURN_IF_ERROR(runner->Start());
   std::vector<Value> key = KeyOf(q.where.get(), *table, from.alias);
-  Result<Batch> rows = ctx.app->ReadTable(table->name, key);
+  // Without WHERE, LIMIT n needs n rows of the table, not all of them.
+  size_t read = !q.where && limit >= 0 ? static_cast<size_t>(limit) : SIZE_MAX;
+  Result<Batch> rows = ctx.app->ReadTable(table->name, key, read);
   // A key that does not convert to its column's type matches no row.
   if (!rows.ok() && !key.empty()) rows = Batch(table->schema);
   if (!rows.ok()) return rows.status();
@@ -444,6 +477,9 @@ Result<StatementResult> Pull(const StatementContext& ctx, std::string_view text)
   runner->FinishInput();
   runner->Shutdown();
   RETURN_IF_ERROR(sent);
+  if (cut)
+    result.text =
+        "(the first " + std::to_string(kPullRowsMax) + " rows: add a LIMIT or a narrower WHERE)\n";
   return result;
 }
 
@@ -458,11 +494,30 @@ Result<StatementResult> ExecuteStatement(const StatementContext& ctx, std::strin
   if (w.empty())
     return Status::InvalidArgument(
         "an empty statement: SHOW, DESCRIBE, EXPLAIN [ANALYZE] or SELECT ... FROM <table>");
-  std::string first = Upper(w[0].text);
+  // The first keyword: its letters (SELECT*FROM ...).
+  std::string first;
+  for (char c : w[0].text) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) break;
+    first.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  if (first == "SELECT") return Pull(ctx, text);  // the SQL parser reads it, comments and all
+  // The others are words, without `-- comments` (blanked, so that offsets stay) and with names'
+  // backticks taken off.
+  std::string plain(text);
+  bool quoted = false;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    if (plain[i] == '`') quoted = !quoted;
+    if (quoted || plain[i] != '-' || i + 1 >= plain.size() || plain[i + 1] != '-') continue;
+    while (i < plain.size() && plain[i] != '\n') plain[i++] = ' ';
+  }
+  w = Words(plain);
+  for (Word& word : w)
+    if (word.text.size() >= 2 && word.text.front() == '`' && word.text.back() == '`')
+      word.text = word.text.substr(1, word.text.size() - 2);
+  if (w.empty()) return Status::InvalidArgument("an empty statement (only a comment)");
   if (first == "SHOW") return Show(ctx, text, w);
   if (first == "DESCRIBE" || first == "DESC") return Describe(ctx, text, w);
   if (first == "EXPLAIN") return Explain(ctx, text, w);
-  if (first == "SELECT") return Pull(ctx, text);
   return ErrorAt(text, w[0].offset, w[0].text.size(),
                  "expected SHOW, DESCRIBE, EXPLAIN or SELECT, found '" + w[0].text + "'",
                  sql::DidYouMean(first, {"SHOW", "DESCRIBE", "EXPLAIN", "SELECT"}));

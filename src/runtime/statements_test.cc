@@ -105,8 +105,14 @@ TEST_F(StatementsTest, PullQueriesSelectRowsByKeyAndByAnyCondition) {
             "(1 row)\n");
   EXPECT_EQ(Table("SELECT customer FROM Totals WHERE customer = 'nobody'"),
             " customer\n----------\n(0 rows)\n");
-  // A key of the wrong type matches nothing; WHERE decides, as it does for any row.
-  EXPECT_EQ(Table("SELECT v FROM Pairs WHERE a = 'x' AND b = 'ann'").find("ERROR"), 0u);
+  // A key compared with a value of another type is refused, as in any query.
+  EXPECT_NE(Table("SELECT v FROM Pairs WHERE a = 'x' AND b = 'ann'").find("ERROR <statement>:1:"),
+            std::string::npos);
+  // Columns count characters: text before LIMIT may be any UTF-8.
+  EXPECT_EQ(Table("SELECT b FROM Pairs WHERE b <> 'Zürich – ümlaut' LIMIT 1"),
+            " b\n-----\n ann\n(1 row)\n");
+  EXPECT_EQ(Table("SELECT*FROM Pairs WHERE a = 2 -- the second\n"),
+            " a | b   | v\n---+-----+------\n 2 | bob | 20.0\n(1 row)\n");
 }
 
 TEST_F(StatementsTest, BadStatementsSayWhatIsWrongWhere) {
@@ -131,6 +137,12 @@ TEST_F(StatementsTest, BadStatementsSayWhatIsWrongWhere) {
             std::string::npos)
       << Error("SELECT * FROM Totals INSERT INTO X");
   EXPECT_NE(Error("EXPLAIN Bigg").find("did you mean 'Big'?"), std::string::npos);
+  EXPECT_NE(Error("EXPLAIN ANALYZE").find("EXPLAIN ANALYZE takes a query's id or name"),
+            std::string::npos);
+  EXPECT_EQ(Table("SHOW SINKS -- none here"),
+            " stream | connector | where | written | failed | breaker\n"
+            "--------+-----------+-------+---------+--------+---------\n(0 rows)\n");
+  EXPECT_NE(Table("DESCRIBE `Pairs`").find("table Pairs"), std::string::npos);
   EXPECT_NE(Error("DESCRIBE").find("DESCRIBE takes one stream or table name"), std::string::npos);
   EXPECT_EQ(Error("  ;  ").rfind("an empty statement", 0), 0u);
   EXPECT_NE(Error("SELECT * FROM Totals; SELECT * FROM Totals").find("one statement at a time"),

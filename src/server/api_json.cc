@@ -74,7 +74,12 @@ void ConnectorJson(std::string* out, const ConnectorInfo& c) {
   Str(out, "format", c.format);
   Key(out, "options");
   out->push_back('{');
-  for (const auto& [key, value] : c.properties) Str(out, key.c_str(), value);
+  for (const auto& [key, value] : c.properties) {
+    if (out->back() != '{') out->push_back(',');
+    AppendJsonString(out, key);  // as written: it may hold any character
+    out->push_back(':');
+    AppendJsonString(out, value);
+  }
   out->push_back('}');
   out->push_back('}');
 }

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <regex>
 #include <thread>
+
+#include <sys/socket.h>
 #include <vector>
 
 #include "common/format.h"
@@ -29,6 +31,7 @@ constexpr int kMaxTails = 8;             // clients tailing streams at once
 constexpr size_t kTailCapacity = 4096;   // events a tail holds for a slow client
 constexpr size_t kFaultsKept = 100;      // per fault stream
 constexpr size_t kTableRowsMax = 10000;  // rows GET /api/tables/{name} gives without a key
+constexpr int kHeartbeatPolls = 10;      // a tail with nothing to say writes every 2 s
 
 void Json(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
@@ -132,6 +135,7 @@ struct HttpServer::Impl {
   httplib::Server http;
   int port = 0;
   std::thread listener;
+  std::atomic<bool> listen_returned{false};
 
   // The rates: a snapshot of the counters every second, against the one before.
   std::thread sampler;
@@ -178,11 +182,21 @@ void HttpServer::Impl::Sample() {
 }
 
 bool HttpServer::Impl::Authorized(const httplib::Request& req, httplib::Response& res) const {
-  if (options.token.empty() || req.path == "/health" || req.path == "/ready" ||
-      req.path == "/metrics")
-    return true;
+  bool open = req.path == "/health" || req.path == "/ready" || req.path == "/metrics";
+  if (options.metrics_only && !open) {
+    Error(res, 404,
+          "this server answers only /metrics, /health and /ready (--metrics-port); the API is "
+          "served by --http");
+    return false;
+  }
+  if (options.token.empty() || open) return true;
   std::string auth = req.get_header_value("Authorization");
-  if (auth.rfind("Bearer ", 0) == 0 && SameToken(auth.substr(7), options.token)) return true;
+  std::string scheme = auth.substr(0, 7);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "bearer " && SameToken(auth.substr(7), options.token)) return true;
+  if (req.has_param("access_token") &&
+      SameToken(req.get_param_value("access_token"), options.token))
+    return true;
   res.set_header("WWW-Authenticate", "Bearer realm=\"sluice\"");
   Error(res, 401,
         auth.empty() ? "this server needs a token: send 'Authorization: Bearer <token>' (the "
@@ -229,7 +243,11 @@ void HttpServer::Impl::Routes() {
   });
   http.Get("/api/app", [this](const httplib::Request&, httplib::Response& res) {
     Status st = app->status();
-    Json(res, 200, AppJson(info, app->Stats(), CurrentRates(), st.ok() ? "running" : st.message()));
+    std::string body =
+        AppJson(info, app->Stats(), CurrentRates(), st.ok() ? "running" : st.message());
+    body.resize(body.size() - 2);  // "}\n": the server's own numbers go last
+    body += ",\"server\":{\"tails\":" + std::to_string(tails.load()) + "}}\n";
+    Json(res, 200, body);
   });
   http.Get("/api/queries", [this](const httplib::Request&, httplib::Response& res) {
     AppStats stats = app->Stats();
@@ -323,7 +341,7 @@ void HttpServer::Impl::Tail(const httplib::Request& req, httplib::Response& res)
         }
         for (const std::string& line : lines) out += sse ? "data: " + line + "\n\n" : line + "\n";
         // Something every few seconds, so that a client that went away is noticed.
-        if (out.empty() && ++*idle >= 25) out = sse ? ": idle\n\n" : "\n";
+        if (out.empty() && ++*idle >= kHeartbeatPolls) out = sse ? ": idle\n\n" : "\n";
         if (out.empty()) return true;
         *idle = 0;
         return sink.write(out.data(), out.size());
@@ -339,6 +357,10 @@ void HttpServer::Impl::Post(const httplib::Request& req, httplib::Response& res)
     if (s && s->kind == "table")
       return Error(res, 404,
                    "'" + name + "' is a table: its queries write it; send events to a stream");
+    if (s && s->kind == "fault")
+      return Error(
+          res, 404,
+          "'" + name + "' is a fault stream: the engine writes it; send events to a stream");
     return Error(res, 404, "no stream '" + name + "'");
   }
   connectors::JsonRowDecoder json(in->schema());
@@ -346,6 +368,14 @@ void HttpServer::Impl::Post(const httplib::Request& req, httplib::Response& res)
   how.schema = &in->schema();
   how.csv = req.get_header_value("Content-Type").rfind("text/csv", 0) == 0;
   how.json = &json;
+  // An event without its event time is refused with the rest of the body, before any is sent.
+  int time_attr = in->event_time_attribute();
+  how.accept = [time_attr, in](Batch* b, size_t row, std::string* problem) {
+    if (time_attr < 0 || !b->column(static_cast<size_t>(time_attr)).IsNull(row)) return true;
+    *problem = "no event time: '" + in->schema().field(static_cast<size_t>(time_attr)).name +
+               "' is missing or null";
+    return false;
+  };
   std::string from = "POST /api/streams/" + name + " from " + req.remote_addr;
   how.malformed = [&](const std::string& where, const std::string& why) {
     Log(LogLevel::kWarn,
@@ -386,8 +416,11 @@ void HttpServer::Impl::TableRows(const httplib::Request& req, httplib::Response&
   size_t keys = req.get_param_value_count("key");
   for (size_t i = 0; i < keys; ++i) key.emplace_back(req.get_param_value("key", i));
   int64_t limit = static_cast<int64_t>(kTableRowsMax);
-  if (req.has_param("limit") && (!ParseInt64(req.get_param_value("limit"), &limit) || limit < 0))
-    return Error(res, 400, "'limit' must be a count, got '" + req.get_param_value("limit") + "'");
+  if (req.has_param("limit") && (!ParseInt64(req.get_param_value("limit"), &limit) || limit < 0 ||
+                                 limit > static_cast<int64_t>(kTableRowsMax)))
+    return Error(res, 400,
+                 "'limit' must be a count up to " + std::to_string(kTableRowsMax) + ", got '" +
+                     req.get_param_value("limit") + "'");
   // One row more than asked for says whether there are more.
   size_t want = static_cast<size_t>(limit) + 1;
   Result<Batch> rows = app->ReadTable(name, key, want);
@@ -432,7 +465,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(AppRuntime* app,
   auto impl = std::make_unique<Impl>(app, options);
   Impl& s = *impl;
   // Tails hold a thread each while they last: room for them and for requests beside them.
-  s.http.new_task_queue = [] { return new httplib::ThreadPool(kMaxTails + 8); };
+  s.http.new_task_queue = [] { return new httplib::ThreadPool(kMaxTails + 16); };
+  // SO_REUSEADDR only: the library's default adds SO_REUSEPORT, with which a second app on the
+  // same port would bind too and share its requests.
+  s.http.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof yes);
+  });
   s.http.set_payload_max_length(64 << 20);
   s.http.set_read_timeout(std::chrono::seconds(10));
   s.http.set_write_timeout(std::chrono::seconds(10));
@@ -445,7 +484,19 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(AppRuntime* app,
   if (s.port < 0)
     return Status::IoError("the HTTP server cannot listen on " + s.options.host + ":" +
                            std::to_string(s.options.port) + " (is the port in use?)");
-  s.listener = std::thread([&s] { s.http.listen_after_bind(); });
+  s.listener = std::thread([&s] {
+    s.http.listen_after_bind();
+    s.listen_returned.store(true);
+  });
+  // stop() is a no-op until the server runs: wait for it, so that a server destroyed at once
+  // (an app that fails to start) does not leave its listener waiting for a connection.
+  while (!s.http.is_running() && !s.listen_returned.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (s.listen_returned.load()) {
+    s.listener.join();
+    return Status::IoError("the HTTP server on " + s.options.host + ":" + std::to_string(s.port) +
+                           " stopped as it started");
+  }
   s.sampler = std::thread([&s] { s.Sample(); });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

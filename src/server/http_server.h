@@ -17,8 +17,11 @@ namespace sluice::server {
 struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback unless asked otherwise
   int port = 0;                    // 0: any free port
-  // When set, every request but /health, /ready and /metrics needs "Authorization: Bearer <token>".
+  // When set, every request but /health, /ready and /metrics needs "Authorization: Bearer <token>"
+  // (or, for clients that cannot set headers such as a browser's EventSource, ?access_token=).
   std::string token;
+  // Only /metrics, /health and /ready (`--metrics-port`): no API, nothing sent in.
+  bool metrics_only = false;
 };
 
 // "127.0.0.1:8080", ":8080" (loopback), "8080", ":0" (any free port), "[::1]:8080".

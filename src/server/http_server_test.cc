@@ -194,7 +194,7 @@ TEST(HttpServerTest, TailsAStreamAsNdjsonAndServerSentEvents) {
     // The tail starts when its request arrives: send until it has seen three events.
     InputHandler* in = s.app->GetInputHandler("S");
     for (int x = 1; !done.load() && x < 500; ++x) {
-      ASSERT_TRUE(in->Send(x, {int32_t{x}}).ok());
+      EXPECT_TRUE(in->Send(x, {int32_t{x}}).ok());  // no ASSERT: the reader must be joined
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     reader.join();
@@ -335,11 +335,80 @@ TEST(HttpServerTest, ATokenGuardsTheApiButNotHealthReadyAndMetrics) {
   auto right = s.client->Get("/api/app", {{"Authorization", "Bearer s3cret"}});
   ASSERT_TRUE(right);
   EXPECT_EQ(right->status, 200);
+  auto lower = s.client->Get("/api/app", {{"Authorization", "bearer s3cret"}});
+  ASSERT_TRUE(lower);
+  EXPECT_EQ(lower->status, 200);
+  auto param = s.client->Get("/api/app?access_token=s3cret");
+  ASSERT_TRUE(param);
+  EXPECT_EQ(param->status, 200);
   for (const char* open : {"/health", "/ready", "/metrics"}) {
     auto r = s.client->Get(open);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << open;
   }
+}
+
+TEST(HttpServerTest, SecretsInOptionsAreHidden) {
+  Served s(
+      "CREATE STREAM S (x INT);\n"
+      "CREATE STREAM H (x INT) WITH ('type'='sink', 'connector'='http', "
+      "'url'='http://u:pw@127.0.0.1:1/in', 'header.Authorization'='Bearer s3cret', "
+      "'header.X-Api-Key'='k3y', 'retry.max'='0');\n"
+      "INSERT INTO H SELECT x FROM S;\n");
+  s.Start();
+  auto app = s.client->Get("/api/app");
+  ASSERT_TRUE(app);
+  EXPECT_FALSE(Has(app->body, "s3cret")) << app->body;
+  EXPECT_FALSE(Has(app->body, "k3y")) << app->body;
+  EXPECT_FALSE(Has(app->body, ":pw@")) << app->body;
+  EXPECT_TRUE(Has(app->body, "\"header.Authorization\":\"***\"")) << app->body;
+  EXPECT_TRUE(Has(app->body, "\"retry.max\":\"0\"")) << app->body;
+}
+
+TEST(HttpServerTest, AnEventWithoutItsTimeRefusesTheWholeBody) {
+  Served s(
+      "CREATE STREAM S (id INT, at BIGINT) WITH ('event.time.field'='at');\n"
+      "INSERT INTO O SELECT id FROM S;\n");
+  s.Start();
+  auto r =
+      s.client->Post("/api/streams/S", "{\"id\":1,\"at\":5}\n{\"id\":2}\n", "application/x-ndjson");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(Has(r->body, "line 2: no event time: 'at' is missing or null")) << r->body;
+  for (const StreamStats& st : s.app->Stats().streams) {
+    if (st.name != "O") continue;
+    EXPECT_EQ(st.events, 0u);  // the first event was not sent either
+  }
+}
+
+TEST(HttpServerTest, AMetricsOnlyServerAnswersNothingElse) {
+  auto loaded = AppRuntime::Load("CREATE STREAM S (x INT);\nINSERT INTO O SELECT x FROM S;\n");
+  ASSERT_TRUE(loaded.ok());
+  ServerOptions o;
+  o.metrics_only = true;
+  auto server = HttpServer::Start(loaded->get(), o);
+  ASSERT_TRUE(server.ok());
+  httplib::Client c("127.0.0.1", (*server)->port());
+  auto metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  auto api = c.Get("/api/app");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 404);
+  EXPECT_TRUE(Has(api->body, "answers only /metrics, /health and /ready")) << api->body;
+  auto post = c.Post("/api/streams/S", "{\"x\":1}", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 404);
+}
+
+TEST(HttpServerTest, ASecondServerCannotTakeTheSamePort) {
+  Served s("CREATE STREAM S (x INT);\nINSERT INTO O SELECT x FROM S;\n");
+  s.Start();
+  ServerOptions o;
+  o.port = s.server->port();
+  auto second = HttpServer::Start(s.app.get(), o);
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(Has(second.status().message(), "(is the port in use?)")) << second.status().message();
 }
 
 TEST(HttpServerTest, ParsesListenAddresses) {
