@@ -130,6 +130,25 @@ struct CheckpointStats {
   std::string last_error;        // of the latest failure
 };
 
+// A metric the app declares with `-- @metric` comments above a query (docs/server.md).
+struct UserMetricStats {
+  std::string name;
+  std::string type;  // "counter", "gauge", "histogram"
+  std::string help;
+  std::string query;                // the query's id
+  std::vector<std::string> labels;  // label names
+  std::vector<double> bounds;       // a histogram's bucket upper bounds
+  struct Series {
+    std::vector<std::string> values;  // one per label
+    double value = 0;                 // a counter's total, a gauge's latest value
+    std::vector<uint64_t> buckets;    // a histogram's counts per bound (not cumulative)
+    double sum = 0;
+    uint64_t count = 0;
+  };
+  std::vector<Series> series;
+  uint64_t dropped = 0;  // rows not counted: their labels would pass @metric_max_series
+};
+
 struct AppStats {
   std::vector<StreamStats> streams;
   std::vector<QueryStats> queries;
@@ -138,6 +157,7 @@ struct AppStats {
   std::vector<SinkStats> sinks;
   std::vector<TableLoadStats> tables;  // the tables loaded from sources
   std::vector<StoreTableStats> store_tables;
+  std::vector<UserMetricStats> metrics;
   CheckpointStats checkpoints;
 };
 

@@ -5,6 +5,7 @@
 
 #include "exec/distinct.h"
 #include "exec/join/join.h"
+#include "exec/metric_op.h"
 #include "exec/pattern/pattern.h"
 #include "exec/state/state_io.h"
 #include "exec/stateful_query_op.h"
@@ -107,6 +108,14 @@ Result<std::unique_ptr<Pipeline>> BuildPipeline(const plan::QueryPlan& q,
     p->chain_.push_back(std::move(writer));
   } else {
     env.target = ctx.entry(q.target->name);
+  }
+  if (!q.metrics.empty()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<MetricOp> metrics,
+                     MetricOp::Make(q, env.target, env.counters));
+    env.target = metrics.get();
+    p->metrics_ = metrics.get();
+    p->Add("metric", nullptr);
+    p->chain_.push_back(std::move(metrics));
   }
   if (q.distinct) {
     auto distinct = std::make_unique<DistinctOp>(env.target, env.counters, env.rows_are_events,

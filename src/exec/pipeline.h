@@ -18,6 +18,7 @@
 
 namespace sluice::exec {
 
+class MetricOp;
 class MultiStreamOp;
 class Pipeline;
 class Table;
@@ -70,6 +71,8 @@ class Pipeline {
   const QueryCounters& counters() const { return *counters_; }
   // Which instance this is of a query partitioned over async workers (0: the first or only one).
   int instance() const { return instance_; }
+  // The query's -- @metric metrics, or null when it declares none.
+  const MetricOp* metrics() const { return metrics_; }
 
   // Whether any of its operators keeps state.
   bool stateful() const {
@@ -104,6 +107,7 @@ class Pipeline {
   std::vector<Operator> operators_;       // in pipeline order
   std::vector<std::pair<const plan::StreamDef*, BatchConsumer*>> inputs_;
   TimedWork* timed_ = nullptr;
+  const MetricOp* metrics_ = nullptr;
 };
 
 // The physical planning step: makes the operators of `q` and connects them.

@@ -102,9 +102,15 @@ std::unique_ptr<AppPlan> Binder::Run(const sql::AppAst& ast) {
   plan_->settings = ApplyAppAnnotations(ast.app_annotations, diags_);
   ApplySettings(ast.settings, &plan_->settings, diags_);
   // Definitions first, so that queries may read streams defined after them.
-  for (const sql::Statement& st : ast.statements)
-    if (st.kind == sql::Statement::Kind::kCreate && !st.create->as_query)
-      DefineStream(*st.create, st.annotations);
+  for (const sql::Statement& st : ast.statements) {
+    if (st.kind != sql::Statement::Kind::kCreate || st.create->as_query) continue;
+    DefineStream(*st.create, st.annotations);
+    if (!st.metric_comments.empty())
+      diags_->Error(st.metric_comments[0].loc,
+                    "@metric counts the rows a query inserts: put it right above a query (INSERT "
+                    "INTO, or CREATE STREAM/TABLE ... AS SELECT), not a definition",
+                    "", 7);
+  }
 
   // Queries whose own @onError sends failures to a fault stream: define it before any query
   // reads it.
@@ -248,6 +254,8 @@ void Binder::BindStatement(const sql::Statement& st, int number) {
   qp.sql = StatementText(st.loc);
   qp.id = StableId(qp, st, qp.name != fallback);
   bool supported = BindQuery(q, st.create.get(), st.annotations, &qp);
+  if (supported && diags_->error_count() == errors_before && !st.metric_comments.empty())
+    BindMetrics(st.metric_comments, &qp);
   for (const sql::Annotation& a : q.annotations)
     if (IsAnnotation(a, "join") && !qp.join && supported)
       diags_->Error(a.loc, "@join is for a query that joins a stream with a table", "", 5);

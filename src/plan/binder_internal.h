@@ -199,14 +199,19 @@ class Binder {
 
   BoundExprPtr BindFunction(const Expr& e, Scope& scope);
 
+  // ---- metrics (bind_metric.cc) ----------------------------------------------------------------
+  // The -- @metric comments above a query, checked against its output row.
+  void BindMetrics(const std::vector<sql::MetricComment>& comments, QueryPlan* qp);
+
   // ---- whole-app checks ------------------------------------------------------------------------
   void CheckCycles();
   void PropagateEventTime();
 
   std::string_view source_;
   Diagnostics* diags_;
-  std::set<std::string> counted_aliases_;  // pattern elements that collect several events
-  std::map<std::string, int> ids_seen_;    // stable ids given so far (StableId)
+  std::set<std::string> counted_aliases_;    // pattern elements that collect several events
+  std::map<std::string, int> ids_seen_;      // stable ids given so far (StableId)
+  std::map<std::string, Loc> metric_names_;  // metrics declared so far, where
   std::unique_ptr<AppPlan> plan_;
 };
 

@@ -187,6 +187,22 @@ struct OrderPlan {
 // A continuous query over one stream: filter, then (optionally) a window, grouping and
 // aggregation, then projection into a target stream.
 //
+enum class MetricType { kCounter, kGauge, kHistogram };
+
+// A Prometheus metric that the rows a query inserts feed (`-- @metric` comments above it). Its
+// columns are those of the query's output row (QueryPlan::OutputSchema()).
+struct MetricPlan {
+  std::string name;
+  std::string help;
+  MetricType type = MetricType::kCounter;
+  std::vector<int> labels;  // output columns whose values label a series
+  std::vector<std::string> label_names;
+  BoundExprPtr condition;  // which rows count; null: every row
+  int field = -1;          // the value (a gauge's, a histogram's, a counter's increment); -1: 1
+  std::vector<double> buckets;  // a histogram's upper bounds, ascending
+  int max_series = 1000;        // label combinations kept; rows of more are counted as dropped
+};
+
 // Expressions of the projection, HAVING and ORDER BY read a row whose first columns are the input
 // stream's attributes (of the event that triggered the output) followed by one column per
 // aggregate in `aggregates`.
@@ -218,8 +234,9 @@ struct QueryPlan {
   EmitMode emit = EmitMode::kDefault;
   OutputEvents events = OutputEvents::kCurrent;
   std::optional<RatePlan> rate;
-  bool distinct = false;  // SELECT DISTINCT: a row goes out only the first time
-  StateLimits state;      // @state(...), else the app's SET 'state.*'
+  bool distinct = false;            // SELECT DISTINCT: a row goes out only the first time
+  StateLimits state;                // @state(...), else the app's SET 'state.*'
+  std::vector<MetricPlan> metrics;  // -- @metric comments
 
   // Stateful: a window, an aggregate, or grouping.
   bool IsStateful() const { return window || !aggregates.empty() || !group_by.empty(); }
@@ -235,6 +252,10 @@ struct QueryPlan {
   std::string StateShape() const;
   // The plan in words, a line per step ("query Name (line 3): ...", "  Scan S", "  Filter ...").
   std::string Explain() const;
+  // The rows the query inserts: its target's, or for a table write its output row's.
+  const Schema& OutputSchema() const {
+    return table_write ? table_write->output->schema : target->schema;
+  }
   // Whether results come when a window closes (one row per group) rather than per event.
   // The streams the query reads: its input, or a join's two sides.
   std::vector<const StreamDef*> Sources() const {

@@ -25,6 +25,7 @@
 #include "connectors/registry.h"
 #include "exec/ack.h"
 #include "exec/event_time.h"
+#include "exec/metric_op.h"
 #include "exec/pipeline.h"
 #include "exec/staged_work.h"
 #include "exec/state/state_io.h"
@@ -1095,6 +1096,7 @@ class AppRuntimeImpl final : public AppRuntime, public runtime::StreamInput::Pub
       bool first = p->instance() == 0;  // the others are more instances of the query before
       if (first) s.queries.emplace_back();
       runtime::AddPipelineStats(*p, first, &s.queries.back());
+      if (p->metrics()) p->metrics()->AppendStats(&s.metrics);
     }
     if (checkpointer_) s.checkpoints = checkpointer_->Stats();
     if (!sources_ || !sources_->listed()) {

@@ -71,6 +71,46 @@ TEST(HttpServerTest, ServesPrometheusMetricsAndHealth) {
   EXPECT_EQ(ready->status, 200);
 }
 
+TEST(HttpServerTest, MetricsDeclaredInTheAppAreExported) {
+  Served s(
+      "CREATE STREAM T (symbol STRING, volume BIGINT, price DECIMAL(10,2));\n"
+      "-- @metric: big_trades_total\n"
+      "-- @metric_labels: symbol\n"
+      "-- @metric_condition: volume > 100\n"
+      "-- @metric: last_price\n"
+      "-- @metric_type: gauge\n"
+      "-- @metric_field: price\n"
+      "-- @metric_labels: symbol\n"
+      "-- @metric: volume\n"
+      "-- @metric_type: histogram\n"
+      "-- @metric_field: volume\n"
+      "-- @metric_buckets: 10, 100\n"
+      "-- @metric: few_symbols\n"
+      "-- @metric_labels: symbol\n"
+      "-- @metric_max_series: 1\n"
+      "INSERT INTO O SELECT symbol, volume, price FROM T;\n");
+  s.Start();
+  InputHandler* in = s.app->GetInputHandler("T");
+  ASSERT_TRUE(in->Send(0, {"A", int64_t{500}, "1.50"}).ok());
+  ASSERT_TRUE(in->Send(0, {"B", int64_t{5}, "2.25"}).ok());
+  ASSERT_TRUE(in->Send(0, {"A", int64_t{50}, "1.75"}).ok());
+  ASSERT_TRUE(in->Send(0, {"A", int64_t{101}, "1.60"}).ok());
+  auto r = s.client->Get("/metrics");
+  ASSERT_TRUE(r);
+  const std::string& m = r->body;
+  EXPECT_TRUE(Has(m, "# TYPE big_trades_total counter\nbig_trades_total{symbol=\"A\"} 2\n")) << m;
+  EXPECT_FALSE(Has(m, "big_trades_total{symbol=\"B\"}")) << m;
+  EXPECT_TRUE(Has(m, "last_price{symbol=\"A\"} 1.6000000000000001\n")) << m;
+  EXPECT_TRUE(Has(m, "last_price{symbol=\"B\"} 2.25\n")) << m;
+  EXPECT_TRUE(Has(m,
+                  "# TYPE volume histogram\nvolume_bucket{le=\"10\"} 1\nvolume_bucket{le=\"100\"} "
+                  "2\nvolume_bucket{le=\"+Inf\"} 4\nvolume_sum 656\nvolume_count 4\n"))
+      << m;
+  EXPECT_TRUE(Has(m, "few_symbols{symbol=\"A\"} 3\n")) << m;
+  EXPECT_TRUE(Has(m, "sluice_metric_dropped_total{metric=\"few_symbols\"} 1\n")) << m;
+  EXPECT_TRUE(Has(m, "sluice_metric_dropped_total{metric=\"volume\"} 0\n")) << m;
+}
+
 TEST(HttpServerTest, UnknownPathsAndWrongMethodsAreJsonErrors) {
   Served s("CREATE STREAM S (x INT);\nINSERT INTO O SELECT x FROM S;\n");
   s.Start();

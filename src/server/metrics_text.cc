@@ -38,6 +38,41 @@ void Family(std::string* out, const char* name, const char* type, const char* he
   }
 }
 
+// The app's own metrics (-- @metric): a family each, a sample per series with its labels.
+void AppendUserMetrics(std::string* out, const std::vector<UserMetricStats>& metrics) {
+  for (const UserMetricStats& m : metrics) {
+    *out += "# HELP " + m.name + " " + Label(m.help) + "\n# TYPE " + m.name + " " + m.type + "\n";
+    for (const UserMetricStats::Series& s : m.series) {
+      std::string labels;
+      for (size_t i = 0; i < m.labels.size() && i < s.values.size(); ++i)
+        labels += (labels.empty() ? "" : ",") + m.labels[i] + "=\"" + Label(s.values[i]) + "\"";
+      if (m.type != "histogram") {
+        *out += m.name + (labels.empty() ? "" : "{" + labels + "}") + " " + Number(s.value) + "\n";
+        continue;
+      }
+      std::string sep = labels.empty() ? "" : ",";
+      uint64_t cumulative = 0;
+      for (size_t b = 0; b < m.bounds.size() && b < s.buckets.size(); ++b) {
+        cumulative += s.buckets[b];
+        *out += m.name + "_bucket{" + labels + sep + "le=\"" + Number(m.bounds[b]) + "\"} " +
+                std::to_string(cumulative) + "\n";
+      }
+      *out += m.name + "_bucket{" + labels + sep + "le=\"+Inf\"} " + std::to_string(s.count) + "\n";
+      *out +=
+          m.name + "_sum" + (labels.empty() ? "" : "{" + labels + "}") + " " + Number(s.sum) + "\n";
+      *out += m.name + "_count" + (labels.empty() ? "" : "{" + labels + "}") + " " +
+              std::to_string(s.count) + "\n";
+    }
+  }
+  if (metrics.empty()) return;
+  *out +=
+      "# HELP sluice_metric_dropped_total Rows not counted by an @metric: their labels would pass "
+      "its @metric_max_series.\n# TYPE sluice_metric_dropped_total counter\n";
+  for (const UserMetricStats& m : metrics)
+    *out += "sluice_metric_dropped_total{metric=\"" + Label(m.name) + "\"} " +
+            std::to_string(m.dropped) + "\n";
+}
+
 }  // namespace
 
 std::string PrometheusText(const AppStats& stats) {
@@ -235,6 +270,7 @@ std::string PrometheusText(const AppStats& stats) {
   Family(&out, "sluice_table_lookup_failures_total", "counter",
          "Lookups in the table's store that failed after their retries.", stores, "table",
          store(&ST::failed));
+  AppendUserMetrics(&out, stats.metrics);
   const CheckpointStats& c = stats.checkpoints;
   if (c.enabled) {
     auto one = [&out](const char* name, const char* type, const char* help, double v) {

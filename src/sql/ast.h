@@ -243,6 +243,15 @@ struct CreateStmt {
   std::vector<Property> with;
 };
 
+// A `-- @metric...: value` comment line right above a statement (the seed's FR-073 form): a
+// Prometheus metric fed by the rows the statement's query inserts.
+struct MetricComment {
+  std::string key;    // after the '@': "metric", "metric_type", "metric_labels", ...
+  std::string value;  // after the ':', trimmed
+  Loc loc;            // of the '@'
+  Loc value_loc;      // of the value's first character
+};
+
 struct Statement {
   enum class Kind { kCreate, kQuery };
   Kind kind = Kind::kQuery;
@@ -250,6 +259,7 @@ struct Statement {
   std::vector<Annotation> annotations;
   std::unique_ptr<CreateStmt> create;
   std::unique_ptr<Query> query;
+  std::vector<MetricComment> metric_comments;
 };
 
 struct AppAst {

@@ -7,6 +7,7 @@
 #include "common/format.h"
 #include "sql/interval.h"
 #include "sql/lexer.h"
+#include "sql/metric_comments.h"
 
 namespace sluice::sql {
 
@@ -1426,7 +1427,9 @@ class Parser {
 }  // namespace
 
 AppAst Parse(std::string_view source, Diagnostics* diags) {
-  return Parser(source, diags).ParseApp();
+  AppAst ast = Parser(source, diags).ParseApp();
+  AttachMetricComments(source, &ast, diags);
+  return ast;
 }
 
 ExprPtr ParseExpression(std::string_view source, Diagnostics* diags) {
