@@ -425,6 +425,37 @@ TEST_F(CliTest, RunServesMetricsWhenAsked) {
   EXPECT_NE(r.exit_code, 0);
 }
 
+// --log-format json: a JSON object per log line, and a failure inside a batch names the batch,
+// its stream, the file it came from and where in it.
+TEST_F(CliTest, JsonLogLinesCarryFieldsAndTheBatchTheyConcern) {
+  Write(
+      "app.sql",
+      "@onError(action='log')\n"
+      "CREATE STREAM T (x STRING) WITH ('type'='source', 'connector'='file', 'path'='in.jsonl');\n"
+      "INSERT INTO O SELECT CAST(x AS BIGINT) AS n FROM T;\n");
+  Write("in.jsonl", "{\"x\":\"1\"}\n{\"x\":\"bad\"}\n[1,2]\n");
+  CommandResult r = RunIn(dir_, "run app.sql --quiet --log-format json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.err);
+  std::string line, malformed, failed;
+  while (std::getline(lines, line)) {
+    if (line.find("\"where\":\"in.jsonl:3\"") != std::string::npos) malformed = line;
+    if (line.find("cannot convert 'bad' to BIGINT") != std::string::npos) failed = line;
+  }
+  EXPECT_EQ(malformed.rfind("{\"time\":\"", 0), 0u) << r.err;
+  EXPECT_NE(malformed.find("\"level\":\"warning\",\"app\":\"app.sql\",\"message\":"),
+            std::string::npos)
+      << malformed;
+  EXPECT_NE(malformed.find("\"stream\":\"T\""), std::string::npos) << malformed;
+  EXPECT_EQ(malformed.back(), '}') << malformed;
+  EXPECT_NE(failed.find("\"query\":\"query1\""), std::string::npos) << failed;
+  EXPECT_NE(failed.find("\"batch\":1,\"batch_stream\":\"T\",\"input\":\""), std::string::npos)
+      << failed;
+  EXPECT_NE(failed.find("\"position\":\"offset=28 line=3\"}"), std::string::npos) << failed;
+  r = RunIn(dir_, "run app.sql --quiet --log-format xml");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
 TEST_F(CliTest, ExplainShowsThePlan) {
   Write("app.sql",
         "CREATE STREAM S (a INT);\n@name('doubler') INSERT INTO O SELECT a * 2 AS b FROM S WHERE a "

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/format.h"
+#include "common/log.h"
 #include "connectors/json_codec.h"
 #include "plan/options.h"
 #include "runtime/replay_player.h"
@@ -896,6 +897,12 @@ int main(int argc, char** argv) {
                 "sinks write each row's change kind: {\"op\":\"+U\",\"data\":{...}} in JSON, "
                 "the kind first in CSV (with --print, also printed, with tables' changes)");
 
+  std::string log_format = "text";
+  for (CLI::App* sub : {run, replay})
+    sub->add_option("--log-format", log_format,
+                    "text (the default) or json: one JSON object per log line, with the time, "
+                    "level, app, message, fields and the batch it concerns")
+        ->check(CLI::IsMember({"text", "json"}));
   std::vector<std::string> test_paths;
   CLI::App* test = cli.add_subcommand(
       "test", "Run test files: an app, input events, the output expected (docs/testing.md)");
@@ -948,6 +955,10 @@ int main(int argc, char** argv) {
     return kUsage;
   }
   replay_opts.final_flush = run_opts.final_flush = !no_final_flush;
+  if (log_format == "json") {
+    sluice::SetLogFormat(sluice::LogFormat::kJson);
+    sluice::SetLogApp(app_path);
+  }
   if (check->parsed()) return Check(app_path, quiet, check_state_dir);
   if (explain->parsed()) return Explain(app_path);
   if (replay->parsed()) return Replay(app_path, events_path, replay_opts);

@@ -197,11 +197,13 @@ bool RestampFromAttribute(const plan::QueryPlan& plan, const QueryEnv& env, Batc
 
 void LogFailure(QueryCounters* counters, const std::string& message) {
   uint64_t n = counters->log_lines.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (n <= 10) {
-    Log(LogLevel::kWarn, message);
-  } else if (n % 10000 == 0) {
-    Log(LogLevel::kWarn, message + " (" + std::to_string(n) + " such events so far; see --stats)");
-  }
+  if (n > 10 && n % 10000 != 0) return;
+  // Every such message starts "query <name>: ": the name is the line's query field.
+  std::string query;
+  if (message.rfind("query ", 0) == 0) query = message.substr(6, message.find(": ") - 6);
+  Log(LogLevel::kWarn,
+      n <= 10 ? message : message + " (" + std::to_string(n) + " such events so far; see --stats)",
+      {{"query", query}, {"occurrence", std::to_string(n)}});
 }
 
 void RouteFailures(const plan::QueryPlan& plan, const QueryEnv& env,

@@ -393,6 +393,7 @@ void AsyncStream::WorkerLoop(Lane& lane) {
       {
         // What this batch leads to downstream is held for its source batch too.
         exec::ScopedAckTicket ticket(item.ticket);
+        LogBatch logged(def_.name, "@Async queue");
         junction_->PushFromLane(*item.batch, lane.index);
         exec::RunStagedWork();  // what the consumers staged (async streams, sinks); no lock held
       }

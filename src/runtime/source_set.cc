@@ -16,12 +16,14 @@ size_t SourceSet::Add(std::unique_ptr<connectors::Source> src, const plan::Strea
   if (resume) e->position = *resume;
   if (table) e->loader = std::make_unique<TableLoader>(*def, table, changelog, src.get());
   e->source = std::move(src);
+  e->where = e->source->where();
   entries_.push_back(std::move(e));
   return entries_.size() - 1;
 }
 
 Status SourceSet::Emit(Entry& e, const Batch& batch, std::string_view position) {
   EntryGate::Pass pass(hooks_.gate, e.door);
+  LogBatch logged(e.def->name, e.where, position);
   uint64_t seq = e.acks->Begin();
   Status st;
   {
@@ -55,8 +57,12 @@ void SourceSet::Launch(size_t i) {
     ctx.malformed = [e](const std::string& where, const std::string& problem) {
       e->junction->CountMalformed();
       if (e->loader) e->loader->CountRejected();
-      Log(LogLevel::kWarn, std::string(e->def->is_table ? "table " : "stream ") + e->def->name +
-                               ": " + where + ": " + problem);
+      Log(LogLevel::kWarn,
+          std::string(e->def->is_table ? "table " : "stream ") + e->def->name + ": " + where +
+              ": " + problem,
+          {{e->def->is_table ? "table" : "stream", e->def->name},
+           {"where", where},
+           {"problem", problem}});
     };
     Status st = e->source->Run(ctx);
     // The app's status first: Start() reports it, whichever of the two it sees first.

@@ -75,6 +75,7 @@ class SourceSet {
     std::unique_ptr<exec::AckTracker> acks = std::make_unique<exec::AckTracker>();
     EntryGate::Door* door = nullptr;
     std::string position;  // once its last batch was processed
+    std::string where;     // the source's file, topic, URL (log lines of its batches say it)
   };
   // What source `e` hands on: into its stream or its table.
   Status Emit(Entry& e, const Batch& batch, std::string_view position);
