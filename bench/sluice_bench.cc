@@ -31,6 +31,7 @@
 #include "common/format.h"
 #include "http_source_bench.h"
 #include "redis_sink_bench.h"
+#include "server/http_server.h"
 #include "sluice/engine.h"
 #include "table_load_bench.h"
 
@@ -206,10 +207,17 @@ Outcome FilterProjectBaseline(const Trades& t) {
   return o;
 }
 
-Measurement FilterProjectEngine(const Trades& t, size_t batch_size) {
+// `serve`: with the HTTP server up and nobody connected (it must cost the events nothing).
+Measurement FilterProjectEngine(const Trades& t, size_t batch_size, bool serve = false) {
   auto app = Load(std::string(kTrades) +
                   "INSERT INTO Out SELECT symbol, price * volume AS notional FROM Trades "
                   "WHERE price > 100;");
+  std::unique_ptr<sluice::server::HttpServer> server;
+  if (serve) {
+    auto started = sluice::server::HttpServer::Start(app.get(), {});
+    if (!started.ok()) std::exit(2);
+    server = std::move(started).value();
+  }
   Outcome o;
   app->AddCallback("Out", [&](const sluice::OutputBatch& out) {
     const sluice::Column& sym = out.batch->column(0);
@@ -772,6 +780,11 @@ int main(int argc, char** argv) {
        [&] { return FilterProjectEngine(trades, 1024); }},
       {"filter_project_single", base([&] { return FilterProjectBaseline(trades); }),
        [&] { return FilterProjectEngine(trades, 1); }},
+      // The same two with the HTTP server up and no client: the server costs the events nothing.
+      {"filter_project_http", base([&] { return FilterProjectBaseline(trades); }),
+       [&] { return FilterProjectEngine(trades, 1024, true); }},
+      {"filter_project_single_http", base([&] { return FilterProjectBaseline(trades); }),
+       [&] { return FilterProjectEngine(trades, 1, true); }},
       {"length_window_avg", base([&] { return LengthWindowBaseline(trades, 100); }),
        [&] { return LengthWindowEngine(trades, 100); }},
   };

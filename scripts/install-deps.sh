@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(g++ make cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
           libabsl-dev libsimdjson-dev libcli11-dev librdkafka-dev libzstd-dev libhiredis-dev
-          redis-server libcpp-httplib-dev libspdlog-dev libpq-dev postgresql clang-format clang-14 libclang-rt-14-dev)
+          redis-server libcpp-httplib-dev libspdlog-dev libssl-dev libpq-dev postgresql clang-format clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

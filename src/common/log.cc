@@ -23,7 +23,8 @@ std::mutex g_app_mu;
 std::string g_app;
 
 struct BatchContext {
-  uint64_t id = 0;  // 0: no batch
+  bool active = false;
+  uint64_t id = 0;  // given when the batch's first line is logged: no shared counter per batch
   std::string_view stream;
   std::string_view input;
   std::string_view position;
@@ -106,7 +107,8 @@ void Log(LogLevel level, std::string_view message, std::initializer_list<LogFiel
     }
     AppendField(&line, "message", message);
     for (const LogField& f : fields) AppendField(&line, f.key, f.value);
-    if (t_batch.id != 0) {
+    if (t_batch.active) {
+      if (t_batch.id == 0) t_batch.id = g_batches.fetch_add(1, std::memory_order_relaxed) + 1;
       line += ",\"batch\":" + std::to_string(t_batch.id);
       if (!t_batch.stream.empty()) AppendField(&line, "batch_stream", t_batch.stream);
       if (!t_batch.input.empty()) AppendField(&line, "input", t_batch.input);
@@ -118,9 +120,10 @@ void Log(LogLevel level, std::string_view message, std::initializer_list<LogFiel
 }
 
 LogBatch::LogBatch(std::string_view stream, std::string_view input, std::string_view position)
-    : outer_(t_batch.id == 0) {
+    : outer_(!t_batch.active) {
   if (!outer_) return;
-  t_batch.id = g_batches.fetch_add(1, std::memory_order_relaxed) + 1;
+  t_batch.active = true;
+  t_batch.id = 0;
   t_batch.stream = stream;
   t_batch.input = input;
   t_batch.position = position;

@@ -27,9 +27,10 @@ void SetLogFormat(LogFormat format);
 void SetLogApp(std::string_view app);
 
 // While it lives, this thread's log lines carry the batch it processes: a correlation id (a new
-// one per batch that enters the app), its stream, and the input it came from (a source's file or
-// topic and its position after the batch). Nested scopes (a batch a query derives) keep the
-// outer batch's. The views must outlive the scope; nothing is copied unless a line is logged.
+// one per batch that enters the app and logs something), its stream, and the input it came from (a
+// source's file or topic and its position after the batch). Nested scopes (a batch a query derives)
+// keep the outer batch's. The views must outlive the scope; nothing is copied unless a line is
+// logged.
 class LogBatch {
  public:
   LogBatch(std::string_view stream, std::string_view input, std::string_view position = {});

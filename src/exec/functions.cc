@@ -4,6 +4,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <iterator>
+#include <optional>
+#include <random>
+#include <regex>
+
+#include <openssl/evp.h>
 
 #include "common/format.h"
 
@@ -26,6 +32,13 @@ class FunctionExpr final : public VecExpr {
       const Column& d = args_[1]->Eval(ctx, one, Selection::All(1));
       digits_ = d.IsNull(0) ? 0 : static_cast<int>(d.ints()[0]);
     }
+    if (fn_ == Fn::kRegexpExtract || fn_ == Fn::kRegexpReplace) {
+      // The binder checked that the pattern is a literal that compiles.
+      regex_.emplace(ConstantString(1), std::regex::ECMAScript);
+      group_ = regex_->mark_count() > 0 ? 1 : 0;  // Hive's and Flink's default: the first group
+      if (fn_ == Fn::kRegexpExtract && args_.size() == 3) group_ = ConstantInt(2);
+    }
+    if (fn_ == Fn::kUuid) rng_.seed(std::random_device{}());
     if (fn_ == Fn::kParseTimestamp && args_.size() == 2) {
       Batch one;
       one.Resize(1);
@@ -264,7 +277,90 @@ class FunctionExpr final : public VecExpr {
         }
         break;
       case Fn::kCurrentTimeMillis:
+      case Fn::kNow:
         for (size_t k = 0; k < n; ++k) out.SetInt(k, ctx.now_ms);
+        break;
+      case Fn::kUuid:
+        for (size_t k = 0; k < n; ++k) {
+          // Version 4 (random), in its text form.
+          uint64_t hi = rng_(), lo = rng_();
+          hi = (hi & ~0xF000ULL) | 0x4000ULL;
+          lo = (lo & ~(0xC0ULL << 56)) | (0x80ULL << 56);
+          char buf[37];
+          std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
+                        static_cast<unsigned long long>(hi >> 32),
+                        static_cast<unsigned long long>((hi >> 16) & 0xFFFF),
+                        static_cast<unsigned long long>(hi & 0xFFFF),
+                        static_cast<unsigned long long>(lo >> 48),
+                        static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+          out.SetString(k, arena_.Add(std::string_view(buf, 36)));
+        }
+        break;
+      case Fn::kMd5:
+      case Fn::kSha256:
+        MapString(n, out, [&](std::string_view s, std::string& r) {
+          unsigned char md[EVP_MAX_MD_SIZE];
+          unsigned int len = 0;
+          EVP_Digest(s.data(), s.size(), md, &len, fn_ == Fn::kMd5 ? EVP_md5() : EVP_sha256(),
+                     nullptr);
+          static const char* kHex = "0123456789abcdef";
+          r.clear();
+          for (unsigned int i = 0; i < len; ++i) {
+            r.push_back(kHex[md[i] >> 4]);
+            r.push_back(kHex[md[i] & 15]);
+          }
+        });
+        break;
+      case Fn::kSplitIndex:
+        for (size_t k = 0; k < n; ++k) {
+          if (AnyNull(k, out)) continue;
+          std::string_view s = cols_[0]->strings()[k].view();
+          std::string_view sep = cols_[1]->strings()[k].view();
+          int64_t index = cols_[2]->ints()[k];
+          // Flink's SPLIT_INDEX: from 0; NULL past the last part, for a negative index and an
+          // empty separator.
+          if (sep.empty() || index < 0) {
+            out.SetNull(k);
+            continue;
+          }
+          size_t from = 0;
+          for (int64_t i = 0; i < index && from != std::string_view::npos; ++i) {
+            size_t at = s.find(sep, from);
+            from = at == std::string_view::npos ? at : at + sep.size();
+          }
+          if (from == std::string_view::npos) {
+            out.SetNull(k);
+            continue;
+          }
+          size_t to = s.find(sep, from);
+          if (to == std::string_view::npos) to = s.size();
+          out.SetString(k, StringRef{s.data() + from, static_cast<uint32_t>(to - from)});
+        }
+        break;
+      case Fn::kRegexpExtract:
+        for (size_t k = 0; k < n; ++k) {
+          if (Null1(k, out)) continue;
+          std::string_view s = cols_[0]->strings()[k].view();
+          std::cmatch m;
+          if (group_ < 0 || !std::regex_search(s.data(), s.data() + s.size(), m, *regex_) ||
+              static_cast<size_t>(group_) >= m.size() || !m[static_cast<size_t>(group_)].matched) {
+            out.SetNull(k);  // no match, or no such group
+            continue;
+          }
+          const auto& g = m[static_cast<size_t>(group_)];
+          out.SetString(k, StringRef{g.first, static_cast<uint32_t>(g.second - g.first)});
+        }
+        break;
+      case Fn::kRegexpReplace:
+        for (size_t k = 0; k < n; ++k) {
+          if (AnyNull(k, out)) continue;
+          std::string_view s = cols_[0]->strings()[k].view();
+          std::string_view with = cols_[2]->strings()[k].view();
+          scratch_.clear();
+          std::regex_replace(std::back_inserter(scratch_), s.begin(), s.end(), *regex_,
+                             std::string(with));
+          out.SetString(k, arena_.Add(scratch_));
+        }
         break;
       case Fn::kEventTimestamp:
         for (size_t k = 0; k < n; ++k) out.SetInt(k, in.timestamp(sel[k]));
@@ -425,9 +521,30 @@ class FunctionExpr final : public VecExpr {
   Fn fn_;
   std::vector<std::unique_ptr<VecExpr>> args_;
   std::vector<const Column*> cols_;
+  // The value of constant argument `i`, read once.
+  std::string ConstantString(size_t i) {
+    Batch one;
+    one.Resize(1);
+    EvalContext ctx;
+    ctx.Reset(1);
+    const Column& c = args_[i]->Eval(ctx, one, Selection::All(1));
+    return c.IsNull(0) ? std::string() : std::string(c.strings()[0].view());
+  }
+  int ConstantInt(size_t i) {
+    Batch one;
+    one.Resize(1);
+    EvalContext ctx;
+    ctx.Reset(1);
+    const Column& c = args_[i]->Eval(ctx, one, Selection::All(1));
+    return c.IsNull(0) ? -1 : static_cast<int>(c.ints()[0]);
+  }
+
   std::string scratch_;
   int digits_ = 0;
   std::string pattern_;
+  std::optional<std::regex> regex_;
+  int group_ = 0;
+  std::mt19937_64 rng_;
 };
 
 }  // namespace

@@ -14,8 +14,7 @@ FilterProjectOp::FilterProjectOp(const plan::QueryPlan& plan, QueryEnv env)
 
 // Whether `e` reads the clock (currentTimeMillis()).
 static bool UsesClock(const plan::BoundExpr& e) {
-  if (e.kind == plan::BoundExpr::Kind::kFunction && e.fn == plan::Fn::kCurrentTimeMillis)
-    return true;
+  if (e.kind == plan::BoundExpr::Kind::kFunction && plan::ReadsClock(e.fn)) return true;
   for (const auto& a : e.args)
     if (UsesClock(*a)) return true;
   return false;

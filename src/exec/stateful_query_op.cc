@@ -158,8 +158,7 @@ Status StatefulQueryOp::Init(StatefulPath path) {
   fault_schema_ = in;
   fault_schema_.Add("_error", DataType::String());
   std::function<bool(const plan::BoundExpr&)> clock = [&](const plan::BoundExpr& e) {
-    if (e.kind == plan::BoundExpr::Kind::kFunction && e.fn == plan::Fn::kCurrentTimeMillis)
-      return true;
+    if (e.kind == plan::BoundExpr::Kind::kFunction && plan::ReadsClock(e.fn)) return true;
     for (const auto& a : e.args)
       if (clock(*a)) return true;
     return false;

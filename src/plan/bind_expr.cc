@@ -113,6 +113,14 @@ BoundExprPtr Binder::ResolveColumn(const Expr& e, Scope& scope) {
         for (const auto& [name, expr] : *scope.select_aliases) candidates.push_back(name);
       }
       if (e.name == "window_start" || e.name == "window_end") return WindowBound(e, scope);
+      // SQL's CURRENT_TIMESTAMP, without parentheses, where no attribute has that name.
+      std::string upper = e.name;
+      for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (upper == "CURRENT_TIMESTAMP") {
+        auto now = Node(BoundExpr::Kind::kFunction, DataType::Timestamp(), e);
+        now->fn = Fn::kNow;
+        return now;
+      }
       std::string where;
       if (scope.inputs.size() == 1) where = " of '" + scope.inputs[0].stream + "'";
       diags_->Error(e.loc, "unknown attribute '" + e.name + "'" + where,

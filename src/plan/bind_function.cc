@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/format.h"
+#include "common/regex.h"
 #include "common/row_key.h"
 #include "plan/plan.h"
 #include "plan/stream_graph.h"
@@ -54,6 +55,14 @@ const FunctionInfo kFunctions[] = {
     {"ifnull", Fn::kCoalesce, 2, 2, false},
     {"nullif", Fn::kNullif, 2, 2, false},
     {"currentTimeMillis", Fn::kCurrentTimeMillis, 0, 0, false},
+    {"now", Fn::kNow, 0, 0, false},
+    {"current_timestamp", Fn::kNow, 0, 0, false},
+    {"split_index", Fn::kSplitIndex, 3, 3, false},
+    {"regexp_extract", Fn::kRegexpExtract, 2, 3, false},
+    {"regexp_replace", Fn::kRegexpReplace, 3, 3, false},
+    {"md5", Fn::kMd5, 1, 1, false},
+    {"sha256", Fn::kSha256, 1, 1, false},
+    {"uuid", Fn::kUuid, 0, 0, false},
     {"eventTimestamp", Fn::kEventTimestamp, 0, 0, false},
     {"formatTimestamp", Fn::kFormatTimestamp, 1, 1, false},
     {"parseTimestamp", Fn::kParseTimestamp, 1, 2, false},
@@ -293,6 +302,57 @@ BoundExprPtr Binder::BindFunction(const Expr& e, Scope& scope) {
     case Fn::kEventTimestamp:
       b->type = DataType::Bigint();
       break;
+    case Fn::kNow:
+      b->type = DataType::Timestamp();
+      break;
+    case Fn::kUuid:
+      b->type = DataType::String();
+      break;
+    case Fn::kMd5:
+    case Fn::kSha256:
+      if (!RequireType(e, *e.args[0], *args[0], is_string(args[0]), "a STRING")) return nullptr;
+      b->type = DataType::String();
+      args[0] = MakeCast(std::move(args[0]), DataType::String());
+      break;
+    case Fn::kSplitIndex:
+      for (size_t i = 0; i < 2; ++i)
+        if (!RequireType(e, *e.args[i], *args[i], is_string(args[i]), "STRING text and separator"))
+          return nullptr;
+      if (!RequireType(e, *e.args[2], *args[2], is_int(args[2]), "an integer index (from 0)"))
+        return nullptr;
+      b->type = DataType::String();
+      args[2] = MakeCast(std::move(args[2]), DataType::Bigint());
+      break;
+    case Fn::kRegexpExtract:
+    case Fn::kRegexpReplace: {
+      bool replace = f->fn == Fn::kRegexpReplace;
+      for (size_t i = 0; i < (replace ? 3u : 2u); ++i)
+        if (!RequireType(e, *e.args[i], *args[i], is_string(args[i]), "STRING arguments"))
+          return nullptr;
+      // The pattern is compiled once, so it is a constant; a bad one is an error here.
+      if (args[1]->kind != BoundExpr::Kind::kLiteral || args[1]->literal.is_null()) {
+        diags_->Error(e.args[1]->loc, e.name + "() needs its pattern as a string literal", "",
+                      e.args[1]->length);
+        return nullptr;
+      }
+      std::string problem = RegexProblem(args[1]->literal.string_value());
+      if (!problem.empty()) {
+        diags_->Error(e.args[1]->loc, e.name + "(): the pattern does not compile: " + problem, "",
+                      e.args[1]->length);
+        return nullptr;
+      }
+      if (!replace && args.size() == 3) {
+        if (!RequireType(e, *e.args[2], *args[2], is_int(args[2]), "an integer group"))
+          return nullptr;
+        if (!args[2]->IsConstant()) {
+          diags_->Error(e.args[2]->loc, "regexp_extract() needs a constant group number");
+          return nullptr;
+        }
+        args[2] = MakeCast(std::move(args[2]), DataType::Bigint());
+      }
+      b->type = DataType::String();
+      break;
+    }
     case Fn::kFormatTimestamp:
       if (!RequireType(e, *e.args[0], *args[0],
                        args[0]->type.is_integer() || args[0]->type.id == TypeId::kTimestamp,

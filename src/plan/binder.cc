@@ -43,8 +43,7 @@ BoundExprPtr BoundExpr::Clone() const {
 
 bool BoundExpr::IsConstant() const {
   if (kind == Kind::kColumn || kind == Kind::kAggregate) return false;
-  if (kind == Kind::kFunction && (fn == Fn::kCurrentTimeMillis || fn == Fn::kEventTimestamp))
-    return false;
+  if (kind == Kind::kFunction && IsVolatile(fn)) return false;
   for (const auto& a : args)
     if (!a->IsConstant()) return false;
   return true;

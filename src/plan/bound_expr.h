@@ -44,9 +44,16 @@ enum class Fn {
   kCoalesce,
   kNullif,
   kCurrentTimeMillis,
+  kNow,  // now(), CURRENT_TIMESTAMP: the clock as a TIMESTAMP
   kEventTimestamp,
   kFormatTimestamp,
   kParseTimestamp,
+  kSplitIndex,
+  kRegexpExtract,
+  kRegexpReplace,
+  kMd5,
+  kSha256,
+  kUuid,
   // Aggregates.
   kCount,
   kSum,
@@ -60,6 +67,13 @@ enum class Fn {
   kMinForever,
   kMaxForever,
 };
+
+// Whether a call of `fn` reads the clock (event time in playback, wall time live).
+inline bool ReadsClock(Fn fn) { return fn == Fn::kCurrentTimeMillis || fn == Fn::kNow; }
+// Whether two calls with the same arguments may differ: never folded into a constant.
+inline bool IsVolatile(Fn fn) {
+  return ReadsClock(fn) || fn == Fn::kEventTimestamp || fn == Fn::kUuid;
+}
 
 struct BoundExpr {
   enum class Kind {
