@@ -22,6 +22,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <thread>
 #include <vector>
 
 #include <simdjson.h>
@@ -217,6 +218,8 @@ Measurement FilterProjectEngine(const Trades& t, size_t batch_size, bool serve =
     auto started = sluice::server::HttpServer::Start(app.get(), {});
     if (!started.ok()) std::exit(2);
     server = std::move(started).value();
+    // Its threads start and its first sample of the counters is taken before the timing.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
   Outcome o;
   app->AddCallback("Out", [&](const sluice::OutputBatch& out) {
