@@ -134,18 +134,22 @@ class ColumnExpr final : public VecExpr {
 
 class CastExpr final : public VecExpr {
  public:
-  CastExpr(DataType type, std::unique_ptr<VecExpr> child)
-      : VecExpr(type), child_(std::move(child)) {}
+  // `quiet` (TRY_CAST): a value that does not convert is NULL, and the row has no error.
+  CastExpr(DataType type, std::unique_ptr<VecExpr> child, bool quiet)
+      : VecExpr(type), child_(std::move(child)), quiet_(quiet) {}
   const Column& Eval(EvalContext& ctx, const Batch& in, Selection sel) override {
     const Column& a = child_->Eval(ctx, in, sel);
     arena_.Reset();
     Output(sel.size);
-    CastColumn(a, sel.size, type_, &out_, &arena_, ctx, sel);
+    if (quiet_) quiet_ctx_.Reset(in.num_rows());
+    CastColumn(a, sel.size, type_, &out_, &arena_, quiet_ ? quiet_ctx_ : ctx, sel);
     return out_;
   }
 
  private:
   std::unique_ptr<VecExpr> child_;
+  bool quiet_;
+  EvalContext quiet_ctx_;  // where TRY_CAST's failures go, unread
 };
 
 // ---- arithmetic ---------------------------------------------------------------------------------
@@ -859,7 +863,8 @@ Result<std::unique_ptr<VecExpr>> CompileNode(const BoundExpr& e) {
     case K::kColumn:
       return std::unique_ptr<VecExpr>(std::make_unique<ColumnExpr>(e.type, e.column));
     case K::kCast:
-      return std::unique_ptr<VecExpr>(std::make_unique<CastExpr>(e.type, std::move(args[0])));
+      return std::unique_ptr<VecExpr>(
+          std::make_unique<CastExpr>(e.type, std::move(args[0]), e.try_cast));
     case K::kNeg:
       return std::unique_ptr<VecExpr>(std::make_unique<NegExpr>(e.type, std::move(args[0])));
     case K::kNot:

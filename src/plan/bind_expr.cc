@@ -373,6 +373,7 @@ BoundExprPtr Binder::BindExprInner(const Expr& e, Scope& scope) {
         return nullptr;
       }
       auto b = Node(BoundExpr::Kind::kCast, e.cast_type, e);
+      b->try_cast = e.try_cast;
       b->args.push_back(std::move(a));
       return b;
     }

@@ -36,6 +36,7 @@ BoundExprPtr BoundExpr::Clone() const {
   c->negated = negated;
   c->has_else = has_else;
   c->distinct = distinct;
+  c->try_cast = try_cast;
   c->text = text;
   for (const auto& a : args) c->args.push_back(a->Clone());
   return c;

@@ -103,6 +103,7 @@ struct BoundExpr {
   bool negated = false;   // kIn, kLike, kIsNull
   bool has_else = false;  // kCase
   bool distinct = false;  // kAggregate
+  bool try_cast = false;  // kCast: a value that does not convert is NULL, not an error
   std::vector<std::unique_ptr<BoundExpr>> args;
   std::string text;  // as SQL, for explain and generated names
 

@@ -88,7 +88,8 @@ std::string Expr::ToSql() const {
       return s + " END";
     }
     case Kind::kCast:
-      return "CAST(" + args[0]->ToSql() + " AS " + cast_type.ToString() + ")";
+      return std::string(try_cast ? "TRY_CAST(" : "CAST(") + args[0]->ToSql() + " AS " +
+             cast_type.ToString() + ")";
     case Kind::kIn: {
       std::string s = args[0]->ToSql() + (negated ? " NOT IN (" : " IN (");
       for (size_t i = 1; i < args.size(); ++i) s += (i > 1 ? ", " : "") + args[i]->ToSql();

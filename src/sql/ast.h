@@ -65,8 +65,9 @@ struct Expr {
 
   BinaryOp binary_op = BinaryOp::kAdd;
   UnaryOp unary_op = UnaryOp::kNeg;
-  bool negated = false;                        // NOT IN / NOT BETWEEN / NOT LIKE / IS NOT NULL
-  bool distinct = false;                       // aggregate(DISTINCT x)
+  bool negated = false;   // NOT IN / NOT BETWEEN / NOT LIKE / IS NOT NULL
+  bool distinct = false;  // aggregate(DISTINCT x)
+  bool try_cast = false;  // TRY_CAST: a value that does not convert is NULL, not an error
   bool has_operand = false, has_else = false;  // CASE
   DataType cast_type;
 

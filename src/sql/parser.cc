@@ -1322,7 +1322,9 @@ class Parser {
       if (t.Is("INTERVAL") && (PeekTok().kind == Tok::kString || PeekTok().kind == Tok::kInteger ||
                                PeekTok().kind == Tok::kNumber))
         return ParseInterval();
-      if (t.Is("CAST") && PeekTok().kind == Tok::kLParen) return ParseCast();
+      if ((t.Is("CAST") || t.Is("TRY_CAST")) && PeekTok().kind == Tok::kLParen) return ParseCast();
+      if ((t.Is("TIMESTAMP") || t.Is("DATE")) && PeekTok().kind == Tok::kString)
+        return ParseTimeLiteral();
       if (IsReservedWord(t) && PeekTok().kind != Tok::kLParen)
         ErrorAt(t, "expected an expression, found the keyword " + Describe(t));
     }
@@ -1404,11 +1406,36 @@ class Parser {
     return e;
   }
 
+  // TIMESTAMP '2026-01-01 10:00:00[.123][+02:00]' and DATE '2026-01-01' (midnight UTC: there is
+  // no DATE type), as SQL writes them.
+  ExprPtr ParseTimeLiteral() {
+    const Token& kw = Cur();
+    bool date = kw.Is("DATE");
+    auto e = std::make_unique<Expr>(Expr::Kind::kLiteral, kw.loc);
+    Next();
+    const Token& text = Cur();
+    e->length = text.loc.col + text.length() - kw.loc.col;
+    std::string s = text.value;
+    if (!date && s.size() > 10 && s[10] == ' ') s[10] = 'T';  // SQL's space, ISO-8601's T
+    int64_t ms = 0;
+    bool ok = date ? s.size() == 10 && ParseIso8601(s, &ms) : ParseIso8601(s, &ms);
+    if (!ok)
+      diags_->Error(
+          text.loc,
+          std::string(date ? "DATE" : "TIMESTAMP") + " '" + text.value + "' is not a " +
+              (date ? "date (YYYY-MM-DD)" : "time (YYYY-MM-DD HH:MM:SS[.fff][+HH:MM], or a date)"),
+          "", text.length());
+    e->literal = Value::Timestamp(ms);
+    Next();
+    return e;
+  }
+
   ExprPtr ParseCast() {
     auto e = std::make_unique<Expr>(Expr::Kind::kCast, Cur().loc);
-    e->length = 4;
+    e->try_cast = Cur().Is("TRY_CAST");
+    e->length = e->try_cast ? 8 : 4;
     Next();
-    Expect(Tok::kLParen, "after CAST");
+    Expect(Tok::kLParen, e->try_cast ? "after TRY_CAST" : "after CAST");
     e->args.push_back(ParseExpr());
     ExpectWord("AS", "in CAST(x AS TYPE)");
     e->cast_type = ParseType();
