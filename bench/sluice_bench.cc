@@ -21,8 +21,8 @@
 #include <mutex>
 #include <random>
 #include <string>
-#include <unordered_map>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <simdjson.h>
