@@ -72,8 +72,9 @@ TEST_F(ServerCliTest, TheDocsExampleTakesEventsOverHttpAndAnswersPullQueries) {
     if (runner.joinable()) runner.join();
   }};
   httplib::Client client("127.0.0.1", port);
+  // The server answers from before the app has started (and opened its sinks): wait for both.
   httplib::Result up = client.Get("/api/app");
-  for (int i = 0; i < 500 && !up; ++i) {
+  for (int i = 0; i < 500 && (!up || up->body.find("\"sinks\":[{") == std::string::npos); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     up = client.Get("/api/app");
   }

@@ -85,6 +85,12 @@ TEST_F(TestRunnerCliTest, BrokenTestFilesAreErrorsWithTheirLine) {
   Write("b.test", "INPUT\n{}\n");
   Write("c.test", "{\"stream\":\"S\"}\n");
   Write("d.test", "APP\nCREATE STREAM S (x INT);\nADVANCE TO soon\n");
+  // A misspelt header is no silent part of the one before, and a test must expect something.
+  Write("e.test",
+        "APP app.sql\nINPUTS\n{\"stream\":\"S\",\"ts\":1,\"data\":{\"x\":1}}\nEXPECT S\n");
+  Write("app.sql", "CREATE STREAM S (x INT);\n");
+  Write("f.test", "APP app.sql\nINPUT\nEXPECTED S\n{\"x\":1}\n");
+  Write("g.test", "APP app.sql\nINPUT\n{\"stream\":\"S\",\"ts\":1,\"data\":{\"x\":1}}\n");
   CommandResult r = RunIn(dir_, "test .");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("a.test:3: EXPECT Nope: the app has no stream or table 'Nope'"),
@@ -93,7 +99,13 @@ TEST_F(TestRunnerCliTest, BrokenTestFilesAreErrorsWithTheirLine) {
   EXPECT_NE(r.out.find("b.test:1: no APP"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("c.test:1: expected APP, INPUT"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("d.test:3: expected ADVANCE TO <milliseconds>"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("0 passed, 0 failed, 4 could not run"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("e.test:2: 'APP app.sql' takes no lines under it, got 'INPUTS'"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("f.test:3: 'EXPECTED S' is neither an event"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("g.test:1: no EXPECT: the test would check nothing"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("0 passed, 0 failed, 7 could not run"), std::string::npos) << r.out;
   r = RunIn(dir_, "test missing.test");
   EXPECT_EQ(r.exit_code, 2);
 }

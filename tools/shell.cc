@@ -22,8 +22,12 @@ namespace {
 
 constexpr int kOk = 0, kFailed = 1, kUnreachable = 2;
 
+// scheme://host:port of `url`: a path after it (the start line's ".../api/app", a trailing
+// slash) is not part of the server's address.
 std::string WithScheme(const std::string& url) {
-  return url.find("://") == std::string::npos ? "http://" + url : url;
+  std::string u = url.find("://") == std::string::npos ? "http://" + url : url;
+  size_t slash = u.find('/', u.find("://") + 3);
+  return slash == std::string::npos ? u : u.substr(0, slash);
 }
 
 // What a statement gave: its text to print, and whether it failed.
@@ -88,7 +92,8 @@ int Prompt(const std::function<Answer(const std::string&)>& ask, const std::stri
   for (const char* what : {"SHOW STREAMS", "SHOW TABLES", "SHOW QUERIES"}) {
     Answer a = ask(what);
     if (!a.reached) {
-      std::fprintf(stderr, "sluice: %s\n", a.text.c_str());
+      std::fprintf(stderr, "sluice: %s at %s: is `sluice run --http` running there?\n",
+                   a.text.c_str(), where.c_str());
       return kUnreachable;
     }
     if (!a.ok) {  // a wrong token, most likely: every statement would fail alike

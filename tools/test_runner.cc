@@ -385,6 +385,15 @@ Result<Outcome> RunOne(const fs::path& path) {
       if (!(p.words.empty() || (p.words.size() == 2 && Upper(p.words[1]) == "CSV")))
         return bad(Status::InvalidArgument(
             where + "expected INPUT (replay lines) or INPUT <stream> CSV (a header, then rows)"));
+      for (size_t i = 0; p.words.empty() && i < p.body.size(); ++i) {
+        std::string t = Trim(p.body[i]);
+        if (t.empty() || !std::isalpha(static_cast<unsigned char>(t[0]))) continue;
+        // A word where an event belongs: most likely a part's header, misspelt.
+        return bad(Status::InvalidArgument(
+            std::to_string(p.line + 1 + static_cast<int>(i)) + ": '" + t +
+            "' is neither an event (a JSON line) nor a part (APP, INPUT, ADVANCE TO, EXPECT, "
+            "OPTION)"));
+      }
     } else if (p.kind == "EXPECT") {
       if (p.words.empty())
         return bad(Status::InvalidArgument(
@@ -407,6 +416,21 @@ Result<Outcome> RunOne(const fs::path& path) {
     }
   }
   if (!app_part) return bad(Status::InvalidArgument("1: no APP: name the app's file or write it"));
+  if (!app_part->words.empty()) {
+    for (size_t i = 0; i < app_part->body.size(); ++i) {
+      std::string t = Trim(app_part->body[i]);
+      if (t.empty() || t.rfind("--", 0) == 0 || t[0] == '#') continue;
+      return bad(Status::InvalidArgument(
+          std::to_string(app_part->line + 1 + static_cast<int>(i)) + ": 'APP " +
+          app_part->words[0] + "' takes no lines under it, got '" + t +
+          "' (parts start with APP, INPUT, ADVANCE TO, EXPECT or OPTION)"));
+    }
+  }
+  bool expects = false;
+  for (const Part& p : parts) expects |= p.kind == "EXPECT";
+  if (!expects)
+    return bad(Status::InvalidArgument(
+        "1: no EXPECT: the test would check nothing (EXPECT <stream> with no rows expects none)"));
   // The app: a file next to the test, or written under APP (then its errors have the test file's
   // line numbers).
   std::string app_text, app_name;

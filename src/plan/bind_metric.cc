@@ -2,6 +2,7 @@
 // histogram fed by the rows the query inserts, labelled by their columns.
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "common/format.h"
 #include "plan/binder_internal.h"
@@ -77,7 +78,8 @@ void Binder::BindMetrics(const std::vector<sql::MetricComment>& comments, QueryP
     return -1;
   };
   MetricPlan* m = nullptr;
-  bool named = false;  // a '@metric: name' line came (valid or not)
+  bool named = false;            // a '@metric: name' line came (valid or not)
+  std::set<size_t> field_given;  // metrics (by place) that have a field line, valid or not
   for (const sql::MetricComment& c : comments) {
     if (std::find(kMetricKeys.begin(), kMetricKeys.end(), c.key) == kMetricKeys.end()) {
       diags_->Error(c.loc, "unknown metric line '@" + c.key + "'",
@@ -97,6 +99,32 @@ void Binder::BindMetrics(const std::vector<sql::MetricComment>& comments, QueryP
             c.value_loc,
             "'" + c.value + "' is not a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)", "",
             std::max(1, static_cast<int>(c.value.size())));
+        m = nullptr;
+        continue;
+      }
+      if (c.value.rfind("sluice_", 0) == 0) {
+        diags_->Error(c.value_loc,
+                      "metric names starting with 'sluice_' are the engine's own: choose another",
+                      "", static_cast<int>(c.value.size()));
+        m = nullptr;
+        continue;
+      }
+      // A histogram's series are name_bucket, name_sum and name_count: no other metric may be
+      // called so, whichever comes first (the histogram's type is known later: check both).
+      std::string clash;
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+        std::string s = suffix;
+        if (c.value.size() > s.size() &&
+            c.value.compare(c.value.size() - s.size(), s.size(), s) == 0 &&
+            metric_names_.count(c.value.substr(0, c.value.size() - s.size())))
+          clash = c.value.substr(0, c.value.size() - s.size());
+        if (metric_names_.count(c.value + s)) clash = c.value + s;
+      }
+      if (!clash.empty()) {
+        diags_->Error(c.value_loc,
+                      "metric '" + c.value + "' would share its series with metric '" + clash +
+                          "' (a histogram's are <name>_bucket, _sum and _count)",
+                      "", static_cast<int>(c.value.size()));
         m = nullptr;
         continue;
       }
@@ -166,6 +194,7 @@ void Binder::BindMetrics(const std::vector<sql::MetricComment>& comments, QueryP
           {qp->table_write ? qp->table_write->table->name : qp->target->name, "", &out, 0});
       m->condition = BindCondition(*e, scope, "@metric_condition");
     } else if (c.key == "metric_field") {
+      field_given.insert(static_cast<size_t>(m - qp->metrics.data()));
       int i = column(whole, "field");
       if (i < 0) continue;
       if (!out.field(static_cast<size_t>(i)).type.is_numeric()) {
@@ -201,8 +230,9 @@ void Binder::BindMetrics(const std::vector<sql::MetricComment>& comments, QueryP
       m->max_series = static_cast<int>(n);
     }
   }
-  for (MetricPlan& mp : qp->metrics) {
-    if (mp.type != MetricType::kCounter && mp.field < 0) {
+  for (size_t i = 0; i < qp->metrics.size(); ++i) {
+    MetricPlan& mp = qp->metrics[i];
+    if (mp.type != MetricType::kCounter && mp.field < 0 && !field_given.count(i)) {
       Loc at = metric_names_[mp.name];
       diags_->Error(at,
                     "a " + std::string(mp.type == MetricType::kGauge ? "gauge" : "histogram") +

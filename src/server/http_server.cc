@@ -122,6 +122,12 @@ struct HttpServer::Impl {
       if (q.id == id || q.name == id) return &q;
     return nullptr;
   }
+  std::string StreamList() const {
+    std::string names;
+    for (const StreamInfo& s : info.streams)
+      if (s.kind != "table") names += (names.empty() ? "" : ", ") + s.name;
+    return names;
+  }
   const StreamInfo* FindStream(const std::string& name) const {
     for (const StreamInfo& s : info.streams)
       if (s.name == name) return &s;
@@ -221,6 +227,15 @@ void HttpServer::Impl::Routes() {
       return Error(
           res, 404,
           "nothing answers " + req.method + " " + req.path + " here; the API has " + kEndpoints);
+    if (res.status == 413)
+      return Error(
+          res, 413,
+          "the body is too large for its Content-Type" +
+              std::string(req.get_header_value("Content-Type") ==
+                                  "application/x-www-form-urlencoded"
+                              ? " (a form, curl's default for --data, is limited to 8 KiB): send "
+                                "it as application/x-ndjson or application/json"
+                              : " (64 MiB at most)"));
     Error(res, res.status, "HTTP " + std::to_string(res.status));
   });
   http.set_exception_handler(
@@ -297,7 +312,8 @@ void HttpServer::Impl::Routes() {
 
 void HttpServer::Impl::Tail(const httplib::Request& req, httplib::Response& res) {
   std::string name = req.matches[1];
-  if (!FindStream(name)) return Error(res, 404, "no stream '" + name + "'");
+  if (!FindStream(name))
+    return Error(res, 404, "no stream '" + name + "'; the app's streams are " + StreamList());
   int64_t limit = 0;
   if (req.has_param("limit") && (!ParseInt64(req.get_param_value("limit"), &limit) || limit < 0))
     return Error(res, 400, "'limit' must be a count, got '" + req.get_param_value("limit") + "'");
@@ -361,7 +377,7 @@ void HttpServer::Impl::Post(const httplib::Request& req, httplib::Response& res)
       return Error(
           res, 404,
           "'" + name + "' is a fault stream: the engine writes it; send events to a stream");
-    return Error(res, 404, "no stream '" + name + "'");
+    return Error(res, 404, "no stream '" + name + "'; the app's streams are " + StreamList());
   }
   connectors::JsonRowDecoder json(in->schema());
   connectors::EventBody how;
@@ -393,7 +409,7 @@ void HttpServer::Impl::Post(const httplib::Request& req, httplib::Response& res)
     return Error(res, 400,
                  std::to_string(*bad) + " malformed event(s), nothing was taken: " + problems);
   }
-  if (batch.num_rows() == 0) return Json(res, 200, "{\"accepted\":0}\n");
+  if (batch.num_rows() == 0) return Json(res, 202, "{\"accepted\":0}\n");
   Status st = in->SendBatch(batch);
   if (!st.ok()) {
     // Events without an event time are refused one by one; the others were taken.

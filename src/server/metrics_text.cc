@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/format.h"
+
 namespace sluice::server {
 
 namespace {
@@ -38,6 +40,15 @@ void Family(std::string* out, const char* name, const char* type, const char* he
   }
 }
 
+// The shortest text that reads back as `v` ("0.005", not "0.0050000000000000001"): a bucket's
+// bound is matched as a string.
+std::string Shortest(double v) {
+  std::string s;
+  AppendDouble(&s, v, false);
+  if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);  // "10"
+  return s;
+}
+
 // The app's own metrics (-- @metric): a family each, a sample per series with its labels.
 void AppendUserMetrics(std::string* out, const std::vector<UserMetricStats>& metrics) {
   for (const UserMetricStats& m : metrics) {
@@ -54,7 +65,7 @@ void AppendUserMetrics(std::string* out, const std::vector<UserMetricStats>& met
       uint64_t cumulative = 0;
       for (size_t b = 0; b < m.bounds.size() && b < s.buckets.size(); ++b) {
         cumulative += s.buckets[b];
-        *out += m.name + "_bucket{" + labels + sep + "le=\"" + Number(m.bounds[b]) + "\"} " +
+        *out += m.name + "_bucket{" + labels + sep + "le=\"" + Shortest(m.bounds[b]) + "\"} " +
                 std::to_string(cumulative) + "\n";
       }
       *out += m.name + "_bucket{" + labels + sep + "le=\"+Inf\"} " + std::to_string(s.count) + "\n";

@@ -24,3 +24,9 @@ CREATE STREAM Quotes (symbol STRING);
 -- @metric_buckets: 10, 5
 
 INSERT INTO F SELECT volume FROM Trades;
+-- @metric: sluice_stream_events_total
+-- @metric: latency
+-- @metric_type: histogram
+-- @metric_field: volume
+-- @metric: latency_count
+INSERT INTO G SELECT volume FROM Trades;
