@@ -6,6 +6,14 @@
 
 namespace sluice::connectors {
 
+std::string TooLargeBody(std::string_view content_type) {
+  return "the body is too large for its Content-Type" +
+         std::string(content_type == "application/x-www-form-urlencoded"
+                         ? " (a form, curl's default for --data, is limited to 8 KiB): send it as "
+                           "application/x-ndjson or application/json"
+                         : " (64 MiB at most)");
+}
+
 Result<size_t> DecodeEventBody(std::string_view body, const EventBody& how, int64_t now,
                                Batch* batch, std::string* problems) {
   std::vector<std::string_view> events;

@@ -24,6 +24,10 @@ struct EventBody {
   std::function<void(const std::string& where, const std::string& why)> malformed;
 };
 
+// Why a body was too large (HTTP 413) for its Content-Type: a form (curl's default for --data)
+// has a limit of its own.
+std::string TooLargeBody(std::string_view content_type);
+
 // Appends the events of `body` to `batch` at time `now`, a malformed one leaving no row. Returns
 // how many were malformed, with the first five in *problems ("line 2: ...; line 5: ..."); an
 // error when a body that starts as an array of events is not one.

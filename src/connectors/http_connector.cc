@@ -227,12 +227,7 @@ class HttpSource final : public Source {
         why = "nothing takes " + req.method + " " + req.path + " here: stream '" + def_.name +
               "' takes POST " + path_;
       } else if (res.status == 413) {
-        why =
-            "the body is too large for its Content-Type" +
-            std::string(req.get_header_value("Content-Type") == "application/x-www-form-urlencoded"
-                            ? " (a form, curl's default for --data, is limited to 8 KiB): send "
-                              "it as application/x-ndjson or application/json"
-                            : "");
+        why = TooLargeBody(req.get_header_value("Content-Type"));
       } else {
         why = "HTTP " + std::to_string(res.status);
       }

@@ -24,29 +24,15 @@ class FunctionExpr final : public VecExpr {
   FunctionExpr(Fn fn, DataType type, std::vector<std::unique_ptr<VecExpr>> args)
       : VecExpr(type), fn_(fn), args_(std::move(args)), cols_(args_.size()) {
     // Constant extra arguments (round digits, time pattern) are read once.
-    if (fn_ == Fn::kRound && args_.size() == 2) {
-      Batch one;
-      one.Resize(1);
-      EvalContext ctx;
-      ctx.Reset(1);
-      const Column& d = args_[1]->Eval(ctx, one, Selection::All(1));
-      digits_ = d.IsNull(0) ? 0 : static_cast<int>(d.ints()[0]);
-    }
+    if (fn_ == Fn::kRound && args_.size() == 2) digits_ = ConstantInt(1, 0);
     if (fn_ == Fn::kRegexpExtract || fn_ == Fn::kRegexpReplace) {
       // The binder checked that the pattern is a literal that compiles.
       regex_.emplace(ConstantString(1), std::regex::ECMAScript);
       group_ = regex_->mark_count() > 0 ? 1 : 0;  // Hive's and Flink's default: the first group
-      if (fn_ == Fn::kRegexpExtract && args_.size() == 3) group_ = ConstantInt(2);
+      if (fn_ == Fn::kRegexpExtract && args_.size() == 3) group_ = ConstantInt(2, -1);
     }
     if (fn_ == Fn::kUuid) rng_.seed(std::random_device{}());
-    if (fn_ == Fn::kParseTimestamp && args_.size() == 2) {
-      Batch one;
-      one.Resize(1);
-      EvalContext ctx;
-      ctx.Reset(1);
-      const Column& d = args_[1]->Eval(ctx, one, Selection::All(1));
-      if (!d.IsNull(0)) pattern_ = std::string(d.strings()[0].view());
-    }
+    if (fn_ == Fn::kParseTimestamp && args_.size() == 2) pattern_ = ConstantString(1);
   }
 
   const Column& Eval(EvalContext& ctx, const Batch& in, Selection sel) override {
@@ -521,22 +507,22 @@ class FunctionExpr final : public VecExpr {
   Fn fn_;
   std::vector<std::unique_ptr<VecExpr>> args_;
   std::vector<const Column*> cols_;
-  // The value of constant argument `i`, read once.
+  // The value of constant argument `i`, read once ("" or `if_null` when it is NULL).
   std::string ConstantString(size_t i) {
     Batch one;
-    one.Resize(1);
-    EvalContext ctx;
-    ctx.Reset(1);
-    const Column& c = args_[i]->Eval(ctx, one, Selection::All(1));
+    const Column& c = EvalConstant(i, &one);
     return c.IsNull(0) ? std::string() : std::string(c.strings()[0].view());
   }
-  int ConstantInt(size_t i) {
+  int ConstantInt(size_t i, int if_null) {
     Batch one;
-    one.Resize(1);
+    const Column& c = EvalConstant(i, &one);
+    return c.IsNull(0) ? if_null : static_cast<int>(c.ints()[0]);
+  }
+  const Column& EvalConstant(size_t i, Batch* one) {
+    one->Resize(1);
     EvalContext ctx;
     ctx.Reset(1);
-    const Column& c = args_[i]->Eval(ctx, one, Selection::All(1));
-    return c.IsNull(0) ? -1 : static_cast<int>(c.ints()[0]);
+    return args_[i]->Eval(ctx, *one, Selection::All(1));
   }
 
   std::string scratch_;

@@ -3,7 +3,6 @@
 #include <optional>
 
 #include "common/convert.h"
-#include "common/log.h"
 #include "exec/event_time.h"
 #include "exec/staged_work.h"
 
@@ -48,7 +47,6 @@ Status StreamInput::SendLocked(int64_t timestamp, std::span<const Value> values)
 
 Status StreamInput::SendBatch(const Batch& batch) {
   EntryGate::Pass pass(gate_, door_);
-  LogBatch logged(def_.name, "sent");
   Status st = SendBatchInner(batch);
   exec::RunStagedWork();  // queued now that no lock is held
   return st;

@@ -228,14 +228,7 @@ void HttpServer::Impl::Routes() {
           res, 404,
           "nothing answers " + req.method + " " + req.path + " here; the API has " + kEndpoints);
     if (res.status == 413)
-      return Error(
-          res, 413,
-          "the body is too large for its Content-Type" +
-              std::string(req.get_header_value("Content-Type") ==
-                                  "application/x-www-form-urlencoded"
-                              ? " (a form, curl's default for --data, is limited to 8 KiB): send "
-                                "it as application/x-ndjson or application/json"
-                              : " (64 MiB at most)"));
+      return Error(res, 413, connectors::TooLargeBody(req.get_header_value("Content-Type")));
     Error(res, res.status, "HTTP " + std::to_string(res.status));
   });
   http.set_exception_handler(
@@ -410,6 +403,9 @@ void HttpServer::Impl::Post(const httplib::Request& req, httplib::Response& res)
                  std::to_string(*bad) + " malformed event(s), nothing was taken: " + problems);
   }
   if (batch.num_rows() == 0) return Json(res, 202, "{\"accepted\":0}\n");
+  // Log lines of what the batch leads to name the request it came in (the embedding API's own
+  // sends carry nothing: the one-event path stays as short as it was).
+  LogBatch logged(name, from);
   Status st = in->SendBatch(batch);
   if (!st.ok()) {
     // Events without an event time are refused one by one; the others were taken.
